@@ -1,0 +1,55 @@
+# The two commands that matter on a fresh machine: `make run` and `make test`.
+PY      := .venv/bin/python
+PIP     := .venv/bin/pip
+PORT    ?= 8000
+WORKERS ?= 2
+THREADS ?= 4
+export MATCHMAKER_DB ?= $(CURDIR)/instance/matchmaker.sqlite3
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test install install-dev browser demo-db intents lint bench clean
+
+# torch first and alone: pinned to the CPU build, so sentence-transformers pulls no CUDA.
+.venv/.installed: requirements.txt
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+.venv/.installed-dev: .venv/.installed requirements-dev.txt
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+install: .venv/.installed
+install-dev: .venv/.installed-dev
+
+# Debian's chromium for the browser tests (Playwright drives it; its own download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+intents: .venv/.installed
+	$(PY) -m matchmaker train-intents
+
+demo-db: .venv/.installed
+	@test -f "$(MATCHMAKER_DB)" || $(PY) -m matchmaker demo
+
+run: .venv/.installed demo-db
+	@test -f models/intents.joblib || $(PY) -m matchmaker train-intents
+	.venv/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads $(THREADS) \
+	  --timeout 120 --access-logfile - wsgi:app
+
+test: .venv/.installed-dev browser
+	$(PY) -m pytest -q
+
+lint: .venv/.installed-dev
+	.venv/bin/ruff check matchmaker web tests bench
+	.venv/bin/ruff format --check matchmaker web tests bench
+
+bench: .venv/.installed-dev
+	$(PY) -m bench
+
+clean:
+	rm -rf .venv instance .pytest_cache

@@ -1,0 +1,3 @@
+"""matchmaker: business networks and masterclass cohorts for Danish business-promotion organisations."""
+
+__version__ = "0.1.0"

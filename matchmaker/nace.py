@@ -1,0 +1,56 @@
+"""NACE rev. 2 / DB07 codes: the bundled list with Danish titles, and code normalisation."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matchmaker.config import DATA_DIR
+
+NACE_FILE = DATA_DIR / "nace.csv"
+
+
+@dataclass(frozen=True)
+class NaceCode:
+    code: str  # "62.01", "62.0", "62" or "J"
+    level: str  # section | division | group | class
+    section: str
+    title_da: str
+    title_en: str
+
+
+@lru_cache(maxsize=1)
+def codes() -> dict[str, NaceCode]:
+    """All codes of the bundled list, keyed by their normalised form."""
+    with NACE_FILE.open(encoding="utf-8") as fh:
+        return {row["code"]: NaceCode(**row) for row in csv.DictReader(fh)}
+
+
+_DIGITS = re.compile(r"^\d{2}\.?\d{0,2}$|^\d{6}$")
+
+
+def normalise(value: str) -> str:
+    """'62.01', '6201' and DB07's six-digit '620100' all give '62.01'; raise ValueError if unknown."""
+    raw = value.strip().replace(" ", "")
+    if not _DIGITS.match(raw):
+        raise ValueError(
+            f"'{value}' is not a NACE code: write it as 62.01, 6201 or the six-digit DB07 620100"
+        )
+    digits = raw.replace(".", "")
+    if len(digits) == 6:
+        digits = digits[:4]
+    code = digits[:2] if len(digits) == 2 else f"{digits[:2]}.{digits[2:]}"
+    if code not in codes():
+        raise ValueError(f"'{value}' is not in the NACE rev. 2 / DB07 code list")
+    return code
+
+
+def lookup(code: str | None) -> NaceCode | None:
+    return codes().get(code) if code else None
+
+
+def section_of(code: str | None) -> str | None:
+    found = lookup(code)
+    return found.section if found else None

@@ -1,0 +1,329 @@
+"""Company profiles: validated fields, normalisation, CVR check, consent, private edit links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+from typing import Any, Literal
+
+import sqlite_utils
+from pydantic import EmailStr, Field, field_validator
+
+from matchmaker import nace, regions
+from matchmaker.text import guess_language
+from matchmaker.validation import Conflict, InvalidInput, NotFound, Strict, long_text, text, validate
+
+Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
+Kind = Literal["company", "knowledge_institution"]
+SME_MAX_EMPLOYEES = 250
+CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
+
+PUBLIC_FIELDS = (
+    "name", "cvr", "employees", "founded", "region", "city", "sector", "nace", "kind",
+    "description", "offers", "needs", "markets", "language", "contact_name", "contact_email",
+    "consent",
+)  # fmt: skip
+CONTACT_FIELDS = ("contact_name", "contact_email")
+
+
+def valid_cvr(cvr: str) -> bool:
+    """Danish CVR: eight digits, not starting with 0, weighted sum divisible by 11."""
+    if not re.fullmatch(r"[1-9]\d{7}", cvr):
+        return False
+    return sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS)) % 11 == 0
+
+
+def _this_year() -> int:
+    return dt.date.today().year
+
+
+class CompanyIn(Strict):
+    """A company profile as registered through the API, the web form or an import."""
+
+    name: text(200, 1)
+    cvr: str | None = Field(default=None, description="8 digits, Danish modulus-11 check")
+    employees: int | None = Field(default=None, ge=0)
+    founded: int | None = Field(default=None, ge=1800, description="Year, 1800 to this year")
+    region: Region
+    city: text(100) | None = None
+    sector: text(200) | None = None
+    nace: str | None = Field(default=None, description="NACE rev. 2 / DB07: 62.01, 6201 or 620100")
+    kind: Kind
+    description: long_text(5000, 1)
+    offers: long_text(3000) = ""
+    needs: long_text(3000) = ""
+    markets: list[text(100, 1)] = Field(default_factory=list, max_length=30)
+    language: Literal["da", "en"] | None = None
+    contact_name: text(200) | None = None
+    contact_email: EmailStr | None = None
+    consent: bool
+
+    @field_validator("cvr")
+    @classmethod
+    def _cvr(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.replace(" ", "")
+        if not valid_cvr(value):
+            raise ValueError("must be 8 digits that pass the CVR modulus-11 check")
+        return value
+
+    @field_validator("founded")
+    @classmethod
+    def _founded(cls, value: int | None) -> int | None:
+        if value is not None and value > _this_year():
+            raise ValueError(f"must be between 1800 and {_this_year()}")
+        return value
+
+    @field_validator("nace")
+    @classmethod
+    def _nace(cls, value: str | None) -> str | None:
+        return nace.normalise(value) if value else None
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _region(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            found = regions.normalise(value)
+            if found is None or value.strip().lower() not in _region_spellings(found):
+                raise ValueError("must be one of " + ", ".join(regions.REGIONS))
+            return found
+        return value
+
+
+def _region_spellings(region: str) -> set[str]:
+    return {region.lower(), ("region " + region).lower(), regions._fold(region)}
+
+
+class CompanyPatch(Strict):
+    """Fields to change on a stored profile; any subset of CompanyIn."""
+
+    name: str | None = None
+    cvr: str | None = None
+    employees: int | None = None
+    founded: int | None = None
+    region: str | None = None
+    city: str | None = None
+    sector: str | None = None
+    nace: str | None = None
+    kind: Kind | None = None
+    description: str | None = None
+    offers: str | None = None
+    needs: str | None = None
+    markets: list[str] | None = None
+    language: Literal["da", "en"] | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    consent: bool | None = None
+
+
+def coerce_strings(data: dict[str, Any]) -> dict[str, Any]:
+    """Typed values from the strings a web form or a spreadsheet gives; others pass through."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if key in ("employees", "founded"):
+                value = int(value) if re.fullmatch(r"\d+", value) else (value or None)
+            elif key == "consent":
+                value = value.lower() in ("1", "true", "yes", "ja", "on", "y", "x")
+            elif key == "markets":
+                value = [m.strip() for m in re.split(r"[,;|\n]", value) if m.strip()]
+            elif value == "" and key not in ("name", "description", "region", "kind"):
+                value = None
+        elif isinstance(value, float) and key in ("employees", "founded") and value.is_integer():
+            value = int(value)
+        out[key] = value
+    return out
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _row(profile: CompanyIn) -> dict[str, Any]:
+    row = profile.model_dump()
+    row["markets"] = json.dumps(row["markets"], ensure_ascii=False)
+    row["consent"] = int(row["consent"])
+    if not row["language"]:
+        row["language"] = guess_language(" ".join([row["description"], row["offers"], row["needs"]]))
+    return row
+
+
+def _check_cvr_free(db: sqlite_utils.Database, cvr: str | None, own_id: int | None = None) -> None:
+    if cvr is None:
+        return
+    hit = db.execute("SELECT id FROM companies WHERE cvr = ?", [cvr]).fetchone()
+    if hit and hit[0] != own_id:
+        raise Conflict({"cvr": "is already registered"}, "A company with this CVR is registered")
+
+
+def _log_change(db: sqlite_utils.Database, company_id: int, op: str) -> None:
+    db["company_changes"].insert({"company_id": company_id, "op": op})
+
+
+def decode(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored row as the core passes it around (markets a list, consent a bool)."""
+    company = dict(row)
+    company["markets"] = json.loads(company.get("markets") or "[]")
+    company["consent"] = bool(company["consent"])
+    company.pop("edit_token_hash", None)
+    company["sme"] = company.get("employees") is None or company["employees"] <= SME_MAX_EMPLOYEES
+    return company
+
+
+def public(company: dict[str, Any], *, with_contact: bool = True) -> dict[str, Any]:
+    """The API view of a company; contact data only for those allowed to see it."""
+    keys = ("id", *PUBLIC_FIELDS, "sme", "created_at", "updated_at")
+    view = {k: company.get(k) for k in keys}
+    if not with_contact:
+        for key in CONTACT_FIELDS:
+            view.pop(key)
+    return view
+
+
+def create(db: sqlite_utils.Database, data: Any) -> tuple[dict[str, Any], str]:
+    """Store a new profile; returns it with the secret token of its private edit link."""
+    profile = validate(CompanyIn, data)
+    token = secrets.token_urlsafe(24)
+    row = _row(profile) | {"edit_token_hash": hash_token(token), "created_at": _now()}
+    row["updated_at"] = row["created_at"]
+    with db.atomic():
+        _check_cvr_free(db, row["cvr"])
+        company_id = db["companies"].insert(row).last_pk
+        _log_change(db, company_id, "insert")
+    return get(db, company_id), token
+
+
+def get(db: sqlite_utils.Database, company_id: int) -> dict[str, Any]:
+    rows = list(db.query("SELECT * FROM companies WHERE id = ?", [company_id]))
+    if not rows:
+        raise NotFound(f"No company with id {company_id}")
+    return decode(rows[0])
+
+
+def by_token(db: sqlite_utils.Database, token: str) -> dict[str, Any]:
+    """The company whose private edit link carries `token`."""
+    rows = list(db.query("SELECT * FROM companies WHERE edit_token_hash = ?", [hash_token(token)]))
+    if not rows:
+        raise NotFound("This private link is not valid (the profile may have been deleted)")
+    return decode(rows[0])
+
+
+def update(db: sqlite_utils.Database, company_id: int, changes: Any) -> dict[str, Any]:
+    """Apply a partial change; the whole result is validated before anything is written."""
+    validate(CompanyPatch, changes)  # unknown fields and gross type errors, field by field
+    with db.atomic():
+        current = get(db, company_id)
+        merged = {k: current[k] for k in PUBLIC_FIELDS} | changes
+        if "language" not in changes and any(
+            k in changes for k in ("description", "offers", "needs")
+        ):
+            merged["language"] = None  # guess again from the new text
+        profile = validate(CompanyIn, merged)
+        row = _row(profile) | {"updated_at": _now()}
+        _check_cvr_free(db, row["cvr"], company_id)
+        db["companies"].update(company_id, row)
+        _log_change(db, company_id, "update")
+    return get(db, company_id)
+
+
+def delete(db: sqlite_utils.Database, company_id: int) -> None:
+    """Remove a profile and every trace that names it."""
+    with db.atomic():
+        get(db, company_id)
+        db.execute("UPDATE responses SET company_id = NULL WHERE company_id = ?", [company_id])
+        db.execute("DELETE FROM group_members WHERE company_id = ?", [company_id])
+        db.execute(
+            "DELETE FROM pair_rules WHERE a_id = ? OR b_id = ?", [company_id, company_id]
+        )
+        db.execute("DELETE FROM companies WHERE id = ?", [company_id])
+        _log_change(db, company_id, "delete")
+
+
+def listing(
+    db: sqlite_utils.Database,
+    *,
+    region: str | None = None,
+    nace_code: str | None = None,
+    kind: str | None = None,
+    q: str | None = None,
+    consent: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Profiles matching the filters, newest id last, and the total count before paging."""
+    where, params = [], []
+    if region:
+        where.append("region = ?")
+        params.append(region)
+    if nace_code:
+        where.append("(nace = ? OR nace LIKE ?)")
+        params += [nace_code, nace_code + "%"]
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if consent is not None:
+        where.append("consent = ?")
+        params.append(int(consent))
+    if q:
+        where.append(
+            "(name LIKE ? OR description LIKE ? OR offers LIKE ? OR needs LIKE ? OR sector LIKE ?)"
+        )
+        params += [f"%{q}%"] * 5
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    total = db.execute(f"SELECT count(*) FROM companies{clause}", params).fetchone()[0]
+    rows = db.query(
+        f"SELECT * FROM companies{clause} ORDER BY id LIMIT ? OFFSET ?", [*params, limit, offset]
+    )
+    return [decode(r) for r in rows], total
+
+
+def import_rows(
+    db: sqlite_utils.Database, rows: list[dict[str, Any]], *, valid_only: bool = False
+) -> dict[str, Any]:
+    """Validate every row; store all (one transaction) only if none fails, or the valid ones if asked."""
+    report, accepted = [], []
+    seen_cvr: dict[str, int] = {}
+    for number, raw in enumerate(rows, start=2):  # row 1 is the header
+        data = coerce_strings({k: v for k, v in raw.items() if k is not None})
+        data = {k: v for k, v in data.items() if not (v is None and k not in CompanyIn.model_fields)}
+        try:
+            profile = validate(CompanyIn, data)
+            cvr = profile.cvr
+            if cvr and cvr in seen_cvr:
+                raise InvalidInput({"cvr": f"repeats the CVR of row {seen_cvr[cvr]}"})
+            _check_cvr_free(db, cvr)
+        except InvalidInput as exc:
+            report.append({"row": number, "status": "refused", "errors": exc.fields})
+            continue
+        except Conflict as exc:
+            report.append({"row": number, "status": "refused", "errors": exc.fields})
+            continue
+        if profile.cvr:
+            seen_cvr[profile.cvr] = number
+        accepted.append((number, profile))
+        report.append({"row": number, "status": "accepted", "name": profile.name})
+    refused = sum(1 for r in report if r["status"] == "refused")
+    write = accepted and (refused == 0 or valid_only)
+    if write:
+        with db.atomic():
+            for number, profile in accepted:
+                row = _row(profile) | {"edit_token_hash": hash_token(secrets.token_urlsafe(24))}
+                row["created_at"] = row["updated_at"] = _now()
+                company_id = db["companies"].insert(row).last_pk
+                _log_change(db, company_id, "insert")
+                next(r for r in report if r["row"] == number)["id"] = company_id
+    return {
+        "imported": len(accepted) if write else 0,
+        "refused": refused,
+        "written": bool(write),
+        "rows": report,
+    }

@@ -1,0 +1,46 @@
+"""The five Danish regions and the names people write for them (Danish, English, towns)."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from matchmaker.config import DATA_DIR
+
+REGIONS = ("Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden")
+REGIONS_FILE = DATA_DIR / "regions.json"
+
+
+def _fold(text: str) -> str:
+    text = text.lower().strip()
+    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        text = text.replace(a, b)
+    return re.sub(r"[^a-z0-9 ]+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def names() -> dict[str, str]:
+    """Every known way of writing a region (folded) → its canonical name."""
+    table = {_fold(r): r for r in REGIONS}
+    table.update({_fold("region " + r): r for r in REGIONS})
+    if REGIONS_FILE.exists():
+        for entry in json.loads(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]:
+            for key in ("aliases", "municipalities", "towns"):
+                for alias in entry.get(key, []):
+                    table.setdefault(_fold(alias), entry["name"])
+    return table
+
+
+def normalise(value: str) -> str | None:
+    """The canonical region for a name, alias, municipality or town; None when unknown."""
+    return names().get(_fold(value))
+
+
+def find_in_text(text: str) -> str | None:
+    """The first region named anywhere in `text` (longest names tried first)."""
+    folded = f" {_fold(text)} "
+    for alias in sorted(names(), key=len, reverse=True):
+        if len(alias) > 2 and f" {alias} " in folded:
+            return names()[alias]
+    return None

@@ -1,0 +1,97 @@
+"""Strict request validation with pydantic, and errors that name each field and how to fix it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InvalidInput(Exception):
+    """Input that cannot be stored; `fields` maps each field to what is wrong with it."""
+
+    def __init__(self, fields: dict[str, str], message: str = "Invalid input", status: int = 422):
+        super().__init__(message)
+        self.fields = fields
+        self.message = message
+        self.status = status
+
+
+class NotFound(Exception):
+    """A referenced object does not exist (or is not visible to the caller)."""
+
+
+class Conflict(Exception):
+    """The input clashes with what is stored (e.g. a CVR number already registered)."""
+
+    def __init__(self, fields: dict[str, str], message: str = "Conflict"):
+        super().__init__(message)
+        self.fields = fields
+        self.message = message
+
+
+class Strict(BaseModel):
+    """Base for input schemas: typed strictly, unknown fields refused, strings trimmed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+def _printable(value: str) -> str:
+    if not value.isprintable():
+        raise ValueError("must contain printable characters only (no control characters)")
+    return value
+
+
+def text(max_length: int, min_length: int = 0):
+    """A trimmed, printable string type of bounded length."""
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(_printable),
+    ]
+
+
+def long_text(max_length: int, min_length: int = 0):
+    """A trimmed free text (line breaks allowed) of bounded length."""
+
+    def no_controls(value: str) -> str:
+        if any(not (c.isprintable() or c in "\n\r\t") for c in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        AfterValidator(no_controls),
+    ]
+
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field; remove it",
+    "string_too_short": "must not be empty",
+}
+
+
+def _message(error: dict) -> str:
+    kind = error["type"]
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    msg = error["msg"]
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def validate(model: type[M], data: Any) -> M:
+    """`model` filled from `data`, or InvalidInput with one message per field."""
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": "must be a JSON object"}, "Request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "body"
+            fields.setdefault(name, _message(error))
+        raise InvalidInput(fields) from None

@@ -1,0 +1,92 @@
+"""The Flask application: pages, chat and the JSON API over the matchmaker core."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request
+from werkzeug.exceptions import HTTPException
+
+from matchmaker import db as store
+from matchmaker.config import Settings
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def _secret_key(db_path: Path) -> str:
+    """One key shared by every worker serving this store, kept beside it."""
+    if os.environ.get("MATCHMAKER_SECRET_KEY"):
+        return os.environ["MATCHMAKER_SECRET_KEY"]
+    key_file = db_path.parent / (db_path.name + ".secret")
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    return key_file.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; nothing touches the store before this is called."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = Settings.from_env()
+    app.config.from_mapping(
+        DATABASE=str(settings.db_path),
+        MODEL_NAME=settings.model_name,
+        MAX_PROPOSALS_PER_FIRM=settings.max_proposals_per_firm,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("MATCHMAKER_SECURE_COOKIES", "0") == "1",
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    db_path = Path(app.config["DATABASE"])
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(db_path)
+    store.connect(db_path).close()  # create and migrate once, before any request
+
+    from web import api, auth, chat, i18n, pages, security
+
+    security.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(chat.bp)
+    app.teardown_appcontext(close_db)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            return api.http_error_json(exc)
+        return exc
+
+    return app
+
+
+def get_db():
+    """The store for this request, opened on first use."""
+    if "db" not in g:
+        from flask import current_app
+
+        g.db = store.connect(current_app.config["DATABASE"], migrate=False)
+    return g.db
+
+
+def close_db(_exc=None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()

@@ -1,0 +1,57 @@
+"""The JSON API under /api/v1: one module per area, one error format for all of them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from matchmaker.validation import Conflict, InvalidInput, NotFound
+from web.security import csrf, protect_unless_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+bp.before_request(protect_unless_token)
+
+
+def json_body() -> dict:
+    """The request's JSON object, or InvalidInput saying what is wrong with the body."""
+    if not request.is_json:
+        raise InvalidInput(
+            {"body": "send JSON with Content-Type: application/json"},
+            "Request body must be JSON",
+            status=415,
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise InvalidInput({"body": "is not valid JSON"}, "Request body is not valid JSON", 400)
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": "must be a JSON object"}, "Request body must be a JSON object")
+    return data
+
+
+@bp.errorhandler(InvalidInput)
+def _invalid(exc: InvalidInput):
+    return jsonify(error=exc.message, fields=exc.fields), exc.status
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    return jsonify(error=str(exc), fields={}), 404
+
+
+@bp.errorhandler(Conflict)
+def _conflict(exc: Conflict):
+    return jsonify(error=exc.message, fields=exc.fields), 409
+
+
+def http_error_json(exc: HTTPException):
+    """Any HTTP error under /api answers in the API's error format."""
+    messages = {
+        413: "Request body is larger than 1 MB",
+        404: "No such endpoint or object",
+        405: f"Method {request.method} is not allowed here",
+    }
+    return jsonify(error=messages.get(exc.code, exc.description), fields={}), exc.code
+
+
+from web.api import companies, masterclasses, openapi  # noqa: E402,F401  (routes on bp)

@@ -1,0 +1,150 @@
+"""Company profiles over the API: register, read, change, delete, list, import."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request, url_for
+
+from matchmaker import imports, profiles
+from matchmaker.validation import InvalidInput
+from web import get_db
+from web.api import bp, json_body
+from web.api.openapi import documented
+from web.auth import facilitator_required, is_facilitator
+from web.security import REGISTRATION_LIMIT, authenticated_client, limiter
+
+LIST_QUERY = {
+    "region": {"type": "string"},
+    "nace": {"type": "string"},
+    "kind": {"type": "string", "enum": ["company", "knowledge_institution"]},
+    "q": {"type": "string"},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 500},
+    "offset": {"type": "integer", "minimum": 0},
+}
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A bounded integer query parameter, or InvalidInput naming it."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput({name: "must be a whole number"}) from None
+    if not low <= value <= high:
+        raise InvalidInput({name: f"must be between {low} and {high}"})
+    return value
+
+
+def _own_or_facilitator(company_id: int) -> bool:
+    return is_facilitator() or g.get("company_id") == company_id
+
+
+def _refused(company_id: int):
+    if g.get("company_id") is not None:
+        return jsonify(error="A company can only reach its own profile", fields={}), 403
+    return jsonify(error="Send a facilitator API token or the company's own edit token"), 401
+
+
+@bp.post("/companies")
+@documented("/companies", "post", "Register a company profile", body=profiles.CompanyIn,
+            auth=False, status=201, errors=(409,))  # fmt: skip
+@limiter.limit(REGISTRATION_LIMIT, exempt_when=authenticated_client)
+def create_company():
+    company, token = profiles.create(get_db(), json_body())
+    body = profiles.public(company)
+    body["edit_token"] = token
+    body["edit_url"] = url_for("pages.own_profile", token=token, _external=True)
+    return jsonify(body), 201, {"Location": url_for("api.get_company", company_id=company["id"])}
+
+
+@bp.get("/companies")
+@documented("/companies", "get", "List profiles", query=LIST_QUERY, errors=(422,))
+@facilitator_required
+def list_companies():
+    region = request.args.get("region") or None
+    nace_code = request.args.get("nace") or None
+    if nace_code:
+        nace_code = _nace_filter(nace_code)
+    kind = request.args.get("kind") or None
+    if kind and kind not in ("company", "knowledge_institution"):
+        raise InvalidInput({"kind": "must be company or knowledge_institution"})
+    if region:
+        from matchmaker import regions
+
+        region = regions.normalise(region) or _bad_region()
+    items, total = profiles.listing(
+        get_db(),
+        region=region,
+        nace_code=nace_code,
+        kind=kind,
+        q=request.args.get("q") or None,
+        limit=int_arg("limit", 50, 1, 500),
+        offset=int_arg("offset", 0, 0, 10**9),
+    )
+    return jsonify(items=[profiles.public(c) for c in items], total=total)
+
+
+def _bad_region():
+    from matchmaker.regions import REGIONS
+
+    raise InvalidInput({"region": "must be one of " + ", ".join(REGIONS)})
+
+
+def _nace_filter(value: str) -> str:
+    from matchmaker import nace
+
+    try:
+        return nace.normalise(value)
+    except ValueError as exc:
+        raise InvalidInput({"nace": str(exc)}) from None
+
+
+@bp.get("/companies/<int:company_id>")
+@documented("/companies/{company_id}", "get", "Read one profile")
+def get_company(company_id: int):
+    if not _own_or_facilitator(company_id):
+        return _refused(company_id)
+    return jsonify(profiles.public(profiles.get(get_db(), company_id)))
+
+
+@bp.patch("/companies/<int:company_id>")
+@documented("/companies/{company_id}", "patch", "Change fields of a profile",
+            body=profiles.CompanyPatch, errors=(409,))  # fmt: skip
+def patch_company(company_id: int):
+    if not _own_or_facilitator(company_id):
+        return _refused(company_id)
+    data = json_body()
+    return jsonify(profiles.public(profiles.update(get_db(), company_id, data)))
+
+
+@bp.delete("/companies/<int:company_id>")
+@documented("/companies/{company_id}", "delete", "Delete a profile", status=204)
+def delete_company(company_id: int):
+    if not _own_or_facilitator(company_id):
+        return _refused(company_id)
+    profiles.delete(get_db(), company_id)
+    return "", 204
+
+
+@bp.post("/companies/import")
+@documented("/companies/import", "post", "Import a member list (CSV or XLSX, multipart 'file')",
+            query={"valid_only": {"type": "boolean"}}, status=201, errors=(422,))  # fmt: skip
+@facilitator_required
+def import_companies():
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput({"file": "attach the member list as multipart form field 'file'"})
+    rows = imports.read_table(upload.filename or "", upload.read())
+    valid_only = (request.args.get("valid_only") or request.form.get("valid_only") or "").lower()
+    report = profiles.import_rows(get_db(), rows, valid_only=valid_only in ("1", "true", "yes"))
+    if report["refused"] and not report["written"]:
+        fields = {f"row {r['row']}": "; ".join(f"{k}: {v}" for k, v in r["errors"].items())
+                  for r in report["rows"] if r["status"] == "refused"}  # fmt: skip
+        return jsonify(
+            error="Some rows are invalid; nothing was imported. Fix them, or import the valid "
+            "rows only with valid_only=true",
+            fields=fields,
+            report=report,
+        ), 422
+    return jsonify(report), 201

@@ -1,0 +1,56 @@
+"""Masterclasses and questionnaire answers over the API."""
+
+from __future__ import annotations
+
+from flask import jsonify, url_for
+
+from matchmaker import questionnaires
+from web import get_db
+from web.api import bp, json_body
+from web.api.openapi import documented
+from web.auth import facilitator_required
+from web.security import REGISTRATION_LIMIT, authenticated_client, limiter
+
+
+def _public(masterclass: dict) -> dict:
+    masterclass = dict(masterclass)
+    masterclass["questionnaire_url"] = url_for(
+        "pages.questionnaire", masterclass_id=masterclass["id"], _external=True
+    )
+    return masterclass
+
+
+@bp.post("/masterclasses")
+@documented("/masterclasses", "post", "Create a masterclass",
+            body=questionnaires.MasterclassIn, status=201)  # fmt: skip
+@facilitator_required
+def create_masterclass():
+    masterclass = questionnaires.create_masterclass(get_db(), json_body())
+    return jsonify(_public(masterclass)), 201
+
+
+@bp.get("/masterclasses")
+@documented("/masterclasses", "get", "List masterclasses")
+@facilitator_required
+def list_masterclasses():
+    items = [_public(m) for m in questionnaires.list_masterclasses(get_db())]
+    return jsonify(items=items, total=len(items))
+
+
+@bp.get("/masterclasses/<int:masterclass_id>")
+@documented("/masterclasses/{masterclass_id}", "get", "Read a masterclass with its answers")
+@facilitator_required
+def get_masterclass(masterclass_id: int):
+    masterclass = _public(questionnaires.get_masterclass(get_db(), masterclass_id))
+    masterclass["answers"] = questionnaires.responses(get_db(), masterclass_id)
+    return jsonify(masterclass)
+
+
+@bp.post("/masterclasses/<int:masterclass_id>/responses")
+@documented("/masterclasses/{masterclass_id}/responses", "post",
+            "Answer the masterclass pre-questionnaire (open, like the web form)",
+            body=questionnaires.ResponseIn, auth=False, status=201)  # fmt: skip
+@limiter.limit(REGISTRATION_LIMIT, exempt_when=authenticated_client)
+def add_response(masterclass_id: int):
+    response = questionnaires.add_response(get_db(), masterclass_id, json_body())
+    return jsonify(response), 201

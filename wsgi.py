@@ -1,0 +1,5 @@
+"""Entry point for gunicorn: `gunicorn wsgi:app` serves the store MATCHMAKER_DB names."""
+
+from web import create_app
+
+app = create_app()
