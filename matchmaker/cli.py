@@ -143,3 +143,12 @@ def backup(target: Path) -> None:
     """Write a consistent copy of the store to TARGET while the service runs."""
     written = store.backup(_open(), target)
     click.echo(f"Backup written to {written}")
+
+
+@main.command("train-intents")
+def train_intents() -> None:
+    """Train the chat's intent classifier from data/chat/ and write it to models/."""
+    from matchmaker import intents
+
+    path, report = intents.train_and_save()
+    click.echo(f"Intent model written to {path}: {report}")
