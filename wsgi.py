@@ -1,5 +1,6 @@
 """Entry point for gunicorn: `gunicorn wsgi:app` serves the store MATCHMAKER_DB names."""
 
-from web import create_app
+from web import create_app, warm_up
 
 app = create_app()
+warm_up(app)

@@ -10,7 +10,7 @@ import click
 
 from matchmaker import accounts, db as store, imports, profiles, questionnaires
 from matchmaker.config import DATA_DIR, Settings
-from matchmaker.validation import Conflict, InvalidInput
+from matchmaker.validation import Conflict, InvalidInput, NotFound
 
 DEMO_DIR = DATA_DIR / "demo"
 
@@ -68,7 +68,7 @@ def demo(reset: bool, no_embed: bool) -> None:
 def _embed_all(db) -> None:
     from matchmaker import matching
 
-    index = matching.MatchIndex.from_db(db, progress=True)
+    index = matching.MatchIndex().fit(db, show_progress=True)
     click.echo(f"Embedded {len(index)} consenting profiles.")
 
 
@@ -152,3 +152,103 @@ def train_intents() -> None:
 
     path, report = intents.train_and_save()
     click.echo(f"Intent model written to {path}: {report}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """Accounts with their role and how many live API tokens each holds."""
+    db = _open()
+    for row in db.query(
+        "SELECT u.id, u.email, u.role, u.password_hash IS NOT NULL AS has_password, "
+        "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) "
+        "AS live_tokens FROM users u ORDER BY u.id"
+    ):
+        password = "password" if row["has_password"] else "token only"
+        click.echo(
+            f"{row['id']}\t{row['email']}\t{row['role']}\t{password}\t"
+            f"{row['live_tokens']} live token(s)"
+        )
+
+
+@users.command("passwd")
+@click.option("--email", required=True)
+@click.password_option(
+    "--password", prompt="New password", help="At least 10 characters; asked for when omitted."
+)
+def users_passwd(email: str, password: str) -> None:
+    """Set the web-login password of an account."""
+    db = _open()
+    user = accounts.find_user(db, email)
+    if user is None:
+        raise click.ClickException(f"No account with email {email}")
+    try:
+        accounts.set_password(db, user.id, password)
+    except InvalidInput as exc:
+        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in exc.fields.items())) from None
+    click.echo(f"Password set for {user.email}.")
+
+
+@users.command("revoke")
+@click.option("--email", required=True)
+@click.option("--token-id", type=int, default=None, help="One token (see `users tokens`).")
+@click.option("--all", "all_", is_flag=True, help="Every live token of the account.")
+def users_revoke(email: str, token_id: int | None, all_: bool) -> None:
+    """Revoke an account's API tokens: one by id, or all of them."""
+    db = _open()
+    user = accounts.find_user(db, email)
+    if user is None:
+        raise click.ClickException(f"No account with email {email}")
+    if (token_id is None) == (not all_):
+        raise click.ClickException("Give either --token-id N or --all")
+    live = [t["id"] for t in accounts.tokens(db, user.id) if not t["revoked_at"]]
+    ids = live if all_ else [token_id]
+    for tid in ids:
+        try:
+            accounts.revoke_token(db, user.id, tid)
+        except NotFound:
+            raise click.ClickException(f"{email} has no token with id {tid}") from None
+    click.echo(f"Revoked {len(ids)} token(s) of {user.email}.")
+
+
+@users.command("tokens")
+@click.option("--email", required=True)
+def users_tokens(email: str) -> None:
+    """The account's API tokens: id, label, created, revoked (the secrets are not kept)."""
+    db = _open()
+    user = accounts.find_user(db, email)
+    if user is None:
+        raise click.ClickException(f"No account with email {email}")
+    for tok in accounts.tokens(db, user.id):
+        state = f"revoked {tok['revoked_at']}" if tok["revoked_at"] else "live"
+        click.echo(f"{tok['id']}\t{tok['label'] or '-'}\t{tok['created_at']}\t{state}")
+
+
+@main.command("export")
+@click.argument("what", type=click.Choice(["network", "network-proposal", "cohort",
+                                           "cohort-proposal", "companies"]))  # fmt: skip
+@click.argument("object_id", type=int, required=False)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json", "pdf"]), default="pdf")
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: the export's own name in this folder).")  # fmt: skip
+def export(what: str, object_id: int | None, fmt: str, lang: str, out: Path | None) -> None:
+    """Export a stored network, cohort, proposal or the firm list (logged as an operator export)."""
+    from matchmaker import exports
+
+    db = _open()
+    kind = what.replace("-", "_")
+    if kind != "companies" and object_id is None:
+        raise click.ClickException(f"Give the id of the {what} to export")
+    try:
+        if kind == "companies":
+            export_ = exports.companies_export(profiles.listing(db, limit=10**9)[0])
+        elif kind.endswith("_proposal"):
+            export_ = exports.proposal_export(db, kind.removesuffix("_proposal"), object_id)
+        else:
+            export_ = exports.group_export(db, kind, object_id)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    file = exports.render(db, export_, fmt, lang)
+    target = out or Path(file.filename)
+    target.write_bytes(file.content)
+    click.echo(f"Wrote {target}")

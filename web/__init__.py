@@ -90,3 +90,21 @@ def close_db(_exc=None) -> None:
     db = g.pop("db", None)
     if db is not None:
         db.close()
+
+
+def warm_up(app: Flask) -> None:
+    """Load the sentence model and the match index in the background, so the first
+    facilitator request of a fresh worker does not wait for them."""
+    import threading
+
+    from matchmaker import db as store_module, matching
+
+    def _load() -> None:
+        conn = store_module.connect(app.config["DATABASE"], migrate=False)
+        try:
+            matching.match_index(conn)
+        finally:
+            conn.close()
+
+    if os.environ.get("MATCHMAKER_WARM_UP", "1") == "1":
+        threading.Thread(target=_load, name="warm-up", daemon=True).start()

@@ -1,0 +1,87 @@
+"""Partner suggestions for a firm, and why two firms match."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import g, jsonify, request
+
+from matchmaker import matching, profiles, regions
+from matchmaker.validation import InvalidInput
+from web import get_db
+from web.api import bp
+from web.api.companies import _nace_filter, _refused, int_arg
+from web.api.openapi import documented
+from web.auth import is_facilitator
+
+SIZES = ("micro", "small", "medium", "large")
+PARTNER_QUERY = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": 50},
+    "mode": {"type": "string", "enum": list(matching.MODES)},
+    "region": {"type": "string"},
+    "nace": {"type": "string"},
+    "kind": {"type": "string", "enum": ["company", "knowledge_institution"]},
+    "size": {"type": "string", "enum": list(SIZES)},
+    "include_competitors": {"type": "boolean"},
+    "lang": {"type": "string", "enum": ["da", "en"]},
+}
+
+
+def _choice(name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
+    value = request.args.get(name) or default
+    if value is not None and value not in allowed:
+        raise InvalidInput({name: "must be one of " + ", ".join(allowed)})
+    return value
+
+
+def _flag(name: str) -> bool:
+    value = (request.args.get(name) or "false").lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise InvalidInput({name: "must be true or false"})
+    return value in ("true", "1", "yes")
+
+
+@bp.get("/companies/<int:company_id>/partners")
+@documented("/companies/{company_id}/partners", "get", "Partner suggestions with reasons",
+            query=PARTNER_QUERY, errors=(422,))  # fmt: skip
+def partners(company_id: int):
+    if not (is_facilitator() or g.get("company_id") == company_id):
+        return _refused(company_id)
+    region = request.args.get("region") or None
+    if region:
+        region = regions.normalise(region)
+        if region is None:
+            raise InvalidInput({"region": "must be one of " + ", ".join(regions.REGIONS)})
+    nace_code = request.args.get("nace") or None
+    options = dict(
+        limit=int_arg("limit", 5, 1, 50),
+        mode=_choice("mode", matching.MODES, "complementary"),
+        region=region,
+        nace=_nace_filter(nace_code) if nace_code else None,
+        kind=_choice("kind", ("company", "knowledge_institution")),
+        size=_choice("size", SIZES),
+        include_competitors=_flag("include_competitors"),
+    )
+    lang = _choice("lang", ("da", "en"), "da")
+    db = get_db()
+    company = profiles.get(db, company_id)
+    suggestions = matching.partner_suggestions(db, company_id, lang=lang, **options)
+    return jsonify(
+        company={"id": company["id"], "name": company["name"]},
+        mode=options["mode"],
+        partners=[asdict(s) for s in suggestions],
+    )
+
+
+@bp.get("/companies/<int:company_id>/match/<int:other_id>")
+@documented("/companies/{company_id}/match/{other_id}", "get",
+            "Why two firms match: score, type, reasons, flags",
+            query={"lang": PARTNER_QUERY["lang"]})  # fmt: skip
+def explain_pair(company_id: int, other_id: int):
+    if not is_facilitator():
+        return _refused(company_id)
+    db = get_db()
+    profiles.get(db, company_id)
+    profiles.get(db, other_id)
+    lang = _choice("lang", ("da", "en"), "da")
+    return jsonify(asdict(matching.pair_score(db, company_id, other_id, lang=lang)))
