@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import snowballstemmer
 
@@ -70,9 +70,7 @@ def tokens(text: str | None) -> list[Token]:
     # NFKC and lower() keep length for the Latin text we see; fall back to a per-match fold.
     folded = unicodedata.normalize("NFKC", text).lower()
     if len(folded) != len(text):
-        return [
-            Token(normalize(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)
-        ]
+        return [Token(normalize(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
     return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
 
 
@@ -96,7 +94,7 @@ def guess_language(text: str | None) -> str:
     return "en" if en > da else "da"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(language: str) -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer(_STEMMER_NAMES[language])
 
@@ -117,9 +115,7 @@ def char_ngrams(word: str, sizes: tuple[int, int] = (3, 5)) -> list[str]:
     """Character n-grams of one word padded with spaces, so compounds share their parts."""
     padded = f" {word} "
     lo, hi = sizes
-    return [
-        padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)
-    ]
+    return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
 
 
 def clauses(text: str | None) -> list[tuple[int, int]]:

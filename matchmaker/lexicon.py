@@ -1,0 +1,165 @@
+"""A small bilingual capability lexicon: Danish and English phrases mapped to concept ids."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from matchmaker.config import DATA_DIR
+from matchmaker.text import LANGUAGES, is_stopword, stem, tokens
+
+LEXICON_PATH = DATA_DIR / "lexicon.json"
+# A phrase word of at least this many letters also matches as head or tail of a compound.
+MIN_COMPOUND_PART = 4
+# How many extra words may sit between the words of a multi-word phrase.
+WINDOW_SLACK = 2
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A capability with its display labels and its phrases per language."""
+
+    id: str
+    labels: dict[str, str]
+    phrases: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class ConceptMatch:
+    """Where a concept was found in a text: the concept id and the matched character span."""
+
+    concept: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    concept: str
+    keys: tuple[tuple[str, str], ...]  # (language, stem) per content word
+
+
+def _compound_parts(word: str) -> list[str]:
+    """The word itself plus its heads and tails long enough to be compound parts."""
+    n = len(word)
+    parts = [word]
+    if n >= 2 * MIN_COMPOUND_PART - 1:
+        parts += [word[:i] for i in range(MIN_COMPOUND_PART, n - 2)]
+        parts += [word[i:] for i in range(3, n - MIN_COMPOUND_PART + 1)]
+    return parts
+
+
+class Lexicon:
+    """Finds concepts in Danish or English text, tolerant to inflection and compounding."""
+
+    def __init__(self, concepts: list[Concept]):
+        self.concepts = {c.id: c for c in concepts}
+        self._phrases: list[_Phrase] = []
+        for c in concepts:
+            for language, phrases in c.phrases.items():
+                for phrase in phrases:
+                    words = [t.text for t in tokens(phrase) if not is_stopword(t.text)]
+                    if words:
+                        keys = tuple((language, stem(w, language)) for w in words)
+                        self._phrases.append(_Phrase(c.id, keys))
+        self._keys = {k for p in self._phrases for k in p.keys}
+        self._cache: dict[str, frozenset[tuple[str, str]]] = {}
+        self._by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, p in enumerate(self._phrases):
+            for k in set(p.keys):
+                self._by_key[k].append(i)
+
+    @classmethod
+    def load(cls, path: str | Path = LEXICON_PATH) -> Lexicon:
+        """Read a lexicon file (see `data/lexicon.json`)."""
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(
+            [
+                Concept(
+                    id=cid,
+                    labels=dict(entry["label"]),
+                    phrases={lang: tuple(entry.get(lang, ())) for lang in LANGUAGES},
+                )
+                for cid, entry in data["concepts"].items()
+            ]
+        )
+
+    def _word_keys(self, word: str) -> frozenset[tuple[str, str]]:
+        """Phrase words this text word stands for (same stem, or a compound part of it)."""
+        cached = self._cache.get(word)
+        if cached is None:
+            cached = frozenset(
+                (language, part)
+                for language in LANGUAGES
+                for form in {word, stem(word, language)}
+                for part in _compound_parts(form)
+                if (language, part) in self._keys
+            )
+            self._cache[word] = cached
+        return cached
+
+    def find(self, text: str | None) -> list[ConceptMatch]:
+        """Every concept found in `text`, once per concept, at its first occurrence."""
+        content = [t for t in tokens(text) if not is_stopword(t.text)]
+        hits: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for pos, tok in enumerate(content):
+            for key in self._word_keys(tok.text):
+                hits[key].append(pos)
+        candidates = sorted({i for key in hits for i in self._by_key[key]})
+        found: dict[str, ConceptMatch] = {}
+        for i in candidates:
+            phrase = self._phrases[i]
+            span = _phrase_span(phrase.keys, hits)
+            if span is None:
+                continue
+            first, last = span
+            match = ConceptMatch(phrase.concept, content[first].start, content[last].end)
+            old = found.get(phrase.concept)
+            if old is None or (match.start, match.start - match.end) < (
+                old.start,
+                old.start - old.end,
+            ):
+                found[phrase.concept] = match
+        return sorted(found.values(), key=lambda m: (m.start, m.concept))
+
+    def concept_ids(self, text: str | None) -> list[str]:
+        """Ids of the concepts found in `text`, in order of first occurrence."""
+        return [m.concept for m in self.find(text)]
+
+    def label(self, concept: str, language: str = "da") -> str:
+        """Display label of a concept in 'da' or 'en'."""
+        return self.concepts[concept].labels.get(language) or concept
+
+
+def _phrase_span(
+    keys: tuple[tuple[str, str], ...], hits: dict[tuple[str, str], list[int]]
+) -> tuple[int, int] | None:
+    """First window of word positions holding every key of a phrase, or None."""
+    if len(keys) == 1:
+        pos = hits.get(keys[0])
+        return (pos[0], pos[0]) if pos else None
+    width = len(keys) + WINDOW_SLACK
+    positions = [hits.get(k) for k in keys]
+    if not all(positions):
+        return None
+    for anchor in positions[0]:
+        chosen = []
+        for plist in positions:
+            near = [p for p in plist if abs(p - anchor) < width]
+            if not near:
+                break
+            chosen.append(min(near, key=lambda p: abs(p - anchor)))
+        else:
+            lo, hi = min(chosen), max(chosen)
+            if hi - lo < width:
+                return lo, hi
+    return None
+
+
+@lru_cache(maxsize=4)
+def default_lexicon(path: str = str(LEXICON_PATH)) -> Lexicon:
+    """The bundled lexicon, read once per process."""
+    return Lexicon.load(path)

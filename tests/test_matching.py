@@ -1,0 +1,303 @@
+"""Partner suggestions on a real store: complementarity, reasons, consent, competitors, rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from matchmaker import db as store
+from matchmaker.matching import MatchIndex, pair_score, pair_score_matrix, partner_suggestions
+from matchmaker.matching import top_candidates
+
+FIRMS = [
+    {
+        "name": "Nordisk Emballage ApS",
+        "employees": 25,
+        "region": "Midtjylland",
+        "city": "Herning",
+        "sector": "Emballage",
+        "nace": "17.21",
+        "description": "Vi producerer bæredygtig emballage i pap og karton til danske fødevarevirksomheder.",
+        "offers": "Udvikling og produktion af bæredygtig emballage og kartonløsninger til fødevarer.",
+        "needs": "Vi har brug for hjælp til at sælge i Tyskland og finde forhandlere på det tyske marked.",
+        "markets": ["Danmark", "Sverige"],
+    },
+    {
+        "name": "German Market Partners",
+        "employees": 6,
+        "region": "Hovedstaden",
+        "city": "København",
+        "sector": "Consulting",
+        "nace": "70.22",
+        "description": "We help Nordic manufacturers grow their sales in Germany and Austria.",
+        "offers": "Export consulting for the German market: market entry, distributor search and "
+        "sales partners in the DACH region.",
+        "needs": "Clients with sustainable products who want to expand abroad.",
+        "markets": ["Germany", "Austria"],
+        "language": "en",
+    },
+    {
+        "name": "Tømrer Hansen",
+        "employees": 12,
+        "region": "Sjælland",
+        "city": "Køge",
+        "sector": "Byggeri",
+        "nace": "43.32",
+        "description": "Tømrerfirma der bygger carporte, tagterrasser og udestuer til private.",
+        "offers": "Tømrerarbejde, renovering af tage og montering af vinduer.",
+        "needs": "Lærlinge og en ny varebil.",
+        "markets": ["Danmark"],
+    },
+    {
+        "name": "Jysk Pap og Karton A/S",
+        "employees": 40,
+        "region": "Midtjylland",
+        "city": "Ikast",
+        "sector": "Emballage",
+        "nace": "17.21",
+        "description": "Producent af bæredygtig emballage i pap og karton til fødevarer.",
+        "offers": "Produktion af bæredygtig emballage og kartonløsninger til fødevarevirksomheder.",
+        "needs": "Automatisering af vores produktionslinje med robotter.",
+        "markets": ["Danmark", "Norge"],
+    },
+    {
+        "name": "Robotics Aarhus ApS",
+        "employees": 30,
+        "region": "Midtjylland",
+        "city": "Aarhus",
+        "sector": "Automation",
+        "nace": "28.99",
+        "description": "Vi bygger robotceller og automatiserer produktion for danske fabrikker.",
+        "offers": "Automatisering af produktionslinjer, robotceller og PLC-programmering.",
+        "needs": "Kunder i emballage- og fødevareindustrien, der vil automatisere.",
+        "markets": ["Danmark"],
+    },
+    {
+        "name": "Institut for Materialer, Aalborg Universitet",
+        "employees": 300,
+        "region": "Nordjylland",
+        "city": "Aalborg",
+        "sector": "Forskning",
+        "nace": "85.42",
+        "kind": "knowledge_institution",
+        "description": "Forskning i biobaserede materialer og cirkulær økonomi.",
+        "offers": "Forskningssamarbejde og test af nye biobaserede emballagematerialer.",
+        "needs": "Virksomheder der vil udvikle cirkulær emballage sammen med forskere.",
+        "markets": ["Danmark"],
+    },
+    {
+        "name": "SikkerIT ApS",
+        "employees": 8,
+        "region": "Syddanmark",
+        "city": "Odense",
+        "sector": "IT-sikkerhed",
+        "nace": "62.02",
+        "description": "Rådgivning om it-sikkerhed for små og mellemstore virksomheder.",
+        "offers": "IT-sikkerhed, NIS2-rådgivning og penetrationstest af netværk og maskiner.",
+        "needs": "Flere kunder blandt produktionsvirksomheder.",
+        "markets": ["Danmark"],
+    },
+    {
+        "name": "Fynsk Fødevarer A/S",
+        "employees": 120,
+        "region": "Syddanmark",
+        "city": "Odense",
+        "sector": "Fødevarer",
+        "nace": "10.85",
+        "description": "Vi laver økologiske færdigretter til detailhandlen i Danmark.",
+        "offers": "Økologiske færdigretter og catering til kantiner.",
+        "needs": "Bæredygtig emballage til vores færdigretter og bedre sikring mod hackerangreb.",
+        "markets": ["Danmark"],
+    },
+    {
+        "name": "Hemmelig Emballage ApS",
+        "employees": 15,
+        "region": "Syddanmark",
+        "city": "Vejle",
+        "sector": "Emballage",
+        "nace": "17.21",
+        "description": "Emballage til færdigretter og fødevarer.",
+        "offers": "Bæredygtig emballage til færdigretter.",
+        "needs": "Kunder i fødevareindustrien.",
+        "markets": ["Danmark"],
+        "consent": 0,
+    },
+]
+
+
+def insert_firms(db, firms=FIRMS) -> dict[str, int]:
+    """Insert firms as the profile module would (a change row per write); name → id."""
+    ids = {}
+    for i, firm in enumerate(firms):
+        row = {
+            "kind": "company",
+            "language": "da",
+            "consent": 1,
+            **firm,
+            "markets": json.dumps(firm.get("markets", []), ensure_ascii=False),
+            "edit_token_hash": f"token-{i}-{firm['name']}",
+        }
+        ids[firm["name"]] = db["companies"].insert(row).last_pk
+        db["company_changes"].insert({"company_id": ids[firm["name"]], "op": "insert"})
+    return ids
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    db = store.connect(tmp_path_factory.mktemp("matching") / "t.sqlite3")
+    ids = insert_firms(db)
+    return db, ids, MatchIndex().fit(db)
+
+
+def names(suggestions) -> list[str]:
+    return [s.name for s in suggestions]
+
+
+def test_danish_need_finds_english_offer_above_unrelated_firm(world):
+    db, ids, index = world
+    found = partner_suggestions(index, ids["Nordisk Emballage ApS"], limit=8, db=db)
+    order = names(found)
+    assert "German Market Partners" in order
+    assert order.index("German Market Partners") < order.index("Tømrer Hansen")
+    best = found[order.index("German Market Partners")]
+    assert 0 < best.score <= 1
+    assert best.type in {"vertical", "complementary"}
+
+
+def test_reasons_quote_the_matching_need_and_offer(world):
+    db, ids, index = world
+    found = partner_suggestions(index, ids["Nordisk Emballage ApS"], limit=8, db=db)
+    reason = next(r for s in found if s.name == "German Market Partners" for r in s.reasons)
+    assert "sælge i Tyskland" in reason
+    assert "German market" in reason or "DACH" in reason
+    english = pair_score(
+        index, ids["Nordisk Emballage ApS"], ids["German Market Partners"], lang="en", db=db
+    )
+    assert english.reasons[0].startswith("Need of Nordisk Emballage ApS")
+    assert any(r.startswith("Regions: Midtjylland and Hovedstaden") for r in english.reasons)
+
+
+def test_never_suggests_itself_or_firms_without_consent(world):
+    db, ids, index = world
+    for name in ("Fynsk Fødevarer A/S", "Nordisk Emballage ApS"):
+        found = partner_suggestions(index, ids[name], limit=20, db=db)
+        assert name not in names(found)
+        assert "Hemmelig Emballage ApS" not in names(found)
+    # A firm without consent may still ask; it is scored but never suggested.
+    found = partner_suggestions(index, ids["Hemmelig Emballage ApS"], limit=3, db=db)
+    assert found and "Hemmelig Emballage ApS" not in names(found)
+
+
+def test_competitor_flagged_and_excluded_unless_asked_for(world):
+    db, ids, index = world
+    a, b = ids["Nordisk Emballage ApS"], ids["Jysk Pap og Karton A/S"]
+    assert "competitor" in pair_score(index, a, b, db=db).flags
+    assert "competitor" not in pair_score(index, a, ids["Robotics Aarhus ApS"], db=db).flags
+    default = partner_suggestions(index, a, limit=20, db=db)
+    assert "Jysk Pap og Karton A/S" not in names(default)
+    assert not any("competitor" in s.flags for s in default)
+    wide = partner_suggestions(index, a, limit=20, include_competitors=True, db=db)
+    flagged = [s for s in wide if s.name == "Jysk Pap og Karton A/S"]
+    assert flagged and flagged[0].flags == ["competitor"]
+    assert any("konkurrent" in r for r in flagged[0].reasons)
+
+
+def test_never_rule_excludes_pair_everywhere(tmp_path):
+    db = store.connect(tmp_path / "t.sqlite3")
+    ids = insert_firms(db)
+    index = MatchIndex().fit(db)
+    a, b = ids["Fynsk Fødevarer A/S"], ids["SikkerIT ApS"]
+    assert "SikkerIT ApS" in names(partner_suggestions(index, a, limit=8, db=db))
+    db["pair_rules"].insert({"a_id": min(a, b), "b_id": max(a, b), "rule": "never"})
+    for mode in ("complementary", "similar"):
+        assert "SikkerIT ApS" not in names(
+            partner_suggestions(index, a, limit=8, mode=mode, db=db)
+        )
+        assert "Fynsk Fødevarer A/S" not in names(
+            partner_suggestions(index, b, limit=8, mode=mode, db=db)
+        )
+    assert "never_together" in pair_score(index, a, b, db=db).flags
+    pool = pair_score_matrix(index, db=db)
+    assert pool.never[pool.ids.index(a), pool.ids.index(b)]
+    assert all(c != b for c, _ in top_candidates(index, 8, ids=[a], db=db)[a])
+
+
+def test_filters_region_kind_size_nace(world):
+    db, ids, index = world
+    a = ids["Fynsk Fødevarer A/S"]
+    profiles = index.profiles_
+
+    def check(predicate, **filters):
+        found = partner_suggestions(index, a, limit=20, include_competitors=True, db=db, **filters)
+        assert found
+        assert all(predicate(profiles[s.id]) for s in found)
+
+    check(lambda p: p["region"] == "Midtjylland", region="Midtjylland")
+    check(lambda p: p["kind"] == "knowledge_institution", kind="knowledge_institution")
+    check(lambda p: p["employees"] < 10, size="micro")
+    check(lambda p: p["nace"].startswith("17"), nace="17")
+    check(lambda p: p["nace"].startswith("62"), nace="J")
+
+
+def test_similar_mode_finds_look_alike_firm(world):
+    db, ids, index = world
+    found = partner_suggestions(index, ids["Nordisk Emballage ApS"], mode="similar", db=db)
+    assert found[0].name == "Jysk Pap og Karton A/S"
+    assert found[0].type == "congruent"
+
+
+def test_index_catches_up_with_changes_and_reembeds_only_changed_text(tmp_path, monkeypatch):
+    db = store.connect(tmp_path / "t.sqlite3")
+    ids = insert_firms(db)
+    index = MatchIndex().fit(db)
+    encoded: list[str] = []
+    model = index.encoder_.model_
+    original = model._encode_missing
+
+    def counting(texts, *args):
+        encoded.extend(texts)
+        return original(texts, *args)
+
+    monkeypatch.setattr(model, "_encode_missing", counting)
+    tømrer = ids["Tømrer Hansen"]
+    new_needs = "Hjælp til at sælge vores carporte i Tyskland."
+    db["companies"].update(tømrer, {"needs": new_needs})
+    db["company_changes"].insert({"company_id": tømrer, "op": "update"})
+    assert index.refresh(db) == 1
+    assert len(encoded) == 1 and new_needs in encoded[0]
+    assert index.profiles_[tømrer]["needs"] == new_needs
+    # Consent withdrawn and a deletion: both drop out of the suggestions.
+    db["companies"].update(ids["German Market Partners"], {"consent": 0})
+    db["company_changes"].insert({"company_id": ids["German Market Partners"], "op": "update"})
+    db["companies"].delete(ids["Robotics Aarhus ApS"])
+    db["company_changes"].insert({"company_id": ids["Robotics Aarhus ApS"], "op": "delete"})
+    index.refresh(db)
+    assert len(encoded) == 1
+    found = names(partner_suggestions(index, ids["Nordisk Emballage ApS"], limit=20, db=db))
+    assert "German Market Partners" not in found and "Robotics Aarhus ApS" not in found
+    assert ids["German Market Partners"] not in index
+
+
+def test_store_entry_point_builds_and_refreshes_the_index(tmp_path):
+    db = store.connect(tmp_path / "t.sqlite3")
+    ids = insert_firms(db, FIRMS[:3])
+    first = names(partner_suggestions(db, ids["Nordisk Emballage ApS"]))
+    assert "Robotics Aarhus ApS" not in first
+    more = insert_firms(db, FIRMS[3:5])
+    again = partner_suggestions(db, ids["Nordisk Emballage ApS"], include_competitors=True)
+    assert {"Robotics Aarhus ApS", "Jysk Pap og Karton A/S"} <= set(names(again)) | set()
+    assert more
+
+
+def test_pool_scores_and_top_candidates_agree(world):
+    db, ids, index = world
+    pool = pair_score_matrix(index, db=db)
+    assert pool.scores.shape == (len(pool.ids), len(pool.ids))
+    assert (pool.scores == pool.scores.T).all() and (pool.scores.diagonal() == 0).all()
+    a, b = ids["Nordisk Emballage ApS"], ids["Jysk Pap og Karton A/S"]
+    assert pool.competitor[pool.ids.index(a), pool.ids.index(b)]
+    top = top_candidates(index, 3, db=db)
+    assert set(top) == set(pool.ids)
+    assert all(len(v) <= 3 and c != cid for cid, v in top.items() for c, _ in v)
+    assert b not in [c for c, _ in top[a]]
