@@ -53,7 +53,7 @@ def test_form_errors_are_shown_next_to_the_fields_and_nothing_is_stored(client, 
     answer = client.post("/register", data=body)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 422
-    assert "modulus-11" in html and "NACE" in html
+    assert "CVR-nummerets kontrol" in html and "NACE" in html
     assert 'value="Vestjysk Emballage ApS"' in html  # what was typed is kept
     assert db.execute("SELECT count(*) FROM companies").fetchone()[0] == 0
 
@@ -78,3 +78,37 @@ def test_an_unknown_private_link_is_404(client):
 def test_facilitator_pages_need_a_login(client):
     answer = client.get("/companies")
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+
+
+def test_facilitator_sees_a_firm_with_its_partner_suggestions(client, runner):
+    from conftest import add_user, valid_cvr
+
+    add_user(runner, "fac@cluster.dk", password="et-langt-kodeord")
+    dairy = client.post("/api/v1/companies", json=company_body(
+        name="Fjordens Mejeri", nace="10.51", description="Mejeri med økologisk ost.",
+        offers="Ost og smør.", needs="Automatisering af vores pakkelinje med robotter.",
+    )).get_json()  # fmt: skip
+    client.post("/api/v1/companies", json=company_body(
+        name="Cobot Værkstedet", cvr=valid_cvr(7), nace="28.99",
+        description="Vi integrerer robotter i fabrikker.",
+        offers="Robotceller og automatisering af pakkelinjer.", needs="Kunder i fødevarer.",
+    ))  # fmt: skip
+    login = client.post(
+        "/login", data={"email": "fac@cluster.dk", "password": "et-langt-kodeord"}
+    )
+    assert login.status_code == 302
+    page = client.get(f"/companies/{dairy['id']}").get_data(as_text=True)
+    assert "Forslag til partnere" in page and "Cobot Værkstedet" in page
+    assert "pakkelinje" in page  # the reason quotes the matching need
+    assert "mette@vestjysk-emballage.dk" in page  # facilitators see contact data
+
+
+def test_wrong_password_is_refused(client, runner):
+    from conftest import add_user
+
+    add_user(runner, "fac@cluster.dk", password="et-langt-kodeord")
+    answer = client.post("/login", data={"email": "fac@cluster.dk", "password": "forkert"})
+    assert answer.status_code == 401 and "Forkert e-mail eller adgangskode" in answer.get_data(
+        as_text=True
+    )
+    assert client.get("/companies").status_code == 302

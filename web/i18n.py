@@ -46,6 +46,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Ja, vores profil må indgå i forslag til netværk og partnere",
         "Yes, our profile may be included in network and partner suggestions",
     ),
+    "consent_short": ("Samtykke", "Consent"),
+    "markets_short": ("Markeder", "Markets"),
+    "partners": ("Forslag til partnere", "Suggested partners"),
+    "similar_firms": ("Lignende virksomheder", "Similar firms"),
+    "no_suggestions": ("Ingen forslag endnu.", "No suggestions yet."),
+    "score": ("Score", "Score"),
     "consent_yes": ("Samtykke givet", "Consent given"),
     "consent_no": ("Intet samtykke – indgår ikke i forslag", "No consent – not suggested"),
     "save": ("Gem", "Save"),
@@ -108,7 +114,100 @@ TEXTS: dict[str, tuple[str, str]] = {
     "next": ("Næste", "Next"),
     "previous": ("Forrige", "Previous"),
     "total": ("I alt", "Total"),
+    "network_proposals": ("Netværksforslag", "Network proposals"),
+    "new_proposal": ("Nyt forslag til netværk", "New network proposal"),
+    "no_proposals": ("Ingen forslag endnu.", "No proposals yet."),
+    "no_networks": ("Ingen netværk i dette forslag.", "No networks in this proposal."),
+    "networks": ("Netværk", "Networks"),
+    "network": ("Netværk", "Network"),
+    "created": ("Oprettet", "Created"),
+    "count": ("Antal netværk", "Number of networks"),
+    "min_size": ("Mindst", "At least"),
+    "max_size": ("Højst", "At most"),
+    "seed": ("Seed", "Seed"),
+    "nace_filter": ("Branche (NACE-afsnit eller kode)", "Industry (NACE section or code)"),
+    "theme_filter": ("Tema (tekst)", "Theme (text)"),
+    "around_company": ("Omkring virksomhed (id)", "Around company (id)"),
+    "company_ids": ("Kun disse virksomheder (id'er)", "Only these companies (ids)"),
+    "propose": ("Foreslå netværk", "Propose networks"),
+    "worst_score": ("Svageste netværk", "Weakest network"),
+    "harmonic_mean": ("Harmonisk middel", "Harmonic mean"),
+    "unmet": ("Ikke opfyldt", "Not met"),
+    "score": ("Score", "Score"),
+    "reason": ("Begrundelse", "Reason"),
+    "type_vertical": ("vertikalt", "vertical"),
+    "type_horizontal": ("horisontalt", "horizontal"),
+    "type_complementary": ("komplementært", "complementary"),
+    "type_congruent": ("kongruent", "congruent"),
+    "type_None": ("–", "–"),
+    "status_proposed": ("foreslået", "proposed"),
+    "status_accepted": ("accepteret", "accepted"),
+    "status_rejected": ("afvist", "rejected"),
+    "accept": ("Acceptér", "Accept"),
+    "reject": ("Afvis", "Reject"),
+    "lock": ("Lås", "Lock"),
+    "unlock": ("Lås op", "Unlock"),
+    "swap": ("Byt", "Swap"),
+    "swap_out": ("Ud", "Out"),
+    "swap_in": ("Ind (virksomheds-id)", "In (company id)"),
+    "rerun": ("Kør forslaget igen", "Re-run the proposal"),
+    "rerun_done": (
+        "Forslaget er kørt igen; beslutninger og låste medlemmer er bevaret.",
+        "The proposal was re-run; decisions and locked members are kept.",
+    ),
+    "export": ("Eksportér", "Export"),
+    "pair_rules": ("Par-regler", "Pair rules"),
+    "company_a": ("Virksomhed A (id)", "Company A (id)"),
+    "company_b": ("Virksomhed B (id)", "Company B (id)"),
+    "never_together": ("Aldrig sammen", "Never together"),
+    "rule": ("Regel", "Rule"),
+    "rule_never": ("aldrig sammen", "never together"),
+    "rule_allow": ("konkurrenter tilladt", "competitors allowed"),
+    "rule_rejected": ("fra afvist netværk", "from a rejected network"),
+    "remove": ("Fjern", "Remove"),
+    "cohorts": ("Hold", "Cohorts"),
+    "cohort": ("Hold", "Cohort"),
+    "cohort_proposal": ("Holdinddeling", "Cohort split"),
+    "form_cohorts": ("Dan hold", "Form cohorts"),
+    "coherence": ("Sammenhæng", "Coherence"),
+    "themes": ("Fælles temaer", "Common themes"),
+    "maturity": ("Modenhed", "Maturity"),
+    "invitations": ("Forslag til invitationer", "Suggested invitations"),
 }
+
+
+# Validation messages of the core (English) as the Danish interface shows them.
+ERRORS_DA = {
+    "is required": "skal udfyldes",
+    "must not be empty": "må ikke være tom",
+    "is not a known field; remove it": "er ikke et kendt felt",
+    "must be 8 digits that pass the CVR modulus-11 check": (
+        "skal være 8 cifre, der består CVR-nummerets kontrol (modulus 11)"
+    ),
+    "is already registered": "er allerede registreret",
+    "must be one of Nordjylland, Midtjylland, Syddanmark, Sjælland, Hovedstaden": (
+        "skal være en af Nordjylland, Midtjylland, Syddanmark, Sjælland, Hovedstaden"
+    ),
+    "Input should be greater than or equal to 0": "skal være 0 eller derover",
+    "Input should be greater than or equal to 1": "skal være 1 eller derover",
+    "Input should be greater than or equal to 1800": "skal være 1800 eller senere",
+    "Input should be a valid integer": "skal være et helt tal",
+    "must be a date written YYYY-MM-DD": "skal være en dato skrevet ÅÅÅÅ-MM-DD",
+}
+
+
+def error_text(message: str) -> str:
+    """A validation message in the visitor's language (the API always answers in English)."""
+    if current_language() == "da":
+        if message in ERRORS_DA:
+            return ERRORS_DA[message]
+        if message.startswith("value is not a valid email address"):
+            return "er ikke en gyldig e-mailadresse"
+        if "NACE" in message:
+            return message.replace("is not a NACE code: write it as", "er ikke en NACE-kode: skriv den som").replace(
+                "is not in the NACE rev. 2 / DB07 code list", "findes ikke i NACE rev. 2 / DB07-listen"
+            )
+    return message
 
 
 def current_language() -> str:
@@ -128,4 +227,4 @@ def t(key: str) -> str:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _inject():
-        return {"t": t, "lang": current_language()}
+        return {"t": t, "lang": current_language(), "error_text": error_text}

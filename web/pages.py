@@ -15,12 +15,12 @@ from flask import (
     url_for,
 )
 
-from matchmaker import profiles, questionnaires
+from matchmaker import matching, profiles, questionnaires
 from matchmaker.regions import REGIONS
 from matchmaker.validation import Conflict, InvalidInput, NotFound
 from web import get_db
 from web.auth import facilitator_required
-from web.i18n import t
+from web.i18n import current_language, t
 from web.security import REGISTRATION_LIMIT, limiter
 
 bp = Blueprint("pages", __name__)
@@ -187,4 +187,12 @@ def company(company_id: int):
         found = profiles.get(get_db(), company_id)
     except NotFound:
         abort(404)
-    return render_template("company.html", company=found)
+    lang = current_language()
+    return render_template(
+        "company.html",
+        company=found,
+        partners=matching.partner_suggestions(get_db(), company_id, limit=5, lang=lang),
+        similar=matching.partner_suggestions(
+            get_db(), company_id, limit=5, mode="similar", include_competitors=True, lang=lang
+        ),
+    )
