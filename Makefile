@@ -25,10 +25,11 @@ export TRANSFORMERS_OFFLINE := 1
 install: .venv/.installed
 install-dev: .venv/.installed-dev
 
-# Debian's chromium for the browser tests (Playwright drives it; its own download is not used).
+# Debian's chromium for the browser tests (Playwright drives it; its own download is not used),
+# and DejaVu Sans, the Unicode font the PDF exports embed.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 intents: .venv/.installed
 	$(PY) -m matchmaker train-intents

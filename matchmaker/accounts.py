@@ -27,12 +27,10 @@ class User:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def add_user(
-    db: sqlite_utils.Database, email: str, role: str, password: str | None = None
-) -> User:
+def add_user(db: sqlite_utils.Database, email: str, role: str, password: str | None = None) -> User:
     """Create an account; the password is optional (API-token-only accounts)."""
     errors = {}
     try:
@@ -48,14 +46,18 @@ def add_user(
     with db.atomic():
         if db.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchone():
             raise Conflict({"email": "already has an account"})
-        user_id = db["users"].insert(
-            {
-                "email": email,
-                "role": role,
-                "password_hash": generate_password_hash(password) if password else None,
-                "created_at": _now(),
-            }
-        ).last_pk
+        user_id = (
+            db["users"]
+            .insert(
+                {
+                    "email": email,
+                    "role": role,
+                    "password_hash": generate_password_hash(password) if password else None,
+                    "created_at": _now(),
+                }
+            )
+            .last_pk
+        )
     return User(user_id, email, role)
 
 
@@ -95,21 +97,26 @@ def issue_token(db: sqlite_utils.Database, user_id: int, label: str = "") -> tup
     """A new API token for the user: (token id, the token itself, shown only now)."""
     token = secrets.token_urlsafe(32)
     with db.atomic():
-        token_id = db["api_tokens"].insert(
-            {
-                "user_id": user_id,
-                "token_hash": hash_token(token),
-                "label": label,
-                "created_at": _now(),
-            }
-        ).last_pk
+        token_id = (
+            db["api_tokens"]
+            .insert(
+                {
+                    "user_id": user_id,
+                    "token_hash": hash_token(token),
+                    "label": label,
+                    "created_at": _now(),
+                }
+            )
+            .last_pk
+        )
     return token_id, token
 
 
 def tokens(db: sqlite_utils.Database, user_id: int) -> list[dict]:
     return list(
         db.query(
-            "SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id",
+            "SELECT id, label, created_at, revoked_at FROM api_tokens "
+            "WHERE user_id = ? ORDER BY id",
             [user_id],
         )
     )

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from matchmaker import accounts, db as store, imports, profiles, questionnaires
+from matchmaker import accounts, imports, profiles, questionnaires
+from matchmaker import db as store
 from matchmaker.config import DATA_DIR, Settings
 from matchmaker.validation import Conflict, InvalidInput, NotFound
 
@@ -97,8 +98,11 @@ def import_(path: Path, valid_only: bool) -> None:
             click.echo(f"row {row['row']}: refused – {errors}")
     click.echo(
         f"{report['imported']} imported, {report['refused']} refused"
-        + ("" if report["written"] or not report["refused"] else
-           " – nothing written; fix the rows or use --valid-only")  # fmt: skip
+        + (
+            ""
+            if report["written"] or not report["refused"]
+            else " – nothing written; fix the rows or use --valid-only"
+        )  # fmt: skip
     )
     if report["refused"] and not report["written"]:
         sys.exit(1)
