@@ -56,8 +56,10 @@ def _csv_rows(content: bytes) -> list[dict[str, Any]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    table = [row for row in reader]
+    try:
+        table = list(csv.reader(io.StringIO(text, newline=None), dialect))
+    except csv.Error as exc:
+        raise InvalidInput({"file": f"is not a readable CSV file ({exc})"}) from None
     return _rows_from(table)
 
 
@@ -80,5 +82,5 @@ def _rows_from(table: list[list[Any]]) -> list[dict[str, Any]]:
     for raw in table[1:]:
         if not any(cell not in (None, "") for cell in raw):
             continue
-        rows.append({h: v for h, v in zip(headers, raw) if h})
+        rows.append({h: v for h, v in zip(headers, raw, strict=False) if h})
     return rows

@@ -12,9 +12,18 @@ from typing import Any, Literal
 import sqlite_utils
 from pydantic import EmailStr, Field, field_validator
 
-from matchmaker import nace, regions
+from matchmaker import nace, proposals, regions
 from matchmaker.text import guess_language
-from matchmaker.validation import Conflict, InvalidInput, NotFound, Strict, long_text, text, validate
+from matchmaker.validation import (
+    Conflict,
+    Count,
+    InvalidInput,
+    NotFound,
+    Strict,
+    long_text,
+    text,
+    validate,
+)
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]
@@ -33,7 +42,7 @@ def valid_cvr(cvr: str) -> bool:
     """Danish CVR: eight digits, not starting with 0, weighted sum divisible by 11."""
     if not re.fullmatch(r"[1-9]\d{7}", cvr):
         return False
-    return sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS)) % 11 == 0
+    return sum(int(d) * w for d, w in zip(cvr, CVR_WEIGHTS, strict=True)) % 11 == 0
 
 
 def _this_year() -> int:
@@ -45,7 +54,7 @@ class CompanyIn(Strict):
 
     name: text(200, 1)
     cvr: str | None = Field(default=None, description="8 digits, Danish modulus-11 check")
-    employees: int | None = Field(default=None, ge=0)
+    employees: Count | None = None
     founded: int | None = Field(default=None, ge=1800, description="Year, 1800 to this year")
     region: Region
     city: text(100) | None = None
@@ -141,7 +150,7 @@ def coerce_strings(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def hash_token(token: str) -> str:
@@ -153,7 +162,9 @@ def _row(profile: CompanyIn) -> dict[str, Any]:
     row["markets"] = json.dumps(row["markets"], ensure_ascii=False)
     row["consent"] = int(row["consent"])
     if not row["language"]:
-        row["language"] = guess_language(" ".join([row["description"], row["offers"], row["needs"]]))
+        row["language"] = guess_language(
+            " ".join([row["description"], row["offers"], row["needs"]])
+        )
     return row
 
 
@@ -238,12 +249,10 @@ def update(db: sqlite_utils.Database, company_id: int, changes: Any) -> dict[str
 def delete(db: sqlite_utils.Database, company_id: int) -> None:
     """Remove a profile and every trace that names it."""
     with db.atomic():
-        get(db, company_id)
+        company = get(db, company_id)
         db.execute("UPDATE responses SET company_id = NULL WHERE company_id = ?", [company_id])
-        db.execute("DELETE FROM group_members WHERE company_id = ?", [company_id])
-        db.execute(
-            "DELETE FROM pair_rules WHERE a_id = ? OR b_id = ?", [company_id, company_id]
-        )
+        proposals.forget_company(db, company_id, company["name"])
+        db.execute("DELETE FROM pair_rules WHERE a_id = ? OR b_id = ?", [company_id, company_id])
         db.execute("DELETE FROM companies WHERE id = ?", [company_id])
         _log_change(db, company_id, "delete")
 
@@ -289,22 +298,22 @@ def listing(
 def import_rows(
     db: sqlite_utils.Database, rows: list[dict[str, Any]], *, valid_only: bool = False
 ) -> dict[str, Any]:
-    """Validate every row; store all (one transaction) only if none fails, or the valid ones if asked."""
+    """Validate every row; store all of them (one transaction) only if none fails, or else
+    the valid ones when asked to."""
     report, accepted = [], []
     seen_cvr: dict[str, int] = {}
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
         data = coerce_strings({k: v for k, v in raw.items() if k is not None})
-        data = {k: v for k, v in data.items() if not (v is None and k not in CompanyIn.model_fields)}
+        data = {
+            k: v for k, v in data.items() if not (v is None and k not in CompanyIn.model_fields)
+        }
         try:
             profile = validate(CompanyIn, data)
             cvr = profile.cvr
             if cvr and cvr in seen_cvr:
                 raise InvalidInput({"cvr": f"repeats the CVR of row {seen_cvr[cvr]}"})
             _check_cvr_free(db, cvr)
-        except InvalidInput as exc:
-            report.append({"row": number, "status": "refused", "errors": exc.fields})
-            continue
-        except Conflict as exc:
+        except (InvalidInput, Conflict) as exc:
             report.append({"row": number, "status": "refused", "errors": exc.fields})
             continue
         if profile.cvr:

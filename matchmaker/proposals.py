@@ -15,7 +15,7 @@ STATUSES = ("proposed", "accepted", "rejected")
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def save(
@@ -36,32 +36,40 @@ def save(
     """
     assert kind in KINDS
     with db.atomic():
-        proposal_id = db["proposals"].insert(
-            {
-                "kind": kind,
-                "masterclass_id": masterclass_id,
-                "request": json.dumps(request, ensure_ascii=False),
-                "summary": json.dumps(summary, ensure_ascii=False),
-                "created_by": created_by,
-                "created_at": _now(),
-            }
-        ).last_pk
+        proposal_id = (
+            db["proposals"]
+            .insert(
+                {
+                    "kind": kind,
+                    "masterclass_id": masterclass_id,
+                    "request": json.dumps(request, ensure_ascii=False),
+                    "summary": json.dumps(summary, ensure_ascii=False),
+                    "created_by": created_by,
+                    "created_at": _now(),
+                }
+            )
+            .last_pk
+        )
         for ordinal, group in enumerate(groups, start=1):
             _insert_group(db, proposal_id, ordinal, group)
     return get_proposal(db, proposal_id)
 
 
 def _insert_group(db, proposal_id: int, ordinal: int, group: dict[str, Any]) -> int:
-    group_id = db["proposal_groups"].insert(
-        {
-            "proposal_id": proposal_id,
-            "ordinal": ordinal,
-            "type": group.get("type"),
-            "score": group.get("score", group.get("coherence")),
-            "status": group.get("status", "proposed"),
-            "data": json.dumps(group, ensure_ascii=False),
-        }
-    ).last_pk
+    group_id = (
+        db["proposal_groups"]
+        .insert(
+            {
+                "proposal_id": proposal_id,
+                "ordinal": ordinal,
+                "type": group.get("type"),
+                "score": group.get("score", group.get("coherence")),
+                "status": group.get("status", "proposed"),
+                "data": json.dumps(group, ensure_ascii=False),
+            }
+        )
+        .last_pk
+    )
     _write_members(db, group_id, group)
     return group_id
 
@@ -166,3 +174,41 @@ def active_memberships(db: sqlite_utils.Database) -> dict[int, int]:
         "GROUP BY m.company_id"
     )
     return dict(rows.fetchall())
+
+
+DELETED_NAME = "(slettet profil)"
+
+
+def _scrub(value: Any, name: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(name, DELETED_NAME)
+    if isinstance(value, list):
+        return [_scrub(v, name) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, name) for k, v in value.items()}
+    return value
+
+
+def forget_company(db: sqlite_utils.Database, company_id: int, name: str) -> None:
+    """Take a deleted firm out of every stored group: no member entry, no reason names it."""
+    group_ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT group_id FROM group_members WHERE company_id = ?", [company_id]
+        )
+    ]
+    for group_id in group_ids:
+        row = db.execute("SELECT data FROM proposal_groups WHERE id = ?", [group_id]).fetchone()
+        group = json.loads(row[0])
+        kept = []
+        for member in group.get("members", []):
+            if member.get("id") == company_id:
+                group["removed_members"] = group.get("removed_members", 0) + 1
+                continue
+            if member.get("company_id") == company_id:  # a cohort answer stays, unlinked
+                member = dict(member, company_id=None)
+            kept.append(member)
+        group["members"] = kept
+        group = _scrub(group, name)
+        db["proposal_groups"].update(group_id, {"data": json.dumps(group, ensure_ascii=False)})
+    db.execute("DELETE FROM group_members WHERE company_id = ?", [company_id])

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from matchmaker.profiles import valid_cvr
 from matchmaker.text import guess_language
-from matchmaker.validation import NotFound, Strict, long_text, text, validate
+from matchmaker.validation import Count, NotFound, Strict, long_text, text, validate
 
 MAX_COHORT_SIZE = 10
 
@@ -39,7 +39,7 @@ class ResponseIn(Strict):
 
     company: text(200, 1)
     cvr: str | None = None
-    employees: int | None = Field(default=None, ge=0)
+    employees: Count | None = None
     core_business: long_text(3000, 1)
     market_now: long_text(3000) = ""
     technology_role: long_text(3000) = ""
@@ -65,7 +65,7 @@ ANSWER_FIELDS = (
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def create_masterclass(db: sqlite_utils.Database, data: Any) -> dict[str, Any]:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,6 +43,14 @@ class Strict(BaseModel):
     """Base for input schemas: typed strictly, unknown fields refused, strings trimmed."""
 
     model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+# SQLite stores integers up to 2**63 - 1; anything larger must be refused, not crash the write.
+SQLITE_MAX_INT = 2**63 - 1
+Count = Annotated[int, Field(ge=0, le=SQLITE_MAX_INT)]
+"""A non-negative whole number that the store can hold (employees, sizes)."""
+Id = Annotated[int, Field(ge=1, le=SQLITE_MAX_INT)]
+"""A stored object's id."""
 
 
 def _printable(value: str) -> str:

@@ -69,12 +69,16 @@ def test_required_fields(client):
 
 
 def test_name_rejects_control_characters_and_overlong(client):
-    assert "name" in client.post(
-        "/api/v1/companies", json=company_body(name="Bad\x07Name")
-    ).get_json()["fields"]
-    assert "name" in client.post(
-        "/api/v1/companies", json=company_body(name="x" * 201)
-    ).get_json()["fields"]
+    assert (
+        "name"
+        in client.post("/api/v1/companies", json=company_body(name="Bad\x07Name")).get_json()[
+            "fields"
+        ]
+    )
+    assert (
+        "name"
+        in client.post("/api/v1/companies", json=company_body(name="x" * 201)).get_json()["fields"]
+    )
 
 
 def test_duplicate_cvr_is_refused(client, db):
@@ -93,9 +97,7 @@ def test_cvr_is_optional_and_large_institutions_are_allowed(client):
 
 def test_body_errors(client):
     assert client.post("/api/v1/companies", data="name=x").status_code == 415
-    bad = client.post(
-        "/api/v1/companies", data="{not json", content_type="application/json"
-    )
+    bad = client.post("/api/v1/companies", data="{not json", content_type="application/json")
     assert bad.status_code == 400 and "error" in bad.get_json()
     listed = client.post("/api/v1/companies", json=[1, 2])
     assert listed.status_code == 422
@@ -120,9 +122,12 @@ def test_company_edits_and_deletes_only_itself(client, db):
     changed = client.patch(f"/api/v1/companies/{first['id']}", json={"employees": 50}, headers=own)
     assert changed.status_code == 200 and changed.get_json()["employees"] == 50
     assert client.get(f"/api/v1/companies/{second['id']}", headers=own).status_code == 403
-    assert client.patch(
-        f"/api/v1/companies/{second['id']}", json={"employees": 1}, headers=own
-    ).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/companies/{second['id']}", json={"employees": 1}, headers=own
+        ).status_code
+        == 403
+    )
     assert client.get("/api/v1/companies", headers=own).status_code == 403
     assert client.delete(f"/api/v1/companies/{first['id']}", headers=own).status_code == 204
     assert count(db, "companies") == 1
@@ -156,3 +161,24 @@ def test_openapi_document_comes_from_the_validating_schemas(client):
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"name", "region", "kind", "description", "consent"}
     assert "post" in doc["paths"]["/companies"]
+
+
+def test_a_deleted_firm_is_forgotten_by_stored_proposals(client, auth, db):
+    from matchmaker import proposals
+
+    first = client.post("/api/v1/companies", json=company_body()).get_json()
+    second = client.post(
+        "/api/v1/companies", json=company_body(cvr=valid_cvr(2), name="Anden Smedie ApS")
+    ).get_json()
+    members = [
+        {"id": first["id"], "name": first["name"], "reason": "Har brug for Anden Smedie ApS"},
+        {"id": second["id"], "name": second["name"], "reason": "Leverer stål"},
+    ]
+    saved = proposals.save(db, "network", {}, {}, [{"type": "vertical", "members": members}])
+    group_id = saved["groups"][0]["id"]
+    assert client.delete(f"/api/v1/companies/{second['id']}", headers=auth).status_code == 204
+    group = proposals.get_group(db, group_id)
+    assert [m["id"] for m in group["members"]] == [first["id"]]
+    assert "Anden Smedie ApS" not in str(group)
+    assert group["removed_members"] == 1
+    assert db.execute("SELECT company_id FROM group_members").fetchall() == [(first["id"],)]

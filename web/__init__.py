@@ -21,12 +21,16 @@ def _secret_key(db_path: Path) -> str:
         return os.environ["MATCHMAKER_SECRET_KEY"]
     key_file = db_path.parent / (db_path.name + ".secret")
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass
+    if not key_file.exists():
+        draft = key_file.with_name(f"{key_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, key_file)  # atomic: the first worker's key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return key_file.read_text().strip()
 
 
@@ -57,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(db_path)
     store.connect(db_path).close()  # create and migrate once, before any request
 
-    from web import api, auth, chat, i18n, pages, security
+    from web import api, auth, chat, i18n, pages, proposals, security
 
     security.init_app(app)
     auth.init_app(app)
@@ -66,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(chat.bp)
+    app.register_blueprint(proposals.bp)
     app.teardown_appcontext(close_db)
 
     @app.errorhandler(HTTPException)
@@ -97,7 +102,8 @@ def warm_up(app: Flask) -> None:
     facilitator request of a fresh worker does not wait for them."""
     import threading
 
-    from matchmaker import db as store_module, matching
+    from matchmaker import db as store_module
+    from matchmaker import matching
 
     def _load() -> None:
         conn = store_module.connect(app.config["DATABASE"], migrate=False)
