@@ -1,0 +1,346 @@
+"""A facilitator's review of stored network proposals: accept, reject, lock, swap, re-run, and
+pair rules ('never together', 'allow' for competitors) that later runs respect."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from matchmaker import networks, proposals
+from matchmaker.validation import Conflict, InvalidInput, NotFound, Strict, validate
+
+RULES = ("never", "allow")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _network(db, group_id: int) -> dict[str, Any]:
+    group = proposals.get_group(db, networks.stored_id(group_id, "network"))
+    if group["kind"] != "network":
+        raise NotFound(f"No network with id {group_id}")
+    return group
+
+
+def _pairs(ids) -> list[tuple[int, int]]:
+    return [(min(a, b), max(a, b)) for a, b in itertools.combinations(sorted(set(ids)), 2)]
+
+
+# --------------------------------------------------------------------------------------------
+# Status
+
+
+def accept(db, group_id: int) -> dict[str, Any]:
+    """Mark a network accepted; a rejected network cannot be accepted again (its pairs are
+    on record as rejected)."""
+    with db.atomic():
+        group = _network(db, group_id)
+        if group["status"] == "rejected":
+            raise Conflict(
+                {"status": "is rejected"}, "A rejected network cannot be accepted; propose anew"
+            )
+        group["status"] = "accepted"
+        proposals.update_group(db, group_id, group)
+    return networks.get_network(db, group_id)
+
+
+def reject(db, group_id: int, *, created_by: int | None = None) -> dict[str, Any]:
+    """Mark a network rejected and record its pairs so that no later run proposes them again."""
+    with db.atomic():
+        group = _network(db, group_id)
+        group["status"] = "rejected"
+        proposals.update_group(db, group_id, group)
+        ids = [m["id"] for m in group["members"] if m.get("id") is not None]
+        db["pair_rules"].upsert_all(
+            (
+                {
+                    "a_id": a,
+                    "b_id": b,
+                    "rule": "rejected",
+                    "created_by": created_by,
+                    "created_at": _now(),
+                }
+                for a, b in _pairs(ids)
+            ),  # fmt: skip
+            pk=("a_id", "b_id", "rule"),
+        )
+    return networks.get_network(db, group_id)
+
+
+def set_locked(db, group_id: int, company_id: int, locked: bool) -> dict[str, Any]:
+    """Lock (or unlock) a member: a locked member stays in its network when the proposal is
+    re-run."""
+    with db.atomic():
+        group = _network(db, group_id)
+        member = next((m for m in group["members"] if m.get("id") == company_id), None)
+        if member is None:
+            raise NotFound(f"Company {company_id} is not a member of network {group_id}")
+        member["locked"] = bool(locked)
+        proposals.update_group(db, group_id, group)
+    return networks.get_network(db, group_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Swap
+
+
+class SwapIn(Strict):
+    """Replace member `out` of a network by firm `in`."""
+
+    out: networks.CompanyId
+    in_: networks.CompanyId = Field(alias="in")
+
+    @model_validator(mode="after")
+    def _different(self) -> SwapIn:
+        if self.out == self.in_:
+            raise InvalidInput({"in": "must differ from out"})
+        return self
+
+
+def swap(
+    db, group_id: int, data: Any, *, max_per_firm: int | None = None, lang: str = "da"
+) -> dict[str, Any]:
+    """Swap one member for another firm, checked against every hard constraint first."""
+    from matchmaker import matching
+
+    request = validate(SwapIn, data)
+    max_per_firm = _max_per_firm(max_per_firm)
+    with db.atomic():
+        group = _network(db, group_id)
+        if group["status"] == "rejected":
+            raise Conflict({"status": "is rejected"}, "A rejected network cannot be changed")
+        ids = [m["id"] for m in group["members"]]
+        if request.out not in ids:
+            raise InvalidInput({"out": f"company {request.out} is not a member of this network"})
+        if any(m["id"] == request.out and m.get("locked") for m in group["members"]):
+            raise Conflict({"out": "is locked; unlock it first"}, "The member is locked")
+        if request.in_ in ids:
+            raise InvalidInput({"in": f"company {request.in_} is already a member"})
+        networks._check_known(db, "in", [request.in_])
+        index = matching.match_index(db)
+        if request.in_ not in index:
+            raise InvalidInput({"in": "has not consented to be proposed"})
+        active = proposals.active_memberships(db).get(request.in_, 0)
+        if active >= max_per_firm:
+            raise Conflict(
+                {"in": f"is already in {active} stored proposals (the limit is {max_per_firm})"},
+                "The firm is in too many proposals",
+            )
+        new_ids = [request.in_ if c == request.out else c for c in ids]
+        missing = [c for c in new_ids if c not in index]
+        if missing:
+            raise Conflict(
+                {"members": f"no longer consenting: {missing}"},
+                "A member has withdrawn consent; swap it out first",
+            )
+        described = describe(db, index, new_ids, lang=lang, check=True)
+        locked = {m["id"] for m in group["members"] if m.get("locked")}
+        for member in described["members"]:
+            member["locked"] = member["id"] in locked
+        group.update(described)
+        group["status"] = "proposed"
+        proposals.update_group(db, group_id, group)
+    return networks.get_network(db, group_id)
+
+
+def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False) -> dict:
+    """Score, type, purpose and member reasons of one network of stored firms; with `check`,
+    Conflict if it breaks a hard constraint."""
+    scores = networks.pool_scores(index, ids)
+    pos = {c: k for k, c in enumerate(ids)}
+    profiles = [index.profiles_[c] for c in ids]
+    if check:
+        _, why = networks._forbidden(db, ids, pos, scores)
+        for (i, j), rule in sorted(why.items()):
+            names = f"{profiles[i]['name']} and {profiles[j]['name']}"
+            raise Conflict(
+                {"in": f"{names} {networks._RULE_WORDS[rule]}"},
+                "The swap breaks a hard constraint",
+            )
+        knowledge = sum(p.get("kind") == "knowledge_institution" for p in profiles)
+        if knowledge > networks.MAX_KNOWLEDGE_INSTITUTIONS:
+            raise Conflict(
+                {"in": "a network holds at most two knowledge institutions"},
+                "The swap breaks a hard constraint",
+            )
+    rows = list(range(len(ids)))
+    describer = networks.Describer(profiles, scores, lang)
+    out = describer.network(rows)
+    out["score"] = round(networks.group_score(scores, rows), 4)
+    out["members"] = [
+        {"id": ids[i], "name": profiles[i].get("name"), "reason": describer.member_reason(i, rows)}
+        for i in rows
+    ]
+    return out
+
+
+def _max_per_firm(value: int | None) -> int:
+    if value is not None:
+        return value
+    from matchmaker.config import Settings
+
+    return Settings.from_env().max_proposals_per_firm
+
+
+# --------------------------------------------------------------------------------------------
+# Re-run
+
+
+class RerunIn(Strict):
+    """Optionally a new seed; everything else comes from the stored request."""
+
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+
+
+def rerun(
+    db, proposal_id: int, data: Any = None, *, max_per_firm: int | None = None
+) -> dict[str, Any]:
+    """Propose the open networks of a proposal anew, keeping every decision: accepted networks
+    stay as they are, rejected ones stay on record (their pairs are never proposed again),
+    locked members stay in their network, and 'never together' rules hold."""
+    from matchmaker import matching
+
+    options = validate(RerunIn, data if data is not None else {})
+    stored = proposals.get_proposal(db, networks.stored_id(proposal_id, "proposal"))
+    if stored["kind"] != "network":
+        raise NotFound(f"No network proposal with id {proposal_id}")
+    request_data = dict(stored["request"])
+    if options.seed is not None:
+        request_data["seed"] = options.seed
+    request = networks.parse_request(request_data)
+    index = matching.match_index(db)
+    open_groups = [g for g in stored["groups"] if g["status"] == "proposed"]
+    accepted = [g for g in stored["groups"] if g["status"] == "accepted"]
+    unmet: list[dict[str, Any]] = []
+    keep_groups, locked = [], []
+    for g in open_groups:
+        members = [m["id"] for m in g["members"] if m.get("locked") and m.get("id") is not None]
+        present = [c for c in members if c in index]
+        for c in members:
+            if c not in index:
+                unmet.append({"company_id": c, "reason": "locked, but no longer consenting"})
+        if present:
+            keep_groups.append(g)
+            locked.append(present)
+    released: dict[int, int] = {}
+    for g in open_groups:
+        for m in g["members"]:
+            if m.get("id") is not None:
+                released[m["id"]] = released.get(m["id"], 0) + 1
+    exclude = {m["id"] for g in accepted for m in g["members"] if m.get("id") is not None}
+    request.count = max(request.count - len(accepted), 1) if request.count else None
+    # The stored request's own locked groups are part of the stored groups by now.
+    request.locked = []
+    result = networks.plan(
+        db,
+        request,
+        max_per_firm=_max_per_firm(max_per_firm),
+        locked=locked,
+        exclude=exclude,
+        released=released,
+    )
+    by_locked = {}
+    for network in result.networks:
+        ids = {m["id"] for m in network["members"]}
+        for g, lock in zip(keep_groups, locked, strict=True):
+            if set(lock) <= ids and g["id"] not in by_locked.values():
+                by_locked[id(network)] = g["id"]
+                break
+    with db.atomic():
+        for g in open_groups:
+            if g["id"] not in by_locked.values():
+                db.execute("DELETE FROM group_members WHERE group_id = ?", [g["id"]])
+                db.execute("DELETE FROM proposal_groups WHERE id = ?", [g["id"]])
+        next_ordinal = 1 + max((g["ordinal"] for g in stored["groups"]), default=0)
+        for network in result.networks:
+            group_id = by_locked.get(id(network))
+            if group_id is not None:
+                proposals.update_group(db, group_id, network | {"status": "proposed"})
+            else:
+                proposals._insert_group(db, proposal_id, next_ordinal, network)
+                next_ordinal += 1
+        summary = result.summary()
+        summary["unmet"] = unmet + summary["unmet"]
+        scores = [g["score"] for g in accepted] + [n["score"] for n in result.networks]
+        summary["worst_score"] = round(min(scores), 4) if scores else 0.0
+        summary["harmonic_mean"] = round(networks.harmonic_mean(scores), 4) if scores else 0.0
+        summary["reruns"] = stored.get("reruns", 0) + 1
+        db["proposals"].update(
+            proposal_id,
+            {
+                "summary": _json(summary),
+                "request": _json(stored["request"] | {"seed": request.seed}),
+            },
+        )
+    return networks.get_proposal(db, proposal_id)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Pair rules
+
+
+class PairIn(Strict):
+    """Two different firms."""
+
+    a: networks.CompanyId
+    b: networks.CompanyId
+
+    @model_validator(mode="after")
+    def _different(self) -> PairIn:
+        if self.a == self.b:
+            raise InvalidInput({"b": "must differ from a"})
+        return self
+
+
+def add_rule(db, rule: str, data: Any, *, created_by: int | None = None) -> dict[str, Any]:
+    """Store a facilitator's rule for a pair ('never' together, or 'allow' likely competitors)."""
+    assert rule in RULES
+    pair = validate(PairIn, data)
+    a, b = sorted((pair.a, pair.b))
+    with db.atomic():
+        networks._check_known(db, "a" if a == pair.a else "b", [a])
+        networks._check_known(db, "b" if b == pair.b else "a", [b])
+        db["pair_rules"].upsert(
+            {"a_id": a, "b_id": b, "rule": rule, "created_by": created_by, "created_at": _now()},
+            pk=("a_id", "b_id", "rule"),
+        )
+    return {"a": a, "b": b, "rule": rule}
+
+
+def remove_rule(db, rule: str, data: Any) -> None:
+    """Drop a facilitator's rule for a pair; NotFound if there is none."""
+    assert rule in RULES
+    pair = validate(PairIn, data)
+    a, b = sorted((pair.a, pair.b))
+    with db.atomic():
+        found = db.execute(
+            "SELECT 1 FROM pair_rules WHERE a_id = ? AND b_id = ? AND rule = ?", [a, b, rule]
+        ).fetchone()
+        if not found:
+            raise NotFound(f"No '{rule}' rule for companies {a} and {b}")
+        db.execute("DELETE FROM pair_rules WHERE a_id = ? AND b_id = ? AND rule = ?", [a, b, rule])
+
+
+def list_rules(db, rule: str | None = None) -> list[dict[str, Any]]:
+    """Stored pair rules with the firms' names, newest first."""
+    where = "WHERE r.rule = ?" if rule else ""
+    rows = db.query(
+        "SELECT r.a_id, r.b_id, r.rule, r.created_at, a.name AS a_name, b.name AS b_name "
+        "FROM pair_rules r LEFT JOIN companies a ON a.id = r.a_id "
+        f"LEFT JOIN companies b ON b.id = r.b_id {where} ORDER BY r.created_at DESC, r.a_id",
+        [rule] if rule else [],
+    )
+    return [
+        {"a": r["a_id"], "b": r["b_id"], "rule": r["rule"], "a_name": r["a_name"],
+         "b_name": r["b_name"], "created_at": r["created_at"]}
+        for r in rows
+    ]  # fmt: skip

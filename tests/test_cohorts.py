@@ -1,0 +1,252 @@
+"""Masterclass cohorts and targeted invitations: sizes, homogeneity, competitors, reasons."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+from conftest import company_body, valid_cvr
+
+from matchmaker import cohorts
+
+CHATBOT = [
+    ("Friluftsgrej.dk", "Webshop med telte og vandreudstyr.",
+     "En chatbot skal svare kunderne på spørgsmål om levering og returnering.",
+     "Ingen erfaring.", "Færre mails til kundeservice og svar døgnet rundt."),
+    ("Tandlægerne i Skive", "Tandlægeklinik med fire behandlere.",
+     "Patienterne skal kunne booke tid og få svar på spørgsmål via en chatbot.",
+     "Ingen.", "Færre telefonopkald og hurtigere svar til patienterne."),
+    ("Boligforeningen Åhaven", "Almen boligforening med 900 lejemål.",
+     "En digital assistent skal besvare beboernes spørgsmål om vaskeri og husleje.",
+     "Vi har ikke prøvet noget endnu.", "Kundeservice kan svare beboerne om aftenen via chat."),
+    ("Cykelhuset Nord", "Cykelforhandler med webshop og værksted.",
+     "Chatbot på hjemmesiden der svarer kunderne om reservedele og værkstedstider.",
+     "Ingen erfaring med automatiske svar.", "Kunderne får svar med det samme i chatten."),
+    ("Revisorhuset Vest", "Revisionsfirma for små virksomheder.",
+     "En sprogmodel skal svare kunderne på spørgsmål om moms og frister i chatten.",
+     "Vi har prøvet ChatGPT lidt.", "Færre rutinespørgsmål til kundeservice via mail og chat."),
+    ("Lampeland ApS", "Netbutik med lamper og belysning.",
+     "En chatbot skal hjælpe kunderne med at vælge lamper og svare på spørgsmål om levering.",
+     "Ingen.", "Kundeservice får færre mails og kunderne svar hurtigere."),
+]  # fmt: skip
+VISION = [
+    ("Pladefabrikken Tinglev", "Vi producerer lakerede møbelplader.",
+     "Kamera og billedgenkendelse finder lakfejl på alle plader på linjen.",
+     "Systemet har været i drift i to år, og vi træner selv modellen.",
+     "Automatisk sortering i kvaliteter ud fra billederne."),
+    ("Fiskeindustrien Hanstholm", "Vi forarbejder fisk til filet.",
+     "Kameraer med maskinsyn sorterer fisk efter art og kvalitet på båndet.",
+     "Modellen har kørt i drift i et år, og vi annoterer billeder selv.",
+     "Billedgenkendelse der finder ben og fejl i fileterne."),
+    ("Svejseværket Ikast", "Vi svejser stålkonstruktioner.",
+     "Maskinsyn og kameraer kontrollerer svejsesømme for fejl.",
+     "Vi har trænet en model på egne billeder, og den er i brug i produktionen.",
+     "Automatisk kvalitetskontrol af alle sømme med billedgenkendelse."),
+    ("Grønttorvet Odense", "Pakkeri for grøntsager.",
+     "Kameraer og billedgenkendelse sorterer kartofler og gulerødder efter fejl.",
+     "Løsningen har været i drift i flere år med et lille datateam.",
+     "Bedre sortering af grøntsager med maskinsyn og færre fejl."),
+    ("Trykkeriet Aabenraa", "Offsettrykkeri for emballage.",
+     "Kameraer på trykmaskinen finder farvefejl med billedgenkendelse.",
+     "Vi har trænet modeller i to år og kører dem i produktionen.",
+     "Maskinsyn der stopper maskinen ved fejltryk."),
+    ("Plastformen Vejle", "Sprøjtestøbning af plastdele.",
+     "Billedgenkendelse med kameraer finder fejl på støbte emner.",
+     "Modellen er i drift og vi annoterer selv billederne.",
+     "Kvalitetskontrol med maskinsyn af alle emner."),
+]  # fmt: skip
+FORECAST = [
+    ("Bageriet Kornblomsten", "Bagerkæde med seks butikker i Aarhus.",
+     "Prognoser for salget skal fortælle hvor meget brød vi skal bage hver dag.",
+     "Ingen.", "Mindre madspild og bedre planlægning af bagningen."),
+    ("Surdejsbagerne Aarhus", "Bagerkæde med fem butikker i Aarhus.",
+     "Prognoser for efterspørgslen skal styre hvor meget brød vi bager.",
+     "Ingen erfaring med data.", "Mindre spild og bedre planlægning af brød."),
+    ("Kantinen Syd", "Kantineoperatør med tolv kantiner.",
+     "Forudsige antal spisende hver dag ud fra data om vejr og ferier.",
+     "Vi har kun standardrapporter.", "Mindre madspild og bedre indkøb."),
+    ("Byggemarked Nord", "Byggemarked med tre varehuse.",
+     "Prognoser for salg af varer skal styre lager og indkøb.",
+     "Vi har aldrig brugt data til at se fremad.", "Mindre lager og færre udsolgte varer."),
+    ("Grossisten Fyn", "Engroshandel med fødevarer til restauranter.",
+     "Forudsige efterspørgslen efter varer så vi køber rigtigt ind.",
+     "Ingen.", "Bedre planlægning af indkøb og mindre spild."),
+    ("Blomsterhandleren Vejle", "Blomsterbutik med webshop.",
+     "Prognoser for salget til mærkedage skal styre indkøb af blomster.",
+     "Ingen erfaring.", "Mindre spild af blomster og bedre planlægning."),
+]  # fmt: skip
+FIELDS = ("company", "core_business", "technology_role", "experience", "potentials")
+
+
+def answers(rows, market="Kunder i Danmark.") -> list[dict]:
+    return [dict(zip(FIELDS, row, strict=True)) | {"market_now": market} for row in rows]
+
+
+ALL = answers(CHATBOT) + answers(VISION) + answers(FORECAST)
+THEME_OF = {a["company"]: t for t, rows in (("chat", CHATBOT), ("vision", VISION),
+            ("forecast", FORECAST)) for a in answers(rows)}  # fmt: skip
+
+
+def masterclass(client, auth, capacity=8, answers_=ALL) -> int:
+    body = {"title": "AI i praksis", "theme": "Kunstig intelligens i små virksomheder",
+            "capacity": capacity}  # fmt: skip
+    created = client.post("/api/v1/masterclasses", json=body, headers=auth).get_json()
+    for answer in answers_:
+        stored = client.post(f"/api/v1/masterclasses/{created['id']}/responses", json=answer)
+        assert stored.status_code == 201, stored.get_json()
+    return created["id"]
+
+
+def form(client, auth, masterclass_id, **body):
+    return client.post(f"/api/v1/masterclasses/{masterclass_id}/cohorts", json=body, headers=auth)
+
+
+def test_cohorts_are_bounded_homogeneous_and_explained(client, auth):
+    mc = masterclass(client, auth, capacity=8)
+    answer = form(client, auth, mc, min_size=5, max_size=6)
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert set(body) >= {"id", "cohorts", "unmet"}
+    sizes = [len(c["members"]) for c in body["cohorts"]]
+    assert sum(sizes) == len(ALL) and all(5 <= s <= 6 for s in sizes)
+    seen = [m["response_id"] for c in body["cohorts"] for m in c["members"]]
+    assert len(seen) == len(set(seen))
+    majority = 0
+    for cohort in body["cohorts"]:
+        assert cohort["themes"] and all(isinstance(t, str) and t for t in cohort["themes"])
+        assert isinstance(cohort["coherence"], float)
+        themes = collections.Counter(THEME_OF[m["company"]] for m in cohort["members"])
+        majority += themes.most_common(1)[0][1]
+        assert all(m["company"] and m["reason"] for m in cohort["members"])
+    assert majority / len(ALL) >= 0.8  # cohorts follow the themes
+    stored = client.get(f"/api/v1/cohorts/proposals/{body['id']}", headers=auth).get_json()
+    assert stored["cohorts"] == body["cohorts"]
+    one = body["cohorts"][0]
+    assert client.get(f"/api/v1/cohorts/{one['id']}", headers=auth).get_json() == one
+    listed = client.get(f"/api/v1/masterclasses/{mc}/cohorts", headers=auth).get_json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == body["id"]
+
+
+def test_experienced_and_beginners_are_apart(client, auth):
+    forecast = FORECAST[:1] + FORECAST[2:]  # without the bakery that competes with the first
+    mc = masterclass(client, auth, answers_=answers(VISION) + answers(forecast), capacity=10)
+    body = form(client, auth, mc, min_size=5, max_size=6).get_json()
+    groups = [{THEME_OF[m["company"]] for m in c["members"]} for c in body["cohorts"]]
+    assert sorted(map(sorted, groups)) == [["forecast"], ["vision"]]
+    assert {c["maturity"] for c in body["cohorts"]} == {"begynder", "erfaren"}
+
+
+def test_sizes_never_exceed_capacity_or_ten(client, auth):
+    mc = masterclass(client, auth, capacity=4)
+    body = form(client, auth, mc).get_json()  # defaults 7–10, capacity 4
+    assert all(len(c["members"]) <= 4 for c in body["cohorts"])
+    assert any(u["constraint"] == "max_size" for u in body["unmet"])
+    mc = masterclass(client, auth, capacity=50)
+    body = form(client, auth, mc).get_json()
+    assert all(7 <= len(c["members"]) <= 10 for c in body["cohorts"])
+    assert sum(len(c["members"]) for c in body["cohorts"]) == len(ALL)
+
+
+def test_direct_competitors_are_kept_apart(client, auth):
+    mc = masterclass(client, auth, capacity=10)
+    body = form(client, auth, mc, min_size=3, max_size=6).get_json()
+    where = {m["company"]: c["id"] for c in body["cohorts"] for m in c["members"]}
+    from matchmaker import db as store
+
+    # The two Aarhus bakery chains are near-identical: the detector flags them.
+    responses = [{"core_business": a["core_business"], "market_now": a["market_now"]}
+                 for a in ALL]  # fmt: skip
+    flagged = cohorts.likely_competitors(responses)
+    names = {(ALL[i]["company"], ALL[j]["company"]) for i, j in flagged}
+    assert ("Bageriet Kornblomsten", "Surdejsbagerne Aarhus") in names
+    for a, b in names:
+        assert where[a] != where[b]
+    assert store  # the store is not needed for the text test above
+
+
+def test_same_seed_same_cohorts(client, auth):
+    mc = masterclass(client, auth)
+    first = form(client, auth, mc, seed=3, min_size=5, max_size=6).get_json()
+    second = form(client, auth, mc, seed=3, min_size=5, max_size=6).get_json()
+    key = lambda p: [[m["response_id"] for m in c["members"]] for c in p["cohorts"]]  # noqa: E731
+    assert key(first) == key(second)
+
+
+def test_few_answers_and_no_answers(client, auth):
+    mc = masterclass(client, auth, answers_=answers(CHATBOT[:3]))
+    body = form(client, auth, mc).get_json()
+    assert len(body["cohorts"]) == 1 and len(body["cohorts"][0]["members"]) == 3
+    assert any(u["constraint"] == "min_size" for u in body["unmet"])
+    empty = masterclass(client, auth, answers_=[])
+    body = form(client, auth, empty).get_json()
+    assert body["cohorts"] == [] and body["unmet"]
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"min_size": 8, "max_size": 5}, "min_size"),
+        ({"max_size": 11}, "max_size"),
+        ({"min_size": 0}, "min_size"),
+        ({"max_size": "10"}, "max_size"),
+        ({"seed": -2}, "seed"),
+        ({"size": 5}, "size"),
+    ],
+)
+def test_bad_cohort_requests(client, auth, db, body, field):
+    mc = masterclass(client, auth, answers_=answers(CHATBOT[:2]))
+    answer = form(client, auth, mc, **body)
+    assert answer.status_code == 422 and field in answer.get_json()["fields"]
+    assert db["proposals"].count == 0
+
+
+def test_cohort_errors_and_access(client, auth, db):
+    assert form(client, auth, 999).status_code == 404
+    assert client.get("/api/v1/cohorts/999", headers=auth).status_code == 404
+    mc = masterclass(client, auth, answers_=answers(CHATBOT[:2]))
+    assert client.post(f"/api/v1/masterclasses/{mc}/cohorts", json={}).status_code == 401
+    assert db["proposals"].count == 0
+
+
+AI_FIRM = dict(name="Sprogteknologi Nord ApS", nace="62.01", sector="Software",
+               description="Vi udvikler chatbots og kunstig intelligens til kundeservice.",
+               offers="Chatbots, sprogmodeller og AI-rådgivning.",
+               needs="Vi søger kunder der vil automatisere kundeservice med AI.")  # fmt: skip
+PLUMBER = dict(name="VVS-Montøren Thy", nace="43.22", sector="VVS",
+               description="Vi installerer varmepumper og badeværelser i private hjem.",
+               offers="VVS-arbejde og service af varmepumper.",
+               needs="Flere lærlinge.")  # fmt: skip
+SHOP = dict(name="Havemøbler Online ApS", nace="47.91", sector="Webhandel",
+            description="Webshop med havemøbler; kunderne skriver mange mails om levering.",
+            offers="Havemøbler.",
+            needs="En chatbot der kan svare kunderne om levering.")  # fmt: skip
+
+
+def test_invitations_rank_fitting_firms_without_respondents(client, auth):
+    ids = {}
+    for k, firm in enumerate((AI_FIRM, PLUMBER, SHOP)):
+        body = company_body(**firm, cvr=valid_cvr(300 + k), contact_email=None)
+        ids[firm["name"]] = client.post("/api/v1/companies", json=body).get_json()["id"]
+    hidden = company_body(**AI_FIRM | {"name": "Hemmelig AI ApS"}, cvr=valid_cvr(310),
+                          consent=False)  # fmt: skip
+    client.post("/api/v1/companies", json=hidden)
+    answered = company_body(**SHOP | {"name": "Lampeland ApS"}, cvr=valid_cvr(311))
+    ids["Lampeland ApS"] = client.post("/api/v1/companies", json=answered).get_json()["id"]
+    rows = answers(CHATBOT)
+    rows[5]["cvr"] = valid_cvr(311)  # Lampeland answered and is linked by its CVR
+    mc = masterclass(client, auth, answers_=rows)
+    answer = client.get(f"/api/v1/masterclasses/{mc}/invitations?limit=20", headers=auth)
+    assert answer.status_code == 200
+    body = answer.get_json()
+    names = [i["name"] for i in body["items"]]
+    assert "Hemmelig AI ApS" not in names and "Lampeland ApS" not in names
+    assert body["total"] == 3 and len(names) == 3
+    assert names[-1] == "VVS-Montøren Thy"
+    for item in body["items"]:
+        assert item["reason"] and item["reasons"] and 0 <= item["score"] <= 1
+    assert body["items"][0]["score"] >= body["items"][-1]["score"]
+    limited = client.get(f"/api/v1/masterclasses/{mc}/invitations?limit=1", headers=auth)
+    assert len(limited.get_json()["items"]) == 1
+    bad = client.get(f"/api/v1/masterclasses/{mc}/invitations?limit=0", headers=auth)
+    assert bad.status_code == 422 and "limit" in bad.get_json()["fields"]
+    assert client.get("/api/v1/masterclasses/999/invitations", headers=auth).status_code == 404

@@ -1,0 +1,245 @@
+"""A facilitator's review: accept, reject, lock, swap, re-run and 'never together' pairs,
+stored and respected by later runs."""
+
+from __future__ import annotations
+
+import itertools
+
+from test_networks import FIRMS, assert_hard_constraints, pairs_of, propose, register
+
+
+def members(network) -> list[int]:
+    return [m["id"] for m in network["members"]]
+
+
+def snapshot(db) -> tuple:
+    tables = ("proposals", "proposal_groups", "group_members", "pair_rules")
+    return tuple(list(db.query(f"SELECT * FROM {t}")) for t in tables)
+
+
+def test_accept_and_reject(client, auth, db, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    register(client)
+    body = propose(client, auth, seed=2).get_json()
+    first, second = body["networks"][:2]
+    accepted = client.post(f"/api/v1/networks/{first['id']}/accept", headers=auth)
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
+    rejected = client.post(f"/api/v1/networks/{second['id']}/reject", headers=auth)
+    assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
+    rules = {(r["a_id"], r["b_id"]) for r in db.query("SELECT * FROM pair_rules")}
+    assert rules == set(itertools.combinations(sorted(members(second)), 2))
+    again = client.post(f"/api/v1/networks/{second['id']}/accept", headers=auth)
+    assert again.status_code == 409
+    stored = client.get(f"/api/v1/networks/proposals/{body['id']}", headers=auth).get_json()
+    assert [n["status"] for n in stored["networks"][:2]] == ["accepted", "rejected"]
+    # Pairs of the rejected network never come back, whatever the seed.
+    for seed in range(4):
+        later = propose(client, auth, seed=seed).get_json()
+        assert not pairs_of(later) & rules
+        assert_hard_constraints(db, later, max_per_firm=10)
+    assert client.post("/api/v1/networks/999/accept", headers=auth).status_code == 404
+
+
+def test_lock_and_rerun_keep_decisions(client, auth, db, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    register(client)
+    body = propose(client, auth, seed=0).get_json()
+    accepted, locked_net, rejected = body["networks"][:3]
+    client.post(f"/api/v1/networks/{accepted['id']}/accept", headers=auth)
+    client.post(f"/api/v1/networks/{rejected['id']}/reject", headers=auth)
+    keep = members(locked_net)[:2]
+    for company_id in keep:
+        answer = client.post(
+            f"/api/v1/networks/{locked_net['id']}/members/{company_id}/lock", headers=auth
+        )
+        assert answer.status_code == 200
+    locked_view = client.get(f"/api/v1/networks/{locked_net['id']}", headers=auth).get_json()
+    assert [m["locked"] for m in locked_view["members"]][:2] == [True, True]
+    for seed in (1, 5, 9):
+        rerun = client.post(
+            f"/api/v1/networks/proposals/{body['id']}/rerun", json={"seed": seed}, headers=auth
+        )
+        assert rerun.status_code == 200, rerun.get_json()
+        after = rerun.get_json()
+        by_id = {n["id"]: n for n in after["networks"]}
+        assert by_id[accepted["id"]]["status"] == "accepted"
+        assert members(by_id[accepted["id"]]) == members(accepted)
+        assert by_id[rejected["id"]]["status"] == "rejected"
+        kept = by_id[locked_net["id"]]
+        assert set(keep) <= set(members(kept))
+        assert all(m["locked"] == (m["id"] in keep) for m in kept["members"])
+        open_ = [n for n in after["networks"] if n["status"] == "proposed"]
+        placed = [c for n in open_ for c in members(n)]
+        assert not set(placed) & set(members(accepted))  # accepted firms are not reused
+        rejected_pairs = set(itertools.combinations(sorted(members(rejected)), 2))
+        assert not pairs_of({"networks": open_}) & rejected_pairs
+        assert_hard_constraints(db, {"networks": open_, "request": after["request"]}, 10)
+    unlock = client.delete(
+        f"/api/v1/networks/{locked_net['id']}/members/{keep[0]}/lock", headers=auth
+    )
+    assert unlock.status_code == 200
+    assert not next(m for m in unlock.get_json()["members"] if m["id"] == keep[0])["locked"]
+    missing = client.post(f"/api/v1/networks/{locked_net['id']}/members/99999/lock", headers=auth)
+    assert missing.status_code == 404
+    assert client.post("/api/v1/networks/proposals/999/rerun", headers=auth).status_code == 404
+
+
+def test_rerun_respects_the_proposal_limit(client, auth, db, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 1
+    register(client)
+    body = propose(client, auth, seed=0).get_json()
+    rerun = client.post(f"/api/v1/networks/proposals/{body['id']}/rerun", headers=auth)
+    assert rerun.status_code == 200
+    assert_hard_constraints(db, rerun.get_json(), max_per_firm=1)
+    assert rerun.get_json()["networks"]  # its own networks do not count against it
+
+
+def test_swap_is_checked_against_hard_constraints(client, auth, db, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    datavaerket, kodehuset = ids[5], ids[6]
+    sdu, institut, akademi = ids[7], ids[8], ids[9]
+    pool = [datavaerket, sdu, institut, ids[4], ids[10]]
+    body = propose(client, auth, locked=[pool[:4]], count=1, company_ids=pool).get_json()
+    network = body["networks"][0]
+    url = f"/api/v1/networks/{network['id']}/swap"
+    client.post(f"/api/v1/networks/{network['id']}/members/{ids[4]}/unlock", headers=auth)
+    client.delete(f"/api/v1/networks/{network['id']}/members/{sdu}/lock", headers=auth)
+    before = snapshot(db)
+    # A third knowledge institution, a competitor, an unknown firm, a non-member, a locked one.
+    third = client.post(url, json={"out": ids[4], "in": akademi}, headers=auth)
+    assert third.status_code == 409 and "knowledge" in third.get_json()["fields"]["in"]
+    rival = client.post(url, json={"out": ids[4], "in": kodehuset}, headers=auth)
+    assert rival.status_code == 409 and "competitor" in rival.get_json()["fields"]["in"]
+    unknown = client.post(url, json={"out": ids[4], "in": 99999}, headers=auth)
+    assert unknown.status_code == 422 and "99999" in unknown.get_json()["fields"]["in"]
+    outsider = client.post(url, json={"out": ids[0], "in": ids[1]}, headers=auth)
+    assert outsider.status_code == 422 and "out" in outsider.get_json()["fields"]
+    locked = client.post(url, json={"out": datavaerket, "in": ids[1]}, headers=auth)
+    assert locked.status_code == 409
+    bad = client.post(url, json={"out": ids[4], "in": "x", "extra": 1}, headers=auth)
+    assert bad.status_code == 422 and {"in", "extra"} <= set(bad.get_json()["fields"])
+    assert snapshot(db) == before  # refused swaps change nothing
+    client.post("/api/v1/pairs/never", json={"a": ids[12], "b": sdu}, headers=auth)
+    before = snapshot(db)
+    never = client.post(url, json={"out": ids[4], "in": ids[12]}, headers=auth)
+    assert never.status_code == 409 and "never" in never.get_json()["fields"]["in"]
+    assert snapshot(db) == before
+    # A valid swap: new member, new reasons, locks kept.
+    ok = client.post(url, json={"out": sdu, "in": akademi}, headers=auth)
+    assert ok.status_code == 200, ok.get_json()
+    swapped = ok.get_json()
+    assert akademi in members(swapped) and sdu not in members(swapped)
+    assert all(m["reason"] for m in swapped["members"])
+    assert next(m for m in swapped["members"] if m["id"] == datavaerket)["locked"]
+
+
+def test_swap_respects_the_proposal_limit(client, auth, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 1
+    ids = register(client, FIRMS[:7])
+    first = propose(client, auth, company_ids=ids[:3]).get_json()
+    second = propose(client, auth, company_ids=ids[3:6], min_size=3).get_json()
+    assert first["networks"] and second["networks"]
+    out = members(second["networks"][0])[0]
+    answer = client.post(
+        f"/api/v1/networks/{second['networks'][0]['id']}/swap",
+        json={"out": out, "in": ids[0]},
+        headers=auth,
+    )
+    assert answer.status_code == 409 and "limit is 1" in answer.get_json()["fields"]["in"]
+
+
+def test_never_together_is_stored_and_respected(client, auth, db, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    mill, bakery = ids[0], ids[1]
+    together = propose(client, auth, company_ids=ids[:4], count=1).get_json()
+    assert {mill, bakery} <= set(members(together["networks"][0]))
+    added = client.post("/api/v1/pairs/never", json={"a": bakery, "b": mill}, headers=auth)
+    assert added.status_code == 201
+    assert added.get_json() == {"a": min(mill, bakery), "b": max(mill, bakery), "rule": "never"}
+    listed = client.get("/api/v1/pairs", headers=auth).get_json()
+    assert listed["total"] == 1 and listed["items"][0]["rule"] == "never"
+    for seed in range(3):
+        body = propose(client, auth, company_ids=ids[:4] + ids[11:14], seed=seed).get_json()
+        assert (min(mill, bakery), max(mill, bakery)) not in pairs_of(body)
+    locked = propose(client, auth, locked=[[mill, bakery]])
+    assert locked.status_code == 422 and "never" in locked.get_json()["fields"]["locked"]
+    removed = client.delete("/api/v1/pairs/never", json={"a": mill, "b": bakery}, headers=auth)
+    assert removed.status_code == 204
+    again = client.delete("/api/v1/pairs/never", json={"a": mill, "b": bakery}, headers=auth)
+    assert again.status_code == 404
+    body = propose(client, auth, company_ids=ids[:4], count=1).get_json()
+    assert {mill, bakery} <= set(members(body["networks"][0]))
+
+
+def test_allowing_competitors(client, auth, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    datavaerket, kodehuset = ids[5], ids[6]
+    pool = [datavaerket, kodehuset, ids[4]]
+    assert propose(client, auth, company_ids=pool).get_json()["networks"] == []
+    allow = client.post("/api/v1/pairs/allow", json={"a": datavaerket, "b": kodehuset},
+                        headers=auth)  # fmt: skip
+    assert allow.status_code == 201
+    body = propose(client, auth, company_ids=pool).get_json()
+    assert set(members(body["networks"][0])) == set(pool)
+
+
+def test_pair_rule_validation(client, auth, db):
+    ids = register(client, FIRMS[:2])
+    cases = [
+        ({"a": ids[0], "b": ids[0]}, "b"),
+        ({"a": ids[0]}, "b"),
+        ({"a": ids[0], "b": "2"}, "b"),
+        ({"a": ids[0], "b": 99999}, "b"),
+        ({"a": ids[0], "b": ids[1], "c": 3}, "c"),
+    ]
+    for body, field in cases:
+        answer = client.post("/api/v1/pairs/never", json=body, headers=auth)
+        assert answer.status_code == 422, (body, answer.get_json())
+        assert field in answer.get_json()["fields"]
+    assert db["pair_rules"].count == 0
+    assert client.post("/api/v1/pairs/never", json={"a": ids[0], "b": ids[1]}).status_code == 401
+
+
+def test_review_pages(client, auth, runner, app, db):
+    from conftest import add_user
+
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    add_user(runner, "lead@example.dk", password="et-langt-kodeord-42")
+    client.post("/login", data={"email": "lead@example.dk", "password": "et-langt-kodeord-42"})
+    page = client.get("/proposals")
+    assert page.status_code == 200 and 'href="/proposals"' in page.get_data(as_text=True)
+    bad = client.post("/proposals", data={"min_size": "5", "max_size": "3"})
+    assert bad.status_code == 422 and db["proposals"].count == 0
+    created = client.post("/proposals", data={"min_size": "3", "max_size": "5", "seed": "0"})
+    assert created.status_code == 302
+    detail = client.get(created.headers["Location"])
+    html = detail.get_data(as_text=True)
+    assert detail.status_code == 200 and FIRMS[0]["name"] in html and "Acceptér" in html
+    proposal = client.get("/api/v1/networks/proposals", headers=auth).get_json()["items"][0]
+    first, second = proposal["networks"][:2]
+    assert client.post(f"/networks/{first['id']}/accept").status_code == 302
+    lock = {"company_id": str(second["members"][0]["id"])}
+    assert client.post(f"/networks/{second['id']}/lock", data=lock).status_code == 302
+    assert client.post(f"/proposals/{proposal['id']}/rerun").status_code == 302
+    after = client.get(f"/api/v1/networks/proposals/{proposal['id']}", headers=auth).get_json()
+    statuses = {n["id"]: n["status"] for n in after["networks"]}
+    assert statuses[first["id"]] == "accepted"
+    kept = next(n for n in after["networks"] if n["id"] == second["id"])
+    assert second["members"][0]["id"] in members(kept)
+    network_page = client.get(f"/networks/{second['id']}")
+    assert network_page.status_code == 200 and "Byt" in network_page.get_data(as_text=True)
+    assert client.post("/pairs/never", data={"a": str(ids[0]), "b": str(ids[1])}).status_code == 302
+    assert db["pair_rules"].count >= 1
+    masterclass = client.post(
+        "/api/v1/masterclasses", json={"title": "AI", "theme": "AI i SMV'er", "capacity": 10},
+        headers=auth,
+    ).get_json()  # fmt: skip
+    cohorts_page = client.get(f"/masterclasses/{masterclass['id']}/cohorts")
+    assert cohorts_page.status_code == 200
+    assert client.post(f"/masterclasses/{masterclass['id']}/cohorts", data={}).status_code == 302
+    listing = client.get("/masterclasses").get_data(as_text=True)
+    assert f"/masterclasses/{masterclass['id']}/cohorts" in listing
