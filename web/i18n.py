@@ -51,7 +51,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "partners": ("Forslag til partnere", "Suggested partners"),
     "similar_firms": ("Lignende virksomheder", "Similar firms"),
     "no_suggestions": ("Ingen forslag endnu.", "No suggestions yet."),
-    "score": ("Score", "Score"),
     "consent_yes": ("Samtykke givet", "Consent given"),
     "consent_no": ("Intet samtykke – indgår ikke i forslag", "No consent – not suggested"),
     "save": ("Gem", "Save"),
@@ -196,6 +195,12 @@ ERRORS_DA = {
 }
 
 
+NACE_DA = (
+    ("is not a NACE code: write it as", "er ikke en NACE-kode: skriv den som"),
+    ("is not in the NACE rev. 2 / DB07 code list", "findes ikke i NACE rev. 2 / DB07-listen"),
+)
+
+
 def error_text(message: str) -> str:
     """A validation message in the visitor's language (the API always answers in English)."""
     if current_language() == "da":
@@ -203,10 +208,8 @@ def error_text(message: str) -> str:
             return ERRORS_DA[message]
         if message.startswith("value is not a valid email address"):
             return "er ikke en gyldig e-mailadresse"
-        if "NACE" in message:
-            return message.replace("is not a NACE code: write it as", "er ikke en NACE-kode: skriv den som").replace(
-                "is not in the NACE rev. 2 / DB07 code list", "findes ikke i NACE rev. 2 / DB07-listen"
-            )
+        for english, danish in NACE_DA:
+            message = message.replace(english, danish)
     return message
 
 

@@ -1,0 +1,156 @@
+"""Chat benchmark: intent accuracy and entity F1 on held-out utterances never used for training.
+
+    .venv/bin/python -m bench.chat [--errors]
+
+The gazetteer's firms and masterclasses are stored in a temporary SQLite store, so the real
+extractor (fuzzy names against the store) is measured. The classifier is the one in
+`models/intents.joblib`, trained from `data/chat/utterances.csv` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from matchmaker import db as store
+from matchmaker import entities, intents, profiles, questionnaires
+from matchmaker.regions import REGIONS
+
+DATA = Path(__file__).resolve().parent / "data"
+HELDOUT = DATA / "chat_heldout.jsonl"
+GAZETTEER = DATA / "chat_gazetteer.json"
+ENTITY_TYPES = ("firms", "count", "region", "sector", "masterclass", "format")
+
+
+def load_store(path: Path, gazetteer: dict):
+    """A store holding the gazetteer's firms and masterclasses (minimal valid profiles)."""
+    db = store.connect(path)
+    for i, name in enumerate(gazetteer["firms"]):
+        profiles.create(
+            db,
+            {
+                "name": name,
+                "region": REGIONS[i % len(REGIONS)],
+                "kind": "company",
+                "description": name,
+                "consent": True,
+            },
+        )
+    for title in gazetteer["masterclasses"]:
+        questionnaires.create_masterclass(db, {"title": title, "theme": title, "capacity": 20})
+    return db
+
+
+def _items(kind: str, value) -> set:
+    if value in (None, [], ""):
+        return set()
+    if kind == "firms":
+        return {str(v) for v in value}
+    return {str(value)}
+
+
+def predicted_entities(found: entities.Entities) -> dict:
+    """The extractor's answer in the held-out file's shape (names and titles)."""
+    firms = [f["name"] for f in found.firms]
+    firms += [a["candidates"][0]["name"] for a in found.ambiguous]
+    return {
+        "firms": firms,
+        "count": found.count,
+        "region": found.region,
+        "sector": found.sector,
+        "masterclass": (found.masterclass or {}).get("title"),
+        "format": found.format,
+    }
+
+
+def run(show_errors: bool = False) -> dict:
+    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line]
+    gazetteer = json.loads(GAZETTEER.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = load_store(Path(tmp) / "bench.sqlite3", gazetteer)
+        gaz = entities.Gazetteer.from_db(db)
+        model = intents.load()
+        started = time.perf_counter()
+        predictions, extracted = [], []
+        for row in rows:
+            # As the chat does it: firm names first, masked for the classifier.
+            mentions = entities.find_firms(row["text"], gaz)
+            pred = intents.classify(row["text"], [(m.start, m.end) for m in mentions])
+            found = entities.extract(row["text"], gaz, intent=pred.intent, mentions=mentions)
+            predictions.append(pred)
+            extracted.append(predicted_entities(entities.for_intent(found, pred.intent)))
+        elapsed = time.perf_counter() - started
+        db.close()
+    del model
+    per_intent, totals = Counter(), Counter()
+    tp, fp, fn = Counter(), Counter(), Counter()
+    errors = []
+    for row, pred, ents in zip(rows, predictions, extracted, strict=True):
+        totals[row["intent"]] += 1
+        if pred.intent == row["intent"]:
+            per_intent[row["intent"]] += 1
+        else:
+            errors.append(f"intent {row['intent']} → {pred.intent}: {row['text']}")
+        gold = row.get("entities", {})
+        for kind in ENTITY_TYPES:
+            want, got = _items(kind, gold.get(kind)), _items(kind, ents.get(kind))
+            tp[kind] += len(want & got)
+            fp[kind] += len(got - want)
+            fn[kind] += len(want - got)
+            if want != got:
+                errors.append(f"{kind}: want {sorted(want)} got {sorted(got)}: {row['text']}")
+    report = {
+        "utterances": len(rows),
+        "intent_accuracy": sum(per_intent.values()) / len(rows),
+        "per_intent": {k: (per_intent[k] / totals[k], totals[k]) for k in intents.INTENTS},
+        "entity_f1": {},
+        "ms_per_message": 1000 * elapsed / len(rows),
+    }
+    for kind in (*ENTITY_TYPES, "all"):
+        t, p_, n = (
+            (sum(tp.values()), sum(fp.values()), sum(fn.values()))
+            if kind == "all"
+            else (tp[kind], fp[kind], fn[kind])
+        )
+        precision = t / (t + p_) if t + p_ else 1.0
+        recall = t / (t + n) if t + n else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report["entity_f1"][kind] = (precision, recall, f1, t + n)
+    report["errors"] = errors
+    _print(report, show_errors)
+    return report
+
+
+def _print(report: dict, show_errors: bool) -> None:
+    print(f"Chat benchmark: {report['utterances']} held-out utterances")
+    print(f"\nIntent accuracy: {report['intent_accuracy']:.3f}\n")
+    print(f"| {'intent':<17}| accuracy | n   |")
+    print(f"|{'-' * 18}|----------|-----|")
+    for intent, (acc, n) in report["per_intent"].items():
+        print(f"| {intent:<17}| {acc:8.3f} | {n:3d} |")
+    print(f"\n| {'entity':<12}| precision | recall | F1    | gold |")
+    print(f"|{'-' * 13}|-----------|--------|-------|------|")
+    for kind, (p, r, f1, n) in report["entity_f1"].items():
+        print(f"| {kind:<12}| {p:9.3f} | {r:6.3f} | {f1:.3f} | {n:4d} |")
+    print(f"\n{report['ms_per_message']:.1f} ms per message (intent + entities)")
+    if show_errors:
+        print("\nErrors:")
+        for line in report["errors"]:
+            print("  " + line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="list every miss")
+    args = parser.parse_args(argv)
+    run(show_errors=args.errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

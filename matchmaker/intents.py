@@ -1,0 +1,213 @@
+"""The chat's intent classifier: TF-IDF over words and character n-grams, calibrated SVM."""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from matchmaker import regions
+from matchmaker.config import DATA_DIR, MODELS_DIR
+
+INTENTS = (
+    "find_partners", "similar", "propose_networks", "propose_cohorts", "explain", "show",
+    "export", "help", "other",
+)  # fmt: skip
+UTTERANCES = DATA_DIR / "chat" / "utterances.csv"
+MODEL_PATH = MODELS_DIR / "intents.joblib"
+# Below this calibrated probability the chat treats the message as unclear ("other").
+MIN_CONFIDENCE = 0.30
+RANDOM_STATE = 0
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ü": "u", "ö": "oe", "ä": "ae"})
+_NUMBER = re.compile(r"\d+")
+
+
+_NAME = re.compile(
+    r"(?<!^)(?<![.!?]\s)\b([A-ZÆØÅ][\wæøåÆØÅ'.&-]*"
+    r"(?:\s+(?:&\s+|og\s+|and\s+)?[A-ZÆØÅ][\wæøåÆØÅ'.&/-]*)*)"
+)
+NAME_TOKEN = " firmanavn "
+
+
+def _keep_name(name: str) -> bool:
+    """Capitalised words that are not a firm: acronyms (AI, PDF), Excel, regions, 'I'."""
+    first = name.split()[0]
+    return (
+        (first.isupper() and len(first) <= 5)
+        or first in ("Excel", "I", "Region")
+        or regions.normalise(name) is not None
+    )
+
+
+def mask_names(text: str, spans: Sequence[tuple[int, int]] | None = None) -> str:
+    """`text` with firm names as one placeholder: the known `spans` when given (the chat
+    knows the store's names), else runs of capitalised words (the training utterances).
+
+    The classifier then learns "find partners for <name>" rather than the names themselves.
+    """
+    if spans is not None:
+        for a, b in sorted(spans, reverse=True):
+            text = text[:a] + NAME_TOKEN + text[b:]
+        return text
+    return _NAME.sub(lambda m: m.group(1) if _keep_name(m.group(1)) else NAME_TOKEN, text)
+
+
+def normalise(text: str) -> str:
+    """Lower-case, æøå folded to ae/oe/aa (so 'Sjaelland' and 'Sjælland' agree), digits as 0."""
+    text = unicodedata.normalize("NFKC", text or "").lower().translate(_FOLD)
+    text = _NUMBER.sub("0", text)
+    return " ".join(re.sub(r"[^\w\s?]", " ", text).split())
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The most likely intent, its calibrated probability, and every intent's probability."""
+
+    intent: str
+    confidence: float
+    probabilities: dict[str, float]
+
+    @property
+    def confident(self) -> bool:
+        return self.confidence >= MIN_CONFIDENCE
+
+
+class IntentClassifier:
+    """A fitted pipeline with `predict(text) -> Prediction`; persisted with joblib."""
+
+    def __init__(self, random_state: int = RANDOM_STATE):
+        self.random_state = random_state
+
+    def _pipeline(self, n_folds: int) -> Pipeline:
+        features = FeatureUnion(
+            [
+                (
+                    "words",
+                    TfidfVectorizer(
+                        preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True, min_df=1
+                    ),
+                ),
+                (
+                    "chars",
+                    TfidfVectorizer(
+                        preprocessor=normalise,
+                        analyzer="char_wb",
+                        ngram_range=(2, 5),
+                        sublinear_tf=True,
+                        min_df=1,
+                    ),
+                ),
+            ]
+        )
+        svm = LinearSVC(C=0.5, class_weight="balanced", random_state=self.random_state)
+        return Pipeline([("features", features), ("svm", CalibratedClassifierCV(svm, cv=n_folds))])
+
+    def fit(self, texts: list[str], labels: list[str]) -> IntentClassifier:
+        smallest = min(labels.count(label) for label in set(labels))
+        self.pipeline_ = self._pipeline(max(2, min(5, smallest)))
+        self.pipeline_.fit([mask_names(t) for t in texts], labels)
+        self.classes_ = list(self.pipeline_.classes_)
+        return self
+
+    def predict(self, text: str, spans: Sequence[tuple[int, int]] | None = None) -> Prediction:
+        """The intent of `text`; `spans` are where known firm names sit in it."""
+        probs = self.pipeline_.predict_proba([mask_names(text, spans)])[0]
+        table = {c: float(p) for c, p in zip(self.classes_, probs, strict=True)}
+        best = max(table, key=table.get)
+        return Prediction(best, table[best], table)
+
+    def predict_many(self, texts: list[str]) -> list[Prediction]:
+        out = []
+        for probs in self.pipeline_.predict_proba([mask_names(t) for t in texts]):
+            table = {c: float(p) for c, p in zip(self.classes_, probs, strict=True)}
+            best = max(table, key=table.get)
+            out.append(Prediction(best, table[best], table))
+        return out
+
+
+def read_utterances(path: str | Path = UTTERANCES) -> tuple[list[str], list[str]]:
+    """Training texts and their intents from the CSV (columns text, intent, lang)."""
+    texts, labels = [], []
+    with Path(path).open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["text"].strip() and row["intent"] in INTENTS:
+                texts.append(row["text"].strip())
+                labels.append(row["intent"])
+    return texts, labels
+
+
+def train(
+    path: str | Path | None = None, *, evaluate: bool = True
+) -> tuple[IntentClassifier, dict]:
+    """Fit on every utterance; `evaluate` adds a 5-fold cross-validated accuracy to the report."""
+    texts, labels = read_utterances(path or UTTERANCES)
+    report: dict = {"utterances": len(texts)}
+    if evaluate:
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=RANDOM_STATE)
+        masked = [mask_names(t) for t in texts]
+        predicted = cross_val_predict(IntentClassifier()._pipeline(3), masked, labels, cv=folds)
+        accuracy = sum(p == y for p, y in zip(predicted, labels, strict=True)) / len(labels)
+        report["cv_accuracy"] = round(accuracy, 3)
+    return IntentClassifier().fit(texts, labels), report
+
+
+def train_and_save(
+    path: str | Path | None = None, data: str | Path | None = None, *, evaluate: bool = True
+) -> tuple[Path, dict]:
+    """Train from `data/chat/utterances.csv` and write the artefact to `models/`."""
+    model, report = train(data, evaluate=evaluate)
+    path = Path(path or MODEL_PATH)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    joblib.dump(model, tmp)
+    tmp.replace(path)  # atomic, so a concurrent `load()` never sees half a file
+    return path, report
+
+
+_LOADED: dict[str, tuple[float, IntentClassifier]] = {}
+_LOCK = threading.Lock()
+
+
+def load(path: str | Path | None = None, data: str | Path | None = None) -> IntentClassifier:
+    """The classifier, once per process; trained (and saved) if missing or older than the data."""
+    path, data = Path(path or MODEL_PATH), Path(data or UTTERANCES)
+    with _LOCK:
+        stale = not path.exists() or path.stat().st_mtime < data.stat().st_mtime
+        if stale:
+            try:
+                train_and_save(path, data, evaluate=False)
+            except OSError:  # a read-only deployment: keep the model in memory only
+                model, _ = train(data, evaluate=False)
+                _LOADED[str(path)] = (data.stat().st_mtime, model)
+                return model
+        mtime = path.stat().st_mtime
+        cached = _LOADED.get(str(path))
+        if cached is None or cached[0] != mtime:
+            try:
+                model = joblib.load(path)
+            except Exception:  # an artefact from another scikit-learn version: rebuild it
+                train_and_save(path, data, evaluate=False)
+                model = joblib.load(path)
+                mtime = path.stat().st_mtime
+            cached = _LOADED[str(path)] = (mtime, model)
+        return cached[1]
+
+
+def classify(text: str, spans: Sequence[tuple[int, int]] | None = None) -> Prediction:
+    """The intent of one message (`spans`: known firm names in it); unclear ones are 'other'."""
+    prediction = load().predict(text, spans)
+    if not prediction.confident:
+        return Prediction("other", prediction.confidence, prediction.probabilities)
+    return prediction

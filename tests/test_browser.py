@@ -1,0 +1,216 @@
+"""End to end in a real headless Chromium (Debian's, driven by Playwright) against the real app
+served by a real server: register a firm, log in, ask the chat, follow up, explain, export."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import add_user, company_body, valid_cvr
+
+CHROMIUM = os.environ.get("MATCHMAKER_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+SCREENSHOTS = Path(os.environ.get("MATCHMAKER_SCREENSHOTS", "/tmp"))
+TIMEOUT_MS = 120_000  # the first answer loads the sentence model
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() or shutil.which("chromium")),
+    reason="Debian's chromium is not installed (make browser installs it)",
+)
+
+PASSWORD = "et-langt-kodeord"
+OTHERS = [
+    {
+        "name": "Silkeborg Emballage ApS",
+        "region": "Midtjylland",
+        "city": "Silkeborg",
+        "sector": "Emballage",
+        "description": "Fødevareemballage i genanvendelig pap og plast.",
+        "offers": "Bæredygtig emballage til kaffe, te og bagværk.",
+        "needs": "Kunder blandt fødevareproducenter.",
+    },
+    {
+        "name": "Kolding Eksportpartner",
+        "region": "Syddanmark",
+        "city": "Kolding",
+        "sector": "Rådgivning",
+        "description": "Rådgivning om eksport til Tyskland for små fødevarevirksomheder.",
+        "offers": "Eksportrådgivning, tyske forhandlere og messer i Tyskland.",
+        "needs": "Kunder blandt fødevareproducenter.",
+        "markets": ["Tyskland"],
+    },
+    {
+        "name": "Viborg Køletransport",
+        "region": "Midtjylland",
+        "city": "Viborg",
+        "sector": "Logistik",
+        "description": "Kølet transport og lager for fødevarer.",
+        "offers": "Distribution af fødevarer og lagerhotel.",
+        "needs": "Samarbejde med kaffe- og fødevareproducenter.",
+    },
+    {
+        "name": '<img src=x onerror="window.__xss=1"> Data ApS',
+        "region": "Midtjylland",
+        "city": "Aarhus",
+        "sector": "Software",
+        "description": "Webshops og dataanalyse for fødevareproducenter og kafferisterier.",
+        "offers": "Webshop til salg af kaffe og dataanalyse af salg.",
+        "needs": "Kunder blandt kafferisterier.",
+    },
+    {
+        "name": "Herning Maskinteknik",
+        "region": "Midtjylland",
+        "city": "Herning",
+        "sector": "Metal",
+        "description": "Maskiner til pakning og ristning af kaffe.",
+        "offers": "Pakkemaskiner og service af kafferistere.",
+        "needs": "Kunder i fødevareindustrien.",
+    },
+]
+
+
+@pytest.fixture
+def server(app):
+    from werkzeug.serving import make_server
+
+    app.config.update(WTF_CSRF_ENABLED=True, SERVER_NAME=None, TESTING=False)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+BOT = "#chat-log .msg.bot:not(.intro):not(.thinking)"
+
+
+def _bot_messages(page):
+    return page.locator(BOT)
+
+
+def _ask(page, text: str):
+    """Type a message, send it with Enter, and wait for the answer it gets."""
+    before = _bot_messages(page).count()
+    page.fill("#chat-input", text)
+    page.press("#chat-input", "Enter")
+    page.wait_for_function(
+        f"n => document.querySelectorAll({BOT!r}).length > n",
+        arg=before,
+        timeout=TIMEOUT_MS,
+    )
+    return _bot_messages(page).nth(before)
+
+
+def test_register_ask_follow_up_explain_and_export(app, server, browser, runner):
+    client = app.test_client()
+    for i, firm in enumerate(OTHERS):
+        body = company_body(**firm, cvr=valid_cvr(500 + i), contact_email=f"k{i}@example.dk")
+        body.setdefault("markets", ["Danmark"])
+        assert client.post("/api/v1/companies", json=body).status_code == 201
+    add_user(runner, "facilitator@example.dk", password=PASSWORD)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    # A firm registers through the web form.
+    page.goto(f"{server}/register")
+    page.fill("input[name=name]", "Aarhus Kafferisteri ApS")
+    page.select_option("select[name=region]", "Midtjylland")
+    page.fill("input[name=city]", "Aarhus")
+    page.fill("input[name=sector]", "Fødevarer")
+    page.fill("textarea[name=description]", "Vi rister økologisk kaffe og sælger til caféer.")
+    page.fill("textarea[name=offers]", "Specialkaffe, ristning og private label kaffe.")
+    page.fill(
+        "textarea[name=needs]", "Emballage til kaffe, en webshop og hjælp til eksport til Tyskland."
+    )
+    page.check("input[name=consent]")
+    page.click("form.card button")
+    page.wait_for_url("**/p/*")
+    assert "Aarhus Kafferisteri ApS" in page.content()
+
+    # A facilitator logs in and opens the chat.
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", "facilitator@example.dk")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.card button")
+    page.goto(f"{server}/chat")
+    page.wait_for_selector("#chat-form")
+
+    answer = _ask(page, "find 4 partnere til Aarhus Kafferisteri der kan hjælpe med eksport")
+    cards = answer.locator(".chat-card.firm")
+    assert cards.count() == 4, answer.inner_text()
+    assert "Aarhus Kafferisteri ApS" in answer.locator(".reply").inner_text()
+    answer.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(SCREENSHOTS / "chat_partners.png"))
+
+    # Follow-up in context.
+    narrowed = _ask(page, "og kun i Midtjylland")
+    assert "Midtjylland" in narrowed.locator(".reply").inner_text()
+    metas = narrowed.locator(".chat-card.firm .meta").all_inner_texts()
+    assert metas and all("Midtjylland" in m for m in metas)
+
+    # Firm names and typed text are shown as text, never run as HTML.
+    names = " ".join(narrowed.locator(".chat-card.firm h3").all_inner_texts())
+    if "<img" in names:
+        assert page.locator("#chat-log img").count() == 0
+    echoed = _ask(page, "<b>hej</b> hvad kan du?")
+    assert page.locator("#chat-log .msg.user").last.inner_text() == "<b>hej</b> hvad kan du?"
+    assert page.locator("#chat-log b").count() == 0
+    assert "partnere" in echoed.inner_text()
+    assert page.evaluate("window.__xss") is None
+
+    # Open an explanation from a card's button.
+    narrowed.locator(".chat-card.firm").first.locator("button[data-kind=explain]").click()
+    page.wait_for_selector("#chat-log .chat-card.pair", timeout=TIMEOUT_MS)
+    explanation = _bot_messages(page).last
+    assert explanation.locator(".chat-card.pair .reasons li").count() >= 1
+    explanation.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(SCREENSHOTS / "chat_explain.png"))
+
+    # Export the partner list (the chat's own list export).
+    exported = _ask(page, "eksporter listen som csv")
+    link = exported.locator("a[data-kind=download]").first
+    with page.expect_download() as download:
+        link.click()
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "Midtjylland" in content
+
+    # Propose networks and download one as PDF through the exports API.
+    networks = _ask(page, "foreslå netværk i Midtjylland")
+    assert networks.locator(".chat-card.network").count() >= 1, networks.inner_text()
+    networks.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(SCREENSHOTS / "chat_networks.png"))
+    if "api.export_network" not in app.view_functions:
+        pytest.skip("the exports API (api.export_network) is not in this build yet")
+    pdf = networks.locator(".chat-card.network").first.locator("a[data-format=pdf]")
+    with page.expect_download() as download:
+        pdf.click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    assert download.value.suggested_filename.endswith(".pdf")
+
+    if "api.accept_network" in app.view_functions:
+        card = networks.locator(".chat-card.network").first
+        card.locator("button[data-kind=accept]").click()
+        card.locator(".status.accepted").wait_for(timeout=TIMEOUT_MS)
+
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p]
+    assert not [p for p in problems if "Failed to load" not in p], problems

@@ -1,0 +1,438 @@
+"""The chat over its API: real app, real SQLite, the trained intent model and the real matching."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import add_user, company_body, valid_cvr
+
+FIRMS = [
+    {
+        "name": "Bjerringbro Bageri ApS",
+        "region": "Midtjylland",
+        "city": "Bjerringbro",
+        "sector": "Fødevarer",
+        "description": "Håndværksbageri med rugbrød og kager til supermarkeder.",
+        "offers": "Bagværk og private label brød.",
+        "needs": "Emballage til rugbrød og hjælp til eksport til Tyskland.",
+    },
+    {
+        "name": "Grindsted Emballage A/S",
+        "region": "Syddanmark",
+        "city": "Grindsted",
+        "sector": "Emballage",
+        "description": "Vi producerer fødevareemballage i genanvendelig plast.",
+        "offers": "Bæredygtig emballage og pakkeløsninger til bagerier og mejerier.",
+        "needs": "Flere kunder i fødevarebranchen.",
+    },
+    {
+        "name": "Padborg Eksportrådgivning",
+        "region": "Syddanmark",
+        "city": "Padborg",
+        "sector": "Rådgivning",
+        "description": "Rådgivning om eksport til Tyskland for små fødevarevirksomheder.",
+        "offers": "Eksportrådgivning, tyske forhandlere og messer i Tyskland.",
+        "needs": "Kunder blandt fødevareproducenter.",
+        "markets": ["Tyskland", "Danmark"],
+    },
+    {
+        "name": "Vejen Mejeri",
+        "region": "Syddanmark",
+        "city": "Vejen",
+        "sector": "Fødevarer",
+        "description": "Mejeri med økologisk ost og yoghurt.",
+        "offers": "Økologiske mejeriprodukter.",
+        "needs": "Bæredygtig emballage og eksport til Tyskland.",
+    },
+    {
+        "name": "Skive Kølelogistik",
+        "region": "Midtjylland",
+        "city": "Skive",
+        "sector": "Logistik",
+        "description": "Kølet transport og lager for fødevareproducenter.",
+        "offers": "Kølelogistik, distribution og lagerhotel for fødevarer.",
+        "needs": "Samarbejde med bagerier og mejerier om distribution.",
+    },
+    {
+        "name": "Hobro Robotteknik ApS",
+        "region": "Nordjylland",
+        "city": "Hobro",
+        "sector": "Robotteknologi",
+        "description": "Robotceller og automatisering til fødevareindustrien.",
+        "offers": "Robotceller, automatisering af pakkelinjer og cobots.",
+        "needs": "Kunder i fødevareindustrien.",
+    },
+    {
+        "name": "Ikast Software ApS",
+        "region": "Midtjylland",
+        "city": "Ikast",
+        "sector": "Software",
+        "description": "Webshops og dataanalyse for produktionsvirksomheder.",
+        "offers": "Webshops, ERP-integration og dataanalyse.",
+        "needs": "Kunder i industrien.",
+    },
+    {
+        "name": "Ikast Smedie ApS",
+        "region": "Midtjylland",
+        "city": "Ikast",
+        "sector": "Metal",
+        "description": "Smedeværksted med svejsning og stålkonstruktioner.",
+        "offers": "Stålkonstruktioner og svejsning.",
+        "needs": "Digitalisering af ordrestyring.",
+    },
+]
+
+
+@pytest.fixture
+def firms(client):
+    stored = {}
+    for i, firm in enumerate(FIRMS):
+        body = company_body(**firm, cvr=valid_cvr(100 + i), contact_email=f"kontakt{i}@example.dk")
+        body.setdefault("markets", ["Danmark"])
+        answer = client.post("/api/v1/companies", json=body)
+        assert answer.status_code == 201, answer.get_json()
+        stored[firm["name"]] = answer.get_json()["id"]
+    return stored
+
+
+def ask(client, auth, message, session="s1"):
+    answer = client.post(
+        "/api/v1/chat", json={"session_id": session, "message": message}, headers=auth
+    )
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert set(body) == {"reply", "intent", "entities", "cards"}
+    return body
+
+
+def firm_cards(body):
+    return [c for c in body["cards"] if c["type"] == "firm"]
+
+
+def test_partners_in_danish_with_count_and_purpose(client, auth, firms, db):
+    body = ask(
+        client,
+        auth,
+        "Find 3 partnere til Bjerringbro Bageri der kan hjælpe med eksport til Tyskland",
+    )
+    assert body["intent"] == "find_partners"
+    assert body["entities"]["firm"] == {
+        "id": firms["Bjerringbro Bageri ApS"],
+        "name": "Bjerringbro Bageri ApS",
+    }
+    assert body["entities"]["count"] == 3
+    assert body["entities"]["purpose"] == "eksport til Tyskland"
+    cards = firm_cards(body)
+    assert len(cards) == 3 and body["reply"].startswith("Her er 3 forslag")
+    assert firms["Bjerringbro Bageri ApS"] not in {c["id"] for c in cards}
+    assert all(c["reasons"] and 0 <= c["score"] <= 1 for c in cards)
+    # The purpose steers the ranking: the export adviser comes first.
+    assert cards[0]["name"] == "Padborg Eksportrådgivning"
+    kinds = {a["kind"] for a in cards[0]["actions"]}
+    assert {"explain", "show"} <= kinds
+    show = next(a for a in cards[0]["actions"] if a["kind"] == "show")
+    assert show["href"] == f"/companies/{cards[0]['id']}"
+    rows = db.execute(
+        "SELECT session_id, role, text, intent FROM conversations ORDER BY id"
+    ).fetchall()
+    assert [r[1] for r in rows] == ["user", "bot"]
+    assert rows[0][0].endswith(":s1") and rows[0][2].startswith("Find 3 partnere")
+    assert rows[1][3] == "find_partners" and rows[1][2] == body["reply"]
+
+
+def test_follow_ups_keep_the_context(client, auth, firms):
+    first = ask(client, auth, "find 4 partnere til Bjerringbro Bageri")
+    assert len(firm_cards(first)) == 4
+    only = ask(client, auth, "og kun i Syddanmark")
+    assert only["intent"] == "find_partners"
+    assert only["entities"]["region"] == "Syddanmark"
+    assert only["entities"]["firm"]["name"] == "Bjerringbro Bageri ApS"
+    cards = firm_cards(only)
+    assert cards and all(c["region"] == "Syddanmark" for c in cards)
+    second = cards[1]["id"]
+    without = ask(client, auth, "uden nummer to")
+    assert second not in {c["id"] for c in firm_cards(without)}
+    assert second in without["entities"]["excluded"]
+    assert without["entities"]["region"] == "Syddanmark"
+    why = ask(client, auth, "hvorfor dem?")
+    assert why["intent"] == "explain"
+    pairs = [c for c in why["cards"] if c["type"] == "pair"]
+    assert pairs and all(p["a"]["name"] == "Bjerringbro Bageri ApS" and p["reasons"] for p in pairs)
+    more = ask(client, auth, "gør det til fire")
+    assert more["entities"]["count"] == 4 and more["entities"]["region"] == "Syddanmark"
+
+
+def test_english_conversation_is_answered_in_english(client, auth, firms):
+    body = ask(client, auth, "find two partners for Hobro Robotteknik", session="en")
+    assert body["intent"] == "find_partners" and body["reply"].startswith("Here are 2")
+    assert body["entities"]["count"] == 2
+    first = firm_cards(body)[0]
+    why = ask(client, auth, "why them?", session="en")
+    assert why["intent"] == "explain" and why["reply"].startswith("The suggestions for")
+    four = ask(client, auth, "make it four firms", session="en")
+    assert four["entities"]["count"] == 4 and len(firm_cards(four)) == 4
+    gone = ask(client, auth, "exclude the first one", session="en")
+    assert first["id"] not in {c["id"] for c in firm_cards(gone)}
+
+
+def test_similar_firms(client, auth, firms):
+    body = ask(client, auth, "hvilke virksomheder ligner Vejen Mejeri?")
+    assert body["intent"] == "similar"
+    assert body["entities"]["firm"]["name"] == "Vejen Mejeri"
+    assert firm_cards(body) and body["reply"].startswith("Her er")
+
+
+def test_explain_a_named_pair(client, auth, firms):
+    body = ask(client, auth, "hvorfor Bjerringbro Bageri og Grindsted Emballage?")
+    assert body["intent"] == "explain"
+    pair = body["cards"][0]
+    assert pair["type"] == "pair"
+    assert {pair["a"]["name"], pair["b"]["name"]} == {
+        "Bjerringbro Bageri ApS",
+        "Grindsted Emballage A/S",
+    }
+    assert pair["reasons"]
+
+
+def test_show_a_firm_and_an_ordinal(client, auth, firms):
+    body = ask(client, auth, "vis profilen for Skive Kølelogistik")
+    assert body["intent"] == "show"
+    card = body["cards"][0]
+    assert card["type"] == "profile" and card["name"] == "Skive Kølelogistik"
+    assert card["offers"].startswith("Kølelogistik")
+    ask(client, auth, "find partnere til Vejen Mejeri")
+    listed = firm_cards(ask(client, auth, "find partnere til Vejen Mejeri"))
+    second = ask(client, auth, "vis nummer to")
+    assert second["cards"][0]["id"] == listed[1]["id"]
+
+
+def test_similar_names_get_a_clarifying_question(client, auth, firms):
+    body = ask(client, auth, "find partnere til Ikast")
+    assert body["intent"] == "find_partners"
+    assert {c["name"] for c in body["cards"]} == {"Ikast Software ApS", "Ikast Smedie ApS"}
+    assert all(c["type"] == "choice" for c in body["cards"])
+    assert "?" in body["reply"] and "Ikast Smedie ApS" in body["reply"]
+    picked = ask(client, auth, body["cards"][1]["actions"][0]["message"])
+    assert picked["intent"] == "find_partners"
+    assert picked["entities"]["firm"]["name"] == body["cards"][1]["name"]
+    assert firm_cards(picked)
+
+
+def test_missing_firm_is_asked_for(client, auth, firms):
+    body = ask(client, auth, "find nogle partnere")
+    assert body["intent"] == "find_partners" and not body["cards"]
+    assert "virksomhed" in body["reply"].lower()
+    named = ask(client, auth, "Grindsted Emballage")
+    assert named["intent"] == "find_partners"
+    assert named["entities"]["firm"]["name"] == "Grindsted Emballage A/S"
+    assert firm_cards(named)
+
+
+def test_export_of_a_partner_list(client, auth, firms, db):
+    listed = firm_cards(ask(client, auth, "find 3 partnere til Vejen Mejeri"))
+    body = ask(client, auth, "eksporter listen som csv")
+    assert body["intent"] == "export" and body["entities"]["format"] == "csv"
+    card = body["cards"][0]
+    assert card["type"] == "export" and card["target"]["ids"] == [c["id"] for c in listed]
+    href = card["actions"][0]["href"]
+    download = client.get(href, headers=auth)
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    text = download.get_data(as_text=True)
+    assert all(c["name"] in text for c in listed)
+    assert db.execute("SELECT count(*) FROM export_log").fetchone()[0] == 1
+
+
+def test_networks_in_a_region_with_review_and_export_actions(client, auth, firms, app):
+    body = ask(client, auth, "foreslå netværk i Midtjylland")
+    assert body["intent"] == "propose_networks"
+    assert body["entities"]["region"] == "Midtjylland"
+    networks = [c for c in body["cards"] if c["type"] == "network"]
+    assert networks, body["reply"]
+    in_region = {f["name"] for f in FIRMS if f["region"] == "Midtjylland"}
+    assert {m["name"] for n in networks for m in n["members"]} <= in_region
+    assert all(3 <= len(n["members"]) <= 5 for n in networks)
+    actions = {a["kind"]: a for a in networks[0]["actions"]}
+    assert actions["explain"]["message"]
+    if "api.accept_network" in app.view_functions:
+        answer = client.post(actions["accept"]["href"], headers=auth)
+        assert answer.get_json()["status"] == "accepted"
+    if "api.export_network" in app.view_functions:
+        pdf = next(link for link in actions["export"]["links"] if link["format"] == "pdf")
+        download = client.get(pdf["href"], headers=auth)
+        assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    why = ask(client, auth, "forklar nummer 1")
+    assert why["intent"] == "explain" and why["cards"][0]["type"] == "network"
+    four = ask(client, auth, "make it four firms")
+    assert four["intent"] == "propose_networks" and four["entities"]["size"] == 4
+    assert four["entities"]["region"] == "Midtjylland"
+    # A new request starts afresh: no region carried over.
+    food = ask(client, auth, "propose networks for food companies")
+    assert food["entities"]["sector"] == "fødevarer" and "region" not in food["entities"]
+
+
+def test_help_and_other(client, auth, firms):
+    help_ = ask(client, auth, "hej, hvad kan du?")
+    assert help_["intent"] == "help" and "partnere" in help_["reply"]
+    assert help_["entities"] == {} and help_["cards"] == []
+    other = ask(client, auth, "what's the weather like in Paris?")
+    assert other["intent"] == "other" and "Sorry" in other["reply"]
+
+
+def test_sessions_are_kept_per_facilitator(client, auth, runner, firms):
+    ask(client, auth, "find partnere til Vejen Mejeri", session="shared")
+    other = {"Authorization": "Bearer " + add_user(runner, "anden@example.dk")}
+    body = ask(client, other, "og kun i Syddanmark", session="shared")
+    assert "firm" not in body["entities"]  # the other facilitator's context is not visible
+
+
+def test_history_returns_the_session(client, auth, firms):
+    ask(client, auth, "hej", session="h")
+    ask(client, auth, "find partnere til Vejen Mejeri", session="h")
+    items = client.get("/api/v1/chat/history?session_id=h", headers=auth).get_json()["items"]
+    assert [i["role"] for i in items] == ["user", "bot", "user", "bot"]
+    assert items[2]["text"] == "find partnere til Vejen Mejeri" and items[3]["cards"]
+
+
+def test_user_text_is_returned_as_text(client, auth, firms):
+    evil = '<img src=x onerror="alert(1)">'
+    body = ask(client, auth, f"find partnere til {evil}")
+    assert "<img" not in body["reply"]
+    stored = client.get("/api/v1/chat/history?session_id=s1", headers=auth).get_json()
+    assert stored["items"][0]["text"] == f"find partnere til {evil}"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"message": "hej"}, "session_id"),
+        ({"session_id": "s"}, "message"),
+        ({"session_id": "s", "message": ""}, "message"),
+        ({"session_id": "s", "message": "   "}, "message"),
+        ({"session_id": 7, "message": "hej"}, "session_id"),
+        ({"session_id": "s", "message": ["hej"]}, "message"),
+        ({"session_id": "s", "message": "hej", "extra": 1}, "extra"),
+        ({"session_id": "s", "message": "x" * 2001}, "message"),
+        ({"session_id": "", "message": "hej"}, "session_id"),
+    ],
+)
+def test_bad_requests_are_422(client, auth, payload, field):
+    answer = client.post("/api/v1/chat", json=payload, headers=auth)
+    assert answer.status_code == 422
+    assert field in answer.get_json()["fields"]
+
+
+def test_body_and_access_errors(client, auth, firms):
+    assert client.post("/api/v1/chat", data="hej", headers=auth).status_code == 415
+    bad = client.post("/api/v1/chat", data="{", content_type="application/json", headers=auth)
+    assert bad.status_code == 400
+    assert client.post("/api/v1/chat", json=["hej"], headers=auth).status_code == 422
+    assert (
+        client.post("/api/v1/chat", json={"session_id": "s", "message": "hej"}).status_code == 401
+    )
+    created = client.post("/api/v1/companies", json=company_body(cvr=valid_cvr(300))).get_json()
+    own = {"Authorization": f"Bearer {created['edit_token']}"}
+    answer = client.post("/api/v1/chat", json={"session_id": "s", "message": "hej"}, headers=own)
+    assert answer.status_code == 403
+    assert client.get("/api/v1/chat", headers=auth).status_code == 405
+
+
+def test_page_needs_a_facilitator_login(client, runner):
+    assert client.get("/chat").status_code == 302
+    add_user(runner, "chat@example.dk", password="hemmeligt-ord")
+    client.post("/login", data={"email": "chat@example.dk", "password": "hemmeligt-ord"})
+    page = client.get("/chat")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="chat-form"' in html and "chat.js" in html and "<script>" not in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    answer = client.post("/api/v1/chat", json={"session_id": "web", "message": "hej"})
+    assert answer.status_code == 200 and answer.get_json()["intent"] == "help"
+
+
+def test_page_script_never_writes_html(app):
+    script = app.static_folder and open(f"{app.static_folder}/chat.js", encoding="utf-8").read()
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+    assert "textContent" in script
+
+
+def test_openapi_documents_the_chat(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert "post" in doc["paths"]["/chat"]
+    schema = doc["components"]["schemas"]["ChatIn"]
+    assert set(schema["required"]) == {"session_id", "message"}
+    assert json.dumps(schema).count("2000") >= 1
+
+
+ANSWERS = [
+    (
+        "Odder Bryghus",
+        "Vi brygger øl og vil bruge AI til at forudsige salg.",
+        "Vi har testet et dashboard.",
+    ),
+    (
+        "Lemvig Lakrids",
+        "Lakridsproduktion; AI skal planlægge produktionen.",
+        "Ingen erfaring endnu.",
+    ),
+    (
+        "Thisted Tekstil",
+        "Tekstiltryk; AI til kvalitetskontrol med kamera.",
+        "Pilotprojekt med kamera.",
+    ),
+    (
+        "Hammel Hydraulik",
+        "Hydrauliske systemer; AI til vedligehold.",
+        "Vi har data fra sensorer i drift.",
+    ),
+    (
+        "Ry Revision",
+        "Revision og bogføring; AI til automatisk bilagsbehandling.",
+        "Bruger et værktøj dagligt.",
+    ),
+    ("Egtved Elektro", "El-installationer; AI til tilbudsgivning.", "Har kun hørt om det."),
+    ("Nibe Nødder", "Nøddeproduktion; AI til sortering af råvarer.", "Ingen erfaring."),
+    ("Tarm Trælast", "Trælast og byggematerialer; AI til lagerstyring.", "Har prøvet ChatGPT."),
+]
+
+
+def test_cohorts_for_a_masterclass(client, auth, firms):
+    created = client.post(
+        "/api/v1/masterclasses",
+        json={
+            "title": "Kunstig intelligens i drift",
+            "theme": "AI i små virksomheder",
+            "capacity": 20,
+        },
+        headers=auth,
+    ).get_json()
+    other = client.post(
+        "/api/v1/masterclasses",
+        json={"title": "Grøn omstilling", "theme": "CO2-regnskab og energi", "capacity": 20},
+        headers=auth,
+    ).get_json()
+    for company, core, experience in ANSWERS:
+        answer = client.post(
+            f"/api/v1/masterclasses/{created['id']}/responses",
+            json={"company": company, "core_business": core, "experience": experience},
+        )
+        assert answer.status_code == 201
+    which = ask(client, auth, "lav hold til masterclassen", session="mc")
+    assert which["intent"] == "propose_cohorts"
+    assert {c["name"] for c in which["cards"]} == {"Kunstig intelligens i drift", "Grøn omstilling"}
+    body = ask(client, auth, "Kunstig intelligens i drift", session="mc")
+    assert body["intent"] == "propose_cohorts", body["reply"]
+    assert body["entities"]["masterclass"] == {
+        "id": created["id"],
+        "title": "Kunstig intelligens i drift",
+    }
+    cohorts = [c for c in body["cards"] if c["type"] == "cohort"]
+    assert cohorts, body["reply"]
+    assert sum(len(c["members"]) for c in cohorts) == len(ANSWERS)
+    two = ask(client, auth, "lav 2 hold", session="mc")
+    assert two["intent"] == "propose_cohorts"
+    assert len([c for c in two["cards"] if c["type"] == "cohort"]) == 2
+    english = ask(client, auth, "split the AI masterclass into cohorts", session="mc-en")
+    assert english["entities"]["masterclass"]["id"] == created["id"]
+    assert other["id"] != created["id"]

@@ -1,0 +1,201 @@
+"""Slots of chat messages: firms (fuzzy), count, region, sector, purpose, masterclass, format."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaker import entities as e
+
+FIRMS = [
+    (1, "Holmsland Smedeværksted ApS"),
+    (2, "Skjern Savværk A/S"),
+    (3, "Ringkøbing Fjord Fiskeri"),
+    (4, "Ølgod Emballage ApS"),
+    (5, "Ølgod Elektronik ApS"),
+    (6, "Herning Byg & Anlæg"),
+    (7, "Tarm Træ og Tømrer"),
+]
+CLASSES = [
+    {"id": 1, "title": "Robotter i produktionen", "theme": "automatisering og cobots"},
+    {"id": 2, "title": "Eksport til nabolandene", "theme": "salg til Tyskland og Sverige"},
+]
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return e.Gazetteer(FIRMS, CLASSES)
+
+
+def names(found: e.Entities) -> list[str]:
+    return [f["name"] for f in found.firms]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "find partnere til Holmsland Smedeværksted",
+        "find partnere til holmsland smedevaerksted aps",  # no æ, lower case, suffix
+        "find partnere til Holmsland Smedevrksted",  # a letter missing
+        "find partners for Holmsland Smedeværksted's suppliers",
+    ],
+)
+def test_firm_names_fuzzily(gazetteer, text):
+    assert names(e.extract(text, gazetteer)) == ["Holmsland Smedeværksted ApS"]
+
+
+def test_diacritics_written_either_way(gazetteer):
+    for text in ("vis Skjern Savvaerk", "vis Skjern Savværk A/S", "vis skjern savvark"):
+        assert names(e.extract(text, gazetteer)) == ["Skjern Savværk A/S"]
+    assert names(e.extract("vis Ringkobing Fjord Fiskeri", gazetteer)) == [
+        "Ringkøbing Fjord Fiskeri"
+    ]
+    assert names(e.extract("why Herning Byg and Anlæg?", gazetteer)) == ["Herning Byg & Anlæg"]
+
+
+def test_two_firms_in_order(gazetteer):
+    found = e.extract("hvorfor Skjern Savværk og Tarm Træ og Tømrer?", gazetteer)
+    assert names(found) == ["Skjern Savværk A/S", "Tarm Træ og Tømrer"]
+
+
+def test_similar_names_are_ambiguous_candidates(gazetteer):
+    # "Ølgod" alone names two stored firms: the chat must ask which.
+    assert e.extract("find partnere til Ølgod", gazetteer).firms == []
+    candidates = e.firm_candidates("find partnere til Ølgod", gazetteer)
+    assert [c["name"] for c in candidates] == ["Ølgod Emballage ApS", "Ølgod Elektronik ApS"]
+    twins = e.Gazetteer([(1, "Lind Maskiner ApS"), (2, "Lind Maskiner A/S")])
+    found = e.extract("find partners for Lind Maskiner", twins)
+    assert found.firms == [] and len(found.ambiguous) == 1
+    assert {c["id"] for c in found.ambiguous[0]["candidates"]} == {1, 2}
+
+
+def test_words_inside_firm_names_are_not_regions_or_sectors(gazetteer):
+    found = e.extract("find partnere til Herning Byg & Anlæg", gazetteer)
+    assert found.region is None and found.sector is None
+    found = e.extract("find partnere til Ringkøbing Fjord Fiskeri i Syddanmark", gazetteer)
+    assert found.region == "Syddanmark" and found.sector is None
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("og kun i Syddanmark", "Syddanmark"),
+        ("only in North Jutland", "Nordjylland"),
+        ("kun på Sjaelland", "Sjælland"),
+        ("netværk i hovedstadsområdet", "Hovedstaden"),
+        ("partners in the Central Denmark Region", "Midtjylland"),
+        ("firmaer fra Fyn", "Syddanmark"),
+        ("find nogen i Aalborg", "Nordjylland"),
+    ],
+)
+def test_regions(gazetteer, text, region):
+    assert e.extract(text, gazetteer).region == region
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("find 4 partnere", 4),
+        ("find fire partnere", 4),
+        ("gør det til tre", 3),
+        ("make it four firms", 4),
+        ("give me seven instead", 7),
+        ("find 3-4 partnere", 4),
+        ("find tre til fire partnere", 4),
+        ("find partners that help with export to Germany", None),  # "to" is not two here
+        ("firms with 50 employees", None),
+        ("vis nummer to", None),  # an ordinal, not a count
+    ],
+)
+def test_counts(gazetteer, text, count):
+    assert e.extract(text, gazetteer).count == count
+
+
+def test_count_range_and_unit(gazetteer):
+    found = e.extract("Find 3–4 partnere til Skjern Savværk", gazetteer)
+    assert (found.count_min, found.count, found.count_unit) == (3, 4, "firms")
+    found = e.extract("lav 3 netværk", gazetteer)
+    assert (found.count, found.count_unit) == (3, "groups")
+    found = e.extract("max 6 per hold", gazetteer)
+    assert found.count is None and found.size == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinals", "exclude"),
+    [
+        ("uden nummer to", [2], True),
+        ("exclude the second one", [2], True),
+        ("fjern den sidste", [-1], True),
+        ("vis den første virksomhed", [1], False),
+        ("explain number 3", [3], False),
+        ("drop #2", [2], True),
+    ],
+)
+def test_ordinal_references(gazetteer, text, ordinals, exclude):
+    found = e.extract(text, gazetteer)
+    assert found.ordinals == ordinals and found.exclude is exclude and found.count is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sector"),
+    [
+        ("foreslå netværk for fødevarevirksomheder", "fødevarer"),
+        ("propose networks for construction companies", "byggeri"),
+        ("netværk for softwarefirmaer", "software"),
+        ("foedevarebranchen", "fødevarer"),
+        ("who made this?", None),  # "mad" (food) starts "made" but is not meant
+    ],
+)
+def test_sectors(gazetteer, text, sector):
+    assert e.extract(text, gazetteer).sector == sector
+
+
+@pytest.mark.parametrize(
+    ("text", "purpose"),
+    [
+        ("find partnere til Skjern Savværk der kan hjælpe med eksport til Tyskland",
+         "eksport til Tyskland"),
+        ("find partners for Skjern Savværk who can help with export to Germany",
+         "export to Germany"),
+        ("hvem kan hjælpe Skjern Savværk med digitalisering?", "digitalisering"),
+        ("Skjern Savværk vil gerne sælge til Norge – find 3 partnere", "sælge til Norge"),
+    ],
+)  # fmt: skip
+def test_purpose(gazetteer, text, purpose):
+    assert e.extract(text, gazetteer).purpose == purpose
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [("som pdf", "pdf"), ("i excel", "xlsx"), ("as a CSV file", "csv"), ("som JSON", "json"),
+     ("kan jeg få det i xlsx?", "xlsx"), ("send det", None)],
+)  # fmt: skip
+def test_formats(gazetteer, text, fmt):
+    assert e.extract(text, gazetteer).format == fmt
+
+
+def test_masterclass_by_title_words_and_theme(gazetteer):
+    exact = e.extract("lav hold til Robotter i produktionen", gazetteer)
+    assert exact.masterclass == {"id": 1, "title": "Robotter i produktionen"}
+    loose = e.extract("sammensæt hold til robotmasterclassen", gazetteer)
+    assert loose.masterclass["id"] == 1
+    english = e.extract("split the export masterclass into cohorts", gazetteer)
+    assert english.masterclass["id"] == 2
+    # Without a masterclass word the theme alone does not name one.
+    assert e.extract("find partnere med robotter", gazetteer).masterclass is None
+
+
+def test_for_intent_keeps_the_slots_an_intent_uses(gazetteer):
+    found = e.extract("hvem er borgmester i Aalborg?", gazetteer)
+    assert found.region == "Nordjylland"
+    assert e.for_intent(found, "other").region is None
+
+
+def test_gazetteer_from_the_store_follows_changes(db):
+    from matchmaker import profiles
+
+    body = {"region": "Midtjylland", "kind": "company", "description": "Savværk", "consent": True}
+    first = e.Gazetteer.from_db(db)
+    assert first.firms == []
+    profiles.create(db, {**body, "name": "Videbæk Savværk ApS"})
+    found = e.extract("vis Videbæk Savværk", e.Gazetteer.from_db(db))
+    assert names(found) == ["Videbæk Savværk ApS"]

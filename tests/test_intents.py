@@ -1,0 +1,85 @@
+"""The chat's intent classifier: trained from data/chat/, saved to models/, Danish and English."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from matchmaker import intents
+
+
+@pytest.fixture(scope="module")
+def model():
+    return intents.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("find fire partnere til Holmsland Smedeværksted i Midtjylland", "find_partners"),
+        ("Who could Lemvig Trådteknik work with on automation?", "find_partners"),
+        ("hvilke virksomheder ligner Brande Bådebyggeri?", "similar"),
+        ("show me firms similar to Varde Vinduer", "similar"),
+        ("foreslå netværk for byggevirksomheder på Fyn", "propose_networks"),
+        ("propose networks of four firms in Zealand", "propose_networks"),
+        ("lav hold til masterclassen om robotter", "propose_cohorts"),
+        ("split the masterclass participants into cohorts", "propose_cohorts"),
+        ("hvorfor passer de to sammen?", "explain"),
+        ("why did you suggest them?", "explain"),
+        ("vis profilen for Kerteminde Keramik", "show"),
+        ("tell me about Struer Sejl", "show"),
+        ("eksporter listen som excel", "export"),
+        ("download the network as pdf", "export"),
+        ("hej, hvad kan du?", "help"),
+        ("hello, what can you do?", "help"),
+        ("hvem vandt fodboldkampen i går?", "other"),
+        ("what's the capital of France?", "other"),
+    ],
+)
+def test_danish_and_english_phrasings(model, text, intent):
+    assert model.predict(text).intent == intent
+
+
+def test_prediction_carries_calibrated_probabilities(model):
+    prediction = model.predict("find partnere til Skjern Savværk")
+    assert set(prediction.probabilities) == set(intents.INTENTS)
+    assert abs(sum(prediction.probabilities.values()) - 1) < 1e-6
+    assert prediction.confidence == max(prediction.probabilities.values())
+
+
+def test_unclear_text_is_other():
+    assert intents.classify("xqzv plorb").intent == "other"
+
+
+def test_known_firm_names_are_masked(model):
+    # Known names become one placeholder, so a name full of verbs does not steer the intent.
+    text = "vis Forklar & Eksportér ApS"
+    masked = intents.mask_names(text, [(4, len(text))])
+    assert masked.split() == ["vis", "firmanavn"]
+    assert model.predict(text, [(4, len(text))]).intent == "show"
+
+
+def test_load_retrains_when_the_data_is_newer(tmp_path):
+    data = tmp_path / "utterances.csv"
+    data.write_bytes(intents.UTTERANCES.read_bytes())
+    path = tmp_path / "intents.joblib"
+    intents.load(path, data)
+    first = path.stat().st_mtime
+    later = time.time() + 5
+    os.utime(data, (later, later))
+    intents.load(path, data)
+    assert path.stat().st_mtime > first
+
+
+def test_cli_command_trains(runner, tmp_path, monkeypatch):
+    from matchmaker.cli import main
+
+    target = tmp_path / "intents.joblib"
+    monkeypatch.setattr(intents, "MODEL_PATH", target)
+    result = runner.invoke(main, ["train-intents"])
+    assert result.exit_code == 0, result.output
+    assert target.exists() and "cv_accuracy" in result.output
+    loaded = intents.load(target)
+    assert loaded.predict("find partners for Ribe Rør").intent == "find_partners"
