@@ -1,3 +1,3 @@
-"""matchmaker: business networks and masterclass cohorts for Danish business-promotion organisations."""
+"""matchmaker: business networks and masterclass cohorts for Danish business promotion."""
 
 __version__ = "0.1.0"

@@ -30,7 +30,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             db_path=Path(os.environ.get("MATCHMAKER_DB") or DEFAULT_DB),
             model_name=os.environ.get("MATCHMAKER_MODEL") or DEFAULT_MODEL,

@@ -32,7 +32,7 @@ _DIGITS = re.compile(r"^\d{2}\.?\d{0,2}$|^\d{6}$")
 
 
 def normalise(value: str) -> str:
-    """'62.01', '6201' and DB07's six-digit '620100' all give '62.01'; raise ValueError if unknown."""
+    """'62.01', '6201' and DB07's six-digit '620100' all give '62.01'; ValueError if unknown."""
     raw = value.strip().replace(" ", "")
     if not _DIGITS.match(raw):
         raise ValueError(

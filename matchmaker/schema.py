@@ -174,9 +174,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         not_null={"session_id", "role", "text"},
         if_not_exists=True,
     )
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS conversations_session ON conversations(session_id, id)"
-    )
+    db.execute("CREATE INDEX IF NOT EXISTS conversations_session ON conversations(session_id, id)")
     db["export_log"].create(
         {
             "id": int,

@@ -6,6 +6,7 @@ import csv
 import sqlite3
 
 from conftest import add_user, valid_cvr
+
 from matchmaker.cli import main as cli
 
 
@@ -30,7 +31,9 @@ def test_import_command_reports_each_row(runner, db_path, tmp_path):
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["name", "cvr", "region", "kind", "description", "consent"])
-        writer.writerow(["Godt Firma ApS", valid_cvr(31), "Hovedstaden", "company", "Rådgivning.", "1"])
+        writer.writerow(
+            ["Godt Firma ApS", valid_cvr(31), "Hovedstaden", "company", "Rådgivning.", "1"]
+        )
         writer.writerow(["", "x", "Mars", "company", "", "1"])
     result = runner.invoke(cli, ["import", str(path)])
     assert result.exit_code == 1

@@ -5,9 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import Workbook
-
 from conftest import valid_cvr
+from openpyxl import Workbook
 
 HEADER = ["navn", "cvr", "ansatte", "region", "by", "type", "beskrivelse", "tilbyder", "behov",
           "markeder", "nace", "samtykke"]  # fmt: skip
@@ -23,7 +22,9 @@ def rows(bad_row: bool) -> list[list]:
          "6201", "ja"],
     ]  # fmt: skip
     if bad_row:
-        data.append(["Fejl ApS", "12345678", "mange", "Fyn", "", "company", "", "", "", "", "", "ja"])
+        data.append(
+            ["Fejl ApS", "12345678", "mange", "Fyn", "", "company", "", "", "", "", "", "ja"]
+        )
     return data
 
 

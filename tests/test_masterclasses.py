@@ -26,7 +26,9 @@ def make_masterclass(client, auth, **overrides) -> dict:
 
 def test_masterclass_and_answers_round_trip(client, auth):
     masterclass = make_masterclass(client, auth)
-    assert masterclass["questionnaire_url"].endswith(f"/masterclasses/{masterclass['id']}/questionnaire")
+    assert masterclass["questionnaire_url"].endswith(
+        f"/masterclasses/{masterclass['id']}/questionnaire"
+    )
     answer = client.post(f"/api/v1/masterclasses/{masterclass['id']}/responses", json=ANSWER)
     assert answer.status_code == 201
     assert answer.get_json()["language"] == "da" and answer.get_json()["company_id"] is None

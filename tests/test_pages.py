@@ -93,9 +93,7 @@ def test_facilitator_sees_a_firm_with_its_partner_suggestions(client, runner):
         description="Vi integrerer robotter i fabrikker.",
         offers="Robotceller og automatisering af pakkelinjer.", needs="Kunder i fødevarer.",
     ))  # fmt: skip
-    login = client.post(
-        "/login", data={"email": "fac@cluster.dk", "password": "et-langt-kodeord"}
-    )
+    login = client.post("/login", data={"email": "fac@cluster.dk", "password": "et-langt-kodeord"})
     assert login.status_code == 302
     page = client.get(f"/companies/{dairy['id']}").get_data(as_text=True)
     assert "Forslag til partnere" in page and "Cobot Værkstedet" in page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import company_body, valid_cvr
 
 FIRMS = [

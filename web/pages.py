@@ -165,9 +165,8 @@ def masterclasses():
 @bp.get("/companies")
 @facilitator_required
 def companies():
-    page = max(int(request.args.get("page", "1") or 1), 1) if request.args.get(
-        "page", "1"
-    ).isdigit() else 1
+    raw_page = request.args.get("page", "1")
+    page = max(int(raw_page), 1) if raw_page.isdigit() else 1
     region = request.args.get("region") or None
     q = request.args.get("q") or None
     items, total = profiles.listing(

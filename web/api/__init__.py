@@ -54,4 +54,4 @@ def http_error_json(exc: HTTPException):
     return jsonify(error=messages.get(exc.code, exc.description), fields={}), exc.code
 
 
-from web.api import companies, masterclasses, openapi, partners  # noqa: E402,F401  (routes on bp)
+from web.api import cohorts, companies, exports, masterclasses, networks, openapi, partners  # noqa: E402,F401  (routes on bp)
