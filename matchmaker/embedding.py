@@ -17,11 +17,20 @@ from tqdm.auto import tqdm
 from matchmaker import nace as nace_codes
 from matchmaker.config import DEFAULT_MODEL
 from matchmaker.lexicon import Lexicon, default_lexicon
-from matchmaker.text import char_ngrams, guess_language, is_stopword, stem, words
+from matchmaker.text import (
+    LANGUAGES,
+    char_ngrams,
+    clauses,
+    guess_language,
+    is_stopword,
+    stem,
+    word_parts,
+    words,
+)
 
 PARTS = ("profile", "offers", "needs")
 REPRESENTATIONS = ("model", "lexical", "structured")
-DEFAULT_WEIGHTS = {"model": 0.35, "lexical": 0.55, "structured": 0.10}
+DEFAULT_WEIGHTS = {"model": 0.30, "lexical": 0.50, "structured": 0.20}
 RESPONSE_FIELDS = (
     "core_business",
     "market_now",
@@ -30,6 +39,8 @@ RESPONSE_FIELDS = (
     "barriers",
     "potentials",
 )
+# Up to this many query rows, dense dots run single-threaded (see `_dense_dot`).
+FEW_QUERY_ROWS = 4
 # Fewer fitted texts in a language than this: centre it with the overall mean instead.
 MIN_LANGUAGE_ROWS = 10
 SIZE_BANDS = ((10, "micro"), (50, "small"), (250, "medium"))
@@ -81,7 +92,7 @@ def nace_class(nace: str | None) -> str | None:
 
 
 def profile_texts(profile: Mapping) -> dict[str, str]:
-    """The text parts of a profile: name-free 'profile' (description, sector, offers), 'offers', 'needs'."""
+    """Text parts: name-free "profile" (description, sector, offers), "offers" and "needs"."""
     description = (profile.get("description") or "").strip()
     sector = (profile.get("sector") or "").strip()
     offers = (profile.get("offers") or "").strip()
@@ -95,20 +106,55 @@ def response_text(response: Mapping) -> str:
     return "\n".join(str(response.get(f) or "").strip() for f in RESPONSE_FIELDS).strip()
 
 
+def passages(text: str, max_chars: int | None) -> list[str]:
+    """A text cut at clause boundaries into pieces of at most about `max_chars` characters."""
+    if not max_chars or len(text) <= max_chars:
+        return [text]
+    out, current = [], ""
+    for a, b in clauses(text):
+        piece = text[a:b].strip()
+        while len(piece) > max_chars:
+            cut = piece.rfind(" ", 0, max_chars)
+            cut = cut if cut > 0 else max_chars
+            if current:
+                out.append(current)
+                current = ""
+            out.append(piece[:cut])
+            piece = piece[cut:].strip()
+        if current and len(current) + 1 + len(piece) > max_chars:
+            out.append(current)
+            current = ""
+        current = f"{current} {piece}".strip()
+    if current:
+        out.append(current)
+    return out or [text]
+
+
 def cache_key(model_id: str, text: str) -> str:
     """Key of a sentence vector in the `vectors` table: sha256 of model id and text."""
     return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
 
 
 class SentenceEncoder(BaseEstimator):
-    """Sentence-model vectors (unit length), cached in the store's `vectors` table when given a db."""
+    """Sentence-model unit vectors, cached in the store's `vectors` table when given a db."""
 
     def __init__(
-        self, model_name: str = DEFAULT_MODEL, batch_size: int = 64, show_progress: bool = False
+        self,
+        model_name: str = DEFAULT_MODEL,
+        batch_size: int = 64,
+        passage_chars: int | None = None,
+        show_progress: bool = False,
     ):
         self.model_name = model_name
         self.batch_size = batch_size
+        self.passage_chars = passage_chars
         self.show_progress = show_progress
+
+    def _key(self, text: str) -> str:
+        """Cache key; a long text split into passages gets a key of its own per passage size."""
+        if self.passage_chars and len(text) > self.passage_chars:
+            return cache_key(f"{self.model_name}#passages{self.passage_chars}", text)
+        return cache_key(self.model_name, text)
 
     def fit(self, texts: Iterable[str] | None = None) -> SentenceEncoder:
         """Load the model and learn its dimension; the texts are not needed."""
@@ -124,8 +170,10 @@ class SentenceEncoder(BaseEstimator):
         """Same as `encode`."""
         return self.encode(texts, db=db)
 
-    def encode(self, texts: Sequence[str], db=None, show_progress: bool | None = None) -> np.ndarray:
-        """Float32 matrix of unit vectors; empty texts give zero rows; cached texts are not re-encoded."""
+    def encode(
+        self, texts: Sequence[str], db=None, show_progress: bool | None = None
+    ) -> np.ndarray:
+        """Float32 unit vectors; empty texts give zero rows; cached texts are not re-encoded."""
         if not hasattr(self, "dim_"):
             self.fit()
         out = np.zeros((len(texts), self.dim_), dtype=np.float32)
@@ -135,7 +183,7 @@ class SentenceEncoder(BaseEstimator):
                 rows_by_text.setdefault(text, []).append(i)
         if not rows_by_text:
             return out
-        keys = {text: cache_key(self.model_name, text) for text in rows_by_text}
+        keys = {text: self._key(text) for text in rows_by_text}
         found = self._read_cache(db, list(keys.values())) if db is not None else {}
         missing = []
         for text, rows in rows_by_text.items():
@@ -154,22 +202,32 @@ class SentenceEncoder(BaseEstimator):
         return out
 
     def _encode_missing(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """Encode texts; a long text is the normalised mean of its passages' vectors."""
+        pieces, owner = [], []
+        for i, text in enumerate(texts):
+            for piece in passages(text, self.passage_chars):
+                pieces.append(piece)
+                owner.append(i)
         model = load_model(self.model_name)
         chunk = max(self.batch_size * 16, 1)
-        starts = range(0, len(texts), chunk)
-        if show_progress and len(texts) > chunk:
+        starts = range(0, len(pieces), chunk)
+        if show_progress and len(pieces) > chunk:
             starts = tqdm(starts, desc="embedding", unit="chunk")
-        parts = [
-            model.encode(
-                texts[s : s + chunk],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            for s in starts
-        ]
-        return np.vstack(parts).astype(np.float32)
+        encoded = np.vstack(
+            [
+                model.encode(
+                    pieces[s : s + chunk],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                for s in starts
+            ]
+        ).astype(np.float32)
+        sums = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
+        np.add.at(sums, np.asarray(owner), encoded)
+        return l2_normalize(sums).astype(np.float32)
 
     def _read_cache(self, db, keys: list[str]) -> dict[str, np.ndarray]:
         found = {}
@@ -194,7 +252,7 @@ class SentenceEncoder(BaseEstimator):
 
 
 class LexicalEncoder(BaseEstimator):
-    """TF-IDF over stemmed words, lexicon concepts and in-word character n-grams, as weighted blocks."""
+    """TF-IDF over stemmed words, lexicon concepts and in-word character n-grams, weighted."""
 
     def __init__(
         self,
@@ -217,7 +275,13 @@ class LexicalEncoder(BaseEstimator):
 
     def _words(self, text: str) -> list[str]:
         language = guess_language(text)
-        return [stem(w, language) for w in words(text) if not is_stopword(w)]
+        return [
+            stem(part, language)
+            for w in words(text)
+            if not is_stopword(w)
+            for part in word_parts(w)
+            if not is_stopword(part)
+        ]
 
     def _concepts(self, text: str) -> list[str]:
         return self._lexicon().concept_ids(text)
@@ -337,8 +401,13 @@ class ProfileVectors:
     def take(self, rows: Sequence[int]) -> ProfileVectors:
         """The vectors of the given row positions."""
         rows = np.asarray(rows, dtype=np.int64)
+        if rows.size == 1:  # a slice is much cheaper than fancy indexing of sparse rows
+            rows = slice(int(rows[0]), int(rows[0]) + 1)
+            ids = self.ids[rows]
+        else:
+            ids = [self.ids[i] for i in rows]
         return ProfileVectors(
-            ids=[self.ids[i] for i in rows],
+            ids=ids,
             dense={p: m[rows] for p, m in self.dense.items()},
             sparse={p: m[rows] for p, m in self.sparse.items()},
             structured=self.structured[rows],
@@ -361,11 +430,31 @@ class ProfileVectors:
             self._transposed[part] = self.sparse[part].T.tocsr()
         return self._transposed[part]
 
-    def structured_dense(self) -> np.ndarray:
-        """The structured matrix as a dense array (it is narrow)."""
+    def structured_t(self) -> sp.csr_matrix:
+        """Transposed structured matrix (category × profile), kept for fast query dots."""
         if "structured" not in self._transposed:
-            self._transposed["structured"] = self.structured.toarray()
+            self._transposed["structured"] = self.structured.T.tocsr()
         return self._transposed["structured"]
+
+
+_OFFSETS: dict[str, dict[str, np.ndarray]] = {}
+
+
+def language_offsets(model: SentenceEncoder, db=None) -> dict[str, np.ndarray]:
+    """Per language, how the model's mean vector of lexicon labels sits off the two's middle."""
+    if model.model_name not in _OFFSETS:
+        lexicon = default_lexicon()
+        means = {
+            language: model.encode(
+                [lexicon.label(c, language) for c in sorted(lexicon.concepts)], db=db
+            ).mean(axis=0)
+            for language in LANGUAGES
+        }
+        middle = np.mean(list(means.values()), axis=0)
+        _OFFSETS[model.model_name] = {
+            language: (m - middle).astype(np.float32) for language, m in means.items()
+        }
+    return _OFFSETS[model.model_name]
 
 
 class HybridEncoder(BaseEstimator):
@@ -423,7 +512,7 @@ class HybridEncoder(BaseEstimator):
         self.language_means_ = {}
         vectors = self.transform(profiles, db=db, show_progress=show_progress)
         if self.center_languages and weights["model"] > 0:
-            self.language_means_ = self._language_means(texts, vectors)
+            self.language_means_ = self._language_means(texts, vectors, db)
             for part in PARTS:
                 languages = [guess_language(t[part]) for t in texts]
                 vectors.dense[part] = self._center(vectors.dense[part], languages)
@@ -461,19 +550,28 @@ class HybridEncoder(BaseEstimator):
             structured=self.structured_.transform(profiles),
         )
 
-    def _language_means(self, texts: list[dict], vectors: ProfileVectors) -> dict:
-        """Mean model vector per language (and overall, under None) of the fitted texts."""
-        rows: dict[str | None, list[np.ndarray]] = {}
+    def _language_means(self, texts: list[dict], vectors: ProfileVectors, db=None) -> dict:
+        """Mean model vector per language of the fitted texts (overall under None).
+
+        A language with few fitted texts gets the overall mean shifted by that language's
+        offset, measured on the lexicon's parallel Danish and English phrases.
+        """
+        rows: dict[str, list[np.ndarray]] = {language: [] for language in LANGUAGES}
         for part in PARTS:
-            for t, v in zip(texts, vectors.dense[part]):
+            for t, v in zip(texts, vectors.dense[part], strict=True):
                 if t[part]:
-                    rows.setdefault(guess_language(t[part]), []).append(v)
-                    rows.setdefault(None, []).append(v)
-        return {
-            language: np.mean(vs, axis=0).astype(np.float32)
-            for language, vs in rows.items()
-            if len(vs) >= MIN_LANGUAGE_ROWS
-        }
+                    rows[guess_language(t[part])].append(v)
+        everything = [v for vs in rows.values() for v in vs]
+        if not everything:
+            return {}
+        overall = np.mean(everything, axis=0).astype(np.float32)
+        means: dict[str | None, np.ndarray] = {None: overall}
+        for language, vs in rows.items():
+            if len(vs) >= MIN_LANGUAGE_ROWS:
+                means[language] = np.mean(vs, axis=0).astype(np.float32)
+            else:
+                means[language] = overall + language_offsets(self.model_, db)[language]
+        return means
 
     def _center(self, dense: np.ndarray, languages: Sequence[str]) -> np.ndarray:
         """Remove each language's mean direction so that Danish and English texts meet on topic."""
@@ -493,16 +591,21 @@ class HybridEncoder(BaseEstimator):
         weights = self._weights()
         out = {}
         if weights["model"] > 0:
-            out["model"] = query.dense[query_part] @ stored.dense[stored_part].T
+            out["model"] = _dense_dot(query.dense[query_part], stored.dense[stored_part])
         if weights["lexical"] > 0:
             q = query.sparse[query_part]
             out["lexical"] = np.asarray((q @ stored.sparse_t(stored_part)).todense())
         if weights["structured"] > 0:
-            out["structured"] = np.asarray(query.structured @ stored.structured_dense().T)
+            out["structured"] = (query.structured @ stored.structured_t()).toarray()
         return out
 
     def similarity(
-        self, query: ProfileVectors, stored: ProfileVectors, query_part: str, stored_part: str
+        self,
+        query: ProfileVectors,
+        stored: ProfileVectors,
+        query_part: str,
+        stored_part: str,
+        calibrated: bool = True,
     ) -> np.ndarray:
         """Weighted combined similarity (queries × stored) between two text parts.
 
@@ -515,7 +618,8 @@ class HybridEncoder(BaseEstimator):
         for rep, sims in self.representation_similarities(
             query, stored, query_part, stored_part
         ).items():
-            mu, sd = self.calibration_.get((rep, query_part, stored_part), (0.0, 1.0))
+            calibration = self.calibration_ if calibrated else {}
+            mu, sd = calibration.get((rep, query_part, stored_part), (0.0, 1.0))
             term = (sims - mu) * (weights[rep] / (sd * total))
             result = term if result is None else result + term
         if result is None:
@@ -541,6 +645,13 @@ class HybridEncoder(BaseEstimator):
         return out
 
 
+def _dense_dot(query: np.ndarray, stored: np.ndarray) -> np.ndarray:
+    """query · storedᵀ; a few query rows skip multi-threaded BLAS, which stalls on a busy CPU."""
+    if query.shape[0] <= FEW_QUERY_ROWS:
+        return np.einsum("ij,kj->ik", query, stored)
+    return query @ stored.T
+
+
 def _nonempty(vectors: ProfileVectors, part: str, rep: str) -> np.ndarray:
     if rep == "model":
         return np.abs(vectors.dense[part]).sum(axis=1) > 0
@@ -551,7 +662,7 @@ def _nonempty(vectors: ProfileVectors, part: str, rep: str) -> np.ndarray:
 
 @dataclass
 class ResponseVectors:
-    """Vectors of questionnaire responses: sentence model and lexical, with a combined similarity."""
+    """Vectors of questionnaire responses (sentence model, lexical) and their similarity."""
 
     ids: list
     texts: list[str]

@@ -9,13 +9,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from matchmaker.config import DATA_DIR
-from matchmaker.text import LANGUAGES, is_stopword, stem, tokens
+from matchmaker.text import LANGUAGES, is_stopword, stem, tokens, word_parts
 
 LEXICON_PATH = DATA_DIR / "lexicon.json"
 # A phrase word of at least this many letters also matches as head or tail of a compound.
 MIN_COMPOUND_PART = 4
 # How many extra words may sit between the words of a multi-word phrase.
 WINDOW_SLACK = 2
+# Texts whose concepts are remembered (stored profiles are looked at again and again).
+FIND_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Lexicon:
                         self._phrases.append(_Phrase(c.id, keys))
         self._keys = {k for p in self._phrases for k in p.keys}
         self._cache: dict[str, frozenset[tuple[str, str]]] = {}
+        self._found: dict[str, tuple[ConceptMatch, ...]] = {}
         self._by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, p in enumerate(self._phrases):
             for k in set(p.keys):
@@ -94,8 +97,9 @@ class Lexicon:
             cached = frozenset(
                 (language, part)
                 for language in LANGUAGES
-                for form in {word, stem(word, language)}
-                for part in _compound_parts(form)
+                for piece in word_parts(word)
+                for form in {piece, stem(piece, language)}
+                for part in ([form] if "-" in form else _compound_parts(form))
                 if (language, part) in self._keys
             )
             self._cache[word] = cached
@@ -103,6 +107,16 @@ class Lexicon:
 
     def find(self, text: str | None) -> list[ConceptMatch]:
         """Every concept found in `text`, once per concept, at its first occurrence."""
+        if not text:
+            return []
+        found = self._found.get(text)
+        if found is None:
+            if len(self._found) >= FIND_CACHE_SIZE:
+                self._found.clear()
+            found = self._found[text] = tuple(self._find(text))
+        return list(found)
+
+    def _find(self, text: str) -> list[ConceptMatch]:
         content = [t for t in tokens(text) if not is_stopword(t.text)]
         hits: dict[tuple[str, str], list[int]] = defaultdict(list)
         for pos, tok in enumerate(content):

@@ -14,28 +14,27 @@ from sklearn.base import clone
 from matchmaker.embedding import (
     HybridEncoder,
     ProfileVectors,
-    SentenceEncoder,
     nace_class,
     nace_division,
     nace_section,
     size_band,
 )
 from matchmaker.lexicon import Lexicon, default_lexicon
-from matchmaker.text import clauses, content_stems, snippet
+from matchmaker.text import clauses, snippet
 
 MODES = ("complementary", "similar")
 # Weight of the stronger direction against the soft minimum of both (reciprocity).
 MAX_SHARE = 0.5
 SOFTMIN_TEMPERATURE = 0.5
 # Share of look-alike (profile ↔ profile) similarity in the complementary score.
-PROFILE_SHARE = 0.0
-# Combined z-like score above which two firms' offers count as alike (competitor test).
-COMPETITOR_Z = 2.0
+PROFILE_SHARE = 0.3
+# Weighted mean cosine of two firms' offers above which they count as alike (competitor test).
+COMPETITOR_COSINE = 0.48
 # Display score: logistic of the combined z-like score.
 SCORE_CENTER = 1.0
 SCORE_SLOPE = 1.2
-# Model cosine a clause pair needs to be quoted as a need→offer reason without a shared concept.
-CLAUSE_MIN_COSINE = 0.45
+# Lexical cosine a clause pair needs to be quoted as a need→offer reason without a concept.
+CLAUSE_MIN_COSINE = 0.25
 MAX_POOL = 1_500
 
 _TEXT = {
@@ -49,7 +48,7 @@ _TEXT = {
         "chain": "Forskellige led i værdikæden (NACE {a} ↔ {b})",
         "same_region": "Begge i Region {region}",
         "regions": "Regioner: {a} og {b}",
-        "competitor": "Mulig konkurrent: lignende tilbud og overlap i marked, region eller branche",
+        "competitor": "Mulig konkurrent: lignende tilbud, overlap i marked, region eller branche",
         "never": "En facilitator har markeret parret som 'aldrig sammen'",
         "rejected": "Parret indgik i et tidligere afvist forslag",
     },
@@ -63,7 +62,7 @@ _TEXT = {
         "chain": "Different links of the value chain (NACE {a} ↔ {b})",
         "same_region": "Both in Region {region}",
         "regions": "Regions: {a} and {b}",
-        "competitor": "Possible competitor: similar offers and overlapping market, region or industry",
+        "competitor": "Possible competitor: similar offers, overlapping market, region or industry",
         "never": "A facilitator marked this pair as 'never together'",
         "rejected": "The pair was part of an earlier rejected proposal",
     },
@@ -323,7 +322,8 @@ def _score(encoder: HybridEncoder, query: _Side, stored: _Side, mode: str) -> _S
         if PROFILE_SHARE:
             profile = encoder.similarity(q, s, "profile", "profile")
             score = (1 - PROFILE_SHARE) * score + PROFILE_SHARE * profile
-    alike = encoder.similarity(q, s, "offers", "offers") > COMPETITOR_Z
+    # Uncalibrated (weighted mean cosine), so the test does not depend on the store's size.
+    alike = encoder.similarity(q, s, "offers", "offers", calibrated=False) > COMPETITOR_COSINE
     overlap = (query.markets @ stored.markets.T).toarray() > 0
     same_region = (query.regions[:, None] == stored.regions[None, :]) & (
         query.regions[:, None] != ""
@@ -391,46 +391,37 @@ class _Explainer:
             return []
         needs = {m.concept: m for m in self.lexicon.find(need_text)}
         offers = {m.concept: m for m in self.lexicon.find(offer_text)}
-        shared = [c for c in needs if c in offers][:2]
         a, b = _name(needer), _name(offerer)
+        # One line per quoted pair of phrases, naming every concept they share.
+        pairs: dict[tuple[str, str], list[str]] = {}
+        for c in needs:
+            if c in offers:
+                need = snippet(need_text, needs[c].start, needs[c].end)
+                offer = snippet(offer_text, offers[c].start, offers[c].end)
+                pairs.setdefault((need, offer), []).append(self.lexicon.label(c, self.lang))
         out = [
-            self.t["need_offer"].format(
-                a=a,
-                b=b,
-                need=snippet(need_text, needs[c].start, needs[c].end),
-                offer=snippet(offer_text, offers[c].start, offers[c].end),
-                label=self.lexicon.label(c, self.lang),
-            )
-            for c in shared
+            self.t["need_offer"].format(a=a, b=b, need=need, offer=offer, label=", ".join(labels))
+            for (need, offer), labels in list(pairs.items())[:2]
         ]
-        if not out and strength > 0:
+        if not out and strength > RECIPROCAL_Z:
             pair = self._best_clauses(need_text, offer_text)
             if pair:
                 out.append(self.t["need_offer_plain"].format(a=a, b=b, need=pair[0], offer=pair[1]))
         return out
 
     def _best_clauses(self, need_text: str, offer_text: str) -> tuple[str, str] | None:
-        """The need clause and offer clause that read most alike (model cosine, shared stems)."""
+        """The need clause and offer clause that read most alike (lexical cosine, no model call)."""
         needs = [need_text[a:b] for a, b in clauses(need_text)][:12]
         offers = [offer_text[a:b] for a, b in clauses(offer_text)][:12]
         if not needs or not offers:
             return None
-        stems_n = [set(content_stems(c)) for c in needs]
-        stems_o = [set(content_stems(c)) for c in offers]
-        overlap = np.array([[len(x & y) for y in stems_o] for x in stems_n], dtype=np.float32)
-        encoder = self.index.encoder_
-        if encoder._weights()["model"] > 0:
-            model: SentenceEncoder = encoder.model_
-            vn = model.encode(needs, db=self.db)
-            vo = model.encode(offers, db=self.db)
-            cos = vn @ vo.T
-        else:
-            cos = np.zeros_like(overlap)
-        good = (cos >= CLAUSE_MIN_COSINE) | (overlap > 0)
-        if not good.any():
+        lexical = self.index.encoder_.lexical_
+        if not getattr(lexical, "vectorizers_", None):
             return None
-        value = np.where(good, cos + 0.1 * overlap, -np.inf)
-        i, j = np.unravel_index(int(np.argmax(value)), value.shape)
+        cos = (lexical.transform(needs) @ lexical.transform(offers).T).toarray()
+        if cos.max() < CLAUSE_MIN_COSINE:
+            return None
+        i, j = np.unravel_index(int(np.argmax(cos)), cos.shape)
         return _short(needs[i]), _short(offers[j])
 
     def shared_capabilities(self, a: Mapping, b: Mapping) -> list[str]:
@@ -475,12 +466,12 @@ def _short(text: str, width: int = 90) -> str:
 
 
 def _pair_type(mode: str, a: Mapping, b: Mapping, need_offer: float, offer_need: float) -> str:
-    """'congruent' (look-alike), 'horizontal' (same NACE section), else 'complementary'
+    """'congruent' (look-alike), 'horizontal' (same NACE division), else 'complementary'
     when needs are met both ways, 'vertical' when one way."""
     if mode == "similar":
         return "congruent"
-    sa, sb = nace_section(a.get("nace")), nace_section(b.get("nace"))
-    if sa and sa == sb:
+    da, db_ = nace_division(a.get("nace")), nace_division(b.get("nace"))
+    if da and da == db_:
         return "horizontal"
     return "complementary" if min(need_offer, offer_need) > RECIPROCAL_Z else "vertical"
 
@@ -682,12 +673,13 @@ def _sub_side(index: MatchIndex, rows: np.ndarray) -> _Side:
     )
 
 
-def _never_mask(db, q_ids: Sequence[int], s_ids: Sequence[int]) -> tuple[np.ndarray, set]:
-    """Never-together mask (queries × stored) and the set of 'allow' pairs."""
+def _never_mask(
+    db, q_ids: Sequence[int], s_pos: Mapping[int, int], n_stored: int
+) -> tuple[np.ndarray, set]:
+    """Never-together mask (queries × stored, stored by position) and the 'allow' pairs."""
     rules = _rules(db)
-    never = np.zeros((len(q_ids), len(s_ids)), dtype=bool)
+    never = np.zeros((len(q_ids), n_stored), dtype=bool)
     q_pos = {c: i for i, c in enumerate(q_ids)}
-    s_pos = {c: j for j, c in enumerate(s_ids)}
     allow = set()
     for (a, b), kinds in rules.items():
         if "allow" in kinds:
@@ -716,12 +708,11 @@ def pair_score_matrix(
     dense = display_score(z).astype(np.float32)
     np.fill_diagonal(dense, 0.0)
     competitor = scores.competitor | scores.competitor.T
-    never, allow = _never_mask(db, pool_ids, pool_ids)
+    pos = {c: i for i, c in enumerate(pool_ids)}
+    never, allow = _never_mask(db, pool_ids, pos, len(pool_ids))
     for a, b in allow:
-        if a in index.row_ and b in index.row_:
-            pos = {c: i for i, c in enumerate(pool_ids)}
-            if a in pos and b in pos:
-                competitor[pos[a], pos[b]] = competitor[pos[b], pos[a]] = False
+        if a in pos and b in pos:
+            competitor[pos[a], pos[b]] = competitor[pos[b], pos[a]] = False
     np.fill_diagonal(competitor, False)
     return PairScores(ids=pool_ids, scores=dense, competitor=competitor, never=never)
 
@@ -750,7 +741,7 @@ def top_candidates(
         scores = _score(index.encoder_, _sub_side(index, chunk), index.side_, mode)
         z = scores.score
         q_ids = [all_ids[r] for r in chunk]
-        never, allow = _never_mask(db, q_ids, all_ids)
+        never, allow = _never_mask(db, q_ids, index.row_, len(all_ids))
         blocked = never.copy()
         blocked[np.arange(chunk.size), chunk] = True
         if mode == "complementary" and not include_competitors:

@@ -36,11 +36,22 @@ ENGLISH_STOPWORDS = frozenset(
     """.split()
 )
 
+# Words that frame a need or an offer rather than say what it is about.
+FRAME_WORDS = frozenset(
+    """
+    hjælp hjælpe hjælper brug behov søger søge mangler ønsker ønske tilbyder tilbyde leverer
+    levere kan vil gerne finde partner partnere samarbejdspartner
+    help helping need needs looking seek seeking offer offering provide providing want wants
+    find partner partners
+    """.split()
+)
+
 STOPWORDS = {"da": DANISH_STOPWORDS, "en": ENGLISH_STOPWORDS}
 LANGUAGES = ("da", "en")
 _STEMMER_NAMES = {"da": "danish", "en": "english"}
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Words of letters and digits; hyphenated compounds ("it-sikkerhed", "e-commerce") stay whole.
+_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 _DANISH_LETTERS = re.compile(r"[æøå]")
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;:])\s+|\n+|\s+[–—-]\s+|•")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\ufeff"), None)
@@ -64,7 +75,7 @@ def normalize(text: str | None) -> str:
 
 
 def tokens(text: str | None) -> list[Token]:
-    """Words of `text` (letters and digits; hyphens split words) with spans into `text`."""
+    """Words of `text` (letters, digits, inner hyphens) with spans into `text`."""
     if not text:
         return []
     # NFKC and lower() keep length for the Latin text we see; fall back to a per-match fold.
@@ -79,9 +90,21 @@ def words(text: str | None) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
+def word_parts(word: str) -> list[str]:
+    """A word and, when hyphenated, its pieces ("co2-aftryk" → co2-aftryk, co2, aftryk)."""
+    if "-" not in word:
+        return [word]
+    return [word, *(p for p in word.split("-") if p)]
+
+
 def is_stopword(word: str) -> bool:
-    """True for a Danish or English function word (or a lone letter)."""
-    return len(word) < 2 or word in DANISH_STOPWORDS or word in ENGLISH_STOPWORDS
+    """True for a Danish or English function word, a need/offer frame word or a lone letter."""
+    return (
+        len(word) < 2
+        or word in DANISH_STOPWORDS
+        or word in ENGLISH_STOPWORDS
+        or word in FRAME_WORDS
+    )
 
 
 def guess_language(text: str | None) -> str:
