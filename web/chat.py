@@ -11,9 +11,9 @@ import re
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 
 from matchmaker import chat, profiles
-from matchmaker.validation import InvalidInput, NotFound, Strict, long_text, text, validate
+from matchmaker.validation import InvalidInput, Strict, long_text, text, validate
 from web import get_db
-from web.api import json_body
+from web.api import answer_core_errors_as_json, json_body
 from web.api.openapi import documented
 from web.auth import facilitator_required
 from web.security import csrf, protect_unless_token
@@ -42,14 +42,7 @@ class ChatIn(Strict):
     message: long_text(MAX_MESSAGE, 1)
 
 
-@bp.errorhandler(InvalidInput)
-def _invalid(exc: InvalidInput):
-    return jsonify(error=exc.message, fields=exc.fields), exc.status
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound):
-    return jsonify(error=str(exc), fields={}), 404
+answer_core_errors_as_json(bp)
 
 
 @bp.get("/chat")

@@ -29,19 +29,26 @@ def json_body() -> dict:
     return data
 
 
-@bp.errorhandler(InvalidInput)
 def _invalid(exc: InvalidInput):
     return jsonify(error=exc.message, fields=exc.fields), exc.status
 
 
-@bp.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     return jsonify(error=str(exc), fields={}), 404
 
 
-@bp.errorhandler(Conflict)
 def _conflict(exc: Conflict):
     return jsonify(error=exc.message, fields=exc.fields), 409
+
+
+def answer_core_errors_as_json(blueprint: Blueprint) -> None:
+    """The core's errors become the API's JSON error answers on `blueprint`."""
+    blueprint.register_error_handler(InvalidInput, _invalid)
+    blueprint.register_error_handler(NotFound, _not_found)
+    blueprint.register_error_handler(Conflict, _conflict)
+
+
+answer_core_errors_as_json(bp)
 
 
 def http_error_json(exc: HTTPException):

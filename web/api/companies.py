@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
 
-from matchmaker import imports, profiles
+from matchmaker import imports, nace, profiles, regions
 from matchmaker.validation import InvalidInput
 from web import get_db
 from web.api import bp, json_body
@@ -62,42 +62,52 @@ def create_company():
 @documented("/companies", "get", "List profiles", query=LIST_QUERY, errors=(422,))
 @facilitator_required
 def list_companies():
-    region = request.args.get("region") or None
-    nace_code = request.args.get("nace") or None
-    if nace_code:
-        nace_code = _nace_filter(nace_code)
-    kind = request.args.get("kind") or None
-    if kind and kind not in ("company", "knowledge_institution"):
-        raise InvalidInput({"kind": "must be company or knowledge_institution"})
-    if region:
-        from matchmaker import regions
-
-        region = regions.normalise(region) or _bad_region()
     items, total = profiles.listing(
         get_db(),
-        region=region,
-        nace_code=nace_code,
-        kind=kind,
-        q=request.args.get("q") or None,
+        **listing_filters(),
         limit=int_arg("limit", 50, 1, 500),
         offset=int_arg("offset", 0, 0, 10**9),
     )
     return jsonify(items=[profiles.public(c) for c in items], total=total)
 
 
-def _bad_region():
-    from matchmaker.regions import REGIONS
+def region_arg() -> str | None:
+    """The `region` query parameter as one of the five regions, or InvalidInput."""
+    value = request.args.get("region")
+    if not value:
+        return None
+    region = regions.normalise(value)
+    if region is None:
+        raise InvalidInput({"region": "must be one of " + ", ".join(regions.REGIONS)})
+    return region
 
-    raise InvalidInput({"region": "must be one of " + ", ".join(REGIONS)})
 
-
-def _nace_filter(value: str) -> str:
-    from matchmaker import nace
-
+def nace_arg() -> str | None:
+    """The `nace` query parameter normalised (62.01 / 6201 / 620100), or InvalidInput."""
+    value = request.args.get("nace")
+    if not value:
+        return None
     try:
         return nace.normalise(value)
     except ValueError as exc:
         raise InvalidInput({"nace": str(exc)}) from None
+
+
+def kind_arg() -> str | None:
+    value = request.args.get("kind") or None
+    if value and value not in ("company", "knowledge_institution"):
+        raise InvalidInput({"kind": "must be company or knowledge_institution"})
+    return value
+
+
+def listing_filters() -> dict:
+    """The filters of GET /companies (and its export) from the query string."""
+    return {
+        "region": region_arg(),
+        "nace_code": nace_arg(),
+        "kind": kind_arg(),
+        "q": request.args.get("q") or None,
+    }
 
 
 @bp.get("/companies/<int:company_id>")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 
 from matchmaker import exports, profiles
-from matchmaker.validation import InvalidInput
 from web import get_db
 from web.api import bp
-from web.api.companies import LIST_QUERY, _bad_region, _nace_filter, int_arg
+from web.api.companies import LIST_QUERY, int_arg, listing_filters
 from web.api.openapi import documented
 from web.auth import admin_required, facilitator_required
 
@@ -96,23 +95,9 @@ def export_companies():
 
 def _filtered_companies() -> list[dict]:
     """The firms GET /companies would list for these query parameters, unpaged up to a bound."""
-    from matchmaker import regions
-
-    region = request.args.get("region") or None
-    if region:
-        region = regions.normalise(region) or _bad_region()
-    nace_code = request.args.get("nace") or None
-    if nace_code:
-        nace_code = _nace_filter(nace_code)
-    kind = request.args.get("kind") or None
-    if kind and kind not in ("company", "knowledge_institution"):
-        raise InvalidInput({"kind": "must be company or knowledge_institution"})
     items, _ = profiles.listing(
         get_db(),
-        region=region,
-        nace_code=nace_code,
-        kind=kind,
-        q=request.args.get("q") or None,
+        **listing_filters(),
         limit=int_arg("limit", MAX_EXPORT_ROWS, 1, MAX_EXPORT_ROWS),
         offset=int_arg("offset", 0, 0, 10**9),
     )

@@ -6,11 +6,11 @@ from dataclasses import asdict
 
 from flask import g, jsonify, request
 
-from matchmaker import matching, profiles, regions
+from matchmaker import matching, profiles
 from matchmaker.validation import InvalidInput
 from web import get_db
 from web.api import bp
-from web.api.companies import _nace_filter, _refused, int_arg
+from web.api.companies import _refused, int_arg, kind_arg, nace_arg, region_arg
 from web.api.openapi import documented
 from web.auth import is_facilitator
 
@@ -47,18 +47,12 @@ def _flag(name: str) -> bool:
 def partners(company_id: int):
     if not (is_facilitator() or g.get("company_id") == company_id):
         return _refused(company_id)
-    region = request.args.get("region") or None
-    if region:
-        region = regions.normalise(region)
-        if region is None:
-            raise InvalidInput({"region": "must be one of " + ", ".join(regions.REGIONS)})
-    nace_code = request.args.get("nace") or None
     options = dict(
         limit=int_arg("limit", 5, 1, 50),
         mode=_choice("mode", matching.MODES, "complementary"),
-        region=region,
-        nace=_nace_filter(nace_code) if nace_code else None,
-        kind=_choice("kind", ("company", "knowledge_institution")),
+        region=region_arg(),
+        nace=nace_arg(),
+        kind=kind_arg(),
         size=_choice("size", SIZES),
         include_competitors=_flag("include_competitors"),
     )
