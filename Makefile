@@ -50,7 +50,10 @@ lint: .venv/.installed-dev
 	.venv/bin/ruff format --check matchmaker web tests bench
 
 bench: .venv/.installed-dev
-	$(PY) -m bench
+	$(PY) bench/representations.py
+	$(PY) bench/proposals.py
+	$(PY) -m matchmaker train-intents && $(PY) -m bench.chat
+	$(PY) -m bench.load
 
 clean:
 	rm -rf .venv instance .pytest_cache
