@@ -98,6 +98,8 @@ class NetworkProposalIn(Strict):
                 raise InvalidInput(
                     {"locked": f"each locked group holds 1 to max_size ({self.max_size}) firms"}
                 )
+        if self.company_ids and len(self.company_ids) != len(set(self.company_ids)):
+            raise InvalidInput({"company_ids": "names a firm more than once"})
         flat = [c for group in self.locked for c in group]
         if len(flat) != len(set(flat)):
             raise InvalidInput({"locked": "a firm appears in more than one locked group"})
@@ -775,6 +777,8 @@ class Describer:
 
         cv, _ = self.scores.views()
         others = [j for j in members if j != i]
+        if not others:  # a lone locked member: nobody to cover its needs yet
+            return ""
         p = self.profiles[i]
         parts = []
         needs = self.concepts(i, "needs")

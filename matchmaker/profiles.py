@@ -186,7 +186,9 @@ def decode(row: dict[str, Any]) -> dict[str, Any]:
     company["markets"] = json.loads(company.get("markets") or "[]")
     company["consent"] = bool(company["consent"])
     company.pop("edit_token_hash", None)
-    company["sme"] = company.get("employees") is None or company["employees"] <= SME_MAX_EMPLOYEES
+    company["sme"] = company.get("kind") == "company" and (
+        company.get("employees") is None or company["employees"] <= SME_MAX_EMPLOYEES
+    )
     return company
 
 

@@ -212,3 +212,18 @@ def forget_company(db: sqlite_utils.Database, company_id: int, name: str) -> Non
         group = _scrub(group, name)
         db["proposal_groups"].update(group_id, {"data": json.dumps(group, ensure_ascii=False)})
     db.execute("DELETE FROM group_members WHERE company_id = ?", [company_id])
+
+
+def delete_proposal(db: sqlite_utils.Database, proposal_id: int, kind: str) -> None:
+    """Discard a stored run and its groups, freeing its firms for new proposals; the pair
+    rules facilitators set while reviewing it (never, rejected, allow) stay."""
+    with db.atomic():
+        if get_proposal(db, proposal_id)["kind"] != kind:
+            raise NotFound(f"No {kind} proposal with id {proposal_id}")
+        db.execute(
+            "DELETE FROM group_members WHERE group_id IN "
+            "(SELECT id FROM proposal_groups WHERE proposal_id = ?)",
+            [proposal_id],
+        )
+        db.execute("DELETE FROM proposal_groups WHERE proposal_id = ?", [proposal_id])
+        db.execute("DELETE FROM proposals WHERE id = ?", [proposal_id])

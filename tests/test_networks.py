@@ -375,6 +375,7 @@ def test_only_consenting_firms_are_proposed(client, auth):
         ({"kind": "ngo"}, "kind"),
         ({"locked": [[1, 2, 3, 4, 5, 6]]}, "locked"),
         ({"locked": [[1], [1]]}, "locked"),
+        ({"company_ids": [1, 1, 1]}, "company_ids"),
         ({"min_size": True}, "min_size"),
     ],
 )

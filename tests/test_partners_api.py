@@ -151,3 +151,9 @@ def test_a_company_sees_its_own_suggestions_without_contact_data(client, firms):
     assert all("contact_email" not in p for p in answer.get_json()["partners"])
     other = client.get(f"/api/v1/companies/{firms['Cobot Værkstedet ApS']}/partners", headers=token)
     assert other.status_code == 403
+
+
+def test_a_firm_is_not_explained_against_itself(client, auth, firms):
+    dairy = firms["Fjordens Mejeri A/S"]
+    answer = client.get(f"/api/v1/companies/{dairy}/match/{dairy}", headers=auth)
+    assert answer.status_code == 422 and "other_id" in answer.get_json()["fields"]

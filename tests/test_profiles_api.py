@@ -182,3 +182,22 @@ def test_a_deleted_firm_is_forgotten_by_stored_proposals(client, auth, db):
     assert "Anden Smedie ApS" not in str(group)
     assert group["removed_members"] == 1
     assert db.execute("SELECT company_id FROM group_members").fetchall() == [(first["id"],)]
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(client, db):
+    body = "[" * 100_000 + "]" * 100_000
+    answer = client.post("/api/v1/companies", data=body, content_type="application/json")
+    assert answer.status_code == 400 and answer.get_json()["fields"] == {
+        "body": "is not valid JSON"
+    }
+    assert count(db, "companies") == 0
+
+
+def test_refusals_carry_the_error_format(client):
+    body = client.get("/api/v1/companies").get_json()
+    assert set(body) == {"error", "fields"}
+
+
+def test_knowledge_institutions_are_never_smes(client):
+    body = company_body(cvr=None, employees=200, kind="knowledge_institution")
+    assert client.post("/api/v1/companies", json=body).get_json()["sme"] is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+from conftest import company_body, valid_cvr
 from test_networks import FIRMS, assert_hard_constraints, pairs_of, propose, register
 
 
@@ -243,3 +244,22 @@ def test_review_pages(client, auth, runner, app, db):
     assert client.post(f"/masterclasses/{masterclass['id']}/cohorts", data={}).status_code == 302
     listing = client.get("/masterclasses").get_data(as_text=True)
     assert f"/masterclasses/{masterclass['id']}/cohorts" in listing
+
+
+def test_discarding_a_proposal_frees_its_firms_for_new_ones(client, auth, db):
+    from matchmaker import proposals
+
+    firms = [client.post("/api/v1/companies", json=company_body(
+        cvr=valid_cvr(900 + i), name=f"Firma {i} ApS")).get_json() for i in range(3)]  # fmt: skip
+    members = [{"id": f["id"], "name": f["name"], "reason": ""} for f in firms]
+    group = {"type": "vertical", "score": 0.5, "members": members}
+    saved = proposals.save(db, "network", {}, {}, [group])
+    assert proposals.active_memberships(db) == {f["id"]: 1 for f in firms}
+    gone = client.delete(f"/api/v1/networks/proposals/{saved['id']}", headers=auth)
+    assert gone.status_code == 204
+    assert proposals.active_memberships(db) == {}
+    assert client.get(f"/api/v1/networks/proposals/{saved['id']}", headers=auth).status_code == 404
+    assert (
+        client.delete(f"/api/v1/networks/proposals/{saved['id']}", headers=auth).status_code == 404
+    )
+    assert client.delete("/api/v1/networks/proposals/1").status_code == 401

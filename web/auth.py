@@ -72,13 +72,13 @@ def facilitator_required(view):
             return view(*args, **kwargs)
         if _wants_json():
             if g.get("company_id") is not None:
-                return jsonify(error="This needs a facilitator account"), 403
+                return jsonify(error="This needs a facilitator account", fields={}), 403
             message = (
                 "This API token is not valid or has been revoked"
                 if g.get("bad_token")
                 else "Send a facilitator API token: Authorization: Bearer <token>"
             )
-            return jsonify(error=message), 401
+            return jsonify(error=message, fields={}), 401
         return redirect(url_for("auth.login", next=request.full_path))
 
     return wrapped
@@ -90,7 +90,9 @@ def admin_required(view):
         if g.get("user") is not None and g.user.role == "admin":
             return view(*args, **kwargs)
         if _wants_json():
-            return jsonify(error="This needs an admin account"), 403 if g.get("user") else 401
+            return jsonify(error="This needs an admin account", fields={}), (
+                403 if g.get("user") else 401
+            )
         return redirect(url_for("auth.login", next=request.full_path))
 
     return wrapped

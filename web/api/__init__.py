@@ -21,7 +21,10 @@ def json_body() -> dict:
             "Request body must be JSON",
             status=415,
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if data is None:
         raise InvalidInput({"body": "is not valid JSON"}, "Request body is not valid JSON", 400)
     if not isinstance(data, dict):

@@ -43,7 +43,9 @@ def _own_or_facilitator(company_id: int) -> bool:
 def _refused(company_id: int):
     if g.get("company_id") is not None:
         return jsonify(error="A company can only reach its own profile", fields={}), 403
-    return jsonify(error="Send a facilitator API token or the company's own edit token"), 401
+    return jsonify(
+        error="Send a facilitator API token or the company's own edit token", fields={}
+    ), 401
 
 
 @bp.post("/companies")

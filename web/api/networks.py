@@ -49,6 +49,15 @@ def get_network_proposal(proposal_id: int):
     return jsonify(networks.get_proposal(get_db(), proposal_id))
 
 
+@bp.delete("/networks/proposals/<int:proposal_id>")
+@documented("/networks/proposals/{proposal_id}", "delete",
+            "Discard a proposal, freeing its firms (pair rules stay)", status=204)  # fmt: skip
+@facilitator_required
+def delete_network_proposal(proposal_id: int):
+    proposals.delete_proposal(get_db(), proposal_id, "network")
+    return "", 204
+
+
 @bp.post("/networks/proposals/<int:proposal_id>/rerun")
 @documented("/networks/proposals/{proposal_id}/rerun", "post",
             "Propose the open networks anew, keeping accepted, rejected and locked decisions",

@@ -74,6 +74,8 @@ def partners(company_id: int):
 def explain_pair(company_id: int, other_id: int):
     if not is_facilitator():
         return _refused(company_id)
+    if company_id == other_id:
+        raise InvalidInput({"other_id": "must be another firm than company_id"})
     db = get_db()
     profiles.get(db, company_id)
     profiles.get(db, other_id)
