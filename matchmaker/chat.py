@@ -112,6 +112,7 @@ T: dict[str, tuple[str, str]] = {
     "in_sector": (" inden for {sector}", " in {sector}"),
     "for_purpose": (" med fokus på »{purpose}«", " focused on “{purpose}”"),
     "excluding": (" uden {names}", " excluding {names}"),
+    "with_firms": (" med {names}", " with {names}"),
     "purpose_reason": (
         "Relevant for »{purpose}«: {evidence}",
         "Relevant to “{purpose}”: {evidence}",
@@ -161,6 +162,83 @@ T: dict[str, tuple[str, str]] = {
     "too_few": (
         "der er kun {n} virksomheder, der passer",
         "only {n} firms match",
+    ),
+    "not_placed": (
+        " {names} kunne ikke komme med: {why}.",
+        " {names} could not be placed: {why}.",
+    ),
+    "not_together": (
+        "De nævnte virksomheder kan ikke alle være i ét netværk ({why}), så de er fordelt på "
+        "flere.",
+        "The firms you named cannot all share one network ({why}), so they are spread over "
+        "several.",
+    ),
+    "discard_hint": (
+        " Virksomheder, der allerede er med i det højeste antal gemte forslag, kan ikke "
+        "foreslås igen: kassér et gammelt forslag under Forslag (/proposals), så bliver de "
+        "ledige.",
+        " Firms already in the maximum number of stored proposals cannot be proposed again: "
+        "discard an old proposal on the Proposals page (/proposals) to free them.",
+    ),
+    "discard_title": ("Kassér et gammelt forslag", "Discard an old proposal"),
+    "act_proposals": ("Gå til forslag", "Go to proposals"),
+    "n_others": ("{n} andre", "{n} others"),
+    "r_consent": (
+        "uden samtykke til at blive foreslået",
+        "no consent to be proposed",
+    ),
+    "r_consent_names": (
+        "{names} har ikke givet samtykke til at blive foreslået",
+        "{names} have not consented to be proposed",
+    ),
+    "r_capped": (
+        "allerede med i {n} gemte forslag (grænsen er {limit})",
+        "already in {n} stored proposals (the limit is {limit})",
+    ),
+    "r_pool": (
+        "kun {n} virksomheder kan foreslås, og et netværk kræver mindst {min}",
+        "only {n} firms can be proposed, and a network needs at least {min}",
+    ),
+    "r_count": (
+        "der blev bedt om {count} netværk, men puljen og betingelserne giver kun plads til {n}",
+        "{count} networks were asked for, but the pool and the constraints allow only {n}",
+    ),
+    "r_not_best": (
+        "ikke blandt de {count} bedste netværk",
+        "not in the best {count} networks",
+    ),
+    "r_unplaced": (
+        "intet netværk på {min}–{max} virksomheder kunne rumme den uden en sandsynlig "
+        "konkurrent, et »aldrig sammen«- eller afvist par eller en tredje videninstitution",
+        "no network of {min}–{max} firms could take it without a likely competitor, a "
+        "'never together' or rejected pair, or a third knowledge institution",
+    ),
+    "r_competitor": (
+        "{a} og {b} er sandsynlige konkurrenter",
+        "{a} and {b} are likely competitors",
+    ),
+    "r_never": (
+        "{a} og {b} er markeret »aldrig sammen«",
+        "{a} and {b} are marked 'never together'",
+    ),
+    "r_rejected": (
+        "{a} og {b} var sammen i et afvist netværk",
+        "{a} and {b} were in a rejected network together",
+    ),
+    "r_knowledge": (
+        "et netværk kan højst have {n} videninstitutioner",
+        "a network holds at most {n} knowledge institutions",
+    ),
+    "r_unknown": ("nogle af virksomhederne findes ikke", "some of the firms do not exist"),
+    "r_no_answers": ("der er ingen svar endnu", "there are no answers yet"),
+    "r_respondents": (
+        "{n} deltagere kan ikke alle fordeles på hold af {min}–{max}; holdene får {lo}–{hi}",
+        "{n} respondents cannot all be placed in cohorts of {min}–{max}; the cohorts hold "
+        "{lo}–{hi}",
+    ),
+    "r_generic": (
+        "forespørgslen kunne ikke opfyldes med de givne betingelser",
+        "the request could not be met with the given conditions",
     ),
     "networks_missing": (
         "Netværksforslag er ikke tilgængelige i denne installation endnu.",
@@ -242,6 +320,99 @@ def _join(names: list[str], lang: str, word: str = "and") -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + f" {say(word, lang)} " + names[-1]
+
+
+# -- reasons from the core, in the reply's language ----------------------------------------
+
+# Reasons (unmet constraints, refused fields) the core writes in English, and their text keys.
+_REASONS: tuple[tuple[re.Pattern, str], ...] = (
+    (re.compile(r"^has not consented to be proposed:\s*(?P<names>.+)$"), "r_consent_names"),
+    (re.compile(r"^has not consented to be proposed$"), "r_consent"),
+    (
+        re.compile(r"^already in (?P<n>\d+) stored proposals \(the limit is (?P<limit>\d+)\)$"),
+        "r_capped",
+    ),
+    (
+        re.compile(
+            r"^the pool holds (?P<n>\d+) firms that can be proposed; a network needs at least "
+            r"(?P<min>\d+)$"
+        ),
+        "r_pool",
+    ),
+    (
+        re.compile(
+            r"^(?P<count>\d+) networks were asked for; the pool and the constraints allow "
+            r"(?P<n>\d+)$"
+        ),
+        "r_count",
+    ),
+    (re.compile(r"^not in the best (?P<count>\d+) networks$"), "r_not_best"),
+    (re.compile(r"^no network of (?P<min>\d+)\W(?P<max>\d+) firms could take it"), "r_unplaced"),
+    (
+        re.compile(r"^(?P<a>.+?) \(\d+\) and (?P<b>.+?) \(\d+\) are likely competitors"),
+        "r_competitor",
+    ),
+    (
+        re.compile(r"^(?P<a>.+?) \(\d+\) and (?P<b>.+?) \(\d+\) are marked 'never together'"),
+        "r_never",
+    ),
+    (
+        re.compile(
+            r"^(?P<a>.+?) \(\d+\) and (?P<b>.+?) \(\d+\) were in a rejected network together"
+        ),
+        "r_rejected",
+    ),
+    (re.compile(r"^a network holds at most (?P<n>\d+) knowledge institutions$"), "r_knowledge"),
+    (re.compile(r"^unknown company ids"), "r_unknown"),
+    (re.compile(r"^no answers yet$"), "r_no_answers"),
+    (
+        re.compile(
+            r"^(?P<n>\d+) respondents cannot all be placed in cohorts of (?P<min>\d+)\W"
+            r"(?P<max>\d+); the cohorts hold (?P<lo>\d+)\W(?P<hi>\d+)$"
+        ),
+        "r_respondents",
+    ),
+)
+
+
+def reason_key(text: str) -> str | None:
+    """The text key of a known English reason from the core, or None."""
+    for pattern, key in _REASONS:
+        if pattern.search((text or "").strip()):
+            return key
+    return None
+
+
+def translate_reason(text: str, lang: str, *, keep_unknown: bool = False) -> str:
+    """A reason from the core (networks, cohorts) in the reply language: the known ones are
+    rewritten, others become a generic phrase (or stay, with `keep_unknown`, when the core
+    already wrote them in the requested language)."""
+    text = (text or "").strip()
+    for pattern, key in _REASONS:
+        m = pattern.search(text)
+        if m:
+            return say(key, lang, **m.groupdict())
+    return text if keep_unknown and text else say("r_generic", lang)
+
+
+def _reasons_text(reasons: list[str], lang: str, *, keep_unknown: bool = False) -> str:
+    shown = list(
+        dict.fromkeys(translate_reason(r, lang, keep_unknown=keep_unknown) for r in reasons)
+    )
+    return "; ".join(shown[:3]) or say("r_generic", lang)
+
+
+def _error_text(exc: Exception, lang: str) -> str:
+    """The fields of a refused request (InvalidInput, Conflict) in the reply language."""
+    fields = getattr(exc, "fields", None) or {}
+    values = [v if isinstance(v, str) else "" for v in fields.values()]
+    return _reasons_text(values or [""], lang)
+
+
+def _short_names(names: list[str], lang: str, limit: int = 3) -> str:
+    if len(names) > limit + 1:
+        names = [*names[:limit], say("n_others", lang, n=len(names) - limit)]
+    return _join(names, lang)
 
 
 # -- language --------------------------------------------------------------------------------
@@ -355,14 +526,19 @@ def _store(db, session_id: str, message: str, answer: dict, state: dict, found: 
 class _Turn:
     """One message in its context: what was understood, and the answer being built."""
 
-    def __init__(self, db, session_id: str, message: str, user: Any):
+    def __init__(
+        self, db, session_id: str, message: str, user: Any, max_per_firm: int | None = None
+    ):
         self.db = db
         self.user = user
+        self.max_per_firm = max_per_firm
         self.state: dict[str, Any] = load_state(db, session_id)
-        self.lang = message_language(message, self.state.get("lang", "da"))
         self.gazetteer = slots.Gazetteer.from_db(db)
         self.mentions = slots.find_firms(message, self.gazetteer)
         spans = [(m.start, m.end) for m in self.mentions]
+        # The language of the sentence around the names ("Find partners for Limfjord Grøn
+        # Energi" is English): firm names say nothing about it.
+        self.lang = message_language(slots._mask(message, spans), self.state.get("lang", "da"))
         self.prediction = intents.classify(message, spans)
         self.message = message
         self.found = slots.extract(
@@ -381,9 +557,15 @@ class _Turn:
         return getattr(self.user, "id", None)
 
 
-def respond(db, session_id: str, message: str, user: Any = None) -> dict[str, Any]:
-    """Answer one chat message in the context of its session, and store both."""
-    turn = _Turn(db, session_id, message, user)
+def respond(
+    db, session_id: str, message: str, user: Any = None, *, max_per_firm: int | None = None
+) -> dict[str, Any]:
+    """Answer one chat message in the context of its session, and store both.
+
+    `max_per_firm` caps the stored proposals a firm may be in (the app's
+    MAX_PROPOSALS_PER_FIRM); None leaves the networks module's default.
+    """
+    turn = _Turn(db, session_id, message, user, max_per_firm)
     intent = _decide(turn)
     handler = HANDLERS[intent]
     state = handler(turn)
@@ -483,6 +665,8 @@ def _decide(turn: _Turn) -> str:
     task = state.get("task")
     excluding = found.exclude and (found.ordinals or found.firms) and state.get("cards")
     if task and excluding and intent not in ("explain", "show"):
+        if intent in TASKS and _named_subjects(turn):
+            return intent  # "find partnere til X uden nummer to": a new request, a new mode
         return task
     if task and not found.firms and not found.ambiguous and _refines(found):
         if intent in ("find_partners", "other", "help", "show", "export") or (intent == task):
@@ -492,8 +676,29 @@ def _decide(turn: _Turn) -> str:
     return intent
 
 
+def _named_subjects(turn: _Turn) -> list[dict]:
+    """The firms the message names as its subject: all of them, or those before an exclusion
+    word ("partnere til A, men ikke B" → A)."""
+    cut = slots.exclusion_start(turn.message) if turn.found.exclude else None
+    return [
+        {"id": m.matches[0]["id"], "name": m.matches[0]["name"]}
+        for m in turn.mentions
+        if not m.ambiguous and (cut is None or m.start < cut)
+    ]
+
+
+def _named_excluded(turn: _Turn) -> list[dict]:
+    """The firms the message names after an exclusion word ("uden B")."""
+    if not turn.found.exclude:
+        return []
+    subjects = {f["id"] for f in _named_subjects(turn)}
+    return [f for f in turn.found.firms if f["id"] not in subjects]
+
+
 def _answers_pending(turn: _Turn, pending: dict) -> bool:
     """Does this message pick one of the offered choices (or name the missing firm)?"""
+    if len(turn.found.firms) + len(turn.found.ambiguous) >= 2:
+        return False  # several firms named: a new request, not a pick
     choice = _pick_choice(turn, pending.get("choices") or [])
     if choice is not None:
         turn.choice = choice
@@ -599,8 +804,15 @@ def _search_params(turn: _Turn, intent: str) -> dict | None:
     last = state.get("search") if state.get("task") in ("find_partners", "similar") else None
     subject = None
     excluded_now: list[int] = []
-    if found.exclude and len(found.firms) >= 2 and not found.ordinals:
-        subject = found.firms[0]  # "partners for A, but not B": a new search
+    subjects = _named_subjects(turn) if found.exclude else []
+    if found.exclude and subjects:
+        # "partners for A, but not B", "partnere til A uden nummer to": a new search for A
+        subject = subjects[0]
+        excluded_now = [f["id"] for f in _named_excluded(turn)]
+        for n in found.ordinals:
+            card = _card_at(state, n)
+            if card and card.get("type") == "firm" and card["id"] != subject["id"]:
+                excluded_now.append(card["id"])
     elif found.exclude and last:
         excluded_now = [f["id"] for f in found.firms]
         for n in found.ordinals:
@@ -625,7 +837,7 @@ def _search_params(turn: _Turn, intent: str) -> dict | None:
         return params
     if subject is None:
         return None
-    excluded = [f["id"] for f in found.firms[1:]] if found.exclude else []
+    excluded = list(dict.fromkeys(excluded_now)) if found.exclude else []
     return {
         "firm": subject,
         "count": found.count,
@@ -1043,23 +1255,27 @@ def _module(name: str):
 def _network_params(turn: _Turn) -> dict:
     found, state = turn.found, turn.state
     last = state.get("networks") if state.get("task") == "propose_networks" else None
-    fresh = not last or bool(found.firms) or not (_refines(found) and _is_follow_up(turn))
+    named = bool(_named_subjects(turn) or found.ambiguous)  # "uden B" alone refines
+    fresh = not last or named or not (_refines(found) and _is_follow_up(turn))
     params = (
         {"region": None, "sector": None, "purpose": None, "count": None, "size": None,
-         "firm": None, "excluded": []}
-        if fresh else dict(last)
+         "firm": None, "firms": [], "excluded": []}
+        if fresh else {"firms": [], **last}
     )  # fmt: skip
     pending = state.get("pending")
     if pending and turn.choice and pending["intent"] == "propose_networks":
         params.update(pending.get("params") or {})
-        params["firm"] = turn.choice
+        chosen = {"id": turn.choice["id"], "name": turn.choice.get("name")}
+        _set_named(params, [*_named_in(params), chosen])
     for key in ("region", "sector", "purpose"):
         if getattr(found, key) is not None:
             params[key] = getattr(found, key)
-    if found.firms and not found.exclude:
-        params["firm"] = found.firms[0]
+    subjects = _named_subjects(turn)
+    if subjects and not turn.choice:
+        # The firms named now replace those of the last request.
+        _set_named(params, subjects)
     if found.exclude:
-        ids = [f["id"] for f in found.firms]
+        ids = [f["id"] for f in _named_excluded(turn)]
         for n in found.ordinals:
             card = _card_at(state, n)
             if card and card.get("type") == "firm":
@@ -1075,18 +1291,38 @@ def _network_params(turn: _Turn) -> dict:
     return params
 
 
-def _propose_networks(turn: _Turn) -> dict:
-    lang = turn.lang
-    networks = _module("networks")
-    keep = _carry(turn.state)
-    if networks is None or not hasattr(networks, "propose"):
-        turn.reply = say("networks_missing", lang)
-        return keep
-    if turn.found.ambiguous and not turn.found.firms:
-        return _clarify_ambiguous(
-            turn, "propose_networks", _network_params(turn), turn.found.ambiguous[0]
-        )
-    params = _network_params(turn)
+def _partly_named(turn: _Turn) -> dict | None:
+    """In a list of named firms, a further name that matches stored firms only in part
+    ("Ikast" for Ikast Software and Ikast Smedie): {"text", "candidates"}, or None."""
+    if not turn.found.firms or turn.found.exclude:
+        return None
+    rest = slots._mask(turn.message, [(m.start, m.end) for m in turn.mentions])
+    named = {f["id"] for f in turn.found.firms}
+    candidates = [c for c in slots.firm_candidates(rest, turn.gazetteer) if c["id"] not in named]
+    if not candidates:
+        return None
+    words = {w for c in candidates for w in slots.fold(c["name"]).split()}
+    text = " ".join(w for w in rest.split() if slots.fold(w).strip(",.;:!?") in words)
+    return {"text": text or rest.strip(), "candidates": candidates}
+
+
+def _named_in(params: dict) -> list[dict]:
+    """The firms a network request is built on: one (`firm`) or several (`firms`)."""
+    return list(params.get("firms") or ([params["firm"]] if params.get("firm") else []))
+
+
+def _set_named(params: dict, firms: list[dict]) -> None:
+    unique = list({f["id"]: f for f in firms}.values())
+    params["firm"] = unique[0] if len(unique) == 1 else None
+    params["firms"] = unique if len(unique) >= 2 else []
+
+
+DEFAULT_NETWORK_SIZE = 5  # the networks API's default largest network
+MAX_NETWORK_SIZE = 10  # the largest network the API allows
+
+
+def _network_request(params: dict, lang: str, fields: dict) -> dict[str, Any]:
+    """The networks.propose request for the chat's parameters."""
     request: dict[str, Any] = {"seed": 0}
     if params.get("size"):
         request["max_size"] = params["size"]
@@ -1097,13 +1333,54 @@ def _propose_networks(turn: _Turn) -> dict:
         request["region"] = params["region"]
     if params.get("purpose"):
         request["theme"] = params["purpose"]
-    if params.get("firm"):
+    named = [f["id"] for f in params.get("firms") or []]
+    if len(named) >= 2:
+        size = params.get("size") or DEFAULT_NETWORK_SIZE
+        if len(named) <= size or (not params.get("size") and len(named) <= MAX_NETWORK_SIZE):
+            # One network built on the named firms, filled up from the pool.
+            request["max_size"] = max(size, len(named))
+            request["min_size"] = min(3, request["max_size"])
+            request["locked"] = [named]
+            request["count"] = params.get("count") or 1
+        else:
+            # More firms than one network holds: they are the pool, split into networks.
+            request["company_ids"] = sorted(named)
+            request["min_size"] = min(request.get("min_size", 3), size)
+            request["max_size"] = size
+            request.pop("count", None)
+            request.pop("region", None)
+            request.pop("theme", None)
+    elif params.get("firm"):
         request["around_company_id"] = params["firm"]["id"]
-    fields = getattr(getattr(networks, "NetworkProposalIn", None), "model_fields", {})
     if "lang" in fields:
         request["lang"] = lang
+    return request
+
+
+def _propose_networks(turn: _Turn) -> dict:
+    lang = turn.lang
+    networks = _module("networks")
+    keep = _carry(turn.state)
+    if networks is None or not hasattr(networks, "propose"):
+        turn.reply = say("networks_missing", lang)
+        return keep
+    found = turn.found
+    if found.ambiguous and not turn.choice and (not found.firms or not found.exclude):
+        return _clarify_ambiguous(
+            turn, "propose_networks", _network_params(turn), found.ambiguous[0]
+        )
+    partial = _partly_named(turn) if not turn.choice else None
+    if partial:
+        # "med Ikast, Vejen Mejeri og …": a firm named in part is asked about, not dropped.
+        return _clarify_ambiguous(turn, "propose_networks", _network_params(turn), partial)
+    params = _network_params(turn)
+    fields = getattr(getattr(networks, "NetworkProposalIn", None), "model_fields", {})
+    request = _network_request(params, lang, fields)
+    named = _named_in(params)
     filters = _filters_text(params, lang)
-    if params.get("sector") or params.get("excluded"):
+    if named and len(named) >= 2:
+        filters += say("with_firms", lang, names=_short_names([f["name"] for f in named], lang))
+    if (params.get("sector") or params.get("excluded")) and "company_ids" not in request:
         facts = _firm_facts(turn)
         pool = [
             cid
@@ -1112,30 +1389,77 @@ def _propose_networks(turn: _Turn) -> dict:
             and (not params.get("sector") or params["sector"] in fact["sectors"])
         ]
         pool = [i for i in pool if i not in set(params.get("excluded") or [])]
-        if params.get("firm") and params["firm"]["id"] not in pool:
-            pool.append(params["firm"]["id"])
+        for firm in named:
+            if firm["id"] not in pool:
+                pool.append(firm["id"])
         if len(pool) < request.get("min_size", 3):
             turn.reply = say(
                 "no_networks", lang, filters=filters, why=say("too_few", lang, n=len(pool))
             )
             return keep
         request["company_ids"] = sorted(pool)
+    prefix = ""
     try:
-        proposal = networks.propose(turn.db, request, created_by=turn.user_id)
+        proposal = _call_propose(turn, networks, request)
     except (InvalidInput, Conflict) as exc:
-        why = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        turn.reply = say("no_networks", lang, filters=filters, why=why)
-        return keep
+        fallback = request.get("locked") and "locked" in (getattr(exc, "fields", None) or {})
+        if not fallback:
+            turn.reply = say("no_networks", lang, filters=filters, why=_error_text(exc, lang))
+            return keep
+        # The named firms cannot all share one network (competitors, "never together"):
+        # spread them over networks of their own instead.
+        prefix = say("not_together", lang, why=_error_text(exc, lang)) + " "
+        request = {
+            k: v for k, v in request.items() if k not in ("locked", "count", "region", "theme")
+        }
+        request["company_ids"] = sorted(f["id"] for f in named)
+        request["min_size"] = 2
+        try:
+            proposal = _call_propose(turn, networks, request)
+        except (InvalidInput, Conflict) as again:
+            turn.reply = say("no_networks", lang, filters=filters, why=_error_text(again, lang))
+            return keep
     groups = proposal.get("networks", [])
+    unmet = [u for u in proposal.get("unmet", []) if isinstance(u, dict)]
+    capped = any(reason_key(u.get("reason", "")) == "r_capped" for u in unmet)
     if not groups:
-        reasons = [u.get("reason", "") for u in proposal.get("unmet", []) if u.get("reason")]
-        turn.reply = say("no_networks", lang, filters=filters, why="; ".join(reasons[:2]) or "–")
+        turn.reply = prefix + say(
+            "no_networks", lang, filters=filters, why=_unmet_text(unmet, lang, named)
+        )
+        if capped:
+            turn.reply += "." + say("discard_hint", lang)
+            turn.cards = [_discard_card(lang)]
         return keep
-    turn.reply = say("networks", lang, n=len(groups), filters=filters)
+    # The network holding the named firms first.
+    named_ids = {f["id"] for f in named}
+    order = sorted(
+        range(len(groups)),
+        key=lambda i: -len(named_ids & {m.get("id") for m in groups[i].get("members", [])}),
+    )
+    groups = [groups[i] for i in order]
+    turn.reply = prefix + say("networks", lang, n=len(groups), filters=filters)
+    placed = {m.get("id") for g in groups for m in g.get("members", [])}
+    missing = [f for f in named if f["id"] not in placed]
+    if missing:
+        turn.reply = (
+            turn.reply.rstrip(":")
+            + "."
+            + say(
+                "not_placed",
+                lang,
+                names=_short_names([f["name"] for f in missing], lang),
+                why=_unmet_text(unmet, lang, missing, with_names=len(missing) > 1),
+            )
+        )
+    if capped:
+        turn.reply = turn.reply.rstrip(":") + ("" if turn.reply.endswith(".") else ".")
+        turn.reply += say("discard_hint", lang)
     turn.cards = [
         _group_card(turn, {**g, "kind": "network", "proposal_id": proposal["id"]}, n)
         for n, g in enumerate(groups, start=1)
     ]
+    if capped:
+        turn.cards.append(_discard_card(lang))
     return {
         "task": "propose_networks",
         "networks": params,
@@ -1145,7 +1469,46 @@ def _propose_networks(turn: _Turn) -> dict:
         "sector": params.get("sector"),
         "purpose": params.get("purpose"),
         "firm": params.get("firm"),
+        "firms": params.get("firms") or [],
         "excluded": params.get("excluded") or [],
+    }
+
+
+def _call_propose(turn: _Turn, networks, request: dict) -> dict:
+    kwargs: dict[str, Any] = {"created_by": turn.user_id}
+    if turn.max_per_firm is not None:
+        kwargs["max_per_firm"] = turn.max_per_firm
+    return networks.propose(turn.db, request, **kwargs)
+
+
+def _unmet_text(
+    unmet: list[dict], lang: str, firms: list[dict] | None = None, *, with_names: bool = True
+) -> str:
+    """Why networks or firms were left out, in the reply language: the reasons of the given
+    firms when there are any, else the reasons of the whole request (firms grouped by reason)."""
+    ids = {f["id"] for f in firms or []}
+    rows = [u for u in unmet if u.get("company_id") in ids] if ids else []
+    if not rows:
+        # Firms left out first (grouped by reason), then what held the whole request back.
+        rows = sorted(unmet, key=lambda u: "company_id" not in u)
+    by_reason: dict[str, list[str]] = {}
+    for u in rows:
+        text = translate_reason(u.get("reason", ""), lang)
+        by_reason.setdefault(text, [])
+        if u.get("name") and with_names:
+            by_reason[text].append(u["name"])
+    parts = []
+    for text, names in list(by_reason.items())[:3]:
+        parts.append(f"{_short_names(names, lang)} – {text}" if names else text)
+    return "; ".join(parts) or say("r_generic", lang)
+
+
+def _discard_card(lang: str) -> dict:
+    """A pointer to the proposals page, where an old proposal can be discarded."""
+    return {
+        "type": "notice",
+        "name": say("discard_title", lang),
+        "actions": [{"kind": "proposals", "label": say("act_proposals", lang)}],
     }
 
 
@@ -1245,18 +1608,17 @@ def _propose_cohorts(turn: _Turn) -> dict:
     try:
         proposal = cohorts.propose(turn.db, masterclass["id"], request, created_by=turn.user_id)
     except (InvalidInput, Conflict) as exc:
-        why = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
-        turn.reply = say("no_cohorts", lang, title=masterclass["title"], why=why)
+        turn.reply = say("no_cohorts", lang, title=masterclass["title"], why=_error_text(exc, lang))
         return keep
-    except NotFound as exc:
-        turn.reply = say("no_cohorts", lang, title=masterclass["title"], why=str(exc))
+    except NotFound:
+        turn.reply = say("no_cohorts", lang, title=masterclass["title"], why=say("r_generic", lang))
         return keep
     groups = proposal.get("cohorts", [])
     if not groups:
         reasons = [u.get("reason", "") for u in proposal.get("unmet", []) if isinstance(u, dict)]
-        turn.reply = say(
-            "no_cohorts", lang, title=masterclass["title"], why="; ".join(reasons[:2]) or "–"
-        )
+        # The cohort notes are written in the requested language already; the rest is mapped.
+        why = _reasons_text(reasons, lang, keep_unknown="lang" in fields)
+        turn.reply = say("no_cohorts", lang, title=masterclass["title"], why=why)
         return keep
     turn.reply = say("cohorts", lang, n=len(groups), title=masterclass["title"])
     turn.cards = [

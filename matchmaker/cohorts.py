@@ -51,12 +51,14 @@ class CohortRequestIn(Strict):
 # --------------------------------------------------------------------------------------------
 # Maturity from the experience answer
 
+MATURITY_CODES = ("beginner", "experimenting", "experienced")
 MATURITY_LABELS = {
     "da": ("begynder", "afprøvende", "erfaren"),
     "en": ("beginner", "experimenting", "experienced"),
 }
 _MATURITY_PATTERNS = [
-    (0, r"\bingen\b|\bintet\b|\baldrig\b|ikke (prøvet|afprøvet|brugt|arbejdet)|bruger ikke|"
+    (0, r"\bingen\b|\bintet\b|\baldrig\b|ikke (prøvet|afprøvet|brugt|arbejdet|installeret|indført)|"
+        r"bruger ikke|"
         r"kun (set|hørt|læst)|hørt om|læst (lidt|om)|endnu ikke|ved ikke|nybegynder|begynder|"
         r"det er det hele|\bnone\b|\bnothing\b|\bnever\b|not yet|no experience|have not|"
         r"haven't|only (seen|heard|read)|beginner"),
@@ -69,6 +71,55 @@ _MATURITY_PATTERNS = [
 ]  # fmt: skip
 _COMPILED = [(level, re.compile(p, re.IGNORECASE)) for level, p in _MATURITY_PATTERNS]
 
+# Signs of use at scale: installations, several solutions or pilots, a count of things in use.
+_INSTALLED = re.compile(
+    r"(?<!ikke )(?<!not )(?<!no )\b(installeret|installerede|installationer|idriftsat|installed|"
+    r"installations)\b",
+    re.IGNORECASE,
+)
+_THINGS_IN_USE = (
+    r"(installation|anl[æa]g|robot|celle|cell|linje|line|maskine|machine|l[øo]sning|solution|"
+    r"system|model|pilot|projekt|project|site|enhed|unit|sensor|kunde|customer|v[æa]rkt[øo]j|tool|"
+    r"afdeling|department|fabrik|factory|plant)"
+)
+_MANY_THINGS = re.compile(
+    r"\b(mange|flere|adskillige|en r[æa]kke|snesevis|hundredvis|tusindvis|several|many|"
+    r"numerous|dozens of|hundreds of|thousands of|multiple)\s+(\w+\s+)?" + _THINGS_IN_USE,
+    re.IGNORECASE,
+)
+_COUNT_WORDS = {
+    "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "tolv": 12, "twelve": 12, "tyve": 20, "twenty": 20,
+}  # fmt: skip
+_COUNTED = re.compile(
+    r"\b(\d[\d.,]*|" + "|".join(_COUNT_WORDS) + r")\s+(\w+\s+)?" + _THINGS_IN_USE,
+    re.IGNORECASE,
+)
+
+
+def _count(token: str) -> float:
+    token = token.lower()
+    if token in _COUNT_WORDS:
+        return _COUNT_WORDS[token]
+    try:
+        return float(token.replace(".", "").replace(",", ""))
+    except ValueError:
+        return 0.0
+
+
+def _scale_signals(text_: str) -> list[int]:
+    """Level-2 signals that say the technology is in use at some scale: installations,
+    'many/several' systems, or a count of two or more things in use (percentages, amounts
+    and years of the calendar do not count)."""
+    found = [2 for _ in _INSTALLED.finditer(text_)]
+    found += [2 for _ in _MANY_THINGS.finditer(text_)]
+    for match in _COUNTED.finditer(text_):
+        n = _count(match.group(1))
+        if n >= 2 and not 1900 <= n <= 2100:
+            found.append(2)
+    return found
+
 
 def maturity(answer: Mapping) -> float:
     """Maturity in [0, 2] from the experience answer: 0 none, 1 experimenting, 2 in operation.
@@ -80,12 +131,22 @@ def maturity(answer: Mapping) -> float:
     if not text_:
         return 0.5
     levels = [level for level, pattern in _COMPILED for _ in pattern.finditer(text_)]
+    levels += _scale_signals(text_)
     return float(np.mean(levels)) if levels else 0.5
+
+
+def _maturity_step(value: float) -> int:
+    return 0 if value < 0.67 else 1 if value < 1.34 else 2
 
 
 def maturity_label(value: float, lang: str = "da") -> str:
     labels = MATURITY_LABELS.get(lang, MATURITY_LABELS["da"])
-    return labels[0 if value < 0.67 else 1 if value < 1.34 else 2]
+    return labels[_maturity_step(value)]
+
+
+def maturity_code(value: float) -> str:
+    """The language-free maturity ('beginner', 'experimenting', 'experienced')."""
+    return MATURITY_CODES[_maturity_step(value)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,13 +302,47 @@ GENERIC_WORDS = frozenset(
 )
 
 
+# Filler of questionnaire answers: hedges, frames and everyday business words that any firm
+# writes, whatever its theme.
+FILLER_WORDS = frozenset(
+    """
+    måske nok egentlig faktisk generelt primært især typisk gerne ønsker ønske håber mulig
+    muligt mulighed muligheder tilbud tilbyde ensartet ensartede opgave opgaver kortere længere
+    hurtigt hurtig nemt nemmere lettere let mindske øge øget forbedre forbedret løsning løsninger
+    behov arbejde arbejdet arbejder proces processer hjælp hjælpe hjælper erfaring erfaringer
+    virksomhed virksomheden virksomheder firma firmaet medarbejder medarbejdere medarbejderne
+    kunde kunderne kunder automatisk automatiseret manuelt manuel ting noget sted steder niveau
+    værdi fokus område områder måde måder del dele stor store lille små nye nyt
+    maybe perhaps probably mostly especially typically hope possible possibility possibilities
+    offer offers uniform shorter longer quickly quick easily easy reduce increase improve
+    improved solution solutions need needs work working process processes help helps experience
+    company companies firm staff employees customer customers automatically automated manual
+    manually thing things level value focus area areas way ways part parts large small new
+    """.split()
+)
+
+
+def _filler_stems() -> frozenset[str]:
+    from matchmaker.text import stem
+
+    return frozenset(stem(w, lang) for w in FILLER_WORDS | GENERIC_WORDS for lang in ("da", "en"))
+
+
 def _response_terms(responses: Sequence[Mapping]) -> tuple[list[set[str]], dict[str, str]]:
     """Per response its distinct content stems; for each stem its most frequent surface word."""
     from matchmaker.embedding import response_text
-    from matchmaker.text import guess_language, is_stopword, stem, words
+    from matchmaker.text import (
+        DANISH_STOPWORDS,
+        ENGLISH_STOPWORDS,
+        guess_language,
+        is_stopword,
+        stem,
+        words,
+    )
 
     surface: dict[str, Counter] = {}
     terms = []
+    filler = _filler_stems()
     for r in responses:
         text_ = " ".join(str(r.get(f) or "") for f in THEME_FIELDS)
         language = r.get("language") or guess_language(response_text(r))
@@ -255,7 +350,11 @@ def _response_terms(responses: Sequence[Mapping]) -> tuple[list[set[str]], dict[
         for w in words(text_):
             if is_stopword(w) or len(w) < 4 or w.isdigit() or w in GENERIC_WORDS:
                 continue
+            if w in FILLER_WORDS or w in DANISH_STOPWORDS or w in ENGLISH_STOPWORDS:
+                continue
             st = stem(w, language)
+            if st in filler:
+                continue
             stems.add(st)
             surface.setdefault(st, Counter())[w] += 1
         terms.append(stems)
@@ -284,20 +383,22 @@ def themes_in_words(
     n, size = len(terms), len(members)
     lexicon = default_lexicon()
 
-    def distinctive(sets: list[set[str]]) -> list[tuple[float, str]]:
+    def distinctive(sets: list[set[str]], lift: float = 1.0) -> list[tuple[float, str]]:
         inside = Counter(t for i in members for t in sets[i])
         overall = Counter(t for s in sets for t in s)
         need = 2 if size >= 3 else 1
         scored = [
             (inside[t] / size * math.log(1 + n / overall[t]), t)
             for t in inside
-            if inside[t] >= need and (n == size or inside[t] / size > overall[t] / n)
+            if inside[t] >= need and (n == size or inside[t] / size > lift * overall[t] / n)
         ]
         return sorted(scored, key=lambda x: (-x[0], x[1]))
 
-    labels = [lexicon.label(c, lang) for _, c in distinctive(concepts)[:2]]
+    # Lexicon concepts first (named capabilities), then words clearly more frequent in the
+    # cohort than among all respondents.
+    labels = [lexicon.label(c, lang) for _, c in distinctive(concepts)[:3]]
     words_ = []
-    for _, st in distinctive(terms):
+    for _, st in distinctive(terms, lift=1.5):
         word = surface[st]
         if word not in words_ and not any(word in label for label in labels):
             words_.append(word)
@@ -393,6 +494,16 @@ _NOTES = {
 }
 
 
+def _note(lang: str, constraint: str, key: str, **values) -> dict[str, Any]:
+    """An unmet constraint in the request's language, with the text in every language so a
+    page can show it in its own."""
+    return {
+        "constraint": constraint,
+        "reason": _NOTES[lang][key].format(**values),
+        "reason_by_lang": {code: notes[key].format(**values) for code, notes in _NOTES.items()},
+    }
+
+
 @dataclass
 class CohortPlan:
     request: dict[str, Any]
@@ -443,22 +554,20 @@ def plan(
     groups.sort(key=lambda m: (round(float(np.mean(mat[m])), 1), min(m)))
     cohorts = []
     for members in groups:
-        themes = themes_in_words(members, terms, surface, concepts, request.lang)
+        themes_by_lang = {
+            lang: themes_in_words(members, terms, surface, concepts, lang) for lang in _NOTES
+        }
+        themes = themes_by_lang[request.lang]
         together = [(i, j) for i, j in competitors if i in members and j in members]
         cohort_unmet = []
         if together:
             names = "; ".join(
                 f"{responses[i]['company']} & {responses[j]['company']}" for i, j in together
             )
-            cohort_unmet.append(
-                {"constraint": "competitors", "reason": words["competitors"].format(names=names)}
-            )
+            cohort_unmet.append(_note(request.lang, "competitors", "competitors", names=names))
         if len(members) < min_size:
             cohort_unmet.append(
-                {
-                    "constraint": "min_size",
-                    "reason": words["few"].format(n=len(members), min_size=min_size),
-                }
+                _note(request.lang, "min_size", "few", n=len(members), min_size=min_size)
             )
         level = float(np.mean(mat[members]))
         pairs = [(i, j) for a, i in enumerate(members) for j in members[a + 1 :]]
@@ -467,7 +576,9 @@ def plan(
             {
                 "coherence": round(coherence, 4),
                 "themes": themes,
+                "themes_by_lang": themes_by_lang,
                 "maturity": maturity_label(level, request.lang),
+                "maturity_code": maturity_code(level),
                 "maturity_level": round(level, 2),
                 "unmet": cohort_unmet,
                 "members": [
@@ -476,6 +587,7 @@ def plan(
                         "company": responses[i].get("company"),
                         "company_id": responses[i].get("company_id"),
                         "maturity": maturity_label(float(mat[i]), request.lang),
+                        "maturity_code": maturity_code(float(mat[i])),
                         "reason": words["reason"].format(
                             themes=", ".join(themes[:3]) or "–",
                             maturity=maturity_label(float(mat[i]), request.lang),
@@ -528,7 +640,9 @@ def cohort_view(group: Mapping[str, Any]) -> dict[str, Any]:
         "status": group.get("status", "proposed"),
         "coherence": group.get("coherence"),
         "themes": group.get("themes", []),
+        "themes_by_lang": group.get("themes_by_lang"),
         "maturity": group.get("maturity"),
+        "maturity_code": group.get("maturity_code"),
         "unmet": group.get("unmet", []),
         "members": [
             {
@@ -536,6 +650,7 @@ def cohort_view(group: Mapping[str, Any]) -> dict[str, Any]:
                 "company": m.get("company"),
                 "company_id": m.get("company_id"),
                 "maturity": m.get("maturity"),
+                "maturity_code": m.get("maturity_code"),
                 "reason": m.get("reason"),
             }
             for m in group.get("members", [])

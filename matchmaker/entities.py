@@ -344,19 +344,35 @@ def _common_words() -> frozenset[str]:
     return frozenset(w for w, n in counts.items() if n >= 3)
 
 
+def _ordinary_word(word: str, original: str, concept_spans: list[tuple[int, int]], at: int) -> bool:
+    """Is this word of a message an ordinary word rather than part of a name: written in lower
+    case (or inside a lexicon phrase such as 'machine vision') and known to the vocabulary
+    (lexicon, sector synonyms)?"""
+    inside_concept = any(a <= at < b for a, b in concept_spans)
+    if not (original.islower() or inside_concept):
+        return False
+    if default_lexicon()._word_keys(word):
+        return True
+    return bool(sectors_of(word))
+
+
 def firm_candidates(text: str, gazetteer: Gazetteer, limit: int = MAX_CANDIDATES) -> list[dict]:
     """Firms that share a distinctive word with `text` (e.g. 'Vestjysk' for two Vestjysk firms).
 
-    For a clarifying question when no firm name matched in full.
+    For a clarifying question when no firm name matched in full. A word that is also an
+    ordinary word of the message ('machine vision') is never the only ground for a candidate.
     """
     common = _common_words()
     scores: Counter[int] = Counter()
+    distinctive = False
+    concept_spans = [(m.start, m.end) for m in default_lexicon().find(text)]
     for w in _words(text):
         word = fold(w.text)
         if len(word) < 3 or is_stopword(word) or word in common:
             continue
         if word in NUMBER_WORDS["da"] or word in NUMBER_WORDS["en"] or word.isdigit():
             continue
+        ordinary = _ordinary_word(w.text, text[w.start : w.end], concept_spans, w.start)
         keys = process.extract(
             word, list(gazetteer._word_firms), scorer=fuzz.ratio, score_cutoff=88, limit=5
         )
@@ -366,15 +382,23 @@ def firm_candidates(text: str, gazetteer: Gazetteer, limit: int = MAX_CANDIDATES
         hit: set[int] = set()
         for key in keys:
             hit |= gazetteer._word_firms[key]
+        if hit and not ordinary:
+            distinctive = True
         for k in hit:
             scores[k] += 1
-    if not scores:
+    if not scores or not distinctive:
         return []
     best = max(scores.values())
     top = [k for k, n in scores.items() if n == best]
     if len(top) > limit:
         return []
     return [{"id": gazetteer.firms[k].id, "name": gazetteer.firms[k].name} for k in sorted(top)]
+
+
+def exclusion_start(text: str) -> int | None:
+    """Where the first exclusion word ('uden', 'but not', ...) of `text` starts, or None."""
+    m = _EXCLUDE.search(text or "")
+    return m.start() if m else None
 
 
 def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -528,6 +552,35 @@ def find_format(text: str) -> str | None:
         if word.startswith(key):
             return value
     return None
+
+
+_MASTERCLASS_NUMBER = re.compile(
+    r"\b(?:masterclass\w*|masterklass\w*|master\s+class\w*)\s*(?:nr\.?|nummer|no\.?|number|#)?"
+    r"\s*(\d{1,6})\b(?!\s*(?:%|hold|cohorts?|grupper|groups?|teams?|deltagere|participants))",
+    re.I,
+)
+_COHORT_NUMBER = re.compile(
+    r"\b(?:hold|cohort)\s*(?:nr\.?|nummer|no\.?|number|#)\s*(\d{1,6})\b", re.I
+)
+
+
+def find_masterclass_number(
+    text: str, gazetteer: Gazetteer, *, cohorts: bool = False
+) -> tuple[Masterclass | None, tuple[int, int]] | None:
+    """A masterclass named by number ('masterclass 4'; with `cohorts`, also 'hold nr 2'): the
+    one with that id, else the one at that position in the list; None for the masterclass when
+    neither exists. The span is the number's, so that it is not read as a count."""
+    m = _MASTERCLASS_NUMBER.search(text) or (_COHORT_NUMBER.search(text) if cohorts else None)
+    if m is None:
+        return None
+    number = int(m.group(1))
+    span = (m.start(1), m.end(1))
+    by_id = {mc.id: mc for mc in gazetteer.masterclasses}
+    if number in by_id:
+        return by_id[number], span
+    if 1 <= number <= len(gazetteer.masterclasses):
+        return gazetteer.masterclasses[number - 1], span
+    return None, span
 
 
 def find_masterclass(
@@ -695,6 +748,12 @@ def extract(
     spans = [(m.start, m.end) for m in mentions]
     rest = _mask(text, spans)
     found = find_masterclass(rest, gazetteer, loose=intent == "propose_cohorts")
+    numbered = find_masterclass_number(rest, gazetteer, cohorts=intent == "propose_cohorts")
+    if numbered:
+        # "masterclass 4" names a masterclass; the 4 is not a count (nor an ordinal).
+        rest = _mask(rest, [numbered[1]])
+        if numbered[0] is not None and (found is None or found[1] is None):
+            found = numbered[0], None
     if found:
         mc, span = found
         out.masterclass = {"id": mc.id, "title": mc.title}

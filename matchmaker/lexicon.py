@@ -12,8 +12,15 @@ from matchmaker.config import DATA_DIR
 from matchmaker.text import LANGUAGES, is_stopword, stem, tokens, word_parts
 
 LEXICON_PATH = DATA_DIR / "lexicon.json"
-# A phrase word of at least this many letters also matches as head or tail of a compound.
+# A Danish phrase word of at least this many letters also matches as head or tail of a compound
+# whose other part has at least MIN_COMPOUND_REST letters (4 measured worse on the eval set).
 MIN_COMPOUND_PART = 4
+MIN_COMPOUND_REST = 3
+# A text word matching a phrase word by stem may be at most this much shorter than the phrase
+# word ("leder" and "ledelse" share the Danish stem "led" but are different words).
+STEM_SHORTENING = 1
+# The same for a compound part ("nordjysk" is not "norden", "maskinsyn" not "maskiner").
+COMPOUND_SHORTENING = 1
 # How many extra words may sit between the words of a multi-word phrase.
 WINDOW_SLACK = 2
 # Texts whose concepts are remembered (stored profiles are looked at again and again).
@@ -48,9 +55,9 @@ def _compound_parts(word: str) -> list[str]:
     """The word itself plus its heads and tails long enough to be compound parts."""
     n = len(word)
     parts = [word]
-    if n >= 2 * MIN_COMPOUND_PART - 1:
-        parts += [word[:i] for i in range(MIN_COMPOUND_PART, n - 2)]
-        parts += [word[i:] for i in range(3, n - MIN_COMPOUND_PART + 1)]
+    if n >= MIN_COMPOUND_PART + MIN_COMPOUND_REST:
+        parts += [word[:i] for i in range(MIN_COMPOUND_PART, n - MIN_COMPOUND_REST + 1)]
+        parts += [word[i:] for i in range(MIN_COMPOUND_REST, n - MIN_COMPOUND_PART + 1)]
     return parts
 
 
@@ -60,6 +67,8 @@ class Lexicon:
     def __init__(self, concepts: list[Concept]):
         self.concepts = {c.id: c for c in concepts}
         self._phrases: list[_Phrase] = []
+        # Shortest phrase word per (language, stem), to refuse much shorter look-alike words.
+        self._min_len: dict[tuple[str, str], int] = {}
         for c in concepts:
             for language, phrases in c.phrases.items():
                 for phrase in phrases:
@@ -67,6 +76,8 @@ class Lexicon:
                     if words:
                         keys = tuple((language, stem(w, language)) for w in words)
                         self._phrases.append(_Phrase(c.id, keys))
+                        for k, w in zip(keys, words, strict=True):
+                            self._min_len[k] = min(self._min_len.get(k, len(w)), len(w))
         self._keys = {k for p in self._phrases for k in p.keys}
         self._cache: dict[str, frozenset[tuple[str, str]]] = {}
         self._found: dict[str, tuple[ConceptMatch, ...]] = {}
@@ -91,18 +102,25 @@ class Lexicon:
         )
 
     def _word_keys(self, word: str) -> frozenset[tuple[str, str]]:
-        """Phrase words this text word stands for (same stem, or a compound part of it)."""
+        """Phrase words this text word stands for: the same stem (and not much shorter), or for
+        Danish phrase words also a head or tail of a compound."""
         cached = self._cache.get(word)
         if cached is None:
-            cached = frozenset(
-                (language, part)
-                for language in LANGUAGES
-                for piece in word_parts(word)
-                for form in {piece, stem(piece, language)}
-                for part in ([form] if "-" in form else _compound_parts(form))
-                if (language, part) in self._keys
-            )
-            self._cache[word] = cached
+            found = set()
+            for language in LANGUAGES:
+                for piece in word_parts(word):
+                    for form in {piece, stem(piece, language)}:
+                        compound = language == "da" and "-" not in form
+                        for part in _compound_parts(form) if compound else [form]:
+                            key = (language, part)
+                            if key not in self._keys:
+                                continue
+                            whole = part == form
+                            size = len(piece) if whole else len(part)
+                            slack = STEM_SHORTENING if whole else COMPOUND_SHORTENING
+                            if size + slack >= self._min_len[key]:
+                                found.add(key)
+            cached = self._cache[word] = frozenset(found)
         return cached
 
     def find(self, text: str | None) -> list[ConceptMatch]:

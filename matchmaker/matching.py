@@ -20,7 +20,7 @@ from matchmaker.embedding import (
     size_band,
 )
 from matchmaker.lexicon import Lexicon, default_lexicon
-from matchmaker.text import clauses, snippet
+from matchmaker.text import clauses, guess_language, snippet
 
 MODES = ("complementary", "similar")
 # Weight of the stronger direction against the soft minimum of both (reciprocity).
@@ -28,13 +28,24 @@ MAX_SHARE = 0.5
 SOFTMIN_TEMPERATURE = 0.5
 # Share of look-alike (profile ↔ profile) similarity in the complementary score.
 PROFILE_SHARE = 0.3
-# Weighted mean cosine of two firms' offers above which they count as alike (competitor test).
+# Weighted mean cosine of two firms' offers above which they count as alike (competitor test);
+# alike firms are still no competitors when one's needs are met by the other more strongly
+# than their offers are alike (a value chain: supplier and customer, see `_value_chain`).
 COMPETITOR_COSINE = 0.48
 # Display score: logistic of the combined z-like score.
 SCORE_CENTER = 1.0
 SCORE_SLOPE = 1.2
-# Lexical cosine a clause pair needs to be quoted as a need→offer reason without a concept.
-CLAUSE_MIN_COSINE = 0.25
+# Lexical cosine a need clause and an offer clause need to be quoted as a need→offer reason:
+# with a concept both clauses mention, and (for a strong direction only) without one.
+CONCEPT_CLAUSE_MIN_COSINE = 0.2
+CLAUSE_MIN_COSINE = 0.3
+# Clauses of a text looked at, and need→offer lines per direction.
+MAX_CLAUSES = 12
+# The sentence model's clause cosine counts as much as a lexical one this much lower.
+MODEL_CLAUSE_OFFSET = 0.2
+# Clause vectors kept in memory per index (explanations look at the same texts again).
+CLAUSE_CACHE_SIZE = 20_000
+MAX_NEED_OFFER_LINES = 2
 MAX_POOL = 1_500
 
 _TEXT = {
@@ -116,6 +127,12 @@ def display_score(z: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-SCORE_SLOPE * (np.asarray(z) - SCORE_CENTER)))
 
 
+_PLACEHOLDER = {
+    "id": 0, "name": "", "region": "", "kind": "company", "description": "virksomhed",
+    "offers": "", "needs": "", "markets": [], "language": "da", "consent": True,
+}  # fmt: skip
+
+
 class MatchIndex:
     """In-memory vectors of the consenting firms of a store, kept current from `company_changes`."""
 
@@ -129,6 +146,7 @@ class MatchIndex:
         self.lexicon = lexicon
         self.refit_share = refit_share
         self._lock = threading.RLock()
+        self.clause_vectors_: dict[str, np.ndarray] = {}
 
     # -- building and catching up ---------------------------------------------------------
 
@@ -138,7 +156,11 @@ class MatchIndex:
             self.last_seq_ = _last_seq(db)
             profiles = [company_profile(r) for r in db.query(_CONSENTING + " ORDER BY id")]
             self.encoder_ = copy_encoder(self.encoder)
-            vectors = self.encoder_.fit_transform(profiles, db=db, show_progress=show_progress)
+            # An empty store still needs a fitted encoder: learn it from a placeholder firm.
+            learn_from = profiles or [_PLACEHOLDER]
+            vectors = self.encoder_.fit_transform(learn_from, db=db, show_progress=show_progress)
+            if not profiles:
+                vectors = vectors.take([])
             self.fitted_size_ = len(profiles)
             self.changes_since_fit_ = 0
             self._set(profiles, vectors)
@@ -324,6 +346,8 @@ def _score(encoder: HybridEncoder, query: _Side, stored: _Side, mode: str) -> _S
             score = (1 - PROFILE_SHARE) * score + PROFILE_SHARE * profile
     # Uncalibrated (weighted mean cosine), so the test does not depend on the store's size.
     alike = encoder.similarity(q, s, "offers", "offers", calibrated=False) > COMPETITOR_COSINE
+    if alike.any():
+        alike &= ~_value_chain(encoder, q, s, mode, need_offer, offer_need)
     overlap = (query.markets @ stored.markets.T).toarray() > 0
     same_region = (query.regions[:, None] == stored.regions[None, :]) & (
         query.regions[:, None] != ""
@@ -333,6 +357,26 @@ def _score(encoder: HybridEncoder, query: _Side, stored: _Side, mode: str) -> _S
     )
     competitor = alike & (overlap | same_region | same_class)
     return _Scores(score, need_offer, offer_need, competitor)
+
+
+def _value_chain(
+    encoder: HybridEncoder,
+    q: ProfileVectors,
+    s: ProfileVectors,
+    mode: str,
+    need_offer: np.ndarray,
+    offer_need: np.ndarray,
+) -> np.ndarray:
+    """Pairs where one firm's needs are met by the other (its offers, or the kind of firm it
+    is, e.g. wanted customers) more strongly than their offers are alike: supplier and
+    customer, not competitors. All calibrated z-like scores, so they compare on one scale."""
+    if mode != "complementary":
+        need_offer = encoder.similarity(q, s, "needs", "offers")
+        offer_need = encoder.similarity(q, s, "offers", "needs")
+    met = np.maximum(need_offer, offer_need)
+    met = np.maximum(met, encoder.similarity(q, s, "needs", "profile"))
+    met = np.maximum(met, encoder.similarity(q, s, "profile", "needs"))
+    return met > encoder.similarity(q, s, "offers", "offers")
 
 
 # -- pair rules ---------------------------------------------------------------------------
@@ -385,44 +429,109 @@ class _Explainer:
         self.lexicon = index.lexicon_()
 
     def need_offer(self, needer: Mapping, offerer: Mapping, strength: float) -> list[str]:
-        """Which needs of `needer` meet which offers of `offerer`, with the phrases quoted."""
+        """Which need clauses of `needer` meet which offer clauses of `offerer`, quoted.
+
+        A clause pair is quoted only when it really matches: with the concepts it shares when
+        its clause similarity (lexical cosine, or the sentence model's less an offset) is at
+        least CONCEPT_CLAUSE_MIN_COSINE or the offer clause has every concept of the need
+        clause; without a concept (only for a strong direction) when the similarity is at
+        least CLAUSE_MIN_COSINE. One line per clause pair, naming every concept it shares, each
+        clause quoted at most once; none when no pair qualifies.
+        """
         need_text, offer_text = needer.get("needs") or "", offerer.get("offers") or ""
         if not need_text or not offer_text:
             return []
-        needs = {m.concept: m for m in self.lexicon.find(need_text)}
-        offers = {m.concept: m for m in self.lexicon.find(offer_text)}
+        needs = clauses(need_text)[:MAX_CLAUSES]
+        offers = clauses(offer_text)[:MAX_CLAUSES]
+        found = self._clause_cosines(need_text, needs, offer_text, offers)
+        if found is None:
+            return []
+        lexical, model = found
+        # Lexical cosine, or the model's when it says more (e.g. Danish need, English offer).
+        cos = lexical if model is None else np.maximum(lexical, model - MODEL_CLAUSE_OFFSET)
+        need_found = [self._clause_concepts(need_text, span) for span in needs]
+        offer_found = [self._clause_concepts(offer_text, span) for span in offers]
         a, b = _name(needer), _name(offerer)
-        # One line per quoted pair of phrases, naming every concept they share.
-        pairs: dict[tuple[str, str], list[str]] = {}
-        for c in needs:
-            if c in offers:
-                need = snippet(need_text, needs[c].start, needs[c].end)
-                offer = snippet(offer_text, offers[c].start, offers[c].end)
-                pairs.setdefault((need, offer), []).append(self.lexicon.label(c, self.lang))
-        out = [
-            self.t["need_offer"].format(a=a, b=b, need=need, offer=offer, label=", ".join(labels))
-            for (need, offer), labels in list(pairs.items())[:2]
-        ]
-        if not out and strength > RECIPROCAL_Z:
-            pair = self._best_clauses(need_text, offer_text)
-            if pair:
-                out.append(self.t["need_offer_plain"].format(a=a, b=b, need=pair[0], offer=pair[1]))
-        return out
+        lines: list[tuple[float, str]] = []
+        used_needs: set[int] = set()
+        used_offers: set[int] = set()
+        candidates = []
+        for i, j in np.ndindex(*cos.shape):
+            shared = [c for c in need_found[i] if c in offer_found[j]]
+            # Every concept of the need clause offered: the clauses are about the same thing
+            # even when their words differ (a Danish need, an English offer).
+            covered = bool(shared) and len(shared) == len(need_found[i])
+            if shared and (covered or cos[i, j] >= CONCEPT_CLAUSE_MIN_COSINE):
+                candidates.append((-cos[i, j], i, j, shared))
+        for _, i, j, shared in sorted(candidates, key=lambda c: c[:3]):
+            if len(lines) >= MAX_NEED_OFFER_LINES:
+                break
+            if i in used_needs or j in used_offers:
+                continue
+            first = shared[0]
+            need = snippet(need_text, *need_found[i][first])
+            offer = snippet(offer_text, *offer_found[j][first])
+            label = ", ".join(self.lexicon.label(c, self.lang) for c in shared)
+            line = self.t["need_offer"].format(a=a, b=b, need=need, offer=offer, label=label)
+            lines.append((cos[i, j], line))
+            used_needs.add(i)
+            used_offers.add(j)
+        if not lines and strength > RECIPROCAL_Z:
+            i, j = np.unravel_index(int(np.argmax(cos)), cos.shape)
+            if cos[i, j] >= CLAUSE_MIN_COSINE:
+                need = snippet(need_text, needs[i][0], needs[i][0])
+                offer = snippet(offer_text, offers[j][0], offers[j][0])
+                plain = self.t["need_offer_plain"].format(a=a, b=b, need=need, offer=offer)
+                lines.append((cos[i, j], plain))
+        return [line for _, line in lines]
 
-    def _best_clauses(self, need_text: str, offer_text: str) -> tuple[str, str] | None:
-        """The need clause and offer clause that read most alike (lexical cosine, no model call)."""
-        needs = [need_text[a:b] for a, b in clauses(need_text)][:12]
-        offers = [offer_text[a:b] for a, b in clauses(offer_text)][:12]
+    def _clause_cosines(
+        self,
+        need_text: str,
+        needs: list[tuple[int, int]],
+        offer_text: str,
+        offers: list[tuple[int, int]],
+    ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """Lexical and sentence-model cosines of every need clause with every offer clause."""
         if not needs or not offers:
             return None
         lexical = self.index.encoder_.lexical_
         if not getattr(lexical, "vectorizers_", None):
             return None
-        cos = (lexical.transform(needs) @ lexical.transform(offers).T).toarray()
-        if cos.max() < CLAUSE_MIN_COSINE:
+        need_clauses = [need_text[a:b] for a, b in needs]
+        offer_clauses = [offer_text[a:b] for a, b in offers]
+        n = lexical.transform(need_clauses)
+        o = lexical.transform(offer_clauses)
+        return (n @ o.T).toarray(), self._model_cosines(need_clauses, offer_clauses)
+
+    def _model_cosines(self, needs: list[str], offers: list[str]) -> np.ndarray | None:
+        """Sentence-model cosine of the clauses (language-centred, without concept gloss, so
+        that a shared concept alone does not make two clauses alike); None without a model."""
+        encoder = self.index.encoder_
+        model = getattr(encoder, "model_", None)
+        if model is None or encoder._weights().get("model", 0) <= 0:
             return None
-        i, j = np.unravel_index(int(np.argmax(cos)), cos.shape)
-        return _short(needs[i]), _short(offers[j])
+        texts = needs + offers
+        cache = self.index.clause_vectors_
+        missing = list(dict.fromkeys(t for t in texts if t not in cache))
+        if missing:
+            try:
+                # Not written to the store's vector cache: explaining must not write.
+                fresh = model.encode(missing)
+            except Exception:  # no model available: lexical evidence only
+                return None
+            if len(cache) + len(missing) > CLAUSE_CACHE_SIZE:
+                cache.clear()
+            cache.update(zip(missing, np.asarray(fresh, dtype=np.float32), strict=True))
+        vectors = encoder._center(
+            np.stack([cache[t] for t in texts]), [guess_language(t) for t in texts]
+        )
+        return vectors[: len(needs)] @ vectors[len(needs) :].T
+
+    def _clause_concepts(self, text: str, span: tuple[int, int]) -> dict[str, tuple[int, int]]:
+        """Concepts found in one clause of `text`, with their spans in `text`."""
+        a, b = span
+        return {m.concept: (a + m.start, a + m.end) for m in self.lexicon.find(text[a:b])}
 
     def shared_capabilities(self, a: Mapping, b: Mapping) -> list[str]:
         """Concepts both firms' profiles mention (for look-alike partners)."""
@@ -456,13 +565,6 @@ class _Explainer:
             else:
                 out.append(self.t["regions"].format(a=ra, b=rb))
         return out
-
-
-def _short(text: str, width: int = 90) -> str:
-    text = " ".join(text.split()).strip(" ,.;:")
-    if len(text) <= width:
-        return text
-    return text[:width].rsplit(" ", 1)[0] + " …"
 
 
 def _pair_type(mode: str, a: Mapping, b: Mapping, need_offer: float, offer_need: float) -> str:

@@ -35,24 +35,72 @@ def _pairs(ids) -> list[tuple[int, int]]:
 # Status
 
 
-def accept(db, group_id: int) -> dict[str, Any]:
-    """Mark a network accepted; a rejected network cannot be accepted again (its pairs are
-    on record as rejected)."""
+DECISION_NOTES = {
+    ("accepted", "rejected"): "The decision was changed: the accepted network is now rejected; "
+    "its pairs are recorded as rejected",
+    ("rejected", "accepted"): "The decision was changed: the rejected network is now accepted; "
+    "its pairs are no longer recorded as rejected",
+}
+
+
+def _decided(db, group_id: int, previous: str) -> dict[str, Any]:
+    """The network after a decision, saying whether an earlier decision was changed."""
+    found = networks.get_network(db, group_id)
+    changed = (previous, found["status"]) in DECISION_NOTES
+    found["decision"] = {
+        "previous_status": previous,
+        "changed": changed,
+        "note": DECISION_NOTES.get((previous, found["status"])),
+    }
+    return found
+
+
+def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, Any]:
+    """Mark a network accepted. A decision can be changed both ways: accepting a rejected
+    network lifts the 'rejected' records of its pairs, provided its members are still free
+    (the per-firm proposal limit) and no pair is 'never together'; otherwise 409."""
     with db.atomic():
         group = _network(db, group_id)
-        if group["status"] == "rejected":
-            raise Conflict(
-                {"status": "is rejected"}, "A rejected network cannot be accepted; propose anew"
-            )
+        previous = group["status"]
+        if previous == "rejected":
+            ids = [m["id"] for m in group["members"] if m.get("id") is not None]
+            limit = _max_per_firm(max_per_firm)
+            active = proposals.active_memberships(db)
+            full = [c for c in ids if active.get(c, 0) >= limit]
+            if full:
+                raise Conflict(
+                    {"members": f"already in {limit} stored proposals (the limit): {full}"},
+                    "A member is in too many proposals to accept this network again",
+                )
+            pairs = _pairs(ids)
+            never = [
+                p
+                for p in pairs
+                if db.execute(
+                    "SELECT 1 FROM pair_rules WHERE a_id = ? AND b_id = ? AND rule = 'never'", p
+                ).fetchone()
+            ]
+            if never:
+                raise Conflict(
+                    {"members": f"never together: {never}"},
+                    "Members of this network are marked never together",
+                )
+            for a, b in pairs:
+                db.execute(
+                    "DELETE FROM pair_rules WHERE a_id = ? AND b_id = ? AND rule = 'rejected'",
+                    [a, b],
+                )
         group["status"] = "accepted"
         proposals.update_group(db, group_id, group)
-    return networks.get_network(db, group_id)
+    return _decided(db, group_id, previous)
 
 
 def reject(db, group_id: int, *, created_by: int | None = None) -> dict[str, Any]:
-    """Mark a network rejected and record its pairs so that no later run proposes them again."""
+    """Mark a network rejected and record its pairs so that no later run proposes them again.
+    An accepted network can be rejected too (the response says the decision changed)."""
     with db.atomic():
         group = _network(db, group_id)
+        previous = group["status"]
         group["status"] = "rejected"
         proposals.update_group(db, group_id, group)
         ids = [m["id"] for m in group["members"] if m.get("id") is not None]
@@ -69,7 +117,7 @@ def reject(db, group_id: int, *, created_by: int | None = None) -> dict[str, Any
             ),  # fmt: skip
             pk=("a_id", "b_id", "rule"),
         )
-    return networks.get_network(db, group_id)
+    return _decided(db, group_id, previous)
 
 
 def set_locked(db, group_id: int, company_id: int, locked: bool) -> dict[str, Any]:
@@ -112,8 +160,12 @@ def swap(
     max_per_firm = _max_per_firm(max_per_firm)
     with db.atomic():
         group = _network(db, group_id)
-        if group["status"] == "rejected":
-            raise Conflict({"status": "is rejected"}, "A rejected network cannot be changed")
+        status = group["status"]
+        if status == "rejected":
+            raise Conflict(
+                {"status": "is rejected"},
+                "A rejected network cannot be changed; accept it again first",
+            )
         ids = [m["id"] for m in group["members"]]
         if request.out not in ids:
             raise InvalidInput({"out": f"company {request.out} is not a member of this network"})
@@ -143,7 +195,9 @@ def swap(
         for member in described["members"]:
             member["locked"] = member["id"] in locked
         group.update(described)
-        group["status"] = "proposed"
+        # The status stays: an accepted network with a member swapped by the facilitator is
+        # still accepted (a proposed one stays proposed).
+        group["status"] = status
         proposals.update_group(db, group_id, group)
     return networks.get_network(db, group_id)
 

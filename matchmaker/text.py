@@ -154,14 +154,21 @@ def clauses(text: str | None) -> list[tuple[int, int]]:
 
 
 def snippet(text: str, start: int, end: int, width: int = 90) -> str:
-    """The clause of `text` around span [start, end), cut to about `width` characters."""
-    a, b = next(((a, b) for a, b in clauses(text) if a <= start < b), (start, end))
+    """The clause of `text` around span [start, end), cut on word boundaries to about `width`
+    characters, with "…" where the clause was cut."""
+    a0, b0 = next(((a, b) for a, b in clauses(text) if a <= start < b), (start, end))
+    a, b = a0, b0
     if b - a > width:
         a = max(a, start - max(0, width - (end - start)) // 2)
         b = min(b, max(end, a + width))
         # Cut on word boundaries.
-        while a > 0 and text[a - 1].isalnum() and a < start:
+        while a > a0 and text[a - 1].isalnum() and a < start:
             a += 1
-        while b < len(text) and text[b].isalnum() and b > end:
+        while b < b0 and text[b].isalnum() and b > end:
             b -= 1
-    return " ".join(text[a:b].split()).strip(" ,.;:()")
+    body = " ".join(text[a:b].split()).strip(" ,.;:()")
+    if text[a0:a].strip(" ,.;:()\n\t"):
+        body = "… " + body
+    if text[b:b0].strip(" ,.;:()\n\t"):
+        body = body + " …"
+    return body

@@ -436,3 +436,167 @@ def test_cohorts_for_a_masterclass(client, auth, firms):
     english = ask(client, auth, "split the AI masterclass into cohorts", session="mc-en")
     assert english["entities"]["masterclass"]["id"] == created["id"]
     assert other["id"] != created["id"]
+
+
+# -- review fixes ---------------------------------------------------------------------------------
+
+
+def network_cards(body):
+    return [c for c in body["cards"] if c["type"] == "network"]
+
+
+def test_a_network_named_by_several_firms_is_built_on_all_of_them(client, auth, firms, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10  # the firms return in several proposals here
+    named = ["Bjerringbro Bageri ApS", "Grindsted Emballage A/S", "Vejen Mejeri",
+             "Skive Kølelogistik"]  # fmt: skip
+    body = ask(
+        client,
+        auth,
+        "Foreslå et netværk med Bjerringbro Bageri, Grindsted Emballage, Vejen Mejeri og "
+        "Skive Kølelogistik",
+    )
+    assert body["intent"] == "propose_networks", body["reply"]
+    assert [f["name"] for f in body["entities"]["firms"]] == named
+    networks = network_cards(body)
+    assert networks, body["reply"]
+    assert set(named) <= {m["name"] for m in networks[0]["members"]}
+    # A new message naming other firms replaces the last turn's firms.
+    ask(client, auth, "find partnere til Hobro Robotteknik")
+    again = ask(client, auth, "foreslå et netværk med Ikast Software, Ikast Smedie og Vejen Mejeri")
+    assert again["intent"] == "propose_networks", again["reply"]
+    assert {f["name"] for f in again["entities"]["firms"]} == {
+        "Ikast Software ApS", "Ikast Smedie ApS", "Vejen Mejeri"}  # fmt: skip
+    members = {m["name"] for m in network_cards(again)[0]["members"]}
+    assert {"Ikast Software ApS", "Ikast Smedie ApS", "Vejen Mejeri"} <= members
+    # An unclear name among them is asked about; the answer joins the others.
+    which = ask(client, auth, "foreslå et netværk med Ikast, Vejen Mejeri og Hobro Robotteknik")
+    choices = [c for c in which["cards"] if c["type"] == "choice"]
+    assert {c["name"] for c in choices} == {"Ikast Software ApS", "Ikast Smedie ApS"}
+    picked = ask(client, auth, choices[0]["actions"][0]["message"])
+    assert picked["intent"] == "propose_networks", picked["reply"]
+    members = {m["name"] for m in network_cards(picked)[0]["members"]}
+    assert {choices[0]["name"], "Vejen Mejeri", "Hobro Robotteknik ApS"} <= members
+
+
+def test_a_named_firm_that_cannot_be_placed_is_reported(client, auth, firms, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 1
+    ask(
+        client,
+        auth,
+        "foreslå et netværk med Bjerringbro Bageri, Vejen Mejeri og Skive Kølelogistik",
+    )
+    body = ask(
+        client,
+        auth,
+        "foreslå et netværk med Bjerringbro Bageri, Hobro Robotteknik, Ikast Software og "
+        "Ikast Smedie",
+    )
+    members = {m["name"] for c in network_cards(body) for m in c["members"]}
+    assert "Bjerringbro Bageri ApS" not in members
+    # Never dropped in silence: the reply names the firm and says why, in Danish.
+    assert "Bjerringbro Bageri ApS" in body["reply"], body["reply"]
+    assert "gemte forslag" in body["reply"] and "already" not in body["reply"]
+
+
+def test_capped_firms_are_explained_in_the_reply_language(client, auth, firms, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 1
+    first = ask(client, auth, "foreslå netværk i Midtjylland")
+    assert network_cards(first), first["reply"]
+    body = ask(client, auth, "foreslå netværk i Midtjylland")
+    assert not network_cards(body)
+    reply = body["reply"]
+    assert reply.startswith("Jeg kunne ikke danne netværk i Midtjylland"), reply
+    assert "already in" not in reply and "the limit is" not in reply
+    assert "grænsen er 1" in reply and "/proposals" in reply and "kassér" in reply
+    notice = next(c for c in body["cards"] if c["type"] == "notice")
+    assert notice["actions"][0]["href"] == "/proposals"
+    english = ask(client, auth, "propose networks in Central Jutland", session="en")
+    assert "the limit is 1" in english["reply"] and "discard" in english["reply"]
+
+
+def test_core_reasons_are_translated():
+    from matchmaker import chat
+
+    capped = "already in 2 stored proposals (the limit is 2)"
+    assert chat.translate_reason(capped, "da") == "allerede med i 2 gemte forslag (grænsen er 2)"
+    assert chat.translate_reason(capped, "en").endswith("(the limit is 2)")
+    pool = "the pool holds 1 firms that can be proposed; a network needs at least 3"
+    assert "mindst 3" in chat.translate_reason(pool, "da")
+    rivals = "A ApS (1) and B A/S (2) are likely competitors; they cannot share a network"
+    assert chat.translate_reason(rivals, "da") == "A ApS og B A/S er sandsynlige konkurrenter"
+    unknown = chat.translate_reason("field required", "da")
+    assert unknown == chat.say("r_generic", "da") and "field" not in unknown
+
+
+def test_language_is_read_without_the_firm_names(client, auth, firms):
+    body = ask(client, auth, "Find partners for Skive Kølelogistik", session="lang")
+    assert body["intent"] == "find_partners"
+    assert body["reply"].startswith("Here are"), body["reply"]
+    card = firm_cards(body)[0]
+    assert card["lang"] == "en" and card["actions"][0]["label"] == "Why?"
+    danish = ask(client, auth, "Find partnere til Skive Kølelogistik", session="lang-da")
+    assert danish["reply"].startswith("Her er")
+
+
+def test_a_common_word_is_no_firm_candidate(client, auth, firms):
+    body = company_body(
+        name="Synsvinkel Vision A/S", cvr=valid_cvr(400), contact_email="syn@example.dk",
+        region="Midtjylland", description="Kamerasystemer til kvalitetskontrol.",
+    )  # fmt: skip
+    assert client.post("/api/v1/companies", json=body).status_code == 201
+    answer = ask(client, auth, "Which companies work with machine vision?", session="vision")
+    assert not [c for c in answer["cards"] if c["type"] == "choice"], answer["reply"]
+    assert "Synsvinkel" not in answer["reply"]
+
+
+def test_a_new_partner_request_resets_the_similar_mode(client, auth, firms):
+    similar = ask(client, auth, "hvilke virksomheder ligner Vejen Mejeri?")
+    assert similar["intent"] == "similar"
+    listed = firm_cards(similar)
+    body = ask(client, auth, "find partnere til Bjerringbro Bageri uden nummer to")
+    assert body["intent"] == "find_partners", body["reply"]
+    assert body["entities"]["firm"]["name"] == "Bjerringbro Bageri ApS"
+    if listed[1]["id"] != firms["Bjerringbro Bageri ApS"]:
+        assert listed[1]["id"] in body["entities"]["excluded"]
+        assert listed[1]["id"] not in {c["id"] for c in firm_cards(body)}
+
+
+def test_a_number_after_masterclass_names_the_masterclass(client, auth, firms):
+    first = client.post(
+        "/api/v1/masterclasses",
+        json={"title": "Kunstig intelligens i drift", "theme": "AI", "capacity": 20},
+        headers=auth,
+    ).get_json()
+    second = client.post(
+        "/api/v1/masterclasses",
+        json={"title": "Grøn omstilling", "theme": "CO2-regnskab", "capacity": 20},
+        headers=auth,
+    ).get_json()
+    for company, core, experience in ANSWERS:
+        client.post(
+            f"/api/v1/masterclasses/{second['id']}/responses",
+            json={"company": company, "core_business": core, "experience": experience},
+        )
+    body = ask(client, auth, f"Lav hold til masterclass {second['id']}", session="mc-n")
+    assert body["intent"] == "propose_cohorts"
+    assert body["entities"]["masterclass"]["id"] == second["id"], body["reply"]
+    assert "count" not in body["entities"]
+    assert [c for c in body["cards"] if c["type"] == "cohort"], body["reply"]
+    assert first["id"] != second["id"]
+
+
+def test_the_app_cap_on_proposals_per_firm_reaches_the_networks(client, auth, firms, app,
+                                                                monkeypatch):  # fmt: skip
+    from matchmaker import networks
+
+    seen = []
+    real = networks.propose
+
+    def spy(db, data, **kwargs):
+        seen.append(kwargs.get("max_per_firm"))
+        return real(db, data, **kwargs)
+
+    monkeypatch.setattr(networks, "propose", spy)
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 7
+    body = ask(client, auth, "foreslå netværk i Midtjylland")
+    assert network_cards(body) and seen == [7]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import re
 
 import pytest
 from conftest import company_body, valid_cvr
@@ -250,3 +251,60 @@ def test_invitations_rank_fitting_firms_without_respondents(client, auth):
     bad = client.get(f"/api/v1/masterclasses/{mc}/invitations?limit=0", headers=auth)
     assert bad.status_code == 422 and "limit" in bad.get_json()["fields"]
     assert client.get("/api/v1/masterclasses/999/invitations", headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("experience", "label"),
+    [
+        ("Vi har sat 25 robotceller op hos kunder.", "erfaren"),
+        ("Vi har installeret anlæg på tre fabrikker.", "erfaren"),
+        ("Adskillige løsninger kører hos os.", "erfaren"),
+        ("Several systems are installed at our plants.", "erfaren"),
+        ("Vi har 4 pilotprojekter kørende.", "erfaren"),
+        ("Ingen.", "begynder"),
+        ("Vi har ikke installeret noget endnu.", "begynder"),
+        ("Vi har mange spørgsmål.", "begynder"),
+        ("Fejlraten faldt 3 % i 2023.", "begynder"),
+        ("Vi har prøvet ChatGPT lidt.", "afprøvende"),
+    ],
+)
+def test_maturity_reads_installations_and_counts_of_things_in_use(experience, label):
+    assert cohorts.maturity_label(cohorts.maturity({"experience": experience})) == label
+
+
+def test_themes_leave_out_filler_words():
+    rows = [
+        {"id": i, "technology_role": f"Måske et tilbud om ensartede opgaver og kortere {topic}.",
+         "potentials": f"Måske kortere ventetid og ensartet {topic}."}
+        for i, topic in enumerate(["svejsning"] * 4 + ["regnskab"] * 4)
+    ]  # fmt: skip
+    terms, surface = cohorts._response_terms(rows)
+    words = set(surface.values())
+    assert not words & {"måske", "tilbud", "ensartet", "ensartede", "opgaver", "kortere"}
+    themes = cohorts.themes_in_words([0, 1, 2, 3], terms, surface, [set()] * 8)
+    assert "svejsning" in themes and not set(themes) & {"måske", "kortere", "opgaver"}
+
+
+def test_the_cohort_page_speaks_the_page_language(client, auth, runner):
+    from conftest import add_user
+
+    mc = masterclass(client, auth, capacity=8)
+    assert form(client, auth, mc, min_size=5, max_size=6, lang="da").status_code == 201
+    for i in range(2):  # registered firms for the invitations (an empty registry is not tested)
+        client.post("/api/v1/companies", json=company_body(cvr=valid_cvr(300 + i),
+                                                           name=f"Firma {i} ApS"))  # fmt: skip
+    add_user(runner, "kursus@example.dk", password="et-langt-kodeord-42")
+    client.post("/login", data={"email": "kursus@example.dk", "password": "et-langt-kodeord-42"})
+    english = client.get(f"/masterclasses/{mc}/cohorts?lang=en").get_data(as_text=True)
+    assert "Theme: " in english and "experience: " in english
+    assert "Tema:" not in english and "erfaring:" not in english
+    for danish in ("begynder", "afprøvende", "erfaren"):
+        assert f"Maturity: {danish}" not in english and f"experience: {danish}" not in english
+    assert re.search(r"Maturity: (beginner|experimenting|experienced)", english)
+    danish = client.get(f"/masterclasses/{mc}/cohorts?lang=da").get_data(as_text=True)
+    assert "Tema: " in danish and re.search(r"Modenhed: (begynder|afprøvende|erfaren)", danish)
+    assert "Theme:" not in danish
+    # Cohorts formed in English read in Danish on a Danish page too.
+    assert form(client, auth, mc, min_size=5, max_size=6, lang="en").status_code == 201
+    danish = client.get(f"/masterclasses/{mc}/cohorts?lang=da").get_data(as_text=True)
+    assert "Theme:" not in danish and not re.search(r"Modenhed: (beginner|experienced)", danish)

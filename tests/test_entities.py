@@ -199,3 +199,35 @@ def test_gazetteer_from_the_store_follows_changes(db):
     profiles.create(db, {**body, "name": "Videbæk Savværk ApS"})
     found = e.extract("vis Videbæk Savværk", e.Gazetteer.from_db(db))
     assert names(found) == ["Videbæk Savværk ApS"]
+
+
+def test_an_ordinary_word_alone_offers_no_firm_candidates():
+    gaz = e.Gazetteer([(1, "Synsvinkel Vision A/S"), (2, "Vestjysk Vision ApS")])
+    assert e.firm_candidates("Which companies work with machine vision?", gaz) == []
+    assert e.firm_candidates("hvem arbejder med vision?", gaz) == []
+    # A distinctive word still does, and an ordinary word may add to it.
+    assert [c["id"] for c in e.firm_candidates("find partners for Synsvinkel", gaz)] == [1]
+    assert [c["id"] for c in e.firm_candidates("partnere til vestjysk vision", gaz)] == [2]
+
+
+def test_a_number_after_masterclass_names_it_and_is_no_count():
+    gaz = e.Gazetteer(FIRMS, [{"id": 7, "title": "Robotter", "theme": ""},
+                              {"id": 9, "title": "Eksport", "theme": ""}])  # fmt: skip
+    found = e.extract("Lav hold til masterclass 9", gaz, intent="propose_cohorts", language="da")
+    assert found.masterclass == {"id": 9, "title": "Eksport"} and found.count is None
+    by_position = e.extract("lav hold til masterclass 2", gaz, intent="propose_cohorts")
+    assert by_position.masterclass["id"] == 9 and by_position.count is None
+    numbered = e.extract("lav 3 hold til masterclass nr. 1", gaz, intent="propose_cohorts")
+    assert numbered.masterclass["id"] == 7 and numbered.count == 3
+    cohort = e.extract("lav hold nr 7", gaz, intent="propose_cohorts")
+    assert cohort.masterclass["id"] == 7 and cohort.count is None and cohort.ordinals == []
+    unknown = e.extract("lav hold til masterclass 40", gaz, intent="propose_cohorts")
+    assert unknown.count is None
+    # Outside a cohort request "hold nr 2" still points into the last list.
+    assert e.extract("forklar hold nr 2", gaz, intent="explain").ordinals == [2]
+
+
+def test_exclusion_start_splits_subject_from_exclusions():
+    text = "find partnere til Skjern Savværk uden nummer to"
+    assert e.exclusion_start(text) == text.index("uden")
+    assert e.exclusion_start("find partnere til Skjern Savværk") is None

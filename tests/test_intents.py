@@ -83,3 +83,21 @@ def test_cli_command_trains(runner, tmp_path, monkeypatch):
     assert target.exists() and "cv_accuracy" in result.output
     loaded = intents.load(target)
     assert loaded.predict("find partners for Ribe Rør").intent == "find_partners"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # Several firms named: still a network request.
+        ("Foreslå et netværk med Vinderup Vinduer, Oksbøl Olie, Ærø Æbler og Rønne Rør",
+         "propose_networks"),
+        ("propose a network with Kibæk Kabel, Videbæk Vand and Tistrup Tømrer", "propose_networks"),
+        # A number after "masterclass" names it: the request is still for cohorts.
+        ("Lav hold til masterclass 4", "propose_cohorts"),
+        ("make cohorts for masterclass 7", "propose_cohorts"),
+        # An explicit partner request with an exclusion is a partner request.
+        ("find partnere til Sunds Stål uden nummer to", "find_partners"),
+    ],
+)  # fmt: skip
+def test_review_phrasings(model, text, intent):
+    assert model.predict(text).intent == intent

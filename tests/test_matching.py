@@ -306,3 +306,113 @@ def test_pool_scores_and_top_candidates_agree(world):
     assert set(top) == set(pool.ids)
     assert all(len(v) <= 3 and c != cid for cid, v in top.items() for c, _ in v)
     assert b not in [c for c, _ in top[a]]
+
+
+VALUE_CHAIN_FIRMS = [
+    {
+        "name": "Nordvest Sejlmageri ApS",
+        "employees": 9,
+        "region": "Nordjylland",
+        "city": "Hirtshals",
+        "sector": "Sejlmageri",
+        "nace": "13.92",
+        "description": "Sejlmageri der syr sejl og kalecher til lystbåde og erhvervsfartøjer.",
+        "offers": "Sejl, kalecher og presenninger syet i tekniske tekstiler, reparation af sejl.",
+        "needs": "En leverandør af tekniske tekstiler og sejldug i mindre partier.",
+        "markets": ["Danmark", "Sverige"],
+    },
+    {
+        "name": "Jysk Teknisk Væveri A/S",
+        "employees": 45,
+        "region": "Nordjylland",
+        "city": "Brønderslev",
+        "sector": "Tekstil",
+        "nace": "13.96",
+        "description": "Væveri der producerer tekniske tekstiler og sejldug.",
+        "offers": "Tekniske tekstiler: vævet sejldug, coatede stoffer og presenningsdug i små og "
+        "store partier.",
+        "needs": "Sejlmagere og producenter af presenninger som kunder.",
+        "markets": ["Danmark", "Sverige", "Tyskland"],
+    },
+    {
+        "name": "Skagen Sejl ApS",
+        "employees": 7,
+        "region": "Nordjylland",
+        "city": "Skagen",
+        "sector": "Sejlmageri",
+        "nace": "13.92",
+        "description": "Sejlmager for lystsejlere og kapsejlere i Nordjylland.",
+        "offers": "Nye sejl, kalecher og presenninger samt reparation og service af sejl.",
+        "needs": "Flere kunder blandt sejlklubber og bådeværfter.",
+        "markets": ["Danmark"],
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def chain_world(tmp_path_factory):
+    db = store.connect(tmp_path_factory.mktemp("chain") / "t.sqlite3")
+    ids = insert_firms(db, FIRMS + VALUE_CHAIN_FIRMS)
+    return db, ids, MatchIndex().fit(db)
+
+
+def test_supplier_and_customer_are_no_competitors_but_look_alikes_are(chain_world):
+    db, ids, index = chain_world
+    sail, weaver = ids["Nordvest Sejlmageri ApS"], ids["Jysk Teknisk Væveri A/S"]
+    # The weaver meets the sailmaker's need (and wants sailmakers as customers): value chain.
+    for a, b in ((sail, weaver), (weaver, sail)):
+        assert "competitor" not in pair_score(index, a, b, db=db).flags
+    assert "Jysk Teknisk Væveri A/S" in names(partner_suggestions(index, sail, limit=5, db=db))
+    assert "Nordvest Sejlmageri ApS" in names(partner_suggestions(index, weaver, limit=5, db=db))
+    pool = pair_score_matrix(index, [sail, weaver, ids["Skagen Sejl ApS"]], db=db)
+    assert not pool.competitor[0, 1] and not pool.competitor[1, 0]
+    # Two sailmakers with alike offers in one region remain competitors.
+    assert "competitor" in pair_score(index, sail, ids["Skagen Sejl ApS"], db=db).flags
+    assert pool.competitor[0, 2] and pool.competitor[2, 0]
+    # And so do the two packaging firms of the main fixture.
+    a, b = ids["Nordisk Emballage ApS"], ids["Jysk Pap og Karton A/S"]
+    assert "competitor" in pair_score(index, a, b, db=db).flags
+
+
+def test_need_offer_reasons_are_specific_unique_and_marked_when_cut(chain_world):
+    db, ids, index = chain_world
+    sail, weaver = ids["Nordvest Sejlmageri ApS"], ids["Jysk Teknisk Væveri A/S"]
+    reasons = pair_score(index, sail, weaver, db=db).reasons
+    quoted = [r for r in reasons if r.startswith("Behov hos")]
+    assert quoted and "tekniske tekstiler" in quoted[0]
+    # One line per need/offer clause pair, each clause quoted once.
+    pairs = [r.split(" (")[0] for r in quoted]
+    assert len(pairs) == len(set(pairs))
+    # Unrelated clauses are not quoted even when a broad word is shared.
+    reasons = pair_score(index, ids["Tømrer Hansen"], ids["Robotics Aarhus ApS"], db=db).reasons
+    assert not any(r.startswith("Behov hos") for r in reasons)
+
+
+def test_lexicon_matches_whole_words_and_compound_parts_only():
+    from matchmaker.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    # "port" in "eksport", "maskin" in "maskinsyn", "leder" (seeks) vs "ledelse", "nord" in
+    # "nordjysk": look-alike letters, not the concept.
+    assert "maritime" not in lexicon.concept_ids("Vi vil øge vores eksport")
+    assert "machinery_equipment" not in lexicon.concept_ids("Kameraer til maskinsyn")
+    assert "business_development" not in lexicon.concept_ids("Vi leder efter en partner")
+    assert "export_nordics" not in lexicon.concept_ids("Restaurant med nordjysk køkken")
+    # Real compounds and inflections still match.
+    assert "export" in lexicon.concept_ids("Eksportrådgivning til SMV'er")
+    assert "packaging" in lexicon.concept_ids("Nye emballageløsninger")
+    assert "business_development" in lexicon.concept_ids("Sparring med ledelsen")
+    assert "robotics" in lexicon.concept_ids("Vi bygger robotceller")
+
+
+def test_snippet_marks_where_a_clause_is_cut():
+    from matchmaker.text import snippet
+
+    text = (
+        "Vi leder efter nogen, der kan automatisere vores pakkelinje til drikkeyoghurt, hvor der "
+        "i dag står fire mand og pakker i hånden hele natten. Andet."
+    )
+    start = text.index("pakkelinje")
+    cut = snippet(text, start, start + len("pakkelinje"), width=60)
+    assert "pakkelinje" in cut and cut.endswith("…")
+    assert snippet("Kort tekst.", 0, 4) == "Kort tekst"

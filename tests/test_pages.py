@@ -110,3 +110,97 @@ def test_wrong_password_is_refused(client, runner):
         as_text=True
     )
     assert client.get("/companies").status_code == 302
+
+
+def _facilitator(client, runner) -> None:
+    from conftest import add_user
+
+    add_user(runner, "fac2@cluster.dk", password="et-langt-kodeord")
+    login = client.post("/login", data={"email": "fac2@cluster.dk", "password": "et-langt-kodeord"})
+    assert login.status_code == 302
+
+
+def test_the_company_page_shows_types_flags_and_the_nace_title_in_the_page_language(client, runner):
+    from conftest import valid_cvr
+
+    from matchmaker import matching, nace
+
+    dairy = client.post("/api/v1/companies", json=company_body(
+        name="Fjordens Mejeri", nace="10.51", sector=None, description="Mejeri med økologisk ost.",
+        offers="Ost og smør.", needs="Automatisering af vores pakkelinje med robotter.",
+    )).get_json()  # fmt: skip
+    for i, name in enumerate(("Cobot Værkstedet", "Robotgården")):
+        client.post("/api/v1/companies", json=company_body(
+            name=name, cvr=valid_cvr(7 + i), nace="28.99",
+            description="Vi integrerer robotter i fabrikker.",
+            offers="Robotceller og automatisering af pakkelinjer.", needs="Kunder i fødevarer.",
+        ))  # fmt: skip
+    _facilitator(client, runner)
+    html = client.get(f"/companies/{dairy['id']}?lang=da").get_data(as_text=True)
+    codes = ("complementary", "vertical", "congruent", "horizontal", "rejected_before",
+             "competitor", "never_together")  # fmt: skip
+    badges = re.findall(r'class="badge[^"]*">([^<]*)<', html)
+    assert badges and not set(badges) & set(codes), badges
+    da_words = {"komplementær", "vertikal", "kongruent", "horisontal", "afvist før",
+                "mulig konkurrent", "aldrig sammen"}  # fmt: skip
+    assert set(badges) <= da_words, badges
+    title = nace.lookup("10.51")
+    assert title.title_da in html
+    english = client.get(f"/companies/{dairy['id']}?lang=en").get_data(as_text=True)
+    assert title.title_en in english
+    en_badges = set(re.findall(r'class="badge[^"]*">([^<]*)<', english))
+    assert en_badges <= {
+        "complementary",
+        "vertical",
+        "congruent",
+        "horizontal",
+        "rejected before",
+        "possible competitor",
+        "never together",
+    }
+    # Every code the matching engine may give has a text in both languages.
+    from web.i18n import TEXTS
+
+    for code in ("complementary", "vertical", "congruent", "horizontal"):
+        assert f"pair_{code}" in TEXTS
+    for flag in ("rejected_before", "competitor", "never_together"):
+        assert f"flag_{flag}" in TEXTS
+    assert matching  # the engine is what produced the badges above
+
+
+def test_form_messages_are_fully_danish(client):
+    body = form_of(company_body(nace="abc", employees=1))
+    body["employees"] = "-5"
+    html = client.post("/register", data=body).get_data(as_text=True)
+    assert "skal være 0 eller derover" in html
+    assert "skal være et helt tal" not in html
+    assert "eller den sekscifrede DB07-kode 620100" in html and " or the " not in html
+    english = client.post("/register?lang=en", data=body).get_data(as_text=True)
+    assert "greater than or equal to 0" in english and "six-digit DB07" in english
+
+
+def test_error_pages_are_styled_and_translated(client, app):
+    missing = client.get("/no-such-page?lang=da")
+    html = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "Siden findes ikke." in html and "style.css" in html and "Til forsiden" in html
+    english = client.get("/no-such-page?lang=en").get_data(as_text=True)
+    assert "Page not found." in english and "To the front page" in english
+    wrong = client.delete("/register")
+    assert wrong.status_code == 405 and "This action is not allowed here." in wrong.get_data(
+        as_text=True
+    )
+    assert "GET" in wrong.headers["Allow"]
+    big = client.post("/register?lang=da", data={"name": "x" * (1024 * 1024 + 10)})
+    assert big.status_code == 413 and "Indsendelsen er for stor." in big.get_data(as_text=True)
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.is_json  # the API keeps answering in JSON
+    from werkzeug.exceptions import InternalServerError
+
+    from web import _error_page
+
+    with app.test_request_context("/somewhere?lang=da"):
+        failed = _error_page(InternalServerError())
+    assert failed.status_code == 500 and "Der skete en fejl hos os." in failed.get_data(
+        as_text=True
+    )

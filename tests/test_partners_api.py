@@ -157,3 +157,9 @@ def test_a_firm_is_not_explained_against_itself(client, auth, firms):
     dairy = firms["Fjordens Mejeri A/S"]
     answer = client.get(f"/api/v1/companies/{dairy}/match/{dairy}", headers=auth)
     assert answer.status_code == 422 and "other_id" in answer.get_json()["fields"]
+
+
+def test_a_store_with_no_consenting_firm_answers_empty(client, auth):
+    alone = client.post("/api/v1/companies", json=company_body(consent=False)).get_json()
+    answer = client.get(f"/api/v1/companies/{alone['id']}/partners", headers=auth)
+    assert answer.status_code == 200 and answer.get_json()["partners"] == []

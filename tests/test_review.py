@@ -4,6 +4,7 @@ stored and respected by later runs."""
 from __future__ import annotations
 
 import itertools
+import re
 
 from conftest import company_body, valid_cvr
 from test_networks import FIRMS, assert_hard_constraints, pairs_of, propose, register
@@ -27,10 +28,19 @@ def test_accept_and_reject(client, auth, db, app):
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
     rejected = client.post(f"/api/v1/networks/{second['id']}/reject", headers=auth)
     assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
+    assert rejected.get_json()["decision"]["changed"] is False
     rules = {(r["a_id"], r["b_id"]) for r in db.query("SELECT * FROM pair_rules")}
     assert rules == set(itertools.combinations(sorted(members(second)), 2))
+    # A decision can be changed both ways, and the answer says so.
     again = client.post(f"/api/v1/networks/{second['id']}/accept", headers=auth)
-    assert again.status_code == 409
+    assert again.status_code == 200 and again.get_json()["status"] == "accepted"
+    decision = again.get_json()["decision"]
+    assert decision["changed"] and decision["previous_status"] == "rejected" and decision["note"]
+    assert db["pair_rules"].count == 0  # its pairs are no longer on record as rejected
+    back = client.post(f"/api/v1/networks/{second['id']}/reject", headers=auth)
+    assert back.status_code == 200 and back.get_json()["decision"]["previous_status"] == "accepted"
+    assert back.get_json()["decision"]["changed"]
+    assert {(r["a_id"], r["b_id"]) for r in db.query("SELECT * FROM pair_rules")} == rules
     stored = client.get(f"/api/v1/networks/proposals/{body['id']}", headers=auth).get_json()
     assert [n["status"] for n in stored["networks"][:2]] == ["accepted", "rejected"]
     # Pairs of the rejected network never come back, whatever the seed.
@@ -83,6 +93,48 @@ def test_lock_and_rerun_keep_decisions(client, auth, db, app):
     missing = client.post(f"/api/v1/networks/{locked_net['id']}/members/99999/lock", headers=auth)
     assert missing.status_code == 404
     assert client.post("/api/v1/networks/proposals/999/rerun", headers=auth).status_code == 404
+
+
+def test_accepting_a_rejected_network_again_respects_limits_and_never_pairs(client, auth, db, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 1
+    register(client, FIRMS[:4])
+    first = propose(client, auth, min_size=3, max_size=4).get_json()["networks"][0]
+    client.post(f"/api/v1/networks/{first['id']}/reject", headers=auth)
+    # The freed firms go into a new proposal; the old network cannot come back now.
+    db.execute("DELETE FROM pair_rules")  # let the freed firms be proposed together again
+    second = propose(client, auth, min_size=3, max_size=4).get_json()
+    assert second["networks"], second
+    full = client.post(f"/api/v1/networks/{first['id']}/accept", headers=auth)
+    assert full.status_code == 409 and "limit" in full.get_json()["fields"]["members"]
+    client.delete(f"/api/v1/networks/proposals/{second['id']}", headers=auth)
+    a, b = sorted(members(first))[:2]
+    client.post("/api/v1/pairs/never", json={"a": a, "b": b}, headers=auth)
+    never = client.post(f"/api/v1/networks/{first['id']}/accept", headers=auth)
+    assert never.status_code == 409 and "never" in never.get_json()["fields"]["members"]
+    client.delete("/api/v1/pairs/never", json={"a": a, "b": b}, headers=auth)
+    ok = client.post(f"/api/v1/networks/{first['id']}/accept", headers=auth)
+    assert ok.status_code == 200 and ok.get_json()["decision"]["changed"]
+
+
+def test_swap_keeps_an_accepted_status(client, auth, db, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    datavaerket, sdu, institut, akademi = ids[5], ids[7], ids[8], ids[9]
+    pool = [datavaerket, sdu, institut, ids[4], ids[10]]
+    network = propose(client, auth, locked=[pool[:4]], count=1, company_ids=pool).get_json()[
+        "networks"][0]  # fmt: skip
+    client.delete(f"/api/v1/networks/{network['id']}/members/{sdu}/lock", headers=auth)
+    client.post(f"/api/v1/networks/{network['id']}/accept", headers=auth)
+    url = f"/api/v1/networks/{network['id']}/swap"
+    swapped = client.post(url, json={"out": sdu, "in": akademi}, headers=auth)
+    assert swapped.status_code == 200, swapped.get_json()
+    assert swapped.get_json()["status"] == "accepted" and akademi in members(swapped.get_json())
+    stored = client.get(f"/api/v1/networks/{network['id']}", headers=auth).get_json()
+    assert stored["status"] == "accepted"
+    # A rejected network is not changed by a swap (409) until it is accepted again.
+    client.post(f"/api/v1/networks/{network['id']}/reject", headers=auth)
+    refused = client.post(url, json={"out": akademi, "in": sdu}, headers=auth)
+    assert refused.status_code == 409
 
 
 def test_rerun_respects_the_proposal_limit(client, auth, db, app):
@@ -263,3 +315,67 @@ def test_discarding_a_proposal_frees_its_firms_for_new_ones(client, auth, db):
         client.delete(f"/api/v1/networks/proposals/{saved['id']}", headers=auth).status_code == 404
     )
     assert client.delete("/api/v1/networks/proposals/1").status_code == 401
+
+
+def _login(client, runner) -> None:
+    from conftest import add_user
+
+    add_user(runner, "lead2@example.dk", password="et-langt-kodeord-42")
+    client.post("/login", data={"email": "lead2@example.dk", "password": "et-langt-kodeord-42"})
+
+
+def test_proposal_form_errors_are_translated_and_labelled(client, runner, db):
+    _login(client, runner)
+    bad_ids = client.post("/proposals?lang=da", data={"company_ids": "abc, 3"})
+    html = bad_ids.get_data(as_text=True)
+    assert bad_ids.status_code == 422
+    assert "Input should be" not in html and "company_ids.0" not in html
+    assert "Kun disse virksomheder (id&#39;er) (nr. 1): skal være et helt tal" in html
+    sizes = client.post("/proposals", data={"min_size": "5", "max_size": "3"})
+    html = sizes.get_data(as_text=True)
+    assert sizes.status_code == 422 and "Mindst: må ikke være større end Højst (3)" in html
+    english = client.post("/proposals?lang=en", data={"min_size": "5", "max_size": "3"})
+    assert "At least: must not be larger than max_size (3)" in english.get_data(as_text=True)
+    assert db["proposals"].count == 0
+
+
+def test_discard_a_proposal_from_its_page_and_change_a_decision(client, auth, runner, db, app):
+    from matchmaker import proposals
+
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    register(client)
+    _login(client, runner)
+    created = client.post("/proposals?lang=da", data={"min_size": "3", "max_size": "5"})
+    assert created.status_code == 302
+    path = created.headers["Location"]
+    proposal_id = int(path.rstrip("/").rsplit("/", 1)[1])
+    page = client.get(path).get_data(as_text=True)
+    assert f'action="/proposals/{proposal_id}/delete"' in page and "Kassér forslaget" in page
+    assert 'name="csrf_token"' in page.split(f"/proposals/{proposal_id}/delete", 1)[1][:400]
+    assert not re.search(r"· (complementary|vertical|congruent|horizontal) ·", page)
+    # A rejected network can be accepted again from the page; the message says it changed.
+    network = client.get(f"/api/v1/networks/proposals/{proposal_id}", headers=auth).get_json()[
+        "networks"][0]  # fmt: skip
+    client.post(f"/networks/{network['id']}/reject")
+    rejected_page = client.get(f"/networks/{network['id']}").get_data(as_text=True)
+    assert "Acceptér alligevel" in rejected_page
+    again = client.post(f"/networks/{network['id']}/accept", follow_redirects=True)
+    assert "Beslutningen er ændret fra afvist til accepteret." in again.get_data(as_text=True)
+    # Without the confirmation box nothing is discarded; with it the firms are free again.
+    kept = client.post(f"/proposals/{proposal_id}/delete")
+    assert kept.status_code == 302 and db["proposals"].count == 1
+    gone = client.post(f"/proposals/{proposal_id}/delete", data={"confirm": "1"})
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/proposals")
+    assert db["proposals"].count == 0 and proposals.active_memberships(db) == {}
+    assert client.post(f"/proposals/{proposal_id}/delete", data={"confirm": "1"}).status_code == 404
+
+
+def test_discard_needs_a_csrf_token(auth, runner, db_path):
+    from web import create_app
+
+    strict = create_app({"TESTING": True, "DATABASE": str(db_path), "SECRET_KEY": "s",
+                         "RATELIMIT_ENABLED": False, "SERVER_NAME": "localhost"})  # fmt: skip
+    strict_client = strict.test_client()
+    _login(strict_client, runner)
+    answer = strict_client.post("/proposals/1/delete", data={"confirm": "1"})
+    assert answer.status_code in (400, 403)

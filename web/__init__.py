@@ -77,9 +77,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     def _http_error(exc: HTTPException):
         if request.path.startswith("/api/"):
             return api.http_error_json(exc)
-        return exc
+        return _error_page(exc)
 
     return app
+
+
+ERROR_PAGES = (404, 405, 413, 500)
+
+
+def _error_page(exc: HTTPException):
+    """A styled page in the visitor's language for an HTTP error outside the API; redirects
+    and other non-errors pass through unchanged."""
+    from flask import render_template
+
+    code = exc.code or 500
+    if code < 400:
+        return exc
+    key = f"error_{code}" if code in ERROR_PAGES else "error_other"
+    try:
+        body = render_template("error.html", code=code, key=key)
+    except Exception:  # the page must not fail in turn (e.g. the store is down)
+        return exc
+    response = exc.get_response()
+    response.set_data(body)
+    response.mimetype = "text/html"
+    return response
 
 
 def get_db():

@@ -33,6 +33,8 @@ GROUP_EXPORTS = {
     "cohort_proposal": "api.export_cohort_proposal",
 }
 REVIEW = {"accept": "api.accept_network", "reject": "api.reject_network"}
+# Where old proposals are listed and discarded.
+PROPOSALS_PAGE = "proposals.index"
 
 
 class ChatIn(Strict):
@@ -51,6 +53,12 @@ def page():
     return render_template("chat.html", max_message=MAX_MESSAGE)
 
 
+def _max_per_firm() -> int | None:
+    """The app's cap on stored proposals per firm, as the networks API applies it."""
+    value = current_app.config.get("MAX_PROPOSALS_PER_FIRM")
+    return None if value is None else int(value)
+
+
 def _session_key(session_id: str) -> str:
     """Conversations are kept per facilitator: one cannot continue another's session."""
     return f"{g.user.id}:{session_id}"
@@ -62,7 +70,10 @@ def _session_key(session_id: str) -> str:
 @facilitator_required
 def message():
     data = validate(ChatIn, json_body())
-    answer = chat.respond(get_db(), _session_key(data.session_id), data.message, g.user)
+    answer = chat.respond(
+        get_db(), _session_key(data.session_id), data.message, g.user,
+        max_per_firm=_max_per_firm(),
+    )  # fmt: skip
     answer["cards"] = [_linked(card) for card in answer["cards"]]
     return jsonify(answer)
 
@@ -137,6 +148,10 @@ def _linked(card: dict) -> dict:
         kind = action["kind"]
         if kind == "show":
             action["href"] = url_for("pages.company", company_id=action["company_id"])
+        elif kind == "proposals":
+            if not _has(PROPOSALS_PAGE):
+                continue
+            action["href"] = url_for(PROPOSALS_PAGE)
         elif kind in REVIEW:
             if not _has(REVIEW[kind]) or card.get("status") != "proposed":
                 continue

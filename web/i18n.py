@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, request, session
 
 LANGUAGES = ("da", "en")
@@ -172,7 +174,137 @@ TEXTS: dict[str, tuple[str, str]] = {
     "themes": ("Fælles temaer", "Common themes"),
     "maturity": ("Modenhed", "Maturity"),
     "invitations": ("Forslag til invitationer", "Suggested invitations"),
+    # Pair types and flags of partner suggestions and networks (codes from the core)
+    "pair_complementary": ("komplementær", "complementary"),
+    "pair_vertical": ("vertikal", "vertical"),
+    "pair_congruent": ("kongruent", "congruent"),
+    "pair_horizontal": ("horisontal", "horizontal"),
+    "pair_None": ("–", "–"),
+    "flag_rejected_before": ("afvist før", "rejected before"),
+    "flag_competitor": ("mulig konkurrent", "possible competitor"),
+    "flag_never_together": ("aldrig sammen", "never together"),
+    "accept_again": ("Acceptér alligevel", "Accept after all"),
+    "decision_changed": (
+        "Beslutningen er ændret fra {old} til {new}.",
+        "The decision was changed from {old} to {new}.",
+    ),
+    "discard_proposal": ("Kassér forslaget", "Discard the proposal"),
+    "discard_confirm": (
+        "Kassér forslaget og alle dets netværk? Virksomhederne bliver frie til nye forslag; "
+        "par-reglerne bevares.",
+        "Discard the proposal and all its networks? Its firms become free for new proposals; "
+        "the pair rules stay.",
+    ),
+    "proposal_discarded": (
+        "Forslaget er kasseret; virksomhederne kan indgå i nye forslag.",
+        "The proposal is discarded; its firms can be proposed again.",
+    ),
+    # Maturity levels of masterclass cohorts (stored as codes or Danish/English labels)
+    "maturity_beginner": ("begynder", "beginner"),
+    "maturity_experimenting": ("afprøvende", "experimenting"),
+    "maturity_experienced": ("erfaren", "experienced"),
+    "cohort_reason": (
+        "Tema: {themes}; erfaring: {maturity}",
+        "Theme: {themes}; experience: {maturity}",
+    ),
+    # Error pages
+    "error_title": ("Fejl", "Error"),
+    "error_404": ("Siden findes ikke.", "Page not found."),
+    "error_404_help": (
+        "Adressen er forkert, eller siden er slettet.",
+        "The address is wrong, or the page has been removed.",
+    ),
+    "error_405": ("Handlingen er ikke tilladt her.", "This action is not allowed here."),
+    "error_405_help": (
+        "Siden kan ikke bruges på denne måde. Gå tilbage og prøv igen.",
+        "The page cannot be used this way. Go back and try again.",
+    ),
+    "error_413": ("Indsendelsen er for stor.", "The submission is too large."),
+    "error_413_help": (
+        "Gør teksten eller filen mindre, og prøv igen.",
+        "Make the text or file smaller and try again.",
+    ),
+    "error_500": ("Der skete en fejl hos os.", "Something went wrong on our side."),
+    "error_500_help": (
+        "Prøv igen om lidt. Fortsætter fejlen, så kontakt os.",
+        "Please try again shortly. If it persists, contact us.",
+    ),
+    "error_other": ("Forespørgslen kunne ikke gennemføres.", "The request could not be completed."),
+    "error_other_help": ("Gå tilbage og prøv igen.", "Go back and try again."),
+    "back_home": ("Til forsiden", "To the front page"),
+    "field_body": ("Formularen", "The form"),
+    "field_in": ("Ind", "In"),
+    "field_out": ("Ud", "Out"),
+    "field_locked": ("Låste grupper", "Locked groups"),
+    "field_members": ("Medlemmer", "Members"),
+    "field_status": ("Status", "Status"),
+    "field_responses": ("Svar", "Answers"),
+    "field_competitors": ("Konkurrenter", "Competitors"),
 }
+
+
+def pair_type(code) -> str:
+    """A pair or network type code (complementary, vertical, …) in the visitor's language."""
+    return t(f"pair_{code}") if f"pair_{code}" in TEXTS else str(code or "–")
+
+
+def flag_text(code: str) -> str:
+    """A suggestion flag code (competitor, rejected_before, …) in the visitor's language."""
+    return t(f"flag_{code}") if f"flag_{code}" in TEXTS else str(code)
+
+
+_MATURITY_CODES = {
+    "beginner": "beginner", "begynder": "beginner",
+    "experimenting": "experimenting", "afprøvende": "experimenting",
+    "experienced": "experienced", "erfaren": "experienced",
+}  # fmt: skip
+
+
+def maturity_text(value) -> str:
+    """A cohort maturity (a code, or a label stored in either language) in the visitor's
+    language; anything unknown is shown as stored."""
+    code = _MATURITY_CODES.get(str(value or "").strip().lower())
+    return t(f"maturity_{code}") if code else str(value or "–")
+
+
+def nace_title(code) -> str:
+    """The DB07/NACE title of a code in the visitor's language ('' when unknown)."""
+    from matchmaker import nace
+
+    try:
+        found = nace.lookup(nace.normalise(str(code))) if code else None
+    except ValueError:
+        found = None
+    if found is None:
+        return ""
+    return found.title_en if current_language() == "en" else found.title_da
+
+
+# Form fields by the names the core uses in its messages.
+_FIELD_KEYS = {
+    "company_ids": "company_ids", "around_company_id": "around_company", "nace": "nace_filter",
+    "theme": "theme_filter", "min_size": "min_size", "max_size": "max_size", "count": "count",
+    "seed": "seed", "region": "region", "kind": "kind", "in": "field_in", "out": "field_out",
+    "locked": "field_locked", "members": "field_members", "status": "field_status",
+    "responses": "field_responses", "competitors": "field_competitors",
+    "body": "field_body", "a": "company_a", "b": "company_b", "capacity": "capacity",
+    "title": "title", "date": "date",
+}  # fmt: skip
+
+
+def field_label(name: str) -> str:
+    """A field name of a validation message ('company_ids.0') as a label on the page."""
+    base, _, rest = name.partition(".")
+    label = t(_FIELD_KEYS[base]) if base in _FIELD_KEYS else (t(base) if base in TEXTS else base)
+    if rest.isdigit():
+        number = int(rest) + 1
+        label += f" (nr. {number})" if current_language() == "da" else f" (no. {number})"
+    return label
+
+
+def field_error(name: str, message: str) -> str:
+    """'Label: message' in the visitor's language."""
+    return f"{field_label(name)}: {error_text(message)}"
 
 
 # Validation messages of the core (English) as the Danish interface shows them.
@@ -191,12 +323,34 @@ ERRORS_DA = {
     "Input should be greater than or equal to 1": "skal være 1 eller derover",
     "Input should be greater than or equal to 1800": "skal være 1800 eller senere",
     "Input should be a valid integer": "skal være et helt tal",
+    "Input should be a valid integer, unable to parse string as an integer": (
+        "skal være et helt tal"
+    ),
+    "Input should be a valid list": "skal være en liste",
+    "Input should be a valid string": "skal være tekst",
+    "Input should be a valid boolean": "skal være ja eller nej",
+    "Input should be 'company' or 'knowledge_institution'": (
+        "skal være virksomhed eller videninstitution"
+    ),
+    "Input should be 'da' or 'en'": "skal være da eller en",
+    "names a firm more than once": "nævner en virksomhed mere end én gang",
+    "a firm appears in more than one locked group": "en virksomhed står i mere end én låst gruppe",
+    "must be a JSON object": "skal være et JSON-objekt",
+    "must differ from out": "skal være en anden end den, der skiftes ud",
+    "is rejected": "er afvist",
+    "is locked; unlock it first": "er låst; lås den op først",
+    "has not consented to be proposed": "har ikke givet samtykke til at indgå i forslag",
     "must be a date written YYYY-MM-DD": "skal være en dato skrevet ÅÅÅÅ-MM-DD",
 }
 
 
 NACE_DA = (
+    (
+        "is not a NACE code: write it as 62.01, 6201 or the six-digit DB07 620100",
+        "er ikke en NACE-kode: skriv den som 62.01, 6201 eller den sekscifrede DB07-kode 620100",
+    ),
     ("is not a NACE code: write it as", "er ikke en NACE-kode: skriv den som"),
+    ("is not a NACE section (A–U)", "er ikke et NACE-afsnit (A–U)"),
     ("is not in the NACE rev. 2 / DB07 code list", "findes ikke i NACE rev. 2 / DB07-listen"),
 )
 
@@ -208,9 +362,40 @@ def error_text(message: str) -> str:
             return ERRORS_DA[message]
         if message.startswith("value is not a valid email address"):
             return "er ikke en gyldig e-mailadresse"
+        for pattern, danish in PATTERNS_DA:
+            found = pattern.fullmatch(message)
+            if found:
+                return danish.format(*found.groups())
         for english, danish in NACE_DA:
             message = message.replace(english, danish)
     return message
+
+
+PATTERNS_DA = [
+    (re.compile(p), da)
+    for p, da in (
+        (r"Input should be greater than or equal to (-?\d+)", "skal være {0} eller derover"),
+        (r"Input should be greater than (-?\d+)", "skal være større end {0}"),
+        (r"Input should be less than or equal to (-?\d+)", "må højst være {0}"),
+        (r"Input should be less than (-?\d+)", "skal være mindre end {0}"),
+        (r"Input should be a valid integer.*", "skal være et helt tal"),
+        (r"String should have at most (\d+) characters?", "må højst være {0} tegn"),
+        (r"String should have at least (\d+) characters?", "skal være mindst {0} tegn"),
+        (r"List should have at least (\d+) items? .*", "skal have mindst {0}"),
+        (r"List should have at most (\d+) items? .*", "må højst have {0}"),
+        (r"must not be larger than max_size \((\d+)\)", "må ikke være større end Højst ({0})"),
+        (r"unknown company ids: (.*)", "ukendte virksomheds-id'er: {0}"),
+        (
+            r"company (\d+) is not a member of this network",
+            "virksomhed {0} er ikke med i netværket",
+        ),
+        (r"company (\d+) is already a member", "virksomhed {0} er allerede med"),
+        (
+            r"is already in (\d+) stored proposals \(the limit is (\d+)\)",
+            "indgår allerede i {0} gemte forslag (grænsen er {1})",
+        ),
+    )
+]
 
 
 def current_language() -> str:
@@ -230,4 +415,14 @@ def t(key: str) -> str:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _inject():
-        return {"t": t, "lang": current_language(), "error_text": error_text}
+        return {
+            "t": t,
+            "lang": current_language(),
+            "error_text": error_text,
+            "pair_type": pair_type,
+            "flag_text": flag_text,
+            "maturity_text": maturity_text,
+            "field_error": field_error,
+            "nace_title": nace_title,
+            "field_label": field_label,
+        }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from flask import (
     Blueprint,
@@ -30,6 +31,10 @@ PROFILE_FORM_FIELDS = profiles.PUBLIC_FIELDS
 
 def _form_data(fields) -> dict:
     data = {k: request.form.get(k, "") for k in fields if k != "consent"}
+    for key in ("employees", "founded"):
+        # A signed whole number is a number that is out of range, not 'not a number'.
+        if key in data and re.fullmatch(r"\s*[-+]\d{1,15}\s*", data[key]):
+            data[key] = int(data[key])
     if "consent" in fields:
         data["consent"] = request.form.get("consent", "")
     data = profiles.coerce_strings(data)

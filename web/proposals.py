@@ -20,7 +20,7 @@ from matchmaker.regions import REGIONS
 from matchmaker.validation import Conflict, InvalidInput, NotFound
 from web import get_db
 from web.auth import facilitator_required
-from web.i18n import current_language, t
+from web.i18n import current_language, error_text, field_error, t
 
 bp = Blueprint("proposals", __name__)
 
@@ -44,10 +44,11 @@ def _max_per_firm() -> int:
 
 
 def _errors(exc: InvalidInput | Conflict) -> None:
+    """Each message of the core as 'Field label: message' in the visitor's language."""
     for name, message in exc.fields.items():
-        flash(f"{name}: {message}", "error")
+        flash(field_error(name, message), "error")
     if not exc.fields:
-        flash(exc.message, "error")
+        flash(error_text(exc.message), "error")
 
 
 def _int(value: str | None) -> int | str | None:
@@ -142,11 +143,12 @@ def _back(group_id: int):
 @facilitator_required
 def network_action(group_id: int, action: str):
     db = get_db()
+    decided = None
     try:
         if action == "accept":
-            review.accept(db, group_id)
+            decided = review.accept(db, group_id, max_per_firm=_max_per_firm())
         elif action == "reject":
-            review.reject(db, group_id, created_by=_user_id())
+            decided = review.reject(db, group_id, created_by=_user_id())
         elif action in ("lock", "unlock"):
             company_id = _int(request.form.get("company_id"))
             if not isinstance(company_id, int):
@@ -162,8 +164,34 @@ def network_action(group_id: int, action: str):
     except (InvalidInput, Conflict) as exc:
         _errors(exc)
     else:
-        flash(t("saved"), "info")
+        decision = (decided or {}).get("decision") or {}
+        if decision.get("changed"):
+            flash(
+                t("decision_changed").format(
+                    old=t("status_" + decision["previous_status"]),
+                    new=t("status_" + decided["status"]),
+                ),
+                "info",
+            )
+        else:
+            flash(t("saved"), "info")
     return _back(group_id)
+
+
+@bp.post("/proposals/<int:proposal_id>/delete")
+@facilitator_required
+def discard(proposal_id: int):
+    """Discard a network proposal (as DELETE /api/v1/networks/proposals/<id>): its firms are
+    free for new proposals; pair rules stay."""
+    if request.form.get("confirm") != "1":
+        flash(t("discard_confirm"), "error")
+        return redirect(url_for("proposals.proposal", proposal_id=proposal_id))
+    try:
+        proposals.delete_proposal(get_db(), proposal_id, "network")
+    except NotFound:
+        abort(404)
+    flash(t("proposal_discarded"), "info")
+    return redirect(url_for("proposals.index"))
 
 
 @bp.post("/proposals/<int:proposal_id>/rerun")

@@ -85,7 +85,7 @@ def get_network(group_id: int):
 @documented("/networks/{group_id}/accept", "post", "Accept a network", errors=(409,))
 @facilitator_required
 def accept_network(group_id: int):
-    return jsonify(review.accept(get_db(), group_id))
+    return jsonify(review.accept(get_db(), group_id, max_per_firm=_max_per_firm()))
 
 
 @bp.post("/networks/<int:group_id>/reject")

@@ -141,6 +141,11 @@
     choice: function (box, card) {
       heading(box, null, card.name);
     },
+    // A pointer to another page (e.g. discard an old proposal); its action is a plain link.
+    notice: function (box, card) {
+      heading(box, null, card.name);
+      if (card.text) box.appendChild(el("p", "", card.text));
+    },
     export: function () {},
   };
 
