@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +27,6 @@ class Settings:
     model_name: str = DEFAULT_MODEL
     # How many stored network proposals a firm may sit in at once.
     max_proposals_per_firm: int = 2
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Settings:
