@@ -129,14 +129,20 @@ def users_add(email: str, role: str, password: str | None) -> None:
     click.echo(token)
 
 
+def _account(db, email: str) -> accounts.User:
+    """The account with this email, or a command error saying there is none."""
+    user = accounts.find_user(db, email)
+    if user is None:
+        raise click.ClickException(f"No account with email {email}")
+    return user
+
+
 @users.command("token")
 @click.option("--email", required=True)
 def users_token(email: str) -> None:
     """Issue another API token for an existing account (printed alone on the last line)."""
     db = _open()
-    user = accounts.find_user(db, email)
-    if user is None:
-        raise click.ClickException(f"No account with email {email}")
+    user = _account(db, email)
     _, token = accounts.issue_token(db, user.id, "cli")
     click.echo(token)
 
@@ -182,9 +188,7 @@ def users_list() -> None:
 def users_passwd(email: str, password: str) -> None:
     """Set the web-login password of an account."""
     db = _open()
-    user = accounts.find_user(db, email)
-    if user is None:
-        raise click.ClickException(f"No account with email {email}")
+    user = _account(db, email)
     try:
         accounts.set_password(db, user.id, password)
     except InvalidInput as exc:
@@ -199,9 +203,7 @@ def users_passwd(email: str, password: str) -> None:
 def users_revoke(email: str, token_id: int | None, all_: bool) -> None:
     """Revoke an account's API tokens: one by id, or all of them."""
     db = _open()
-    user = accounts.find_user(db, email)
-    if user is None:
-        raise click.ClickException(f"No account with email {email}")
+    user = _account(db, email)
     if (token_id is None) == (not all_):
         raise click.ClickException("Give either --token-id N or --all")
     live = [t["id"] for t in accounts.tokens(db, user.id) if not t["revoked_at"]]
@@ -219,9 +221,7 @@ def users_revoke(email: str, token_id: int | None, all_: bool) -> None:
 def users_tokens(email: str) -> None:
     """The account's API tokens: id, label, created, revoked (the secrets are not kept)."""
     db = _open()
-    user = accounts.find_user(db, email)
-    if user is None:
-        raise click.ClickException(f"No account with email {email}")
+    user = _account(db, email)
     for tok in accounts.tokens(db, user.id):
         state = f"revoked {tok['revoked_at']}" if tok["revoked_at"] else "live"
         click.echo(f"{tok['id']}\t{tok['label'] or '-'}\t{tok['created_at']}\t{state}")
