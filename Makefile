@@ -48,6 +48,7 @@ test: .venv/.installed-dev browser
 lint: .venv/.installed-dev
 	.venv/bin/ruff check matchmaker web tests bench
 	.venv/bin/ruff format --check matchmaker web tests bench
+	.venv/bin/lint-imports
 
 bench: .venv/.installed-dev
 	$(PY) bench/representations.py

@@ -17,9 +17,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from matchmaker import db as store
-from matchmaker import entities, intents, profiles, questionnaires
-from matchmaker.regions import REGIONS
+from matchmaker.chat import entities, intents
+from matchmaker.reference.regions import REGIONS
+from matchmaker.store import db as store
+from matchmaker.store import profiles, questionnaires
 
 DATA = Path(__file__).resolve().parent / "data"
 HELDOUT = DATA / "chat_heldout.jsonl"

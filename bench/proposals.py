@@ -44,9 +44,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from matchmaker import cohorts, matching, networks, profiles, questionnaires  # noqa: E402
-from matchmaker import db as store  # noqa: E402
-from matchmaker.embedding import SentenceEncoder, profile_texts, response_text  # noqa: E402
+from matchmaker import matching  # noqa: E402
+from matchmaker.grouping import cohorts, networks  # noqa: E402
+from matchmaker.representation.embedding import SentenceEncoder, profile_texts, response_text  # noqa: E402
+from matchmaker.store import db as store  # noqa: E402
+from matchmaker.store import profiles, questionnaires  # noqa: E402
 
 EVAL_FIRMS = REPO / "bench" / "data" / "eval_firms.json"
 EVAL_COHORTS = REPO / "bench" / "data" / "eval_cohorts.json"

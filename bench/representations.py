@@ -24,21 +24,21 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from matchmaker import db as store  # noqa: E402
-from matchmaker.embedding import (  # noqa: E402
-    HybridEncoder,
-    LexicalEncoder,
-    SentenceEncoder,
-    profile_texts,
-)
-from matchmaker.lexicon import default_lexicon  # noqa: E402
 from matchmaker.matching import (  # noqa: E402
     MatchIndex,
     pair_score_matrix,
     partner_suggestions,
     top_candidates,
 )
-from matchmaker.text import clauses  # noqa: E402
+from matchmaker.reference.lexicon import default_lexicon  # noqa: E402
+from matchmaker.reference.text import clauses  # noqa: E402
+from matchmaker.representation.embedding import (  # noqa: E402
+    HybridEncoder,
+    LexicalEncoder,
+    SentenceEncoder,
+    profile_texts,
+)
+from matchmaker.store import db as store  # noqa: E402
 
 ERDF_CSV = REPO.parent / "shared" / "data" / "erdf-dk" / "projects.csv"
 EVAL_JSON = REPO / "bench" / "data" / "eval_firms.json"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from matchmaker import accounts, imports, profiles, questionnaires
-from matchmaker import db as store
 from matchmaker.config import DATA_DIR, Settings
-from matchmaker.validation import Conflict, InvalidInput, NotFound
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
+from matchmaker.store import accounts, imports, profiles, questionnaires
+from matchmaker.store import db as store
 
 DEMO_DIR = DATA_DIR / "demo"
 
@@ -158,7 +158,7 @@ def backup(target: Path) -> None:
 @main.command("train-intents")
 def train_intents() -> None:
     """Train the chat's intent classifier from data/chat/ and write it to models/."""
-    from matchmaker import intents
+    from matchmaker.chat import intents
 
     path, report = intents.train_and_save()
     click.echo(f"Intent model written to {path}: {report}")

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from matchmaker import db as store  # noqa: E402
 from matchmaker.cli import main as cli  # noqa: E402
+from matchmaker.store import db as store  # noqa: E402
 from web import create_app  # noqa: E402
 
 
@@ -75,7 +75,7 @@ def auth(token):
 
 def valid_cvr(seed: int) -> str:
     """The smallest valid CVR number at or above 10000000 + seed*97 (for test data)."""
-    from matchmaker.profiles import valid_cvr as ok
+    from matchmaker.store.profiles import valid_cvr as ok
 
     n = 10_000_000 + seed * 97
     while not ok(str(n)):

@@ -587,7 +587,7 @@ def test_a_number_after_masterclass_names_the_masterclass(client, auth, firms):
 
 def test_the_app_cap_on_proposals_per_firm_reaches_the_networks(client, auth, firms, app,
                                                                 monkeypatch):  # fmt: skip
-    from matchmaker import networks
+    from matchmaker.grouping import networks
 
     seen = []
     real = networks.propose

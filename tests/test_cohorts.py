@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import company_body, valid_cvr
 
-from matchmaker import cohorts
+from matchmaker.grouping import cohorts
 
 CHATBOT = [
     ("Friluftsgrej.dk", "Webshop med telte og vandreudstyr.",
@@ -152,7 +152,7 @@ def test_direct_competitors_are_kept_apart(client, auth):
     mc = masterclass(client, auth, capacity=10)
     body = form(client, auth, mc, min_size=3, max_size=6).get_json()
     where = {m["company"]: c["id"] for c in body["cohorts"] for m in c["members"]}
-    from matchmaker import db as store
+    from matchmaker.store import db as store
 
     # The two Aarhus bakery chains are near-identical: the detector flags them.
     responses = [{"core_business": a["core_business"], "market_now": a["market_now"]}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matchmaker import db as store
-from matchmaker.embedding import (
+from matchmaker.reference.lexicon import default_lexicon
+from matchmaker.reference.text import char_ngrams, content_stems, guess_language, normalize, stem
+from matchmaker.representation.embedding import (
     HybridEncoder,
     LexicalEncoder,
     ProfileVectors,
@@ -17,8 +18,7 @@ from matchmaker.embedding import (
     passages,
     size_band,
 )
-from matchmaker.lexicon import default_lexicon
-from matchmaker.text import char_ngrams, content_stems, guess_language, normalize, stem
+from matchmaker.store import db as store
 
 
 def test_guess_language():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matchmaker import entities as e
+from matchmaker.chat import entities as e
 
 FIRMS = [
     (1, "Holmsland Smedeværksted ApS"),
@@ -191,7 +191,7 @@ def test_for_intent_keeps_the_slots_an_intent_uses(gazetteer):
 
 
 def test_gazetteer_from_the_store_follows_changes(db):
-    from matchmaker import profiles
+    from matchmaker.store import profiles
 
     body = {"region": "Midtjylland", "kind": "company", "description": "Savværk", "consent": True}
     first = e.Gazetteer.from_db(db)

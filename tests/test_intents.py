@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from matchmaker import intents
+from matchmaker.chat import intents
 
 
 @pytest.fixture(scope="module")

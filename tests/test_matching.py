@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from matchmaker import db as store
 from matchmaker.matching import (
     MatchIndex,
     pair_score,
@@ -14,6 +13,7 @@ from matchmaker.matching import (
     partner_suggestions,
     top_candidates,
 )
+from matchmaker.store import db as store
 
 FIRMS = [
     {
@@ -389,7 +389,7 @@ def test_need_offer_reasons_are_specific_unique_and_marked_when_cut(chain_world)
 
 
 def test_lexicon_matches_whole_words_and_compound_parts_only():
-    from matchmaker.lexicon import default_lexicon
+    from matchmaker.reference.lexicon import default_lexicon
 
     lexicon = default_lexicon()
     # "port" in "eksport", "maskin" in "maskinsyn", "leder" (seeks) vs "ledelse", "nord" in
@@ -406,7 +406,7 @@ def test_lexicon_matches_whole_words_and_compound_parts_only():
 
 
 def test_snippet_marks_where_a_clause_is_cut():
-    from matchmaker.text import snippet
+    from matchmaker.reference.text import snippet
 
     text = (
         "Vi leder efter nogen, der kan automatisere vores pakkelinje til drikkeyoghurt, hvor der "

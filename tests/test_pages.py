@@ -123,7 +123,8 @@ def _facilitator(client, runner) -> None:
 def test_the_company_page_shows_types_flags_and_the_nace_title_in_the_page_language(client, runner):
     from conftest import valid_cvr
 
-    from matchmaker import matching, nace
+    from matchmaker import matching
+    from matchmaker.reference import nace
 
     dairy = client.post("/api/v1/companies", json=company_body(
         name="Fjordens Mejeri", nace="10.51", sector=None, description="Mejeri med økologisk ost.",
@@ -159,12 +160,12 @@ def test_the_company_page_shows_types_flags_and_the_nace_title_in_the_page_langu
         "never together",
     }
     # Every code the matching engine may give has a text in both languages.
-    from web.i18n import TEXTS
+    from matchmaker.reference import messages
 
     for code in ("complementary", "vertical", "congruent", "horizontal"):
-        assert f"pair_{code}" in TEXTS
+        assert messages.has(f"web.pair_{code}")
     for flag in ("rejected_before", "competitor", "never_together"):
-        assert f"flag_{flag}" in TEXTS
+        assert messages.has(f"web.flag_{flag}")
     assert matching  # the engine is what produced the badges above
 
 

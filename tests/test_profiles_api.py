@@ -164,7 +164,7 @@ def test_openapi_document_comes_from_the_validating_schemas(client):
 
 
 def test_a_deleted_firm_is_forgotten_by_stored_proposals(client, auth, db):
-    from matchmaker import proposals
+    from matchmaker.store import proposals
 
     first = client.post("/api/v1/companies", json=company_body()).get_json()
     second = client.post(

@@ -10,8 +10,9 @@ from conftest import company_body
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from matchmaker import imports, nace, profiles, questionnaires, regions
-from matchmaker.validation import InvalidInput, validate
+from matchmaker.reference import nace, regions
+from matchmaker.reference.validation import InvalidInput, validate
+from matchmaker.store import imports, profiles, questionnaires
 
 FIXTURE_SETTINGS = settings(
     max_examples=150,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from conftest import company_body, valid_cvr
 
-from matchmaker import db as store
 from matchmaker.cli import main as cli
+from matchmaker.store import db as store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ WRITER = """
     import sys
     sys.path.insert(0, "tests")
     from conftest import company_body, valid_cvr
-    from matchmaker import db as store, profiles
+    from matchmaker.store import db as store, profiles
     from matchmaker.config import Settings
 
     db = store.connect(Settings.from_env().db_path)
@@ -170,7 +170,7 @@ def test_store_reopens_whole_after_a_writer_is_killed_mid_write(db_path):
     stored = {r[0] for r in db.execute("SELECT id FROM companies")}
     assert set(acknowledged) <= stored
     # and the store takes writes again at once
-    from matchmaker import profiles
+    from matchmaker.store import profiles
 
     profiles.create(db, company_body(cvr=valid_cvr(10**5), name="Efter genstart ApS"))
     db.close()

@@ -299,7 +299,7 @@ def test_review_pages(client, auth, runner, app, db):
 
 
 def test_discarding_a_proposal_frees_its_firms_for_new_ones(client, auth, db):
-    from matchmaker import proposals
+    from matchmaker.store import proposals
 
     firms = [client.post("/api/v1/companies", json=company_body(
         cvr=valid_cvr(900 + i), name=f"Firma {i} ApS")).get_json() for i in range(3)]  # fmt: skip
@@ -340,7 +340,7 @@ def test_proposal_form_errors_are_translated_and_labelled(client, runner, db):
 
 
 def test_discard_a_proposal_from_its_page_and_change_a_decision(client, auth, runner, db, app):
-    from matchmaker import proposals
+    from matchmaker.store import proposals
 
     app.config["MAX_PROPOSALS_PER_FIRM"] = 10
     register(client)

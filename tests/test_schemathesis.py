@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from matchmaker import accounts, proposals, questionnaires
-from matchmaker import db as store
-from matchmaker import profiles as profile_store
+from matchmaker.store import accounts, proposals, questionnaires
+from matchmaker.store import db as store
+from matchmaker.store import profiles as profile_store
 from web import create_app
 
 MAX_EXAMPLES = 15

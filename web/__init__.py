@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
-from matchmaker import db as store
 from matchmaker.config import Settings
+from matchmaker.store import db as store
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -124,8 +124,8 @@ def warm_up(app: Flask) -> None:
     facilitator request of a fresh worker does not wait for them."""
     import threading
 
-    from matchmaker import db as store_module
     from matchmaker import matching
+    from matchmaker.store import db as store_module
 
     def _load() -> None:
         conn = store_module.connect(app.config["DATABASE"], migrate=False)

@@ -17,8 +17,8 @@ from flask import (
     url_for,
 )
 
-from matchmaker import accounts, profiles
-from matchmaker.validation import NotFound
+from matchmaker.reference.validation import NotFound
+from matchmaker.store import accounts, profiles
 from web import get_db
 from web.i18n import t
 from web.security import LOGIN_LIMIT, limiter

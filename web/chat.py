@@ -10,8 +10,9 @@ import re
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 
-from matchmaker import chat, profiles
-from matchmaker.validation import InvalidInput, Strict, long_text, text, validate
+from matchmaker import chat
+from matchmaker.reference.validation import InvalidInput, Strict, long_text, text, validate
+from matchmaker.store import profiles
 from web import get_db
 from web.api import answer_core_errors_as_json, json_body
 from web.api.openapi import documented

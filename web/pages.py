@@ -16,9 +16,10 @@ from flask import (
     url_for,
 )
 
-from matchmaker import matching, profiles, questionnaires
-from matchmaker.regions import REGIONS
-from matchmaker.validation import Conflict, InvalidInput, NotFound
+from matchmaker import matching
+from matchmaker.reference.regions import REGIONS
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
+from matchmaker.store import profiles, questionnaires
 from web import get_db
 from web.auth import facilitator_required
 from web.i18n import current_language, t

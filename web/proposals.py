@@ -15,9 +15,10 @@ from flask import (
     url_for,
 )
 
-from matchmaker import cohorts, networks, proposals, questionnaires, recruitment, review
-from matchmaker.regions import REGIONS
-from matchmaker.validation import Conflict, InvalidInput, NotFound
+from matchmaker.grouping import cohorts, networks, recruitment, review
+from matchmaker.reference.regions import REGIONS
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
+from matchmaker.store import proposals, questionnaires
 from web import get_db
 from web.auth import facilitator_required
 from web.i18n import current_language, error_text, field_error, t

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from matchmaker.validation import Conflict, InvalidInput, NotFound
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from web.security import csrf, protect_unless_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
 
-from matchmaker import cohorts, recruitment
-from matchmaker.validation import InvalidInput
+from matchmaker.grouping import cohorts, recruitment
+from matchmaker.reference.validation import InvalidInput
 from web import get_db
 from web.api import bp, json_body
 from web.api.companies import int_arg

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
 
-from matchmaker import imports, nace, profiles, regions
-from matchmaker.validation import InvalidInput
+from matchmaker.reference import nace, regions
+from matchmaker.reference.validation import InvalidInput
+from matchmaker.store import imports, profiles
 from web import get_db
 from web.api import bp, json_body
 from web.api.openapi import documented

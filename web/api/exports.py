@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request
 
-from matchmaker import exports, profiles
+from matchmaker import exports
+from matchmaker.store import profiles
 from web import get_db
 from web.api import bp
 from web.api.companies import LIST_QUERY, int_arg, listing_filters

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
-from matchmaker import questionnaires
+from matchmaker.store import questionnaires
 from web import get_db
 from web.api import bp, json_body
 from web.api.openapi import documented

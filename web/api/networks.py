@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, url_for
 
-from matchmaker import networks, proposals, review
+from matchmaker.grouping import networks, review
+from matchmaker.store import proposals
 from web import get_db
 from web.api import bp, json_body
 from web.api.openapi import documented

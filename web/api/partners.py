@@ -6,8 +6,9 @@ from dataclasses import asdict
 
 from flask import g, jsonify, request
 
-from matchmaker import matching, profiles
-from matchmaker.validation import InvalidInput
+from matchmaker import matching
+from matchmaker.reference.validation import InvalidInput
+from matchmaker.store import profiles
 from web import get_db
 from web.api import bp
 from web.api.companies import _refused, int_arg, kind_arg, nace_arg, region_arg

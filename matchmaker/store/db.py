@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from matchmaker import schema
+from matchmaker.store import schema
 
 BUSY_TIMEOUT_MS = 15_000
 

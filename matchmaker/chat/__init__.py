@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib
 import json
 import re
 from collections import Counter
@@ -18,11 +17,14 @@ from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
-from matchmaker import entities as slots
-from matchmaker import intents, profiles, questionnaires
+from matchmaker.chat import entities as slots
+from matchmaker.chat import intents
 from matchmaker.config import DATA_DIR
-from matchmaker.text import DANISH_STOPWORDS, ENGLISH_STOPWORDS
-from matchmaker.validation import Conflict, InvalidInput, NotFound
+from matchmaker.grouping import cohorts, networks
+from matchmaker.reference import messages
+from matchmaker.reference.text import DANISH_STOPWORDS, ENGLISH_STOPWORDS
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
+from matchmaker.store import profiles, questionnaires
 
 TASKS = ("find_partners", "similar", "propose_networks", "propose_cohorts")
 # Cards that make a list later messages can point into ("number two", "the last one").
@@ -37,283 +39,15 @@ MAX_CARDS_REMEMBERED = 20
 DEFAULT_MIN_COHORT = 7  # the cohort API's default smallest cohort
 HISTORY_TURNS = 50
 
-T: dict[str, tuple[str, str]] = {
-    # key: (Danish, English)
-    "help": (
-        "Jeg kan hjælpe med at finde partnere til en virksomhed (fx »find 3 partnere til "
-        "{firm} i Syddanmark der kan hjælpe med eksport til Tyskland«), finde "
-        "lignende virksomheder, foreslå netværk (»foreslå netværk for fødevarevirksomheder i "
-        "Midtjylland«), lave hold til en masterclass, forklare et match (»hvorfor dem?«), vise "
-        "en profil og eksportere resultatet (»som pdf«). Du kan bygge videre: »og kun i "
-        "Syddanmark«, »uden nummer to«, »gør det til fire«.",
-        "I can find partners for a firm (e.g. “find 3 partners for {firm} in Southern "
-        "Denmark that can help with export to Germany”), find similar firms, propose networks "
-        "(“propose networks for food companies in Central Jutland”), form cohorts for a "
-        "masterclass, explain a match (“why them?”), show a profile and export the result "
-        "(“as pdf”). Follow up in context: “and only in Syddanmark”, “exclude the second one”, "
-        "“make it four firms”.",
-    ),
-    "thanks": ("Selv tak! Sig til, hvis du vil have mere.", "You're welcome! Just ask for more."),
-    "other": (
-        "Det kan jeg desværre ikke hjælpe med. Jeg finder partnere, lignende virksomheder, "
-        "netværk og masterclass-hold – skriv fx »find partnere til <virksomhed>« eller »hjælp«.",
-        "Sorry, I can't help with that. I find partners, similar firms, networks and masterclass "
-        "cohorts – try “find partners for <firm>” or “help”.",
-    ),
-    "ask_firm": (
-        "Hvilken virksomhed drejer det sig om? Skriv navnet, fx »{example}«.",
-        "Which firm do you mean? Type its name, e.g. “{example}”.",
-    ),
-    "ask_firm_plain": (
-        "Hvilken virksomhed drejer det sig om? Skriv navnet.",
-        "Which firm do you mean? Type its name.",
-    ),
-    "unknown_firm": (
-        "Jeg kan ikke finde en virksomhed med det navn. Skriv navnet, som det står i profilen.",
-        "I can't find a firm by that name. Type the name as it is in the profile.",
-    ),
-    "which_firm": (
-        "Jeg fandt flere virksomheder, der passer på »{text}«: {names}. Hvilken mener du?",
-        "Several firms match “{text}”: {names}. Which one do you mean?",
-    ),
-    "did_you_mean": (
-        "Mener du {names}? Vælg en af dem.",
-        "Do you mean {names}? Pick one.",
-    ),
-    "partners": (
-        "Her er {n} forslag til partnere for {firm}{filters}:",
-        "Here are {n} partner suggestions for {firm}{filters}:",
-    ),
-    "partners_1": (
-        "Her er ét forslag til en partner for {firm}{filters}:",
-        "Here is one partner suggestion for {firm}{filters}:",
-    ),
-    "similar": (
-        "Her er {n} virksomheder, der ligner {firm}{filters}:",
-        "Here are {n} firms similar to {firm}{filters}:",
-    ),
-    "similar_1": (
-        "Her er én virksomhed, der ligner {firm}{filters}:",
-        "Here is one firm similar to {firm}{filters}:",
-    ),
-    "no_partners": (
-        "Jeg fandt ingen forslag til {firm}{filters}. Prøv uden nogle af filtrene.",
-        "I found no suggestions for {firm}{filters}. Try dropping some of the filters.",
-    ),
-    "fewer": (
-        " (kun {n} passer på filtrene)",
-        " (only {n} pass the filters)",
-    ),
-    "fewer_1": (
-        " (kun én passer på filtrene)",
-        " (only one passes the filters)",
-    ),
-    "in_region": (" i {region}", " in {region}"),
-    "in_sector": (" inden for {sector}", " in {sector}"),
-    "for_purpose": (" med fokus på »{purpose}«", " focused on “{purpose}”"),
-    "excluding": (" uden {names}", " excluding {names}"),
-    "with_firms": (" med {names}", " with {names}"),
-    "purpose_reason": (
-        "Relevant for »{purpose}«: {evidence}",
-        "Relevant to “{purpose}”: {evidence}",
-    ),
-    "explain_pair": (
-        "{a} og {b} (score {score}, {type}):",
-        "{a} and {b} (score {score}, {type}):",
-    ),
-    "explain_list": (
-        "Forslagene til {firm} bygger på disse grunde:",
-        "The suggestions for {firm} rest on these reasons:",
-    ),
-    "explain_networks": (
-        "Sådan hænger netværkene sammen:",
-        "This is how the networks fit together:",
-    ),
-    "explain_cohorts": (
-        "Holdene er sat efter fælles temaer i svarene:",
-        "The cohorts are formed around shared themes in the answers:",
-    ),
-    "explain_what": (
-        "Hvad skal jeg forklare? Spørg fx »hvorfor {a} og {b}?« eller find partnere først.",
-        "What should I explain? Ask e.g. “why {a} and {b}?” or find partners first.",
-    ),
-    "explain_what_plain": (
-        "Hvad skal jeg forklare? Find fx partnere til en virksomhed først, og spørg så "
-        "»hvorfor dem?«.",
-        "What should I explain? Find partners for a firm first, then ask “why them?”.",
-    ),
-    "no_such_card": (
-        "Der er kun {n} forslag på listen.",
-        "There are only {n} items in the list.",
-    ),
-    "show": ("Her er profilen for {firm}:", "Here is the profile of {firm}:"),
-    "networks": (
-        "Her er {n} netværksforslag{filters}:",
-        "Here are {n} network proposals{filters}:",
-    ),
-    "networks_1": (
-        "Her er ét netværksforslag{filters}:",
-        "Here is one network proposal{filters}:",
-    ),
-    "no_networks": (
-        "Jeg kunne ikke danne netværk{filters}: {why}",
-        "I could not form networks{filters}: {why}",
-    ),
-    "too_few": (
-        "der er kun {n} virksomheder, der passer",
-        "only {n} firms match",
-    ),
-    "not_placed": (
-        " {names} kunne ikke komme med: {why}.",
-        " {names} could not be placed: {why}.",
-    ),
-    "not_together": (
-        "De nævnte virksomheder kan ikke alle være i ét netværk ({why}), så de er fordelt på "
-        "flere.",
-        "The firms you named cannot all share one network ({why}), so they are spread over "
-        "several.",
-    ),
-    "discard_hint": (
-        " Virksomheder, der allerede er med i det højeste antal gemte forslag, kan ikke "
-        "foreslås igen: kassér et gammelt forslag under Forslag (/proposals), så bliver de "
-        "ledige.",
-        " Firms already in the maximum number of stored proposals cannot be proposed again: "
-        "discard an old proposal on the Proposals page (/proposals) to free them.",
-    ),
-    "discard_title": ("Kassér et gammelt forslag", "Discard an old proposal"),
-    "act_proposals": ("Gå til forslag", "Go to proposals"),
-    "n_others": ("{n} andre", "{n} others"),
-    "r_consent": (
-        "uden samtykke til at blive foreslået",
-        "no consent to be proposed",
-    ),
-    "r_consent_names": (
-        "{names} har ikke givet samtykke til at blive foreslået",
-        "{names} have not consented to be proposed",
-    ),
-    "r_capped": (
-        "allerede med i {n} gemte forslag (grænsen er {limit})",
-        "already in {n} stored proposals (the limit is {limit})",
-    ),
-    "r_pool": (
-        "kun {n} virksomheder kan foreslås, og et netværk kræver mindst {min}",
-        "only {n} firms can be proposed, and a network needs at least {min}",
-    ),
-    "r_count": (
-        "der blev bedt om {count} netværk, men puljen og betingelserne giver kun plads til {n}",
-        "{count} networks were asked for, but the pool and the constraints allow only {n}",
-    ),
-    "r_not_best": (
-        "ikke blandt de {count} bedste netværk",
-        "not in the best {count} networks",
-    ),
-    "r_unplaced": (
-        "intet netværk på {min}–{max} virksomheder kunne rumme den uden en sandsynlig "
-        "konkurrent, et »aldrig sammen«- eller afvist par eller en tredje videninstitution",
-        "no network of {min}–{max} firms could take it without a likely competitor, a "
-        "'never together' or rejected pair, or a third knowledge institution",
-    ),
-    "r_competitor": (
-        "{a} og {b} er sandsynlige konkurrenter",
-        "{a} and {b} are likely competitors",
-    ),
-    "r_never": (
-        "{a} og {b} er markeret »aldrig sammen«",
-        "{a} and {b} are marked 'never together'",
-    ),
-    "r_rejected": (
-        "{a} og {b} var sammen i et afvist netværk",
-        "{a} and {b} were in a rejected network together",
-    ),
-    "r_knowledge": (
-        "et netværk kan højst have {n} videninstitutioner",
-        "a network holds at most {n} knowledge institutions",
-    ),
-    "r_unknown": ("nogle af virksomhederne findes ikke", "some of the firms do not exist"),
-    "r_no_answers": ("der er ingen svar endnu", "there are no answers yet"),
-    "r_respondents": (
-        "{n} deltagere kan ikke alle fordeles på hold af {min}–{max}; holdene får {lo}–{hi}",
-        "{n} respondents cannot all be placed in cohorts of {min}–{max}; the cohorts hold "
-        "{lo}–{hi}",
-    ),
-    "r_generic": (
-        "forespørgslen kunne ikke opfyldes med de givne betingelser",
-        "the request could not be met with the given conditions",
-    ),
-    "networks_missing": (
-        "Netværksforslag er ikke tilgængelige i denne installation endnu.",
-        "Network proposals are not available in this installation yet.",
-    ),
-    "cohorts": (
-        "Her er {n} hold til »{title}«:",
-        "Here are {n} cohorts for “{title}”:",
-    ),
-    "cohorts_1": (
-        "Her er ét hold til »{title}«:",
-        "Here is one cohort for “{title}”:",
-    ),
-    "no_cohorts": (
-        "Jeg kunne ikke danne hold til »{title}«: {why}",
-        "I could not form cohorts for “{title}”: {why}",
-    ),
-    "cohorts_missing": (
-        "Holdinddeling er ikke tilgængelig i denne installation endnu.",
-        "Cohort proposals are not available in this installation yet.",
-    ),
-    "which_masterclass": (
-        "Hvilken masterclass? {names}",
-        "Which masterclass? {names}",
-    ),
-    "no_masterclass": (
-        "Der er ingen masterclasses endnu. Opret en under Masterclasses først.",
-        "There are no masterclasses yet. Create one under Masterclasses first.",
-    ),
-    "export": (
-        "Her kan du hente {what}:",
-        "Download {what} here:",
-    ),
-    "export_nothing": (
-        "Der er ikke noget at eksportere endnu. Find partnere eller foreslå netværk først.",
-        "There is nothing to export yet. Find partners or propose networks first.",
-    ),
-    "what_firms": ("listen med virksomheder", "the list of firms"),
-    "what_network_proposal": ("netværksforslaget", "the network proposal"),
-    "what_network": ("netværket", "the network"),
-    "what_cohort_proposal": ("holdforslaget", "the cohort proposal"),
-    "what_cohort": ("holdet", "the cohort"),
-    "act_explain": ("Hvorfor?", "Why?"),
-    "act_show": ("Vis profil", "Show profile"),
-    "act_accept": ("Accepter", "Accept"),
-    "act_reject": ("Afvis", "Reject"),
-    "act_export": ("Eksporter", "Export"),
-    "act_choose": ("Vælg", "Choose"),
-    "act_exclude": ("Fjern", "Remove"),
-    "msg_explain_pair": ("hvorfor {a} og {b}?", "why {a} and {b}?"),
-    "msg_explain_n": ("forklar nummer {n}", "explain number {n}"),
-    "msg_exclude_n": ("uden nummer {n}", "exclude number {n}"),
-    "and": ("og", "and"),
-    "or": ("eller", "or"),
-    "network_n": ("Netværk {n}", "Network {n}"),
-    "cohort_n": ("Hold {n}", "Cohort {n}"),
-    "type_complementary": ("komplementær", "complementary"),
-    "type_similar": ("lignende", "similar"),
-    "type_vertical": ("værdikæde", "value chain"),
-    "type_horizontal": ("horisontal", "horizontal"),
-    "type_congruent": ("kongruent", "congruent"),
-}
-
 
 def say(key: str, lang: str, **values: Any) -> str:
     """The text `key` in `lang`, filled in; `n=1` picks the singular form when there is one."""
-    if values.get("n") == 1 and f"{key}_1" in T:
-        key = f"{key}_1"
-    da, en = T[key]
-    return (en if lang == "en" else da).format(**values)
+    return messages.render(f"chat.{key}", lang, **values)
 
 
 def _type_label(kind: str | None, lang: str) -> str:
     key = f"type_{kind}"
-    return say(key, lang) if key in T else (kind or "")
+    return say(key, lang) if messages.has(f"chat.{key}") else (kind or "")
 
 
 def _join(names: list[str], lang: str, word: str = "and") -> str:
@@ -1021,8 +755,8 @@ def _rank_by_purpose(
     Returns the new order and, per firm, the concept labels it shares with the purpose."""
     if not ranked:
         return ranked, {}
-    from matchmaker.embedding import SentenceEncoder
-    from matchmaker.lexicon import default_lexicon
+    from matchmaker.reference.lexicon import default_lexicon
+    from matchmaker.representation.embedding import SentenceEncoder
 
     lexicon = default_lexicon()
     wanted = set(lexicon.concept_ids(purpose))
@@ -1190,7 +924,7 @@ def _explain_groups(turn: _Turn, groups: list[dict], keep: dict) -> dict:
 
 
 def _load_group(db, ref: dict) -> dict:
-    from matchmaker import proposals
+    from matchmaker.store import proposals
 
     return proposals.get_group(db, ref["id"])
 
@@ -1242,14 +976,6 @@ def _profile_card(company: dict, lang: str) -> dict:
 
 
 # -- networks -------------------------------------------------------------------------------------
-
-
-def _module(name: str):
-    """A core module written by another part of the project, or None while it is missing."""
-    try:
-        return importlib.import_module(f"matchmaker.{name}")
-    except ImportError:
-        return None
 
 
 def _network_params(turn: _Turn) -> dict:
@@ -1359,11 +1085,7 @@ def _network_request(params: dict, lang: str, fields: dict) -> dict[str, Any]:
 
 def _propose_networks(turn: _Turn) -> dict:
     lang = turn.lang
-    networks = _module("networks")
     keep = _carry(turn.state)
-    if networks is None or not hasattr(networks, "propose"):
-        turn.reply = say("networks_missing", lang)
-        return keep
     found = turn.found
     if found.ambiguous and not turn.choice and (not found.firms or not found.exclude):
         return _clarify_ambiguous(
@@ -1575,10 +1297,6 @@ def _group_card(turn: _Turn, group: dict, n: int, *, explain: bool = False) -> d
 def _propose_cohorts(turn: _Turn) -> dict:
     lang = turn.lang
     keep = _carry(turn.state)
-    cohorts = _module("cohorts")
-    if cohorts is None or not hasattr(cohorts, "propose"):
-        turn.reply = say("cohorts_missing", lang)
-        return keep
     found, state = turn.found, turn.state
     masterclass = found.masterclass
     pending = state.get("pending")

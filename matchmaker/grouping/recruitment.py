@@ -9,27 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from matchmaker import questionnaires
+from matchmaker.reference import messages
+from matchmaker.store import questionnaires
 
 THEME_WEIGHT = 0.6  # the rest goes to likeness with the firms that already answered
 NEIGHBOURS = 3  # respondents a candidate is compared with (its closest ones)
-
-_WORDS = {
-    "da": {
-        "theme": "Profilen nævner {labels}, som er masterclassens tema",
-        "theme_plain": "Profilen ligger tæt på temaet '{theme}'",
-        "needs": "Har selv brug for {labels}",
-        "alike": "Ligner {names}, der allerede har svaret",
-        "and": "og",
-    },
-    "en": {
-        "theme": "The profile mentions {labels}, the masterclass theme",
-        "theme_plain": "The profile is close to the theme '{theme}'",
-        "needs": "Needs {labels} itself",
-        "alike": "Close to {names}, who already answered",
-        "and": "and",
-    },
-}
 
 
 @dataclass
@@ -56,9 +40,9 @@ def invitations(
 ) -> tuple[list[Invitation], int]:
     """The best `limit` firms to invite and how many firms could be invited at all."""
     from matchmaker import matching
-    from matchmaker.embedding import response_text
-    from matchmaker.lexicon import default_lexicon
-    from matchmaker.networks import stored_id
+    from matchmaker.grouping.networks import stored_id
+    from matchmaker.reference.lexicon import default_lexicon
+    from matchmaker.representation.embedding import response_text
 
     masterclass = questionnaires.get_masterclass(db, stored_id(masterclass_id, "masterclass"))
     responses = questionnaires.responses(db, masterclass_id)
@@ -94,7 +78,7 @@ def invitations(
         z = on_theme
     score = matching.display_score(z)
     order = np.lexsort((np.array(candidates), -z))[:limit]
-    words = _WORDS.get(lang, _WORDS["da"])
+    words = messages.table("recruitment", lang)
     lexicon = default_lexicon()
     theme_concepts = set(lexicon.concept_ids(theme_text))
     out = []

@@ -14,10 +14,10 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from matchmaker import regions
 from matchmaker.config import DATA_DIR
-from matchmaker.lexicon import default_lexicon
-from matchmaker.text import guess_language, is_stopword
+from matchmaker.reference import regions
+from matchmaker.reference.lexicon import default_lexicon
+from matchmaker.reference.text import guess_language, is_stopword
 
 SECTORS_FILE = DATA_DIR / "chat" / "sectors.json"
 UTTERANCES_FILE = DATA_DIR / "chat" / "utterances.csv"

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from matchmaker.validation import NotFound
+from matchmaker.reference.validation import NotFound
 
 KINDS = ("network", "cohort")
 STATUSES = ("proposed", "accepted", "rejected")

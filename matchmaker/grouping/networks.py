@@ -18,10 +18,11 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from matchmaker import nace as nace_codes
-from matchmaker import proposals, regions
 from matchmaker.config import Settings
-from matchmaker.validation import InvalidInput, Strict, text, validate
+from matchmaker.reference import messages, regions
+from matchmaker.reference import nace as nace_codes
+from matchmaker.reference.validation import InvalidInput, Strict, text, validate
+from matchmaker.store import proposals
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]
@@ -674,51 +675,9 @@ CHAIN_STAGE = {
 }  # fmt: skip
 NETWORK_TYPES = ("vertical", "horizontal", "complementary", "congruent")
 
-_WORDS = {
-    "da": {
-        "covered": "Får dækket behov for {needs} af {names}",
-        "covered_plain": "Behovet '{need}' dækkes bedst af {names} ('{offer}')",
-        "no_needs": "Har ikke beskrevet behov; ligner {names} i profil",
-        "brings": "bidrager med {offers} til {names}",
-        "brings_plain": "bidrager med '{offer}' til {names}",
-        "brings_profile": "bidrager med sin profil til {names}",
-        "knowledge": "videninstitution: forskning og kompetencer til netværket",
-        "and": "og",
-        "purpose": {
-            "vertical": "Værdikæde: {sections}. Behov mødes af tilbud på tværs af leddene.",
-            "complementary": "Komplementære kompetencer: medlemmernes tilbud dækker hinandens "
-            "behov.",
-            "horizontal": "Horisontalt netværk i samme branche ({sections}): fælles udfordringer "
-            "og markeder.",
-            "congruent": "Kongruent netværk: ensartede profiler og mål på tværs af brancher.",
-        },
-        "markets": "Fælles markeder: {markets}",
-        "concepts": "Dækkede behov: {labels}",
-    },
-    "en": {
-        "covered": "Gets its needs for {needs} met by {names}",
-        "covered_plain": "Its need '{need}' is best met by {names} ('{offer}')",
-        "no_needs": "Described no needs; its profile is close to {names}",
-        "brings": "brings {offers} to {names}",
-        "brings_plain": "brings '{offer}' to {names}",
-        "brings_profile": "brings its profile to {names}",
-        "knowledge": "knowledge institution: research and skills for the network",
-        "and": "and",
-        "purpose": {
-            "vertical": "Value chain: {sections}. Needs meet offers across the links.",
-            "complementary": "Complementary skills: the members' offers meet each other's needs.",
-            "horizontal": "Horizontal network in one industry ({sections}): shared challenges "
-            "and markets.",
-            "congruent": "Congruent network: alike profiles and goals across industries.",
-        },
-        "markets": "Shared markets: {markets}",
-        "concepts": "Needs met: {labels}",
-    },
-}
-
 
 def _section(profile: Mapping) -> str | None:
-    from matchmaker.embedding import nace_section
+    from matchmaker.representation.embedding import nace_section
 
     return nace_section(profile.get("nace"))
 
@@ -747,12 +706,12 @@ class Describer:
     """Reasons in words for networks of a pool: which needs the others meet, what each brings."""
 
     def __init__(self, profiles: Sequence[Mapping], scores: PoolScores, lang: str = "da"):
-        from matchmaker.lexicon import default_lexicon
+        from matchmaker.reference.lexicon import default_lexicon
 
         self.profiles = profiles
         self.scores = scores
-        self.lang = lang if lang in _WORDS else "da"
-        self.w = _WORDS[self.lang]
+        self.lang = messages.language(lang)
+        self.w = messages.table("networks", self.lang)
         self.lexicon = default_lexicon()
         self._concepts: dict[tuple[int, str], list[str]] = {}
 
@@ -773,7 +732,7 @@ class Describer:
 
     def member_reason(self, i: int, members: Sequence[int]) -> str:
         """Which of i's needs the others cover (and by whom), and what i brings to whom."""
-        from matchmaker.text import clauses
+        from matchmaker.reference.text import clauses
 
         cv, _ = self.scores.views()
         others = [j for j in members if j != i]
@@ -904,7 +863,7 @@ def _unmet_firm(profile: Mapping, reason: str) -> dict[str, Any]:
 
 
 def _existing(db, ids: Iterable[int]) -> dict[int, dict]:
-    from matchmaker.profiles import decode
+    from matchmaker.store.profiles import decode
 
     ids = sorted(set(ids))
     found: dict[int, dict] = {}
@@ -942,7 +901,7 @@ def _check_consenting(db, index, field_name: str, ids: list[int]) -> None:
 
 def _theme_filter(index, ids: list[int], theme: str) -> list[int]:
     """Firms whose profile reads close to the theme text (at least the best few)."""
-    from matchmaker.embedding import ProfileVectors
+    from matchmaker.representation.embedding import ProfileVectors
 
     if not ids:
         return ids
@@ -1201,7 +1160,7 @@ def propose(
 def view(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A stored network proposal in the API's shape."""
     if stored.get("kind") != "network":
-        from matchmaker.validation import NotFound
+        from matchmaker.reference.validation import NotFound
 
         raise NotFound(f"No network proposal with id {stored.get('id')}")
     return {
@@ -1239,7 +1198,7 @@ def network_view(group: Mapping[str, Any]) -> dict[str, Any]:
 
 def stored_id(value: int, what: str) -> int:
     """`value` if it can be a stored id, else NotFound (SQLite integers stop at 2**63 - 1)."""
-    from matchmaker.validation import NotFound
+    from matchmaker.reference.validation import NotFound
 
     if not 0 <= value <= MAX_ID:
         raise NotFound(f"No {what} with id {value}")
@@ -1253,7 +1212,7 @@ def get_proposal(db, proposal_id: int) -> dict[str, Any]:
 
 def get_network(db, group_id: int) -> dict[str, Any]:
     """A stored network (API view), or NotFound."""
-    from matchmaker.validation import NotFound
+    from matchmaker.reference.validation import NotFound
 
     group = proposals.get_group(db, stored_id(group_id, "network"))
     if group["kind"] != "network":

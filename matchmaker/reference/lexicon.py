@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from matchmaker.config import DATA_DIR
-from matchmaker.text import LANGUAGES, is_stopword, stem, tokens, word_parts
+from matchmaker.reference.text import LANGUAGES, is_stopword, stem, tokens, word_parts
 
 LEXICON_PATH = DATA_DIR / "lexicon.json"
 # A Danish phrase word of at least this many letters also matches as head or tail of a compound

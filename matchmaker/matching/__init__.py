@@ -11,7 +11,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from matchmaker.embedding import (
+from matchmaker.reference import messages
+from matchmaker.reference.lexicon import Lexicon, default_lexicon
+from matchmaker.reference.text import clauses, guess_language, snippet
+from matchmaker.representation.embedding import (
     HybridEncoder,
     ProfileVectors,
     nace_class,
@@ -19,8 +22,6 @@ from matchmaker.embedding import (
     nace_section,
     size_band,
 )
-from matchmaker.lexicon import Lexicon, default_lexicon
-from matchmaker.text import clauses, guess_language, snippet
 
 MODES = ("complementary", "similar")
 # Weight of the stronger direction against the soft minimum of both (reciprocity).
@@ -47,37 +48,6 @@ MODEL_CLAUSE_OFFSET = 0.2
 CLAUSE_CACHE_SIZE = 20_000
 MAX_NEED_OFFER_LINES = 2
 MAX_POOL = 1_500
-
-_TEXT = {
-    "da": {
-        "need_offer": "Behov hos {a}: '{need}' ↔ tilbud hos {b}: '{offer}' ({label})",
-        "need_offer_plain": "Behov hos {a}: '{need}' ↔ tilbud hos {b}: '{offer}'",
-        "shared": "Fælles kompetencer: {labels}",
-        "markets": "Fælles markeder: {markets}",
-        "same_division": "Samme branche (NACE {division})",
-        "same_section": "Samme hovedbranche (NACE {section}), forskellige brancher ({a} og {b})",
-        "chain": "Forskellige led i værdikæden (NACE {a} ↔ {b})",
-        "same_region": "Begge i Region {region}",
-        "regions": "Regioner: {a} og {b}",
-        "competitor": "Mulig konkurrent: lignende tilbud, overlap i marked, region eller branche",
-        "never": "En facilitator har markeret parret som 'aldrig sammen'",
-        "rejected": "Parret indgik i et tidligere afvist forslag",
-    },
-    "en": {
-        "need_offer": "Need of {a}: '{need}' ↔ offer of {b}: '{offer}' ({label})",
-        "need_offer_plain": "Need of {a}: '{need}' ↔ offer of {b}: '{offer}'",
-        "shared": "Shared capabilities: {labels}",
-        "markets": "Shared markets: {markets}",
-        "same_division": "Same industry (NACE {division})",
-        "same_section": "Same NACE section ({section}), different industries ({a} and {b})",
-        "chain": "Different links of the value chain (NACE {a} ↔ {b})",
-        "same_region": "Both in Region {region}",
-        "regions": "Regions: {a} and {b}",
-        "competitor": "Possible competitor: similar offers, overlapping market, region or industry",
-        "never": "A facilitator marked this pair as 'never together'",
-        "rejected": "The pair was part of an earlier rejected proposal",
-    },
-}
 
 
 @dataclass
@@ -420,12 +390,12 @@ class _Explainer:
     """Human-readable, deterministic reasons for a pair of firms."""
 
     def __init__(self, index: MatchIndex, db, lang: str):
-        if lang not in _TEXT:
-            raise ValueError(f"lang must be one of {sorted(_TEXT)}, not {lang!r}")
+        if lang not in messages.LANGUAGES:
+            raise ValueError(f"lang must be one of {list(messages.LANGUAGES)}, not {lang!r}")
         self.index = index
         self.db = db
         self.lang = lang
-        self.t = _TEXT[lang]
+        self.t = messages.table("matching", lang)
         self.lexicon = index.lexicon_()
 
     def need_offer(self, needer: Mapping, offerer: Mapping, strength: float) -> list[str]:

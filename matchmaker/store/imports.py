@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from matchmaker.validation import InvalidInput
+from matchmaker.reference.validation import InvalidInput
 
 # Column headings a secretariat's spreadsheet may use, folded to lower case → API name.
 HEADER_ALIASES = {

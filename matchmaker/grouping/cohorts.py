@@ -19,9 +19,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from matchmaker import proposals, questionnaires
-from matchmaker.networks import stored_id
-from matchmaker.validation import InvalidInput, NotFound, Strict, validate
+from matchmaker.grouping.networks import stored_id
+from matchmaker.reference import messages
+from matchmaker.reference.validation import InvalidInput, NotFound, Strict, validate
+from matchmaker.store import proposals, questionnaires
 
 MAX_COHORT_SIZE = questionnaires.MAX_COHORT_SIZE
 MATURITY_WEIGHT = 0.4  # affinity lost per maturity step (in standard deviations of theme)
@@ -52,10 +53,6 @@ class CohortRequestIn(Strict):
 # Maturity from the experience answer
 
 MATURITY_CODES = ("beginner", "experimenting", "experienced")
-MATURITY_LABELS = {
-    "da": ("begynder", "afprøvende", "erfaren"),
-    "en": ("beginner", "experimenting", "experienced"),
-}
 _MATURITY_PATTERNS = [
     (0, r"\bingen\b|\bintet\b|\baldrig\b|ikke (prøvet|afprøvet|brugt|arbejdet|installeret|indført)|"
         r"bruger ikke|"
@@ -140,8 +137,7 @@ def _maturity_step(value: float) -> int:
 
 
 def maturity_label(value: float, lang: str = "da") -> str:
-    labels = MATURITY_LABELS.get(lang, MATURITY_LABELS["da"])
-    return labels[_maturity_step(value)]
+    return messages.render(f"cohorts.maturity.{maturity_code(value)}", lang)
 
 
 def maturity_code(value: float) -> str:
@@ -323,15 +319,14 @@ FILLER_WORDS = frozenset(
 
 
 def _filler_stems() -> frozenset[str]:
-    from matchmaker.text import stem
+    from matchmaker.reference.text import stem
 
     return frozenset(stem(w, lang) for w in FILLER_WORDS | GENERIC_WORDS for lang in ("da", "en"))
 
 
 def _response_terms(responses: Sequence[Mapping]) -> tuple[list[set[str]], dict[str, str]]:
     """Per response its distinct content stems; for each stem its most frequent surface word."""
-    from matchmaker.embedding import response_text
-    from matchmaker.text import (
+    from matchmaker.reference.text import (
         DANISH_STOPWORDS,
         ENGLISH_STOPWORDS,
         guess_language,
@@ -339,6 +334,7 @@ def _response_terms(responses: Sequence[Mapping]) -> tuple[list[set[str]], dict[
         stem,
         words,
     )
+    from matchmaker.representation.embedding import response_text
 
     surface: dict[str, Counter] = {}
     terms = []
@@ -362,8 +358,8 @@ def _response_terms(responses: Sequence[Mapping]) -> tuple[list[set[str]], dict[
 
 
 def _response_concepts(responses: Sequence[Mapping]) -> list[set[str]]:
-    from matchmaker.embedding import response_text
-    from matchmaker.lexicon import default_lexicon
+    from matchmaker.reference.lexicon import default_lexicon
+    from matchmaker.representation.embedding import response_text
 
     lexicon = default_lexicon()
     return [set(lexicon.concept_ids(response_text(theme_view(r)))) for r in responses]
@@ -378,7 +374,7 @@ def themes_in_words(
     limit: int = 5,
 ) -> list[str]:
     """Words and capabilities the members share more than the respondents as a whole."""
-    from matchmaker.lexicon import default_lexicon
+    from matchmaker.reference.lexicon import default_lexicon
 
     n, size = len(terms), len(members)
     lexicon = default_lexicon()
@@ -420,8 +416,8 @@ def likely_competitors(responses: Sequence[Mapping], db=None) -> set[tuple[int, 
     deviations above the mean pair). Registered firms the matching engine flags as competitors,
     and 'never together' pairs, count too.
     """
-    from matchmaker.embedding import SentenceEncoder, encode_responses
-    from matchmaker.text import content_stems
+    from matchmaker.reference.text import content_stems
+    from matchmaker.representation.embedding import SentenceEncoder, encode_responses
 
     n = len(responses)
     if n < 2:
@@ -448,7 +444,8 @@ def likely_competitors(responses: Sequence[Mapping], db=None) -> set[tuple[int, 
 
 
 def _registered_competitors(responses: Sequence[Mapping], db) -> set[tuple[int, int]]:
-    from matchmaker import matching, networks
+    from matchmaker import matching
+    from matchmaker.grouping import networks
 
     linked = {}
     for pos, r in enumerate(responses):
@@ -477,30 +474,15 @@ def _registered_competitors(responses: Sequence[Mapping], db) -> set[tuple[int, 
     return found
 
 
-_NOTES = {
-    "da": {
-        "capacity": "max_size er sænket til masterclassens kapacitet ({capacity})",
-        "competitors": "Mulige konkurrenter på samme hold: {names} (størrelserne tillod ikke "
-        "andet)",
-        "few": "Kun {n} svar; holdet er mindre end min_size ({min_size})",
-        "reason": "Tema: {themes}; erfaring: {maturity}",
-    },
-    "en": {
-        "capacity": "max_size lowered to the masterclass capacity ({capacity})",
-        "competitors": "Possible competitors in one cohort: {names} (the sizes left no other way)",
-        "few": "Only {n} answers; the cohort is smaller than min_size ({min_size})",
-        "reason": "Theme: {themes}; experience: {maturity}",
-    },
-}
-
-
 def _note(lang: str, constraint: str, key: str, **values) -> dict[str, Any]:
     """An unmet constraint in the request's language, with the text in every language so a
     page can show it in its own."""
     return {
         "constraint": constraint,
-        "reason": _NOTES[lang][key].format(**values),
-        "reason_by_lang": {code: notes[key].format(**values) for code, notes in _NOTES.items()},
+        "reason": messages.render(f"cohorts.{key}", lang, **values),
+        "reason_by_lang": {
+            code: messages.render(f"cohorts.{key}", code, **values) for code in messages.LANGUAGES
+        },
     }
 
 
@@ -515,12 +497,12 @@ def plan(
     db, masterclass_id: int, request: CohortRequestIn, responses: Sequence[Mapping] | None = None
 ) -> CohortPlan:
     """Compute cohorts for a masterclass's respondents without storing them."""
-    from matchmaker.embedding import encode_responses
+    from matchmaker.representation.embedding import encode_responses
 
     masterclass = questionnaires.get_masterclass(db, stored_id(masterclass_id, "masterclass"))
     if responses is None:
         responses = questionnaires.responses(db, masterclass_id)
-    words = _NOTES[request.lang]
+    words = messages.table("cohorts", request.lang)
     unmet: list[dict[str, Any]] = []
     capacity = int(masterclass["capacity"])
     max_size = min(request.max_size, capacity, MAX_COHORT_SIZE)
@@ -555,7 +537,8 @@ def plan(
     cohorts = []
     for members in groups:
         themes_by_lang = {
-            lang: themes_in_words(members, terms, surface, concepts, lang) for lang in _NOTES
+            lang: themes_in_words(members, terms, surface, concepts, lang)
+            for lang in messages.LANGUAGES
         }
         themes = themes_by_lang[request.lang]
         together = [(i, j) for i, j in competitors if i in members and j in members]

@@ -14,10 +14,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 from tqdm.auto import tqdm
 
-from matchmaker import nace as nace_codes
 from matchmaker.config import DEFAULT_MODEL
-from matchmaker.lexicon import Lexicon, default_lexicon
-from matchmaker.text import (
+from matchmaker.reference import nace as nace_codes
+from matchmaker.reference.lexicon import Lexicon, default_lexicon
+from matchmaker.reference.text import (
     LANGUAGES,
     char_ngrams,
     clauses,

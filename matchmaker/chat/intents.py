@@ -17,8 +17,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from matchmaker import regions
 from matchmaker.config import DATA_DIR, MODELS_DIR
+from matchmaker.reference import regions
 
 INTENTS = (
     "find_partners", "similar", "propose_networks", "propose_cohorts", "explain", "show",

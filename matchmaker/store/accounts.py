@@ -11,8 +11,8 @@ import sqlite_utils
 from email_validator import EmailNotValidError, validate_email
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from matchmaker.profiles import hash_token
-from matchmaker.validation import Conflict, InvalidInput, NotFound
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
+from matchmaker.store.profiles import hash_token
 
 Role = Literal["facilitator", "admin"]
 ROLES = ("facilitator", "admin")

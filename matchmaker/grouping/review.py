@@ -10,8 +10,9 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from matchmaker import networks, proposals
-from matchmaker.validation import Conflict, InvalidInput, NotFound, Strict, validate
+from matchmaker.grouping import networks
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound, Strict, validate
+from matchmaker.store import proposals
 
 RULES = ("never", "allow")
 

@@ -8,9 +8,9 @@ from typing import Any, Literal
 import sqlite_utils
 from pydantic import Field, field_validator
 
-from matchmaker.profiles import valid_cvr
-from matchmaker.text import guess_language
-from matchmaker.validation import Count, NotFound, Strict, long_text, text, validate
+from matchmaker.reference.text import guess_language
+from matchmaker.reference.validation import Count, NotFound, Strict, long_text, text, validate
+from matchmaker.store.profiles import valid_cvr
 
 MAX_COHORT_SIZE = 10
 

@@ -20,8 +20,9 @@ from typing import Any
 
 import sqlite_utils
 
-from matchmaker import profiles, proposals, questionnaires
-from matchmaker.validation import InvalidInput, NotFound
+from matchmaker.reference import messages
+from matchmaker.reference.validation import InvalidInput, NotFound
+from matchmaker.store import profiles, proposals, questionnaires
 
 FORMATS = ("csv", "xlsx", "json", "pdf")
 LANGS = ("da", "en")
@@ -37,105 +38,6 @@ OBJECT_KINDS = ("network", "network_proposal", "cohort", "cohort_proposal", "com
 # without it the PDF falls back to the core Helvetica, which covers Danish letters (latin-1).
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-
-TEXTS: dict[str, tuple[str, str]] = {
-    # key: (Danish, English)
-    "network": ("Netværk", "Network"),
-    "network_proposal": ("Netværksforslag", "Network proposal"),
-    "cohort": ("Masterclass-hold", "Masterclass cohort"),
-    "cohort_proposal": ("Forslag til masterclass-hold", "Masterclass cohort proposal"),
-    "companies": ("Virksomheder", "Companies"),
-    "consortium_sheet": ("Konsortieark", "Consortium sheet"),
-    "overview": ("Oversigt", "Overview"),
-    "no": ("Nr.", "No."),
-    "group_id": ("Id", "Id"),
-    "type": ("Netværkstype", "Network type"),
-    "score": ("Score", "Score"),
-    "coherence": ("Sammenhæng", "Coherence"),
-    "themes": ("Temaer", "Themes"),
-    "status": ("Status", "Status"),
-    "purpose": ("Formål", "Purpose"),
-    "purpose_missing": (
-        "Ikke fastlagt endnu – aftales i handlingsplanen.",
-        "Not settled yet – to be agreed in the action plan.",
-    ),
-    "participants": ("Deltagere", "Participants"),
-    "participant_count": ("Antal deltagere", "Number of participants"),
-    "name": ("Navn", "Name"),
-    "cvr": ("CVR", "CVR"),
-    "contact": ("Kontakt", "Contact"),
-    "contact_name": ("Kontaktperson", "Contact person"),
-    "contact_email": ("E-mail", "Email"),
-    "region": ("Region", "Region"),
-    "city": ("By", "Town"),
-    "employees": ("Ansatte", "Employees"),
-    "size": ("Størrelse", "Size"),
-    "kind": ("Type", "Kind"),
-    "reason": ("Begrundelse", "Reason"),
-    "reasons": ("Hvorfor disse deltagere", "Why these participants"),
-    "core_business": ("Kerneforretning", "Core business"),
-    "open_points": ("Åbne punkter til handlingsplanen", "Open points for the action plan"),
-    "agreement": ("Aftale", "Agreement"),
-    "question": ("Spørgsmål", "Question"),
-    "topic": ("Punkt", "Topic"),
-    "summary": ("Sammenfatning", "Summary"),
-    "worst_score": ("Laveste score", "Lowest score"),
-    "harmonic_mean": ("Harmonisk gennemsnit", "Harmonic mean"),
-    "unmet": ("Ikke placeret", "Not placed"),
-    "created_at": ("Oprettet", "Created"),
-    "exported_at": ("Eksporteret", "Exported"),
-    "profile_deleted": ("(profilen er slettet)", "(profile deleted)"),
-    "unknown": ("ukendt", "unknown"),
-    "yes": ("ja", "yes"),
-    "no_": ("nej", "no"),
-    "page": ("Side", "Page"),
-    # sizes (EU SME classes by head count)
-    "size_micro": ("mikro (under 10)", "micro (under 10)"),
-    "size_small": ("lille (10–49)", "small (10–49)"),
-    "size_medium": ("mellemstor (50–249)", "medium (50–249)"),
-    "size_large": ("stor (250+)", "large (250+)"),
-    # statuses and kinds
-    "status_proposed": ("foreslået", "proposed"),
-    "status_accepted": ("accepteret", "accepted"),
-    "status_rejected": ("afvist", "rejected"),
-    "kind_company": ("virksomhed", "company"),
-    "kind_knowledge_institution": ("videninstitution", "knowledge institution"),
-    # network types the grouping may name; others are shown as written
-    "type_vertical": ("vertikalt (værdikæde)", "vertical (value chain)"),
-    "type_horizontal": ("horisontalt", "horizontal"),
-    "type_congruent": ("kongruent", "congruent"),
-    "type_value_chain": ("værdikæde", "value chain"),
-    "type_complementary": ("komplementært", "complementary"),
-    "type_supply_chain": ("leverandørkæde", "supply chain"),
-    "type_similar": ("erfa-netværk", "peer network"),
-    "type_peer": ("erfa-netværk", "peer network"),
-    "type_knowledge": ("videnssamarbejde", "knowledge partnership"),
-    "type_market": ("markedsnetværk", "market network"),
-    "type_export": ("eksportnetværk", "export network"),
-    "type_innovation": ("innovationsnetværk", "innovation network"),
-    "type_mixed": ("blandet", "mixed"),
-    # company-list columns (Danish headings are ones the member-list import understands)
-    "col_id": ("id", "id"),
-    "col_name": ("navn", "name"),
-    "col_cvr": ("cvr", "cvr"),
-    "col_employees": ("ansatte", "employees"),
-    "col_founded": ("stiftet", "founded"),
-    "col_region": ("region", "region"),
-    "col_city": ("by", "city"),
-    "col_sector": ("branche", "sector"),
-    "col_nace": ("nace-kode", "nace"),
-    "col_kind": ("type", "kind"),
-    "col_description": ("beskrivelse", "description"),
-    "col_offers": ("tilbyder", "offers"),
-    "col_needs": ("behov", "needs"),
-    "col_markets": ("markeder", "markets"),
-    "col_language": ("sprog", "language"),
-    "col_contact_name": ("kontaktperson", "contact_name"),
-    "col_contact_email": ("e-mail", "contact_email"),
-    "col_consent": ("samtykke", "consent"),
-    "col_created_at": ("oprettet", "created_at"),
-    "col_updated_at": ("opdateret", "updated_at"),
-}
 
 # What a network's action plan must settle: (key, Danish title, Danish question, English ...).
 OPEN_POINTS: tuple[tuple[str, tuple[str, str], tuple[str, str]], ...] = (
@@ -177,15 +79,14 @@ COMPANY_COLUMNS = (
 
 def label(key: str, lang: str) -> str:
     """The interface text `key` in `lang` ('da' or 'en')."""
-    da, en = TEXTS[key]
-    return en if lang == "en" else da
+    return messages.render(f"exports.{key}", lang)
 
 
 def _optional_label(prefix: str, value: Any, lang: str) -> str:
     if value in (None, ""):
         return ""
     key = f"{prefix}_{value}"
-    return label(key, lang) if key in TEXTS else str(value).replace("_", " ")
+    return label(key, lang) if messages.has(f"exports.{key}") else str(value).replace("_", " ")
 
 
 def size_class(employees: int | None, lang: str) -> str:
@@ -677,7 +578,7 @@ def to_xlsx(export: Export, lang: str = "da") -> bytes:
     pairs.append((label("exported_at", lang), export.exported_at))
     for key, value in export.summary.items():
         shown = ", ".join(_text(v) for v in value) if isinstance(value, list) else value
-        pairs.append((label(key, lang) if key in TEXTS else key, _text(shown)))
+        pairs.append((label(key, lang) if messages.has(f"exports.{key}") else key, _text(shown)))
     row = _key_values(ws, 3, pairs) + 1
     kind = export.group_kind
     cols = _group_columns(kind)
@@ -874,7 +775,9 @@ def to_pdf(export: Export, lang: str = "da") -> bytes:
         pairs.append((label("exported_at", lang), export.exported_at))
         for key, value in export.summary.items():
             shown = ", ".join(_text(v) for v in value) if isinstance(value, list) else value
-            pairs.append((label(key, lang) if key in TEXTS else key, _text(shown)))
+            pairs.append(
+                (label(key, lang) if messages.has(f"exports.{key}") else key, _text(shown))
+            )
         sheet.pairs(pairs)
         kind = export.group_kind
         cols = [c for c in _group_columns(kind) if c != "purpose"]

@@ -12,9 +12,9 @@ from typing import Any, Literal
 import sqlite_utils
 from pydantic import EmailStr, Field, field_validator
 
-from matchmaker import nace, proposals, regions
-from matchmaker.text import guess_language
-from matchmaker.validation import (
+from matchmaker.reference import nace, regions
+from matchmaker.reference.text import guess_language
+from matchmaker.reference.validation import (
     Conflict,
     Count,
     InvalidInput,
@@ -24,6 +24,7 @@ from matchmaker.validation import (
     text,
     validate,
 )
+from matchmaker.store import proposals
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]

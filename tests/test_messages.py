@@ -1,0 +1,47 @@
+"""The message catalogue: every code speaks Danish and English with the same parameters."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from matchmaker.reference import messages
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _codes() -> list[str]:
+    return sorted(messages._catalogue("da"))  # noqa: SLF001 - the catalogue's own test
+
+
+def test_the_catalogue_is_not_empty():
+    assert len(_codes()) > 300
+
+
+@pytest.mark.parametrize("code", _codes())
+def test_each_code_has_english_with_the_same_parameters(code):
+    da = messages.template(code, "da")
+    en = messages._catalogue("en").get(code)  # noqa: SLF001
+    assert en, f"{code} has no English text"
+    assert _fields(da) == _fields(en)
+
+
+def test_render_fills_parameters_and_picks_the_singular():
+    assert "3" in messages.render("chat.cohorts", "en", n=3, title="AI")
+    assert messages.render("chat.cohorts", "en", n=1, title="AI") == messages.render(
+        "chat.cohorts_1", "en", n=1, title="AI"
+    )
+
+
+def test_an_unknown_language_falls_back_to_danish():
+    assert messages.render("web.save", "fr") == messages.render("web.save", "da")
+
+
+def test_a_record_with_an_unknown_code_is_refused():
+    with pytest.raises(KeyError):
+        messages.record("no.such.code")
+    record = messages.record("matching.markets", markets="Tyskland")
+    assert messages.render_record(record, "en").endswith("Tyskland")
