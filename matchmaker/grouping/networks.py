@@ -858,8 +858,26 @@ def pair_rules(db) -> dict[tuple[int, int], set[str]]:
     return matching._rules(db)
 
 
-def _unmet_firm(profile: Mapping, reason: str) -> dict[str, Any]:
-    return {"company_id": profile["id"], "name": profile.get("name"), "reason": reason}
+def _unmet_firm(profile: Mapping, code: str, **params: Any) -> dict[str, Any]:
+    return {
+        "company_id": profile["id"],
+        "name": profile.get("name"),
+        **unmet_reason(code, **params),
+    }
+
+
+def unmet_reason(code: str, **params: Any) -> dict[str, Any]:
+    """An unmet constraint: its message record (`reasons.<code>`) and the English text."""
+    record = messages.record(f"reasons.{code}", **params)
+    return {"reason": messages.render_record(record, "en"), "message": record}
+
+
+def invalid(field_name: str, code: str, summary: str, **params: Any) -> InvalidInput:
+    """A refused request whose field message is the catalogue's `reasons.<code>`."""
+    found = unmet_reason(code, **params)
+    return InvalidInput(
+        {field_name: found["reason"]}, summary, codes={field_name: found["message"]}
+    )
 
 
 def _existing(db, ids: Iterable[int]) -> dict[int, dict]:
@@ -875,13 +893,13 @@ def _existing(db, ids: Iterable[int]) -> dict[int, dict]:
     return found
 
 
-def _check_known(db, field_name: str, ids: Iterable[int]) -> dict[int, dict]:
+def check_known(db, field_name: str, ids: Iterable[int]) -> dict[int, dict]:
     ids = list(ids)
     found = _existing(db, ids)
     missing = [i for i in dict.fromkeys(ids) if i not in found]
     if missing:
         listed = ", ".join(str(i) for i in missing[:20]) + (" …" if len(missing) > 20 else "")
-        raise InvalidInput({field_name: f"unknown company ids: {listed}"}, "Unknown company ids")
+        raise invalid(field_name, "unknown_ids", "Unknown company ids", ids=listed)
     return found
 
 
@@ -889,13 +907,12 @@ def _check_consenting(db, index, field_name: str, ids: list[int]) -> None:
     """Named firms must exist and have consented, or the request is refused."""
     if not ids:
         return
-    known = _check_known(db, field_name, ids)
+    known = check_known(db, field_name, ids)
     refused = [c for c in dict.fromkeys(ids) if c not in index]
     if refused:
         names = ", ".join(f"{known[c]['name']} ({c})" for c in refused)
-        raise InvalidInput(
-            {field_name: f"has not consented to be proposed: {names}"},
-            "Firms without consent cannot be proposed",
+        raise invalid(
+            field_name, "no_consent_names", "Firms without consent cannot be proposed", names=names
         )
 
 
@@ -961,10 +978,10 @@ def plan(
     exclude = set(exclude)
     locked_groups = [list(g) for g in request.locked] + [list(g) for g in locked if g]
     if request.company_ids is not None:
-        known = _check_known(db, "company_ids", request.company_ids)
+        known = check_known(db, "company_ids", request.company_ids)
         for cid in dict.fromkeys(request.company_ids):
             if cid not in index:
-                unmet.append(_unmet_firm(known[cid], "has not consented to be proposed"))
+                unmet.append(_unmet_firm(known[cid], "no_consent"))
         ids = sorted({i for i in request.company_ids if i in index})
     else:
         ids = sorted(index.row_)
@@ -991,19 +1008,14 @@ def plan(
         active[cid] = active.get(cid, 0) - n
     full = {i for i in ids if active.get(i, 0) >= max_per_firm}
     for cid in sorted(full):
-        unmet.append(
-            _unmet_firm(
-                profiles_by_id[cid],
-                f"already in {active[cid]} stored proposals (the limit is {max_per_firm})",
-            )
-        )
+        unmet.append(_unmet_firm(profiles_by_id[cid], "capped", n=active[cid], limit=max_per_firm))
     locked_groups = [[c for c in g if c not in full] for g in locked_groups]
     locked_groups = [g for g in locked_groups if g]
     profiles = [profiles_by_id[i] for i in ids]
     pos = {cid: k for k, cid in enumerate(ids)}
     scores = pool_scores(index, ids) if ids else PoolScores(
         np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32))  # fmt: skip
-    forbidden, why = _forbidden(db, ids, pos, scores)
+    forbidden, why = forbidden_pairs(db, ids, pos, scores)
     knowledge = np.array([p.get("kind") == "knowledge_institution" for p in profiles], dtype=bool)
     placeable = np.array([i not in full for i in ids], dtype=bool)
     locked_pos = [_check_locked(g, pos, forbidden, why, knowledge, profiles) for g in locked_groups]
@@ -1011,11 +1023,7 @@ def plan(
     n_free = int(placeable.sum())
     if n_free < request.min_size and not locked_pos:
         unmet.append(
-            {
-                "constraint": "min_size",
-                "reason": f"the pool holds {n_free} firms that can be proposed; a network needs "
-                f"at least {request.min_size}",
-            }
+            {"constraint": "min_size", **unmet_reason("pool", n=n_free, min=request.min_size)}
         )
         return Plan(_request_json(request), [], 0.0, 0.0, unmet, len(ids))
     grouping = form_networks(
@@ -1025,18 +1033,16 @@ def plan(
     )  # fmt: skip
     if count is not None and len(grouping.groups) < count:
         unmet.append(
-            {
-                "constraint": "count",
-                "reason": f"{count} networks were asked for; the pool and the constraints allow "
-                f"{len(grouping.groups)}",
-            }
+            {"constraint": "count", **unmet_reason("count", count=count, n=len(grouping.groups))}
         )
     explicit = request.company_ids is not None
     for k in grouping.unplaced:
         if count is None:
-            unmet.append(_unmet_firm(profiles[k], _why_unplaced(request)))
+            unmet.append(
+                _unmet_firm(profiles[k], "unplaced", min=request.min_size, max=request.max_size)
+            )
         elif explicit:
-            unmet.append(_unmet_firm(profiles[k], f"not in the best {count} networks"))
+            unmet.append(_unmet_firm(profiles[k], "not_best", count=count))
     describer = Describer(profiles, scores, request.lang)
     locked_set = {c for g in locked_groups for c in g}
     networks = []
@@ -1063,13 +1069,6 @@ def plan(
     )
 
 
-def _why_unplaced(request: NetworkProposalIn) -> str:
-    return (
-        f"no network of {request.min_size}–{request.max_size} firms could take it without a "
-        "likely competitor, a 'never together' or rejected pair, or a third knowledge institution"
-    )
-
-
 def _passes(profile: Mapping, request: NetworkProposalIn) -> bool:
     if request.region and profile.get("region") != request.region:
         return False
@@ -1091,7 +1090,7 @@ def _request_json(request: NetworkProposalIn) -> dict[str, Any]:
     return request.model_dump(mode="json", exclude_defaults=False)
 
 
-def _forbidden(
+def forbidden_pairs(
     db, ids: Sequence[int], pos: Mapping[int, int], scores: PoolScores
 ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], str]]:
     """Pool pairs that must not share a network, and why: likely competitors (unless a
@@ -1112,32 +1111,22 @@ def _forbidden(
     return set(why), why
 
 
-_RULE_WORDS = {
-    "competitor": "are likely competitors",
-    "never": "are marked 'never together'",
-    "rejected": "were in a rejected network together",
-}
-
-
 def _check_locked(group, pos, forbidden, why, knowledge, profiles) -> list[int]:
     rows = [pos[c] for c in group]
     for a, i in enumerate(rows):
         for j in rows[a + 1 :]:
             pair = (min(i, j), max(i, j))
             if pair in forbidden:
-                names = f"{profiles[i]['name']} ({profiles[i]['id']}) and {profiles[j]['name']} "
-                names += f"({profiles[j]['id']})"
-                raise InvalidInput(
-                    {"locked": f"{names} {_RULE_WORDS[why[pair]]}; they cannot share a network"},
-                    "A locked group breaks a hard constraint",
-                )
+                raise invalid(
+                    "locked", why[pair], "A locked group breaks a hard constraint",
+                    a=f"{profiles[i]['name']} ({profiles[i]['id']})",
+                    b=f"{profiles[j]['name']} ({profiles[j]['id']})",
+                )  # fmt: skip
     if sum(bool(knowledge[i]) for i in rows) > MAX_KNOWLEDGE_INSTITUTIONS:
-        raise InvalidInput(
-            {
-                "locked": f"a network holds at most {MAX_KNOWLEDGE_INSTITUTIONS} knowledge "
-                "institutions"
-            }
-        )
+        raise invalid(
+            "locked", "knowledge", "A locked group breaks a hard constraint",
+            n=MAX_KNOWLEDGE_INSTITUTIONS,
+        )  # fmt: skip
     return rows
 
 

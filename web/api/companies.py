@@ -41,7 +41,7 @@ def _own_or_facilitator(company_id: int) -> bool:
     return is_facilitator() or g.get("company_id") == company_id
 
 
-def _refused(company_id: int):
+def refused(company_id: int):
     if g.get("company_id") is not None:
         return jsonify(error="A company can only reach its own profile", fields={}), 403
     return jsonify(
@@ -117,7 +117,7 @@ def listing_filters() -> dict:
 @documented("/companies/{company_id}", "get", "Read one profile")
 def get_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
+        return refused(company_id)
     return jsonify(profiles.public(profiles.get(get_db(), company_id)))
 
 
@@ -126,7 +126,7 @@ def get_company(company_id: int):
             body=profiles.CompanyPatch, errors=(409,))  # fmt: skip
 def patch_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
+        return refused(company_id)
     data = json_body()
     return jsonify(profiles.public(profiles.update(get_db(), company_id, data)))
 
@@ -135,7 +135,7 @@ def patch_company(company_id: int):
 @documented("/companies/{company_id}", "delete", "Delete a profile", status=204)
 def delete_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
+        return refused(company_id)
     profiles.delete(get_db(), company_id)
     return "", 204
 

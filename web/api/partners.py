@@ -11,7 +11,7 @@ from matchmaker.reference.validation import InvalidInput
 from matchmaker.store import profiles
 from web import get_db
 from web.api import bp
-from web.api.companies import _refused, int_arg, kind_arg, nace_arg, region_arg
+from web.api.companies import int_arg, kind_arg, nace_arg, refused, region_arg
 from web.api.openapi import documented
 from web.auth import is_facilitator
 
@@ -47,7 +47,7 @@ def _flag(name: str) -> bool:
             query=PARTNER_QUERY, errors=(422,))  # fmt: skip
 def partners(company_id: int):
     if not (is_facilitator() or g.get("company_id") == company_id):
-        return _refused(company_id)
+        return refused(company_id)
     options = dict(
         limit=int_arg("limit", 5, 1, 50),
         mode=_choice("mode", matching.MODES, "complementary"),
@@ -74,7 +74,7 @@ def partners(company_id: int):
             query={"lang": PARTNER_QUERY["lang"]})  # fmt: skip
 def explain_pair(company_id: int, other_id: int):
     if not is_facilitator():
-        return _refused(company_id)
+        return refused(company_id)
     if company_id == other_id:
         raise InvalidInput({"other_id": "must be another firm than company_id"})
     db = get_db()
