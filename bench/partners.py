@@ -23,7 +23,6 @@ from matchmaker.matching import partner_suggestions, training
 from matchmaker.matching.features import pair_features
 from matchmaker.matching.index import default_scorer
 from matchmaker.matching.scorer import PairScorer, pair_rows
-from matchmaker.matching.scoring import value_chain
 from matchmaker.store import db as store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -69,12 +68,6 @@ class LabelledSet:
             v, f = self.index.vectors_, self.index.facts_
             self._features = pair_features(self.index.encoder_, v, f, v, f, self.index.scale_)
         return self._features
-
-    def chain(self, margin: float) -> np.ndarray:
-        """Value-chain pairs (never rivals), as the service's scoring finds them."""
-        v, e = self.index.vectors_, self.index.encoder_
-        no, on = e.similarity(v, v, "needs", "offers"), e.similarity(v, v, "offers", "needs")
-        return value_chain(e, v, v, no, on, margin)
 
     def texts(self, fields) -> list[str]:
         return ["\n".join(str(p.get(f) or "") for f in fields) for p in self.profiles]
@@ -168,7 +161,7 @@ def training_pairs(s: LabelledSet, rows: np.ndarray | None = None):
 def scorer_scores(scorer: PairScorer, s: LabelledSet) -> tuple[np.ndarray, np.ndarray]:
     """Partner log-odds and competitor flags as the service judges them."""
     f = s.features()
-    return scorer.partner_logit(f), scorer.competitors(f) & ~s.chain(scorer.chain_margin)
+    return scorer.partner_logit(f), scorer.competitors(f)
 
 
 def cross_validate(s: LabelledSet, extra=None, folds: int = 5, **params) -> dict:

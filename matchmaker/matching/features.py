@@ -28,6 +28,12 @@ STRUCTURED = (
     "shared_market", "both_knowledge", "one_knowledge",
 )  # fmt: skip
 MISSING = ("needs_missing", "offers_missing")
+# Offers alike *and* the same industry: what makes rivals (products of the two facts).
+INTERACTIONS = tuple(
+    (f"{rep}:offers-offers", same)
+    for rep in REPRESENTATIONS
+    for same in ("same_group", "same_division")
+)
 
 
 def feature_names() -> list[str]:
@@ -37,7 +43,8 @@ def feature_names() -> list[str]:
         names += [f"{rep}:{a}-{b}" for a, b in SYMMETRIC_PARTS]
         for a, b in DIRECTED_PARTS:
             names += [f"{rep}:{a}-{b}:max", f"{rep}:{a}-{b}:min"]
-    return names + list(STRUCTURED) + list(MISSING)
+    names += list(STRUCTURED) + list(MISSING)
+    return names + [f"{a}×{b}" for a, b in INTERACTIONS]
 
 
 def market_keys(profile: Mapping) -> list[str]:
@@ -196,7 +203,7 @@ class FeatureScale:
         values = raw[:, off]
         mean = values.mean(axis=1)
         scale = values.std(axis=1)
-        n_text = len(feature_names()) - len(STRUCTURED) - len(MISSING)
+        n_text = len(feature_names()) - len(STRUCTURED) - len(MISSING) - len(INTERACTIONS)
         mean[n_text:], scale[n_text:] = 0.0, 1.0  # structured facts stay 0/1
         scale[scale < 1e-6] = 1.0
         return cls(mean.astype(np.float32), scale.astype(np.float32), int(off.sum()))
@@ -226,8 +233,15 @@ def pair_features(
             per_rep[rep] += [np.maximum(f, g), np.minimum(f, g)]
     mats = [m for rep in REPRESENTATIONS for m in per_rep[rep]]
     mats += structured_features(q_facts, s_facts)
-    out = np.stack([np.asarray(m, dtype=np.float32) for m in mats])
+    names = feature_names()
+    n_base = len(mats)
+    out = np.empty((len(names), *shape), dtype=np.float32)
+    for k, m in enumerate(mats):
+        out[k] = m
     if scale is not None:
-        out -= scale.mean[:, None, None]
-        out /= scale.scale[:, None, None]
+        out[:n_base] -= scale.mean[:n_base, None, None]
+        out[:n_base] /= scale.scale[:n_base, None, None]
+    at = {name: k for k, name in enumerate(names)}
+    for k, (a, b) in enumerate(INTERACTIONS):
+        np.multiply(out[at[a]], out[at[b]], out=out[n_base + k])
     return out

@@ -54,14 +54,16 @@ class PairScorer:
 
     partner_c: float = 0.03  # chosen by cross-validation on the dev set (bench/partners.py)
     competitor_c: float = 0.1
-    competitor_threshold: float = 0.5
+    competitor_threshold: float = 0.9  # train→dev transfer: P 0.71, R 1.00 (bench README)
     chain_margin: float = 0.0
+    offers_quantile: float = 0.05
     random_state: int = 0
     names_: list[str] = field(default_factory=feature_names)
     partner_: LinearModel | None = None
     competitor_: LinearModel | None = None
     trained_on_: dict = field(default_factory=dict)
     reference_scale_: FeatureScale | None = None
+    offers_gate_: float = float("-inf")
 
     def fit(
         self,
@@ -88,6 +90,10 @@ class PairScorer:
             self.competitor_ = _fit_linear(
                 x[keep], competitor[keep], self.competitor_c, self.random_state, weight[keep]
             )
+            # Rivals offer the same kind of thing: the gate lets through all but the
+            # `offers_quantile` least alike of the known rival pairs.
+            alike = offers_alike(x.T)[competitor.astype(bool)]
+            self.offers_gate_ = float(np.quantile(alike, self.offers_quantile))
         self.trained_on_ = dict(trained_on or {})
         self.reference_scale_ = reference_scale
         return self
@@ -103,8 +109,20 @@ class PairScorer:
         return 1.0 / (1.0 + np.exp(-self.competitor_.logit(features)))
 
     def competitors(self, features: np.ndarray) -> np.ndarray:
-        """Boolean: pairs judged direct competitors."""
-        return self.competitor_probability(features) > self.competitor_threshold
+        """Boolean: pairs judged direct competitors. Rivals offer alike (the gate) and are no
+        value chain (one firm's needs met by the other more strongly than their offers are
+        alike: supplier and customer); then either the model finds them likely, or they meet
+        the facilitator's rule: same NACE group and an overlapping market (region or a
+        shared market)."""
+        names = self.names_
+        likely = self.competitor_probability(features) > self.competitor_threshold
+        same_group = features[names.index("same_group")] > 0
+        overlap = (features[names.index("same_region")] > 0) | (
+            features[names.index("shared_market")] > 0
+        )
+        chain = needs_met(features) > offers_alike(features, mean=True) + self.chain_margin
+        alike = offers_alike(features) >= self.offers_gate_
+        return alike & ~chain & (likely | (same_group & overlap))
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -121,12 +139,14 @@ class PairScorer:
                 "competitor_c": self.competitor_c,
                 "competitor_threshold": self.competitor_threshold,
                 "chain_margin": self.chain_margin,
+                "offers_quantile": self.offers_quantile,
                 "random_state": self.random_state,
             },
             "features": self.names_,
             "partner": model(self.partner_),
             "competitor": model(self.competitor_),
             "trained_on": self.trained_on_,
+            "offers_gate": self.offers_gate_,
             "reference_scale": None
             if self.reference_scale_ is None
             else {
@@ -152,6 +172,7 @@ class PairScorer:
         scorer.partner_ = model(data["partner"])
         scorer.competitor_ = model(data["competitor"])
         scorer.trained_on_ = data.get("trained_on", {})
+        scorer.offers_gate_ = float(data.get("offers_gate", float("-inf")))
         ref = data.get("reference_scale")
         if ref:
             scorer.reference_scale_ = FeatureScale(
@@ -171,6 +192,24 @@ class PairScorer:
                 f"no pair scorer at {path}: build it with `python -m matchmaker train-matcher`"
             )
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def offers_alike(features: np.ndarray, mean: bool = False) -> np.ndarray:
+    """How alike two firms' offers are: the strongest representation's standardised cosine
+    (or, with `mean`, the representations' mean)."""
+    rows = [k for k, name in enumerate(feature_names()) if name.endswith(":offers-offers")]
+    return features[rows].mean(axis=0) if mean else features[rows].max(axis=0)
+
+
+def needs_met(features: np.ndarray) -> np.ndarray:
+    """How strongly one firm's needs are met by the other's offers or profile (either way):
+    per representation the stronger of the two, averaged over the representations."""
+    names = feature_names()
+    per_rep = []
+    for rep in dict.fromkeys(name.split(":")[0] for name in names if ":" in name):
+        rows = [names.index(f"{rep}:needs-offers:max"), names.index(f"{rep}:needs-profile:max")]
+        per_rep.append(features[rows].max(axis=0))
+    return np.mean(per_rep, axis=0)
 
 
 def pair_rows(tensor: np.ndarray, pairs: Sequence[tuple[int, int]]) -> np.ndarray:

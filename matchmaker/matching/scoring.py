@@ -64,24 +64,18 @@ def score_block(
     need_offer = encoder.similarity(q, s, "needs", "offers")
     offer_need = encoder.similarity(q, s, "offers", "needs")
     competitor = scorer.competitors(features)
-    if competitor.any():
-        competitor &= ~value_chain(encoder, q, s, need_offer, offer_need, scorer.chain_margin)
     similar = encoder.similarity(q, s, "profile", "profile")
+    likeness = SIMILAR_SLOPE * (similar - SIMILAR_CENTER)
     if mode == "similar":
-        score = SIMILAR_SLOPE * (similar - SIMILAR_CENTER)
+        score = likeness
     else:
         score = scorer.partner_logit(features)
+        # A firm that wrote neither needs nor offers gives nothing to complement: its partners
+        # are judged by how alike the profiles are.
+        silent = ~(q_facts.has_needs | q_facts.has_offers)
+        if silent.any():
+            score[silent] = likeness[silent]
     return BlockScores(score.astype(np.float32), need_offer, offer_need, competitor, similar)
-
-
-def value_chain(encoder, q, s, need_offer, offer_need, margin: float = 0.0) -> np.ndarray:
-    """Pairs where one firm's needs are met by the other (its offers, or the kind of firm it
-    is, e.g. wanted customers) more strongly than their offers are alike: supplier and
-    customer, not rivals. All calibrated z-like scores, so they compare on one scale."""
-    met = np.maximum(need_offer, offer_need)
-    met = np.maximum(met, encoder.similarity(q, s, "needs", "profile"))
-    met = np.maximum(met, encoder.similarity(q, s, "profile", "needs"))
-    return met > encoder.similarity(q, s, "offers", "offers") + margin
 
 
 def score_rows(index: MatchIndex, q_rows: np.ndarray, s_rows: np.ndarray | None, mode: str):

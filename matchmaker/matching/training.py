@@ -50,6 +50,14 @@ def load_set(
 
     With no `scorer` the index carries an unfitted one (for training: features only)."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
+    index, keys = index_firms(data["firms"], vector_cache, scorer)
+    return index, data, keys
+
+
+def index_firms(
+    firms: list[dict], vector_cache=None, scorer: PairScorer | None = None
+) -> tuple[MatchIndex, list[str]]:
+    """Firms (profiles with a "key") in a temporary store, indexed; keys in index order."""
     db = store.connect(Path(tempfile.mkdtemp()) / "labelled.sqlite3")
     columns = set(db["companies"].columns_dict)
     key_of = {}
@@ -60,7 +68,7 @@ def load_set(
                 [dict(zip(("key", "model", "dim", "vector"), r, strict=True)) for r in rows],
                 pk="key",
             )
-        for i, firm in enumerate(data["firms"]):
+        for i, firm in enumerate(firms):
             row = {k: v for k, v in firm.items() if k in columns}
             row["markets"] = json.dumps(firm.get("markets") or [], ensure_ascii=False)
             row.update(consent=1, edit_token_hash=f"labelled-{i}")
@@ -73,7 +81,7 @@ def load_set(
                 [dict(zip(("key", "model", "dim", "vector"), r, strict=True)) for r in rows],
                 pk="key",
             )
-    return index, data, [key_of[c] for c in index.ids()]
+    return index, [key_of[c] for c in index.ids()]
 
 
 def labelled_pairs(path: Path, vector_cache=None) -> LabelledPairs:
