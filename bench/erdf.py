@@ -155,13 +155,12 @@ def run(n_projects: int, seed: int) -> str:
             lo, hi = np.percentile(boots, [2.5, 97.5])
             rows_.append([f"paired difference service ({mode}) − {best}",
                           f"{diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]", len(diff)])  # fmt: skip
+        n_big = sum(c > BIG for c in count.values())
         label = (
-            "all organisations"
-            if scope == "all"
-            else f"without the {sum(c > BIG for c in count.values())} in more than {BIG} projects"
+            "all organisations" if scope == "all" else f"without the {n_big} in > {BIG} projects"
         )
-        out.append(table(f"ERDF consortium recovery, recall@{K} of the real partners ({label}; "
-                         f"{len(firms)} organisations, seed {seed})", ["method", f"recall@{K}", "projects"], rows_))  # fmt: skip
+        title = f"ERDF consortium recovery, recall@{K} ({label}; {len(firms)} organisations)"
+        out.append(table(title, ["method", f"recall@{K}", "projects"], rows_))
     return "\n\n".join(out)
 
 
