@@ -46,7 +46,7 @@ def load_demo(db, demo_dir: Path = DEMO_DIR) -> tuple[int, int, int]:
         responses = entry.pop("responses", [])
         created = questionnaires.create_masterclass(db, entry)
         for response in responses:
-            questionnaires.add_response(db, created["id"], response)
+            questionnaires.add_response(db, created["id"], response, link_by_cvr=True)
             answers += 1
     return report["imported"], len(masterclasses), answers
 

@@ -24,7 +24,7 @@ from matchmaker.reference.validation import (
     text,
     validate,
 )
-from matchmaker.store import proposals
+from matchmaker.store import erasure, proposals
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]
@@ -250,11 +250,15 @@ def update(db: sqlite_utils.Database, company_id: int, changes: Any) -> dict[str
 
 
 def delete(db: sqlite_utils.Database, company_id: int) -> None:
-    """Remove a profile and every trace that names it."""
+    """Erase a profile and every trace of it, by reference, in one transaction: its row, its
+    questionnaire answers (anonymised), its place and the texts written about it in stored
+    proposals, the chat exchanges that point at it, pair rules. The change log keeps only the
+    bare id, which is never given to another firm."""
     with db.atomic():
         company = get(db, company_id)
-        db.execute("UPDATE responses SET company_id = NULL WHERE company_id = ?", [company_id])
-        proposals.forget_company(db, company_id, company["name"])
+        answers = erasure.forget_in_answers(db, company_id, company.get("cvr"))
+        proposals.forget_company(db, company_id, answers)
+        erasure.forget_in_conversations(db, company_id)
         db.execute("DELETE FROM pair_rules WHERE a_id = ? OR b_id = ?", [company_id, company_id])
         db.execute("DELETE FROM companies WHERE id = ?", [company_id])
         _log_change(db, company_id, "delete")
