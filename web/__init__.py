@@ -50,7 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("MATCHMAKER_SECURE_COOKIES", "0") == "1",
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI=None,  # default: shared counters beside the store (security.py)
         JSON_SORT_KEYS=False,
         DB_BUSY_TIMEOUT_MS=store.BUSY_TIMEOUT_MS,
     )
@@ -183,3 +183,34 @@ def warm_up(app: Flask) -> None:
 
     if os.environ.get("MATCHMAKER_WARM_UP", "1") == "1":
         threading.Thread(target=_load, name="warm-up", daemon=True).start()
+
+
+RETENTION_EVERY_SECONDS = 24 * 3600
+
+
+def schedule_retention(app: Flask) -> None:
+    """Purge what the retention policy says is too old, at start and then once a day (each
+    worker does; a purge that finds nothing is cheap). `MATCHMAKER_RETENTION_DAYS=0` keeps all."""
+    import threading
+
+    from matchmaker.store import retention
+
+    days = Settings.from_env().retention_days
+    if days <= 0:
+        return
+
+    def _loop() -> None:
+        stop = threading.Event()
+        while True:
+            try:
+                conn = store.connect(app.config["DATABASE"], migrate=False)
+                try:
+                    gone = retention.purge(conn, days)
+                finally:
+                    conn.close()
+                log.info("retention: purged rows older than %s days: %s", days, gone)
+            except sqlite3.DatabaseError as exc:  # a busy or read-only store: try next time
+                log.warning("retention: purge skipped: %s", exc)
+            stop.wait(RETENTION_EVERY_SECONDS)
+
+    threading.Thread(target=_loop, name="retention", daemon=True).start()

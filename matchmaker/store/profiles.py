@@ -178,7 +178,7 @@ def _check_cvr_free(db: sqlite_utils.Database, cvr: str | None, own_id: int | No
 
 
 def _log_change(db: sqlite_utils.Database, company_id: int, op: str) -> None:
-    db["company_changes"].insert({"company_id": company_id, "op": op})
+    db["company_changes"].insert({"company_id": company_id, "op": op, "created_at": _now()})
 
 
 def decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -201,6 +201,14 @@ def public(company: dict[str, Any], *, with_contact: bool = True) -> dict[str, A
         for key in CONTACT_FIELDS:
             view.pop(key)
     return view
+
+
+def shared_contact(company: dict[str, Any]) -> dict[str, Any]:
+    """The contact fields that may be handed on (exports, introductions): none once the firm
+    has withdrawn its consent."""
+    if not company.get("consent"):
+        return dict.fromkeys(CONTACT_FIELDS)
+    return {key: company.get(key) for key in CONTACT_FIELDS}
 
 
 def create(db: sqlite_utils.Database, data: Any) -> tuple[dict[str, Any], str]:
@@ -229,6 +237,15 @@ def by_token(db: sqlite_utils.Database, token: str) -> dict[str, Any]:
     if not rows:
         raise NotFound("This private link is not valid (the profile may have been deleted)")
     return decode(rows[0])
+
+
+def rotate_token(db: sqlite_utils.Database, company_id: int) -> str:
+    """A new secret for the firm's private link; the old link stops working at once."""
+    token = secrets.token_urlsafe(24)
+    with db.atomic():
+        get(db, company_id)
+        db["companies"].update(company_id, {"edit_token_hash": hash_token(token)})
+    return token
 
 
 def update(db: sqlite_utils.Database, company_id: int, changes: Any) -> dict[str, Any]:

@@ -247,6 +247,9 @@ def _v2(db: sqlite_utils.Database) -> None:
         foreign_keys=[("user_id", "users", "id")],
         if_not_exists=True,
     )
+    # The change log gets a time, so that a retention policy can purge it.
+    if "created_at" not in db["company_changes"].columns_dict:
+        db.execute("ALTER TABLE company_changes ADD COLUMN created_at TEXT")
     db.execute("CREATE INDEX IF NOT EXISTS conversations_created ON conversations(created_at)")
     db.execute("CREATE INDEX IF NOT EXISTS export_log_created ON export_log(created_at)")
     db.execute("CREATE INDEX IF NOT EXISTS responses_cvr ON responses(cvr)")
