@@ -114,6 +114,7 @@ def test_rename_then_delete_leaves_no_old_name_in_proposals_or_reasons(client, a
     assert old_name not in dump(db)
     kept = next(n for n in served.get_json()["networks"] if n["id"] == network["id"])
     assert [m["id"] for m in kept["members"]] == [m["id"] for m in others]
+    assert all(m["reason"] for m in kept["members"])  # described anew, without the erased firm
     assert victim["id"] not in {m["id"] for n in served.get_json()["networks"]
                                 for m in n["members"]}  # fmt: skip
     assert len(ids) == len(FIRMS)

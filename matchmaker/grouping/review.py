@@ -222,6 +222,38 @@ def swap(
     return networks.get_network(db, group_id)
 
 
+def redescribe(db, group_ids) -> int:
+    """Write the reasons of networks anew after a member was erased (its erasure dropped every
+    text that could name it); the index work happens before each short write. Returns how many
+    networks were described again."""
+    from matchmaker import matching
+
+    index = matching.match_index(db)
+    done = 0
+    for group_id in group_ids:
+        try:
+            group = _network(db, group_id)
+        except NotFound:
+            continue  # a cohort, or gone meanwhile
+        ids = [m["id"] for m in group["members"] if m.get("id") is not None]
+        if len(ids) < 2 or any(c not in index for c in ids):
+            continue
+        lang = proposals.get_proposal(db, group["proposal_id"])["request"].get("lang") or "da"
+        described = describe(db, index, ids, lang=lang)
+        with db.atomic():
+            current = _network(db, group_id)
+            if [m.get("id") for m in current["members"]] != ids:
+                continue  # changed meanwhile; its own writer described it
+            locked = {m["id"] for m in current["members"] if m.get("locked")}
+            for member in described["members"]:
+                member["locked"] = member["id"] in locked
+            current.update(described)
+            current.pop("texts_erased", None)
+            proposals.update_group(db, group_id, current)
+        done += 1
+    return done
+
+
 def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False) -> dict:
     """Score, type, purpose and member reasons of one network of stored firms; with `check`,
     Conflict if it breaks a hard constraint."""

@@ -266,19 +266,21 @@ def update(db: sqlite_utils.Database, company_id: int, changes: Any) -> dict[str
     return get(db, company_id)
 
 
-def delete(db: sqlite_utils.Database, company_id: int) -> None:
+def delete(db: sqlite_utils.Database, company_id: int) -> list[int]:
     """Erase a profile and every trace of it, by reference, in one transaction: its row, its
     questionnaire answers (anonymised), its place and the texts written about it in stored
     proposals, the chat exchanges that point at it, pair rules. The change log keeps only the
-    bare id, which is never given to another firm."""
+    bare id, which is never given to another firm. Returns the ids of the stored groups it was
+    taken out of (their reasons can then be written anew without it)."""
     with db.atomic():
         company = get(db, company_id)
         answers = erasure.forget_in_answers(db, company_id, company.get("cvr"))
-        proposals.forget_company(db, company_id, answers)
+        groups = proposals.forget_company(db, company_id, answers)
         erasure.forget_in_conversations(db, company_id)
         db.execute("DELETE FROM pair_rules WHERE a_id = ? OR b_id = ?", [company_id, company_id])
         db.execute("DELETE FROM companies WHERE id = ?", [company_id])
         _log_change(db, company_id, "delete")
+    return groups
 
 
 def listing(

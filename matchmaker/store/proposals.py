@@ -243,11 +243,11 @@ COHORT_TEXTS = ("unmet",)
 
 def forget_company(
     db: sqlite_utils.Database, company_id: int, response_ids: list[int] | None = None
-) -> None:
+) -> list[int]:
     """Take an erased firm out of every stored proposal, by reference (never by matching its
     name in text): its member entry goes; its cohort answers (`response_ids`) stay as anonymous
     entries; every text of a network it sat in (the other members' reasons, the purpose) is
-    dropped; unmet notes that point at it go."""
+    dropped; unmet notes that point at it go. Returns the ids of the groups it touched."""
     response_ids = list(response_ids or [])
     marks = ",".join("?" * len(response_ids)) or "NULL"
     group_ids = [
@@ -279,6 +279,7 @@ def forget_company(
             if len(kept) != len(unmet):
                 data["unmet"] = kept
                 db["proposals"].update(proposal_id, {"summary": _json(data)})
+    return group_ids
 
 
 def _points_at(entry: Any, company_id: int, response_ids: list[int]) -> bool:

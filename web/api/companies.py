@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
 
+from matchmaker.grouping import review
 from matchmaker.reference import nace, regions
 from matchmaker.reference.validation import InvalidInput
 from matchmaker.store import imports, profiles
@@ -161,7 +162,8 @@ def rotate_edit_token(company_id: int):
 def delete_company(company_id: int):
     if not _own_or_facilitator(company_id):
         return _refused(company_id)
-    profiles.delete(get_db(), company_id)
+    touched = profiles.delete(get_db(), company_id)
+    review.redescribe(get_db(), touched)  # the networks it left get reasons without it
     return "", 204
 
 
