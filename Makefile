@@ -37,8 +37,12 @@ intents: .venv/.installed
 demo-db: .venv/.installed
 	@test -f "$(MATCHMAKER_DB)" || $(PY) -m matchmaker demo
 
+# The server purges chat conversations, change log and export log older than
+# MATCHMAKER_RETENTION_DAYS (default 365) at start and once a day; cron may also run
+# `$(PY) -m matchmaker purge`. gunicorn reads gunicorn.conf.py (access log without private links).
 run: .venv/.installed demo-db
 	@test -f models/intents.joblib || $(PY) -m matchmaker train-intents
+	@echo "Retention: conversations and logs older than $${MATCHMAKER_RETENTION_DAYS:-365} days are purged daily (python -m matchmaker purge)"
 	.venv/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads $(THREADS) \
 	  --timeout 120 --access-logfile - wsgi:app
 
