@@ -198,6 +198,11 @@ def test_a_read_only_store_serves_reads_and_refuses_writes_with_503(app, client,
     assert new.status_code == 503
     page = client.get(f"/p/{firm['edit_token']}")
     assert page.status_code == 200
+    form = company_body(cvr=valid_cvr(11), name="Formular ApS") | {
+        "markets": "Danmark", "consent": "on", "employees": "12", "founded": "1999"}  # fmt: skip
+    refused = client.post("/register", data=form)
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
+    assert "Vi kan ikke gemme lige nu" in refused.get_data(as_text=True)
     monkeypatch.delenv("MATCHMAKER_READ_ONLY")
     assert db["companies"].count == 1
 
