@@ -183,6 +183,21 @@ def train_intents() -> None:
     click.echo(f"Intent model written to {path}: {report}")
 
 
+@main.command("train-matcher")
+@click.option(
+    "--data", "paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Labelled set(s) of firms; default: the sets in data/training/.",
+)  # fmt: skip
+def train_matcher(paths: tuple[Path, ...]) -> None:
+    """Fit the pair scorer (partners, competitors) on labelled firms and write it to models/."""
+    from matchmaker.matching import training
+    from matchmaker.matching.scorer import SCORER_PATH
+
+    scorer = training.train(list(paths) or None)
+    scorer.save(SCORER_PATH)
+    click.echo(f"Pair scorer written to {SCORER_PATH}: trained on {scorer.trained_on_}")
+
+
 @users.command("list")
 def users_list() -> None:
     """Accounts with their role and how many live API tokens each holds."""

@@ -193,7 +193,7 @@ def swap(
             raise Conflict({"out": "is locked; unlock it first"}, "The member is locked")
         if request.in_ in ids:
             raise InvalidInput({"in": f"company {request.in_} is already a member"})
-        networks._check_known(db, "in", [request.in_])
+        networks.check_known(db, "in", [request.in_])
         if request.in_ not in index:
             raise InvalidInput({"in": "has not consented to be proposed"})
         active = proposals.active_memberships(db).get(request.in_, 0)
@@ -261,19 +261,14 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False
     pos = {c: k for k, c in enumerate(ids)}
     profiles = [index.profiles_[c] for c in ids]
     if check:
-        _, why = networks._forbidden(db, ids, pos, scores)
+        _, why = networks.forbidden_pairs(db, ids, pos, scores)
         for (i, j), rule in sorted(why.items()):
-            names = f"{profiles[i]['name']} and {profiles[j]['name']}"
-            raise Conflict(
-                {"in": f"{names} {networks._RULE_WORDS[rule]}"},
-                "The swap breaks a hard constraint",
-            )
+            found = networks.unmet_reason(rule, a=profiles[i]["name"], b=profiles[j]["name"])
+            raise Conflict({"in": found["reason"]}, "The swap breaks a hard constraint")
         knowledge = sum(p.get("kind") == "knowledge_institution" for p in profiles)
         if knowledge > networks.MAX_KNOWLEDGE_INSTITUTIONS:
-            raise Conflict(
-                {"in": "a network holds at most two knowledge institutions"},
-                "The swap breaks a hard constraint",
-            )
+            found = networks.unmet_reason("knowledge", n=networks.MAX_KNOWLEDGE_INSTITUTIONS)
+            raise Conflict({"in": found["reason"]}, "The swap breaks a hard constraint")
     rows = list(range(len(ids)))
     describer = networks.Describer(profiles, scores, lang)
     out = describer.network(rows)
@@ -398,7 +393,7 @@ def _rerun_once(db, proposal_id: int, options: RerunIn, max_per_firm: int) -> di
             if group_id is not None:
                 proposals.update_group(db, group_id, network | {"status": "proposed"})
             else:
-                proposals._insert_group(db, proposal_id, next_ordinal, network)
+                proposals.insert_group(db, proposal_id, next_ordinal, network)
                 next_ordinal += 1
         summary = result.summary()
         summary["unmet"] = unmet + summary["unmet"]
@@ -445,8 +440,8 @@ def add_rule(db, rule: str, data: Any, *, created_by: int | None = None) -> dict
     pair = validate(PairIn, data)
     a, b = sorted((pair.a, pair.b))
     with db.atomic():
-        networks._check_known(db, "a" if a == pair.a else "b", [a])
-        networks._check_known(db, "b" if b == pair.b else "a", [b])
+        networks.check_known(db, "a" if a == pair.a else "b", [a])
+        networks.check_known(db, "b" if b == pair.b else "a", [b])
         db["pair_rules"].upsert(
             {"a_id": a, "b_id": b, "rule": rule, "created_by": created_by, "created_at": _now()},
             pk=("a_id", "b_id", "rule"),

@@ -105,7 +105,7 @@ class CompanyIn(Strict):
 
 
 def _region_spellings(region: str) -> set[str]:
-    return {region.lower(), ("region " + region).lower(), regions._fold(region)}
+    return {region.lower(), ("region " + region).lower(), regions.fold(region)}
 
 
 class CompanyPatch(Strict):

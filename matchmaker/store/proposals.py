@@ -105,14 +105,14 @@ def save(
             .last_pk
         )
         for ordinal, group in enumerate(groups, start=1):
-            _insert_group(db, proposal_id, ordinal, group)
+            insert_group(db, proposal_id, ordinal, group)
         if kind == "network":
             ids = {m.get("id") for g in groups for m in g["members"]}
             check_per_firm_cap(db, ids, max_per_firm)
     return get_proposal(db, proposal_id)
 
 
-def _insert_group(db, proposal_id: int, ordinal: int, group: dict[str, Any]) -> int:
+def insert_group(db, proposal_id: int, ordinal: int, group: dict[str, Any]) -> int:
     group_id = (
         db["proposal_groups"]
         .insert(

@@ -47,7 +47,7 @@ def _own_or_facilitator(company_id: int) -> bool:
     return is_facilitator() or g.get("company_id") == company_id
 
 
-def _refused(company_id: int):
+def refused(company_id: int):
     if g.get("company_id") is not None:
         return jsonify(error="A company can only reach its own profile", fields={}), 403
     return jsonify(
@@ -123,7 +123,7 @@ def listing_filters() -> dict:
 @documented("/companies/{company_id}", "get", "Read one profile")
 def get_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
+        return refused(company_id)
     return jsonify(profiles.public(profiles.get(get_db(), company_id)))
 
 
@@ -137,7 +137,7 @@ def _company_key() -> str:
 @limiter.limit(OWN_CHANGES_LIMIT, key_func=_company_key, exempt_when=is_facilitator)
 def patch_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
+        return refused(company_id)
     data = json_body()
     return jsonify(profiles.public(profiles.update(get_db(), company_id, data)))
 
@@ -151,7 +151,7 @@ def rotate_edit_token(company_id: int):
     if g.get("company_id") != company_id:
         if is_facilitator():
             return jsonify(error="Only the firm itself renews its private link", fields={}), 403
-        return _refused(company_id)
+        return refused(company_id)
     token = profiles.rotate_token(get_db(), company_id)
     url = url_for("pages.own_profile", token=token, _external=True)
     return jsonify(id=company_id, edit_token=token, edit_url=url), 201
@@ -161,7 +161,7 @@ def rotate_edit_token(company_id: int):
 @documented("/companies/{company_id}", "delete", "Delete a profile", status=204)
 def delete_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
+        return refused(company_id)
     touched = profiles.delete(get_db(), company_id)
     review.redescribe(get_db(), touched)  # the networks it left get reasons without it
     return "", 204

@@ -11,7 +11,7 @@ from matchmaker.reference.validation import InvalidInput
 from matchmaker.store import profiles
 from web import get_db
 from web.api import bp
-from web.api.companies import _refused, int_arg, kind_arg, nace_arg, region_arg
+from web.api.companies import int_arg, kind_arg, nace_arg, refused, region_arg
 from web.api.openapi import documented
 from web.auth import is_facilitator
 from web.security import OWN_SUGGESTIONS_LIMIT, limiter
@@ -66,7 +66,7 @@ def _own_view_only() -> None:
                exempt_when=is_facilitator)  # fmt: skip
 def partners(company_id: int):
     if not (is_facilitator() or g.get("company_id") == company_id):
-        return _refused(company_id)
+        return refused(company_id)
     own_view = not is_facilitator()
     if own_view:
         _own_view_only()
@@ -99,7 +99,7 @@ def partners(company_id: int):
             query={"lang": PARTNER_QUERY["lang"]})  # fmt: skip
 def explain_pair(company_id: int, other_id: int):
     if not is_facilitator():
-        return _refused(company_id)
+        return refused(company_id)
     if company_id == other_id:
         raise InvalidInput({"other_id": "must be another firm than company_id"})
     db = get_db()
