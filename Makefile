@@ -41,8 +41,12 @@ models/pair_scorer.json: .venv/.installed $(wildcard data/training/partners_*.js
 demo-db: .venv/.installed models/pair_scorer.json
 	@test -f "$(MATCHMAKER_DB)" || $(PY) -m matchmaker demo
 
+# The server purges chat conversations, change log and export log older than
+# MATCHMAKER_RETENTION_DAYS (default 365) at start and once a day; cron may also run
+# `$(PY) -m matchmaker purge`. gunicorn reads gunicorn.conf.py (access log without private links).
 run: .venv/.installed models/pair_scorer.json demo-db
 	@test -f models/intents.joblib || $(PY) -m matchmaker train-intents
+	@echo "Retention: conversations and logs older than $${MATCHMAKER_RETENTION_DAYS:-365} days are purged daily (python -m matchmaker purge)"
 	.venv/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads $(THREADS) \
 	  --timeout 120 --access-logfile - wsgi:app
 

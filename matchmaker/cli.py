@@ -1,4 +1,5 @@
-"""Operator commands: `python -m matchmaker init-db | demo | import | users add | backup | ...`."""
+"""Operator commands: `python -m matchmaker init-db | demo | import | users add | backup |
+purge | ...`."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def load_demo(db, demo_dir: Path = DEMO_DIR) -> tuple[int, int, int]:
         responses = entry.pop("responses", [])
         created = questionnaires.create_masterclass(db, entry)
         for response in responses:
-            questionnaires.add_response(db, created["id"], response)
+            questionnaires.add_response(db, created["id"], response, link_by_cvr=True)
             answers += 1
     return report["imported"], len(masterclasses), answers
 
@@ -106,6 +107,24 @@ def import_(path: Path, valid_only: bool) -> None:
     )
     if report["refused"] and not report["written"]:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--days",
+    type=int,
+    default=None,
+    help="Keep this many days (default MATCHMAKER_RETENTION_DAYS, 365; 0 keeps all).",
+)
+def purge(days: int | None) -> None:
+    """Purge chat conversations, the change log and the export log older than the retention
+    period. A running server does this once a day by itself; cron may call it too."""
+    from matchmaker.store import retention
+
+    days = Settings.from_env().retention_days if days is None else days
+    gone = retention.purge(_open(), days)
+    click.echo(f"Purged rows older than {days} days: "
+               + ", ".join(f"{table}: {n}" for table, n in gone.items()))  # fmt: skip
 
 
 @main.group()

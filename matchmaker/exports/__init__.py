@@ -202,8 +202,7 @@ def _network_participant(db: sqlite_utils.Database, member: dict[str, Any]) -> P
     return Participant(
         name=company["name"],
         cvr=company.get("cvr"),
-        contact_name=company.get("contact_name"),
-        contact_email=company.get("contact_email"),
+        **profiles.shared_contact(company),
         region=company.get("region"),
         city=company.get("city"),
         employees=company.get("employees"),
@@ -225,8 +224,7 @@ def _cohort_participant(db: sqlite_utils.Database, member: dict[str, Any]) -> Pa
     return Participant(
         name=str(member.get("company") or response.get("company") or (company or {}).get("name")),
         cvr=response.get("cvr") or (company or {}).get("cvr"),
-        contact_name=(company or {}).get("contact_name"),
-        contact_email=(company or {}).get("contact_email"),
+        **profiles.shared_contact(company or {}),
         region=(company or {}).get("region"),
         city=(company or {}).get("city"),
         employees=response.get("employees", (company or {}).get("employees")),
