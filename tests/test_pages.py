@@ -142,7 +142,7 @@ def test_the_company_page_shows_types_flags_and_the_nace_title_in_the_page_langu
              "competitor", "never_together")  # fmt: skip
     badges = re.findall(r'class="badge[^"]*">([^<]*)<', html)
     assert badges and not set(badges) & set(codes), badges
-    da_words = {"komplementær", "vertikal", "kongruent", "horisontal", "afvist før",
+    da_words = {"komplementær", "vertikal", "ligeværdige", "horisontal", "afvist før",
                 "mulig konkurrent", "aldrig sammen"}  # fmt: skip
     assert set(badges) <= da_words, badges
     title = nace.lookup("10.51")
@@ -153,7 +153,7 @@ def test_the_company_page_shows_types_flags_and_the_nace_title_in_the_page_langu
     assert en_badges <= {
         "complementary",
         "vertical",
-        "congruent",
+        "peers",
         "horizontal",
         "rejected before",
         "possible competitor",

@@ -27,8 +27,9 @@ from matchmaker.exports.model import (
     group_export,
     proposal_export,
 )
-from matchmaker.exports.tables import label, local_time, size_class
+from matchmaker.exports.tables import label, size_class
 from matchmaker.reference import messages
+from matchmaker.reference.clock import local_time
 from matchmaker.reference.validation import InvalidInput
 from matchmaker.store import export_log as log
 

@@ -14,6 +14,7 @@ from typing import Any
 from matchmaker.exports import tables
 from matchmaker.exports.model import Export, Group
 from matchmaker.exports.tables import label
+from matchmaker.reference import clock
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 SCORE_FORMAT = "0.000"
@@ -117,13 +118,9 @@ def _company_rows(export: Export, lang: str) -> tuple[list[str], list[list[Any]]
     columns = tables.COMPANY_COLUMNS
     for row, company in zip(rows, export.companies or [], strict=True):
         for key in tables.TIME_COLUMNS:
-            stamp = company.get(key)
-            if stamp:
-                moment = dt.datetime.fromisoformat(stamp)
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=dt.UTC)
-                local = moment.astimezone(tables.LOCAL_TIME).replace(tzinfo=None)
-                row[columns.index(key)] = local
+            moment = clock.local(company.get(key))
+            if moment is not None:
+                row[columns.index(key)] = moment.replace(tzinfo=None)
     return headings, rows
 
 

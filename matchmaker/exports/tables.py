@@ -3,16 +3,11 @@ columns of a participant or firm row and the key/value pairs that head a sheet."
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from matchmaker.exports.model import Export, Group, Participant, plain_text
 from matchmaker.reference import messages
-
-# The secretariats read times on the Danish clock, written the Danish way.
-LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
-TIME_FORMATS = {"da": "%d.%m.%Y %H:%M", "en": "%d %b %Y %H:%M"}
+from matchmaker.reference.clock import local_time
 
 # What a network's action plan must settle; the words are `exports.point_<key>[_question]`.
 OPEN_POINT_KEYS = (
@@ -52,20 +47,6 @@ def size_class(employees: int | None, lang: str) -> str:
     if employees < 250:
         return label("size_medium", lang)
     return label("size_large", lang)
-
-
-def local_time(stamp: str | None, lang: str) -> str:
-    """A stored UTC timestamp on the Danish clock: '29.11.2026 10:15' (English '29 Nov 2026
-    10:15'); anything that is not a timestamp is returned as it is."""
-    if not stamp:
-        return ""
-    try:
-        moment = dt.datetime.fromisoformat(str(stamp))
-    except ValueError:
-        return str(stamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(LOCAL_TIME).strftime(TIME_FORMATS.get(lang, TIME_FORMATS["da"]))
 
 
 def open_points(lang: str) -> list[dict[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -189,7 +189,15 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = {1: _v1}
+def _v2(db: sqlite_utils.Database) -> None:
+    """The date of a firm's consent, and facilitators' notes on firms."""
+    from matchmaker.store import consent, notes
+
+    consent.migrate(db)
+    notes.migrate(db)
+
+
+MIGRATIONS = {1: _v1, 2: _v2}
 
 
 def migrate(db: sqlite_utils.Database) -> int:
