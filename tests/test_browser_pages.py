@@ -195,10 +195,11 @@ def test_every_page_fits_a_phone(app, server, browser, runner):
     ]  # fmt: skip
     page = browser.new_page(viewport=PHONE)
     problems = _watch(page)
-    too_wide = {}
+    too_wide, widths = {}, {}
     for path in public:
         for lang in ("da", "en"):
             width = _fits(page, f"{server}{path}{'&' if '?' in path else '?'}lang={lang}")
+            widths[f"{path} ({lang})"] = width
             if width > PHONE["width"]:
                 too_wide[f"{path} ({lang})"] = width
     _login(page, server)
@@ -206,10 +207,12 @@ def test_every_page_fits_a_phone(app, server, browser, runner):
     for path in facilitator:
         for lang in ("da", "en"):
             width = _fits(page, f"{server}{path}?lang={lang}")
+            widths[f"{path} ({lang})"] = width
             if width > PHONE["width"]:
                 too_wide[f"{path} ({lang})"] = width
         name = path.strip("/").replace("/", "_") or "index"
         page.screenshot(path=str(SCREENSHOTS / f"pages_phone_{name}.png"), full_page=True)
+    print("scrollWidth at 390 px:", widths)
     assert not too_wide, too_wide
     page.set_viewport_size(DESKTOP)
     for path in ("/masterclasses", f"/proposals/{made['proposal']}",

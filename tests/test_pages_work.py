@@ -160,7 +160,7 @@ def test_a_firm_page_offers_next_actions_and_keeps_notes(client, facilitator, db
     assert "Noter" in page and "Ingen noter endnu." in page
     empty = client.post(f"/companies/{firms[0]['id']}/notes", data={"text": "  "},
                         follow_redirects=True)  # fmt: skip
-    assert "må ikke være tom" in html(empty)
+    assert "Noten: må ikke være tom" in html(empty)
     client.post(f"/companies/{firms[0]['id']}/notes", data={"text": "Vil gerne eksportere."})
     page = html(client.get(f"/companies/{firms[0]['id']}"))
     assert "Vil gerne eksportere." in page and "fac@cluster.dk" in page

@@ -56,7 +56,7 @@ _FIELD_KEYS = {
     "locked": "field_locked", "members": "field_members", "status": "field_status",
     "responses": "field_responses", "competitors": "field_competitors",
     "body": "field_body", "a": "company_a", "b": "company_b", "capacity": "capacity",
-    "title": "title", "date": "date",
+    "title": "title", "date": "date", "text": "note_text",
 }  # fmt: skip
 
 

@@ -112,7 +112,8 @@ class Sheet:
             self.pdf.set_font(self.family, "B", 10)
             self.pdf.cell(52, 6, self.clean(key))
             self.pdf.set_font(self.family, "", 10)
-            self.pdf.multi_cell(0, 6, self.clean(str(value)), new_x="LMARGIN", new_y="NEXT")
+            shown = self.clean(tables.shown_value(value, self.lang))
+            self.pdf.multi_cell(0, 6, shown, new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(2)
 
     def fitting_size(self, text: str, width: float) -> float:
@@ -142,7 +143,7 @@ class Sheet:
             for values in rows:
                 row = table.row()
                 for key, width in columns.items():
-                    text = self.clean("" if values.get(key) is None else str(values[key]))
+                    text = self.clean(tables.shown_value(values.get(key), self.lang))
                     style = None
                     if key in ONE_LINE and text:
                         size = self.fitting_size(text, width)

@@ -49,6 +49,17 @@ def size_class(employees: int | None, lang: str) -> str:
     return label("size_large", lang)
 
 
+def shown_value(value: Any, lang: str) -> str:
+    """A value as a reader sees it on paper: scores with two decimals (a decimal comma in
+    Danish), nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = f"{value:.2f}"
+        return text.replace(".", ",") if lang == "da" else text
+    return str(value)
+
+
 def open_points(lang: str) -> list[dict[str, str]]:
     """The points of a network's action plan, with the question each one asks."""
     return [
