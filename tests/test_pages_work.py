@@ -208,6 +208,7 @@ def test_danish_pages_use_danish_and_plain_words(client, facilitator):
                     "Harmonisk", "Seed", "kongruent", "(id)"):  # fmt: skip
         assert english not in text, english
     assert "Svageste match" in text and "Samlet match" in text and "Variant" in text
+    assert re.search(r"Score \d,\d\d", text) and not re.search(r"Score \d\.\d", text)
 
 
 def test_english_pages_stay_english(client, facilitator):

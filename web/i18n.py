@@ -187,6 +187,12 @@ def error_text(message: str) -> str:
     return message
 
 
+def decimal(value, places: int = 2) -> str:
+    """A score as the visitor writes numbers: 0,36 in Danish, 0.36 in English."""
+    text = f"{float(value or 0):.{places}f}"
+    return text.replace(".", ",") if current_language() == "da" else text
+
+
 def when(stamp, date_only: bool = False) -> str:
     """A stored timestamp on the Danish clock, written the visitor's way (29.11.2026 10:15)."""
     return clock.local_time(stamp, current_language(), date_only=date_only)
@@ -220,4 +226,5 @@ def init_app(app: Flask) -> None:
             "nace_title": nace_title,
             "field_label": field_label,
             "when": when,
+            "decimal": decimal,
         }
