@@ -249,3 +249,15 @@ def test_company_ids_in_messages_become_names(app, client):
     with app.test_request_context("/?lang=da"):
         shown = error_text(f"company {firm['id']} is already a member")
     assert shown == f"{firm['name']} er allerede med"
+
+
+def test_message_records_of_the_core_are_rendered_in_the_page_language(app):
+    from web.i18n import record_text
+
+    record = {"code": "errors.pattern.capped", "n": 2, "limit": 2}
+    with app.test_request_context("/?lang=da"):
+        assert record_text(record, "ignored") == "indgår allerede i 2 gemte forslag (grænsen er 2)"
+        assert record_text({"code": "no.such.code"}, "is required") == "skal udfyldes"
+        assert record_text(None, "is required") == "skal udfyldes"
+    with app.test_request_context("/?lang=en"):
+        assert record_text(record, "ignored") == "is already in 2 stored proposals (the limit is 2)"

@@ -73,9 +73,21 @@ def field_label(name: str) -> str:
     return label
 
 
-def field_error(name: str, message: str) -> str:
-    """'Label: message' in the visitor's language."""
-    return f"{field_label(name)}: {error_text(message)}"
+def field_error(name: str, message: str, record: dict | None = None) -> str:
+    """'Label: message' in the visitor's language (from the message's record when the core
+    gave one)."""
+    return f"{field_label(name)}: {record_text(record, message)}"
+
+
+def record_text(record, fallback: str) -> str:
+    """A message record of the core (`{"code": ..., **params}`) in the visitor's language;
+    without one, the core's English `fallback` worded from the catalogue."""
+    if isinstance(record, dict) and messages.has(str(record.get("code"))):
+        try:
+            return messages.render_record(record, current_language())
+        except (KeyError, IndexError, ValueError):
+            pass
+    return error_text(fallback or "")
 
 
 # The core's validation messages are English sentences. These tables read them; the words
@@ -223,6 +235,7 @@ def init_app(app: Flask) -> None:
             "flag_text": flag_text,
             "maturity_text": maturity_text,
             "field_error": field_error,
+            "record_text": record_text,
             "nace_title": nace_title,
             "field_label": field_label,
             "when": when,

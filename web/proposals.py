@@ -46,8 +46,9 @@ def _max_per_firm() -> int:
 
 def _errors(exc: InvalidInput | Conflict) -> None:
     """Each message of the core as 'Field label: message' in the visitor's language."""
+    records = getattr(exc, "codes", None) or {}
     for name, message in exc.fields.items():
-        flash(field_error(name, message), "error")
+        flash(field_error(name, message, records.get(name)), "error")
     if not exc.fields:
         flash(error_text(exc.message), "error")
 
