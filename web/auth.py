@@ -116,7 +116,7 @@ def login():
         session["sid"] = accounts.start_session(get_db(), user.id)
         target = request.args.get("next") or ""
         if not target.startswith("/") or target.startswith("//"):
-            target = url_for("pages.index")
+            target = url_for("pages.index")  # which sends a facilitator on to the dashboard
         return redirect(target)
     return render_template("login.html")
 

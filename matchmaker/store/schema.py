@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -256,7 +256,15 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS responses_company ON responses(company_id)")
 
 
-MIGRATIONS = {1: _v1, 2: _v2}
+def _v3(db: sqlite_utils.Database) -> None:
+    """The date of a firm's consent, and facilitators' notes on firms."""
+    from matchmaker.store import consent, notes
+
+    consent.migrate(db)
+    notes.migrate(db)
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3}
 
 
 def _version(db: sqlite_utils.Database) -> int:
