@@ -227,10 +227,11 @@ def main() -> None:
     args = parser.parse_args()
     cache = store.connect(CACHE_DB)
     dev = LabelledSet("dev", cache)
-    extra = training.labelled_pairs(TRAIN, cache) if TRAIN.exists() else None
-    chosen = choose(dev, args.grid, extra)
-    cv = chosen.pop("cv")
-    print(f"chosen on dev by CV: {chosen}; dev CV recall@5 {cv['recall']:.3f}", flush=True)
+    extra = training.labelled_pairs(TRAIN, cache) if TRAIN.exists() and args.grid else None
+    if args.grid:
+        chosen = choose(dev, True, extra)
+        cv = chosen.pop("cv")
+        print(f"chosen on dev by CV: {chosen}; dev CV recall@5 {cv['recall']:.3f}", flush=True)
     for name in args.sets:
         s = dev if name == "dev" else LabelledSet(name, cache)
         rows = [service_row(s), *baselines(s)]

@@ -52,6 +52,7 @@ from matchmaker.store import db as store  # noqa: E402
 from matchmaker.store import profiles, questionnaires  # noqa: E402
 
 EVAL_FIRMS = REPO / "data" / "training" / "partners_dev.json"
+FIRM_SETS = {"dev": EVAL_FIRMS, "blind": REPO / "bench" / "data" / "blind" / "firms.json"}
 EVAL_COHORTS = REPO / "bench" / "data" / "eval_cohorts.json"
 WORK = Path(tempfile.gettempdir()) / "matchmaker-bench-proposals"
 SEEDS = range(5)
@@ -165,10 +166,11 @@ def network_misses(groups, known_competitors, index, db) -> dict[str, int]:
     }
 
 
-def bench_networks() -> str:
-    data = json.loads(EVAL_FIRMS.read_text(encoding="utf-8"))
+def bench_networks(name: str = "dev") -> str:
+    """Networks on a labelled set: `dev` (tuned on) or `blind` (scores only, never its texts)."""
+    data = json.loads(FIRM_SETS[name].read_text(encoding="utf-8"))
     firms = data["firms"]
-    db = firm_store(firms, "eval-firms")
+    db = firm_store(firms, f"{name}-firms")
     index = matching.match_index(db)
     by_name = {p["name"]: cid for cid, p in index.profiles_.items()}
     assert len(by_name) == len(firms), "eval firm names must be unique"
@@ -180,7 +182,8 @@ def bench_networks() -> str:
     model = SentenceEncoder().encode(texts, db=db)
     row = {c: i for i, c in enumerate(sorted(index.row_))}
     out = []
-    for label, pool in (("all 126 firms", sorted(index.row_)), ("known-network firms", in_known)):
+    everyone = f"all {len(firms)} firms"
+    for label, pool in ((everyone, sorted(index.row_)), ("known-network firms", in_known)):
         known_here = {p for p in known if p[0] in pool and p[1] in pool}
         results: dict[str, list] = {"proposed (this service)": [],
                                     "ablation: greedy construction only": [], "random groups": [],
@@ -218,7 +221,7 @@ def bench_networks() -> str:
                          m["firm twice"]])  # fmt: skip
         out.append(
             table(
-                f"Networks on the eval set, {label} ({len(pool)} firms, {len(known_here)} known "
+                f"Networks on the {name} set, {label} ({len(pool)} firms, {len(known_here)} known "
                 f"pairs; mean of seeds {SEEDS.start}–{SEEDS.stop - 1}; proposing took "
                 f"{np.mean(elapsed):.2f} s)",
                 [
@@ -387,11 +390,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=["networks", "cohorts", "speed"], action="append")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sets", nargs="+", default=["dev", "blind"], choices=sorted(FIRM_SETS))
     args = parser.parse_args()
     only = set(args.only or ["networks", "cohorts", "speed"])
     WORK.mkdir(parents=True, exist_ok=True)
     if "networks" in only:
-        print(bench_networks(), "\n", flush=True)
+        for name in args.sets:
+            print(bench_networks(name), "\n", flush=True)
     if "cohorts" in only:
         print(bench_cohorts(), "\n", flush=True)
     if "speed" in only:

@@ -392,7 +392,7 @@ def bench_speed(cache_db, sizes=(1_000, 10_000), queries: int = 50) -> str:
             partner_suggestions(index, cid, db=db)
         core, full = [], []
         for cid in picks:
-            _, vectors = index.query_vectors(db, cid)
+            _, vectors, _ = index.query(db, cid)
             t0 = time.perf_counter()
             index.encoder_.similarity(vectors, index.vectors_, "needs", "offers")
             core.append((time.perf_counter() - t0) * 1000)
@@ -441,6 +441,7 @@ ERDF_WEIGHTS = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=["erdf", "eval", "speed"], action="append")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     args = parser.parse_args()
     only = set(args.only or ["erdf", "eval", "speed"])
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -451,7 +452,7 @@ def main() -> None:
     if "eval" in only:
         print(bench_eval(db), flush=True)
     if "speed" in only:
-        print(bench_speed(db), flush=True)
+        print(bench_speed(db, sizes=args.sizes), flush=True)
 
 
 if __name__ == "__main__":
