@@ -166,11 +166,11 @@ def network_misses(groups, known_competitors, index, db) -> dict[str, int]:
     }
 
 
-def bench_networks(name: str = "dev") -> str:
+def bench_networks(set_name: str = "dev") -> str:
     """Networks on a labelled set: `dev` (tuned on) or `blind` (scores only, never its texts)."""
-    data = json.loads(FIRM_SETS[name].read_text(encoding="utf-8"))
+    data = json.loads(FIRM_SETS[set_name].read_text(encoding="utf-8"))
     firms = data["firms"]
-    db = firm_store(firms, f"{name}-firms")
+    db = firm_store(firms, f"{set_name}-firms")
     index = matching.match_index(db)
     by_name = {p["name"]: cid for cid, p in index.profiles_.items()}
     assert len(by_name) == len(firms), "eval firm names must be unique"
@@ -221,7 +221,8 @@ def bench_networks(name: str = "dev") -> str:
                          m["firm twice"]])  # fmt: skip
         out.append(
             table(
-                f"Networks on the {name} set, {label} ({len(pool)} firms, {len(known_here)} known "
+                f"Networks on the {set_name} set, {label} ({len(pool)} firms, "
+                f"{len(known_here)} known "
                 f"pairs; mean of seeds {SEEDS.start}–{SEEDS.stop - 1}; proposing took "
                 f"{np.mean(elapsed):.2f} s)",
                 [

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from matchmaker.reference.lexicon import default_lexicon
+from matchmaker.reference.sizes import size_band
 from matchmaker.reference.text import char_ngrams, content_stems, guess_language, normalize, stem
 from matchmaker.representation.embedding import (
     HybridEncoder,
@@ -16,7 +17,6 @@ from matchmaker.representation.embedding import (
     encode_responses,
     load_model,
     passages,
-    size_band,
 )
 from matchmaker.store import db as store
 

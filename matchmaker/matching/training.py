@@ -22,6 +22,8 @@ from matchmaker.matching.features import FeatureScale, pair_features
 from matchmaker.matching.index import MatchIndex
 from matchmaker.matching.scorer import PairScorer, pair_rows
 from matchmaker.store import db as store
+from matchmaker.store import labelled
+from matchmaker.store import vectors as cached_vectors
 
 TRAINING_SETS = (
     DATA_DIR / "training" / "partners_dev.json",
@@ -59,28 +61,12 @@ def index_firms(
 ) -> tuple[MatchIndex, list[str]]:
     """Firms (profiles with a "key") in a temporary store, indexed; keys in index order."""
     db = store.connect(Path(tempfile.mkdtemp()) / "labelled.sqlite3")
-    columns = set(db["companies"].columns_dict)
-    key_of = {}
-    with db.atomic():
-        if vector_cache is not None:
-            rows = vector_cache.execute("SELECT key, model, dim, vector FROM vectors").fetchall()
-            db["vectors"].upsert_all(
-                [dict(zip(("key", "model", "dim", "vector"), r, strict=True)) for r in rows],
-                pk="key",
-            )
-        for i, firm in enumerate(firms):
-            row = {k: v for k, v in firm.items() if k in columns}
-            row["markets"] = json.dumps(firm.get("markets") or [], ensure_ascii=False)
-            row.update(consent=1, edit_token_hash=f"labelled-{i}")
-            key_of[db["companies"].insert(row).last_pk] = firm["key"]
+    if vector_cache is not None:
+        cached_vectors.copy_all(vector_cache, db)
+    key_of = labelled.insert_firms(db, firms)
     index = MatchIndex(scorer=scorer or PairScorer()).fit(db)
     if vector_cache is not None:
-        rows = db.execute("SELECT key, model, dim, vector FROM vectors").fetchall()
-        with vector_cache.atomic():
-            vector_cache["vectors"].upsert_all(
-                [dict(zip(("key", "model", "dim", "vector"), r, strict=True)) for r in rows],
-                pk="key",
-            )
+        cached_vectors.copy_all(db, vector_cache)
     return index, [key_of[c] for c in index.ids()]
 
 

