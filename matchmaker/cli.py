@@ -24,6 +24,9 @@ def _open():
 @click.group()
 def main() -> None:
     """matchmaker: the store named by MATCHMAKER_DB (default instance/matchmaker.sqlite3)."""
+    from matchmaker import matching
+
+    matching.configure(model_name=Settings.from_env().model_name)
 
 
 @main.command("init-db")

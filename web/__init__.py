@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
+from matchmaker import matching
 from matchmaker.config import Settings
 from matchmaker.store import db as store
 
@@ -56,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    # The sentence model named by MATCHMAKER_MODEL (read once, here) serves every new index.
+    matching.configure(model_name=app.config["MODEL_NAME"])
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     db_path = Path(app.config["DATABASE"])
