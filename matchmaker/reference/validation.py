@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -61,6 +63,44 @@ Id = Annotated[int, Field(ge=1, le=SQLITE_MAX_INT)]
 """A stored object's id."""
 
 
+# Characters pasted from Word and web pages that carry no text: removed.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d"
+        "\u202e\u2066\u2067\u2068\u2069\u180e"),
+    None,
+)  # fmt: skip
+
+
+def clean(value: Any, multiline: bool = False) -> Any:
+    """Pasted text made plain: invisible characters (soft hyphens, zero-width spaces, direction
+    marks, byte-order marks) removed, every kind of space (no-break, narrow, figure, em …) a
+    plain space, line and paragraph separators a line break (or a space on one line), and
+    no line ending in spaces."""
+    if not isinstance(value, str):
+        return value
+    value = value.translate(_INVISIBLE)
+    out = []
+    for ch in value:
+        if ch in "\u2028\u2029\u0085":
+            out.append("\n" if multiline else " ")
+        elif ch in "\r\n\t":
+            out.append(ch if multiline else " ")
+        elif unicodedata.category(ch) == "Zs":
+            out.append(" ")
+        else:
+            out.append(ch)
+    value = "".join(out)
+    return "\n".join(line.rstrip(" ") for line in value.split("\n")) if multiline else value
+
+
+def _clean_line(value: Any) -> Any:
+    return clean(value, multiline=False)
+
+
+def _clean_lines(value: Any) -> Any:
+    return clean(value, multiline=True)
+
+
 def _printable(value: str) -> str:
     if not value.isprintable():
         raise ValueError("must contain printable characters only (no control characters)")
@@ -71,6 +111,7 @@ def text(max_length: int, min_length: int = 0):
     """A trimmed, printable string type of bounded length."""
     return Annotated[
         str,
+        BeforeValidator(_clean_line),
         StringConstraints(min_length=min_length, max_length=max_length),
         AfterValidator(_printable),
     ]
@@ -86,6 +127,7 @@ def long_text(max_length: int, min_length: int = 0):
 
     return Annotated[
         str,
+        BeforeValidator(_clean_lines),
         StringConstraints(min_length=min_length, max_length=max_length),
         AfterValidator(no_controls),
     ]
