@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from matchmaker.reference.nace import nace_class, nace_division, nace_group, nace_section
 from matchmaker.reference.sizes import size_band
-from matchmaker.representation.embedding import HybridEncoder, ProfileVectors
+from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, dense_dot
 
 # (query part, stored part) pairs compared; "needs"→"offers" is A's needs met by B's offers.
 SYMMETRIC_PARTS = (("profile", "profile"), ("offers", "offers"), ("needs", "needs"))
@@ -150,7 +150,7 @@ def _rep_cosines(
     """Raw cosine matrices of two text parts per representation."""
     out = {}
     if q.dense[qp].shape[1]:
-        out["model"] = q.dense[qp] @ s.dense[sp_].T
+        out["model"] = dense_dot(q.dense[qp], s.dense[sp_])
     for block in ("words", "chars", "concepts"):
         out[block] = encoder.lexical_block_cosine(q, s, qp, sp_, block)
     return out
@@ -226,10 +226,12 @@ def pair_features(
             per_rep[rep].append(cos.get(rep, np.zeros(shape, np.float32)))
     for a, b in DIRECTED_PARTS:
         forward = _rep_cosines(encoder, q, s, a, b)
-        backward = _rep_cosines(encoder, s, q, a, b)
+        # The stored firm's `a` against the query's `b`, computed query-first (a cosine is
+        # symmetric), which keeps a single query row on the fast path.
+        backward = _rep_cosines(encoder, q, s, b, a)
         for rep in REPRESENTATIONS:
             f = forward.get(rep, np.zeros(shape, np.float32))
-            g = backward[rep].T if rep in backward else np.zeros(shape, np.float32)
+            g = backward.get(rep, np.zeros(shape, np.float32))
             per_rep[rep] += [np.maximum(f, g), np.minimum(f, g)]
     mats = [m for rep in REPRESENTATIONS for m in per_rep[rep]]
     mats += structured_features(q_facts, s_facts)

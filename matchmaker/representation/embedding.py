@@ -196,7 +196,7 @@ class HybridEncoder(BaseEstimator):
         weights = self._weights()
         out = {}
         if weights["model"] > 0:
-            out["model"] = _dense_dot(query.dense[query_part], stored.dense[stored_part])
+            out["model"] = dense_dot(query.dense[query_part], stored.dense[stored_part])
         if weights["lexical"] > 0:
             q = query.sparse[query_part]
             out["lexical"] = np.asarray((q @ stored.sparse_t(stored_part)).todense())
@@ -268,7 +268,7 @@ class HybridEncoder(BaseEstimator):
         return out
 
 
-def _dense_dot(query: np.ndarray, stored: np.ndarray) -> np.ndarray:
+def dense_dot(query: np.ndarray, stored: np.ndarray) -> np.ndarray:
     """query · storedᵀ; a few query rows skip multi-threaded BLAS, which stalls on a busy CPU."""
     if query.shape[0] <= FEW_QUERY_ROWS:
         return np.einsum("ij,kj->ik", query, stored)
@@ -286,6 +286,6 @@ def _nonempty(vectors: ProfileVectors, part: str, rep: str) -> np.ndarray:
 __all__ = [
     "DEFAULT_WEIGHTS", "PARTS", "REPRESENTATIONS", "RESPONSE_FIELDS", "HybridEncoder",
     "LexicalEncoder", "ProfileVectors", "ResponseVectors", "SentenceEncoder", "StructuredEncoder",
-    "cache_key", "encode_responses", "language_offsets", "load_model", "passages",
+    "cache_key", "dense_dot", "encode_responses", "language_offsets", "load_model", "passages",
     "profile_texts", "response_text",
 ]  # fmt: skip
