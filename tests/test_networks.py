@@ -413,3 +413,26 @@ def test_a_pool_too_small_is_reported(client, auth):
     assert answer.status_code == 201
     body = answer.get_json()
     assert body["networks"] == [] and body["unmet"][0]["constraint"] == "min_size"
+
+
+def test_the_network_type_follows_the_members_relations():
+    import numpy as np
+
+    def scores(cover, similar):
+        cover, similar = np.array(cover, np.float32), np.array(similar, np.float32)
+        return networks.PoolScores(cover, similar)
+
+    firm = lambda nace, kind="company": {"nace": nace, "kind": kind}  # noqa: E731
+    chain = [firm("01.11"), firm("10.71"), firm("46.38")]  # farm → bakery → wholesale
+    needs_met = scores(
+        [[0, 0.9, 0.1], [0.8, 0, 0.9], [0.1, 0.9, 0]], [[0, 0.2, 0.2], [0.2, 0, 0.2], [0.2, 0.2, 0]]
+    )
+    assert networks.network_type(chain, needs_met, [0, 1, 2]) == "vertical"
+    peers = [firm("16.23"), firm("16.23"), firm("16.24")]  # joineries pooling capacity
+    alike = scores(
+        [[0, 0.2, 0.2], [0.2, 0, 0.2], [0.2, 0.2, 0]], [[0, 0.9, 0.9], [0.9, 0, 0.9], [0.9, 0.9, 0]]
+    )
+    assert networks.network_type(peers, alike, [0, 1, 2]) == "horizontal"
+    led = [firm("85.42", "knowledge_institution"), firm("28.99"), firm("62.01")]
+    assert networks.network_type(led, needs_met, [0, 1, 2]) == "knowledge"
+    assert set(networks.NETWORK_TYPES) >= {"knowledge", "vertical", "horizontal", "congruent"}

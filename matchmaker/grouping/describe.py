@@ -17,7 +17,7 @@ CHAIN_STAGE = {
 }  # fmt: skip
 
 
-NETWORK_TYPES = ("vertical", "horizontal", "complementary", "congruent")
+NETWORK_TYPES = ("knowledge", "vertical", "horizontal", "complementary", "congruent")
 
 
 def _section(profile: Mapping) -> str | None:
@@ -25,10 +25,15 @@ def _section(profile: Mapping) -> str | None:
 
 
 def network_type(profiles: Sequence[Mapping], scores: PoolScores, members: Sequence[int]) -> str:
-    """'vertical' (needs met by offers along a value chain), 'complementary' (needs met by
+    """'knowledge' (led by a research partner: a knowledge institution among firms),
+    'vertical' (needs met by offers along a value chain), 'complementary' (needs met by
     offers across trades), 'horizontal' (alike firms of one NACE section) or 'congruent'
     (alike firms across sections)."""
-    cv, sv = scores.views()
+    if any(profiles[i].get("kind") == "knowledge_institution" for i in members) and any(
+        profiles[i].get("kind") != "knowledge_institution" for i in members
+    ):
+        return "knowledge"
+    cv, sv = scores.cover, scores.similar
     pairs = [(i, j) for a, i in enumerate(members) for j in members[a + 1 :]]
     if not pairs:
         return "complementary"
