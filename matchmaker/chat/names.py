@@ -254,11 +254,10 @@ def _ordinary_word(word: str, original: str, concept_spans: list[tuple[int, int]
     """Is this word of a message an ordinary word rather than part of a name: written in lower
     case (or inside a lexicon phrase such as 'machine vision') and known to the vocabulary
     (lexicon, sector synonyms)?"""
-    if any(a <= at < b for a, b in concept_spans):
-        return True
-    if not original.islower():
+    inside_concept = any(a <= at < b for a, b in concept_spans)
+    if not (original.islower() or inside_concept):
         return False
-    return bool(default_lexicon().find(word)) or bool(sectors_of(word))
+    return default_lexicon().knows_word(word) or bool(sectors_of(word))
 
 
 def firm_candidates(text: str, gazetteer: Gazetteer, limit: int = MAX_CANDIDATES) -> list[dict]:
@@ -315,10 +314,14 @@ def suggest_firm(text: str, gazetteer: Gazetteer) -> dict | None:
     if not gazetteer.firms:
         return None
     common = _common_words()
+    # Words of a lexicon phrase ("machine vision") are what the message is about, not a name.
+    concepts = [(m.start, m.end) for m in default_lexicon().find(text)]
     kept = [
         fold(w.text)
         for w in words(text)
         if len(w.text) >= 2
+        and not any(a <= w.start < b for a, b in concepts)
+        and not (w.text.islower() and default_lexicon().knows_word(w.text))
         and not is_stopword(w.text)
         and fold(w.text) not in common
         and not w.text.isdigit()

@@ -70,7 +70,7 @@ def propose_networks(turn: Turn) -> dict:
     request = network_request(params, lang, networks.NetworkProposalIn.model_fields)
     named = named_in(params)
     filters = filters_text(params, lang)
-    if params.get("theme"):
+    if params.get("theme") and params["theme"] != params.get("purpose"):
         filters += say("on_theme", lang, theme=params["theme"])
     if named and len(named) >= 2:
         filters += say("with_firms", lang, names=short([f["name"] for f in named], lang))
