@@ -22,7 +22,7 @@ from matchmaker.reference.text import guess_language
 
 __all__ = [
     "Entities", "Gazetteer", "extract", "exclusion_start", "find_firms", "firm_candidates",
-    "fold", "for_intent", "mask", "sectors_of",
+    "find_sector", "fold", "for_intent", "mask", "sectors_of",
 ]  # fmt: skip
 
 FORMATS = {

@@ -67,6 +67,9 @@ def propose_networks(turn: Turn) -> dict:
         # "med Ikast, Vejen Mejeri og …": a firm named in part is asked about, not dropped.
         return clarify_ambiguous(turn, "propose_networks", network_params(turn), partial)
     params = network_params(turn)
+    # A failed attempt stores nothing, but a follow-up ("og kun i Midtjylland") may change it.
+    keep.update(task="propose_networks", networks=params)
+    keep.pop("preview", None)
     request = network_request(params, lang, networks.NetworkProposalIn.model_fields)
     named = named_in(params)
     filters = filters_text(params, lang)

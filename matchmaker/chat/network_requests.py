@@ -39,6 +39,8 @@ def network_params(turn: Turn) -> dict:
     for key in ("region", "sector", "purpose", "theme"):
         if getattr(found, key) is not None:
             params[key] = getattr(found, key)
+    if found.theme and found.sector and slots.find_sector(found.theme):
+        params["sector"] = None  # "om kaffe og emballage": a theme, not the packaging sector
     subjects = named_subjects(turn)
     if subjects and not turn.choice:
         # The firms named now replace those of the last request.
