@@ -110,17 +110,17 @@ class Gazetteer:
         self.masterclasses = [
             Masterclass(m["id"], m["title"], m.get("theme") or "") for m in masterclasses
         ]
-        self._cores_a = [f.core_a for f in self.firms]
-        self._cores_b = [f.core_b for f in self.firms]
-        self._max_words = min(
+        self.cores_a = [f.core_a for f in self.firms]
+        self.cores_b = [f.core_b for f in self.firms]
+        self.max_words = min(
             MAX_NAME_WORDS, max((len(f.words) for f in self.firms), default=1) + 1
         )
         word_firms: dict[str, set[int]] = {}
         for i, f in enumerate(self.firms):
             for w in set(f.words):
                 word_firms.setdefault(w, set()).add(i)
-        self._word_firms = word_firms
-        self._first_words = frozenset(f.words[0] for f in self.firms if f.words)
+        self.word_firms = word_firms
+        self.first_words = frozenset(f.words[0] for f in self.firms if f.words)
 
     @classmethod
     def from_db(cls, db) -> Gazetteer:
@@ -192,13 +192,13 @@ def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
     for i in range(len(toks)):
         # A name may begin with a common word ("Alt i Træ ApS"): capitalised, or matched in full.
         common = is_stopword(canonical[i]) and canonical[i] != "og"
-        if common and fold(canonical[i]) not in gazetteer._first_words:
+        if common and fold(canonical[i]) not in gazetteer.first_words:
             continue
         least = 0.0 if text[toks[i].start].isupper() else EXACT if common else 0.0
-        for j in range(i + 1, min(len(toks), i + gazetteer._max_words) + 1):
+        for j in range(i + 1, min(len(toks), i + gazetteer.max_words) + 1):
             window = " ".join(canonical[i:j])
             found: dict[int, float] = {}
-            for cores, table in ((gazetteer._cores_a, FOLD_A), (gazetteer._cores_b, FOLD_B)):
+            for cores, table in ((gazetteer.cores_a, FOLD_A), (gazetteer.cores_b, FOLD_B)):
                 for _, score, k in process.extract(
                     fold(window, table), cores, scorer=fuzz.ratio, score_cutoff=85, limit=8
                 ):
@@ -278,14 +278,14 @@ def firm_candidates(text: str, gazetteer: Gazetteer, limit: int = MAX_CANDIDATES
             continue
         ordinary = _ordinary_word(w.text, text[w.start : w.end], concept_spans, w.start)
         keys = process.extract(
-            word, list(gazetteer._word_firms), scorer=fuzz.ratio, score_cutoff=88, limit=5
+            word, list(gazetteer.word_firms), scorer=fuzz.ratio, score_cutoff=88, limit=5
         )
         keys = [k for k, _, _ in keys]
         if len(word) >= 4:
-            keys += [k for k in gazetteer._word_firms if k.startswith(word) and k not in keys]
+            keys += [k for k in gazetteer.word_firms if k.startswith(word) and k not in keys]
         hit: set[int] = set()
         for key in keys:
-            hit |= gazetteer._word_firms[key]
+            hit |= gazetteer.word_firms[key]
         if hit and not ordinary:
             distinctive = True
         for k in hit:
