@@ -112,9 +112,7 @@ class Gazetteer:
         ]
         self.cores_a = [f.core_a for f in self.firms]
         self.cores_b = [f.core_b for f in self.firms]
-        self.max_words = min(
-            MAX_NAME_WORDS, max((len(f.words) for f in self.firms), default=1) + 1
-        )
+        self.max_words = min(MAX_NAME_WORDS, max((len(f.words) for f in self.firms), default=1) + 1)
         word_firms: dict[str, set[int]] = {}
         for i, f in enumerate(self.firms):
             for w in set(f.words):

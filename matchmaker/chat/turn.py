@@ -72,7 +72,9 @@ class Turn:
         return out
 
     def firm_facts(self) -> dict[int, dict]:
-        """Region and sectors of every consenting firm, read once per message."""
+        """Region and sectors of every consenting firm, read once per message. The sectors are
+        those its name and sector field name; its description only when they name none (a
+        film workshop that makes food commercials is not a food firm)."""
         if self._facts is None:
             rows = self.db.execute(
                 "SELECT id, name, region, sector, description FROM companies WHERE consent = 1"
@@ -80,7 +82,8 @@ class Turn:
             self._facts = {
                 cid: {
                     "region": region,
-                    "sectors": slots.sectors_of(f"{name} {sector or ''} {description or ''}"),
+                    "sectors": slots.sectors_of(f"{name} {sector or ''}")
+                    or slots.sectors_of(description or ""),
                 }
                 for cid, name, region, sector, description in rows
             }
