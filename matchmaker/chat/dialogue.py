@@ -97,6 +97,8 @@ def decide(turn: Turn) -> str:
     pending = state.get("pending")
     if pending and answers_pending(turn, pending):
         return pending["intent"]
+    if found.format and (intent == "save" or SAVE.match(turn.message)):
+        return "export"  # "gem listen som csv": a file, not a stored proposal
     if intent == "save" or (state.get("preview") and SAVE.match(turn.message)):
         return "save"
     task = state.get("task")
