@@ -777,3 +777,16 @@ def test_a_missing_intent_model_is_a_clear_error_not_a_training_run(
     assert answer.status_code == 503
     assert "train-intents" in answer.get_json()["error"]
     assert not (tmp_path / "none.joblib").exists()
+
+
+def test_exporting_a_preview_stores_it_first(client, auth, firms, db):
+    previewed = network_cards(ask(client, auth, "foreslå netværk i Midtjylland", session="e"))
+    assert previewed and stored_proposals(db) == 0
+    body = ask(client, auth, "gem dem som csv", session="e")
+    assert body["intent"] == "export" and body["cards"][0]["format"] == "csv", body["reply"]
+    assert body["cards"][0]["target"]["kind"] == "network_proposal"
+    assert stored_proposals(db) == 1 and "forslag nr." in body["reply"]
+    second = ask(client, auth, "eksportér nummer 1 som pdf", session="e")
+    assert second["cards"][0]["target"]["kind"] == "network" and stored_proposals(db) == 1
+    pdf = client.get(second["cards"][0]["actions"][0]["href"], headers=auth)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

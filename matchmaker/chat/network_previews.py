@@ -39,18 +39,21 @@ def ordered(groups: list[dict], named_ids: set[int]) -> list[dict]:
     )
 
 
-def sector_pool(turn: Turn, params: dict, named: list[dict]) -> list[int]:
+def sector_pool(turn: Turn, params: dict, named: list[dict], least: int) -> list[int]:
     """The consenting firms of the asked sector (and region), without the excluded ones; named
-    firms always belong."""
+    firms always belong. Firms whose descriptions only mention the sector join when fewer than
+    `least` are of it."""
     facts = turn.firm_facts()
     excluded = set(params.get("excluded") or [])
-    pool = [
-        cid
+    region, sector = params.get("region"), params.get("sector")
+    fits = {
+        cid: fact
         for cid, fact in facts.items()
-        if (not params.get("region") or fact["region"] == params["region"])
-        and (not params.get("sector") or params["sector"] in fact["sectors"])
-        and cid not in excluded
-    ]
+        if (not region or fact["region"] == region) and cid not in excluded
+    }
+    pool = [cid for cid, fact in fits.items() if not sector or sector in fact["sectors"]]
+    if sector and len(pool) < least:
+        pool += [c for c, fact in fits.items() if sector in fact["mentioned"] and c not in pool]
     pool += [f["id"] for f in named if f["id"] not in pool]
     return sorted(pool)
 
@@ -68,7 +71,14 @@ def propose_networks(turn: Turn) -> dict:
         return clarify_ambiguous(turn, "propose_networks", network_params(turn), partial)
     params = network_params(turn)
     # A failed attempt stores nothing, but a follow-up ("og kun i Midtjylland") may change it.
-    keep.update(task="propose_networks", networks=params)
+    frame = {
+        "task": "propose_networks",
+        "networks": params,
+        **{k: params.get(k) for k in ("count", "region", "sector", "purpose", "theme", "firm")},
+        "firms": params.get("firms") or [],
+        "excluded": params.get("excluded") or [],
+    }
+    keep.update(frame)
     keep.pop("preview", None)
     request = network_request(params, lang, networks.NetworkProposalIn.model_fields)
     named = named_in(params)
@@ -78,7 +88,7 @@ def propose_networks(turn: Turn) -> dict:
     if named and len(named) >= 2:
         filters += say("with_firms", lang, names=short([f["name"] for f in named], lang))
     if (params.get("sector") or params.get("excluded")) and "company_ids" not in request:
-        pool = sector_pool(turn, params, named)
+        pool = sector_pool(turn, params, named, 2 * request.get("min_size", 3))
         if len(pool) < request.get("min_size", 3):
             turn.reply = say(
                 "no_networks", lang, filters=filters, why=say("too_few", lang, n=len(pool))
@@ -144,19 +154,8 @@ def propose_networks(turn: Turn) -> dict:
     ]
     if capped:
         turn.cards.append(discard_card(lang))
-    return {
-        "task": "propose_networks",
-        "networks": params,
-        "preview": {"kind": "network", "request": request, "named": [f["id"] for f in named]},
-        "count": params.get("count"),
-        "region": params.get("region"),
-        "sector": params.get("sector"),
-        "purpose": params.get("purpose"),
-        "theme": params.get("theme"),
-        "firm": params.get("firm"),
-        "firms": params.get("firms") or [],
-        "excluded": params.get("excluded") or [],
-    }
+    preview = {"kind": "network", "request": request, "named": [f["id"] for f in named]}
+    return {**frame, "preview": preview}
 
 
 def unmet_text(

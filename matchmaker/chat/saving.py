@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from matchmaker.chat.cards import discard_card, group_card
 from matchmaker.chat.cohort_requests import plan_cohorts
-from matchmaker.chat.network_previews import ordered, plan_networks, unmet_text
+from matchmaker.chat.network_previews import ordered, plan_networks
 from matchmaker.chat.turn import Turn, carry
-from matchmaker.chat.wording import error_text, has_code, say
+from matchmaker.chat.wording import error_text, say
 from matchmaker.grouping import cohorts, networks
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from matchmaker.store import proposals
@@ -38,6 +38,7 @@ def store_preview(turn: Turn, preview: dict) -> dict:
 
 
 def _first_reason(unmet: list[dict]) -> dict:
+    """The message record of the first unmet constraint that has one (else the generic one)."""
     for item in unmet:
         if isinstance(item, dict) and isinstance(item.get("message"), dict):
             return item["message"]
@@ -56,16 +57,14 @@ def save(turn: Turn) -> dict:
         view = store_preview(turn, preview)
     except (InvalidInput, Conflict, NotFound) as exc:
         turn.reply = say("not_saved", lang, why=error_text(exc, lang))
-        if any(has_code(c, "capped") for c in [{"message": r} for r in _codes(exc)]):
+        codes = (getattr(exc, "codes", None) or {}).values()
+        if any(record.get("code") == "reasons.capped" for record in codes):
             turn.reply += say("discard_hint", lang)
             turn.cards = [discard_card(lang)]
         return keep
     kind = preview["kind"]
     groups = view["networks"] if kind == "network" else view["cohorts"]
     turn.reply = say("saved", lang, id=view["id"], n=len(groups))
-    missing = [u for u in view.get("unmet", []) if isinstance(u, dict) and u.get("company_id")]
-    if kind == "network" and missing and has_code(missing[0], "capped"):
-        turn.reply += " " + unmet_text(missing, lang)
     turn.cards = [
         group_card(turn, {**g, "kind": kind, "proposal_id": view["id"]}, n)
         for n, g in enumerate(groups, start=1)
@@ -73,7 +72,3 @@ def save(turn: Turn) -> dict:
     keep.pop("preview", None)
     keep["proposal"] = {"kind": kind, "id": view["id"]}
     return keep
-
-
-def _codes(exc: Exception) -> list[dict]:
-    return list((getattr(exc, "codes", None) or {}).values())

@@ -72,9 +72,9 @@ class Turn:
         return out
 
     def firm_facts(self) -> dict[int, dict]:
-        """Region and sectors of every consenting firm, read once per message. The sectors are
-        those its name and sector field name; its description only when they name none (a
-        film workshop that makes food commercials is not a food firm)."""
+        """Region and sectors of every consenting firm, read once per message: `sectors` those
+        its name and sector field name (its description when they name none), `mentioned` also
+        those its description names (a film workshop making food commercials mentions food)."""
         if self._facts is None:
             rows = self.db.execute(
                 "SELECT id, name, region, sector, description FROM companies WHERE consent = 1"
@@ -84,6 +84,7 @@ class Turn:
                     "region": region,
                     "sectors": slots.sectors_of(f"{name} {sector or ''}")
                     or slots.sectors_of(description or ""),
+                    "mentioned": slots.sectors_of(description or ""),
                 }
                 for cid, name, region, sector, description in rows
             }
