@@ -108,7 +108,9 @@ def run(show_errors: bool = False) -> dict:
     report = {
         "utterances": len(rows),
         "intent_accuracy": sum(per_intent.values()) / len(rows),
-        "per_intent": {k: (per_intent[k] / totals[k], totals[k]) for k in intents.INTENTS},
+        "per_intent": {
+            k: (per_intent[k] / totals[k], totals[k]) for k in intents.INTENTS if totals[k]
+        },
         "entity_f1": {},
         "ms_per_message": 1000 * elapsed / len(rows),
     }

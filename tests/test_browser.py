@@ -75,6 +75,14 @@ OTHERS = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def intent_model():
+    """The chat's intent model, built before the server answers (never inside a request)."""
+    from matchmaker.chat import intents
+
+    intents.ensure_trained()
+
+
 @pytest.fixture
 def server(app):
     from werkzeug.serving import make_server
@@ -199,6 +207,15 @@ def test_register_ask_follow_up_explain_and_export(app, server, browser, runner)
     assert networks.locator(".chat-card.network").count() >= 1, networks.inner_text()
     networks.evaluate("el => el.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(SCREENSHOTS / "chat_networks.png"))
+    # A preview until the facilitator saves it; then it can be exported and reviewed.
+    assert networks.locator("a[data-format=pdf]").count() == 0
+    before = _bot_messages(page).count()
+    networks.locator(".chat-card.network").first.locator("button[data-kind=save]").click()
+    page.wait_for_function(
+        f"n => document.querySelectorAll({BOT!r}).length > n", arg=before, timeout=TIMEOUT_MS
+    )
+    networks = _bot_messages(page).nth(before)
+    assert networks.locator(".chat-card.network").count() >= 1, networks.inner_text()
     pdf = networks.locator(".chat-card.network").first.locator("a[data-format=pdf]")
     with page.expect_download() as download:
         pdf.click()
@@ -212,3 +229,142 @@ def test_register_ask_follow_up_explain_and_export(app, server, browser, runner)
 
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p]
     assert not [p for p in problems if "Failed to load" not in p], problems
+
+
+ANSWERS = [
+    ("Aarhus Kafferisteri ApS", "Kafferisteri; robotter til pakning af kaffe.", "Ingen erfaring."),
+    ("Silkeborg Emballage ApS", "Emballage; automatisk kvalitetskontrol med kamera.", "Pilot."),
+    ("Viborg Køletransport", "Kølet transport; ruteplanlægning med data.", "Bruger det dagligt."),
+    ("Herning Maskinteknik", "Pakkemaskiner; sensorer og vedligehold.", "Har data fra drift."),
+    ("Kolding Eksportpartner", "Rådgivning; AI til at skrive tilbud.", "Har prøvet ChatGPT."),
+    ("Skive Smørrebrød", "Catering; bestillinger på nettet.", "Ingen erfaring."),
+    ("Ry Rugbrød", "Bageri; planlægning af produktion.", "Har hørt om det."),
+    ("Nibe Nøddesmør", "Nøddesmør; sortering af råvarer med kamera.", "Pilotprojekt."),
+]
+
+
+def _new_conversation(page):
+    page.click("#chat-new")
+    page.wait_for_function("() => !document.querySelector('#chat-log .msg.user')")
+
+
+def test_two_turn_exchanges_off_topic_and_typos(app, server, browser, runner):
+    client = app.test_client()
+    for i, firm in enumerate(OTHERS[:3] + OTHERS[4:]):
+        body = company_body(**firm, cvr=valid_cvr(700 + i), contact_email=f"t{i}@example.dk")
+        body.setdefault("markets", ["Danmark"])
+        assert client.post("/api/v1/companies", json=body).status_code == 201
+    token = add_user(runner, "facilitator@example.dk", password=PASSWORD)
+    auth = {"Authorization": f"Bearer {token}"}
+    course = client.post(
+        "/api/v1/masterclasses",
+        json={"title": "Automatisering i fødevarer", "theme": "robotter og data", "capacity": 20},
+        headers=auth,
+    ).get_json()
+    for company, core, experience in ANSWERS:
+        answer = client.post(
+            f"/api/v1/masterclasses/{course['id']}/responses",
+            json={"company": company, "core_business": core, "experience": experience},
+        )
+        assert answer.status_code == 201
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", "facilitator@example.dk")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.card button")
+    page.goto(f"{server}/chat")
+    page.wait_for_selector("#chat-form")
+
+    def intent(answer):
+        return answer.get_attribute("data-intent")
+
+    # 1. A new firm replaces the last request and its filters.
+    _ask(page, "find 2 partnere til Kolding Eksportpartner i Syddanmark")
+    fresh = _ask(page, "find partnere til Viborg Køletransport")
+    reply = fresh.locator(".reply").inner_text()
+    assert "Viborg Køletransport" in reply and "Syddanmark" not in reply, reply
+    assert fresh.locator(".chat-card.firm").count() >= 3
+
+    # 2. The number of cohorts changes right after forming them.
+    _new_conversation(page)
+    formed = _ask(page, "del deltagerne i automatiseringsforløbet op i hold")
+    assert formed.locator(".chat-card.cohort").count() >= 1, formed.inner_text()
+    two = _ask(page, "hvad med to hold i stedet?")
+    assert intent(two) == "propose_cohorts" and two.locator(".chat-card.cohort").count() == 2
+
+    # 3. Another file format right after exporting a masterclass's cohorts.
+    exported = _ask(page, "eksportér holdene fra automatiseringsforløbet som pdf")
+    assert intent(exported) == "export", exported.inner_text()
+    link = exported.locator("a[data-kind=download]").first
+    assert "cohorts/proposals" in link.get_attribute("href")
+    csv = _ask(page, "og som csv")
+    csv_link = csv.locator("a[data-kind=download]").first
+    assert intent(csv) == "export" and csv_link.get_attribute("data-format") == "csv"
+    assert csv_link.get_attribute("href").split("?")[0] == link.get_attribute("href").split("?")[0]
+
+    # 4. Networks narrowed to a region with a question.
+    _new_conversation(page)
+    _ask(page, "foreslå netværk af fødevarevirksomheder")
+    narrowed = _ask(page, "hvilke af dem ligger i Midtjylland?")
+    assert intent(narrowed) == "propose_networks", narrowed.inner_text()
+    assert "Midtjylland" in narrowed.locator(".reply").inner_text()
+
+    # 5. Why a firm just shown fits with another named firm.
+    _new_conversation(page)
+    shown = _ask(page, "vis Viborg Køletransport")
+    assert shown.locator(".chat-card.profile").count() == 1
+    why = _ask(page, "hvorfor passer den med Herning Maskinteknik?")
+    title = why.locator(".chat-card.pair h3").first.inner_text()
+    assert "Viborg Køletransport" in title and "Herning Maskinteknik" in title, title
+
+    # 6. A theme is kept through a follow-up.
+    _new_conversation(page)
+    themed = _ask(page, "foreslå netværk om kaffe og emballage i hele landet")
+    assert "kaffe og emballage" in themed.locator(".reply").inner_text(), themed.inner_text()
+    kept = _ask(page, "og kun i Midtjylland")
+    kept_reply = kept.locator(".reply").inner_text()
+    assert "kaffe og emballage" in kept_reply and "Midtjylland" in kept_reply, kept_reply
+
+    # 7. A preview is stored only when the facilitator says so.
+    _new_conversation(page)
+    preview = _ask(page, "foreslå netværk i Midtjylland")
+    assert preview.locator(".chat-card.network").count() >= 1
+    assert preview.locator("button[data-kind=accept]").count() == 0
+    saved = _ask(page, "gem")
+    assert "Gemt som forslag" in saved.locator(".reply").inner_text()
+    assert saved.locator("a[data-format=pdf]").count() >= 1
+
+    # 8. "hvorfor dem?" explains the network pair by pair, and the answer's top stays in view.
+    explained = _ask(page, "hvorfor dem?")
+    assert explained.locator(".chat-card.explanation ul.pairs li").count() >= 3
+    top, log_top, log_bottom = page.evaluate(
+        "el => [el.getBoundingClientRect().top,"
+        " document.getElementById('chat-log').getBoundingClientRect().top,"
+        " document.getElementById('chat-log').getBoundingClientRect().bottom]",
+        explained.element_handle(),
+    )
+    assert log_top - 1 <= top < log_bottom, (top, log_top, log_bottom)
+
+    # Off-topic: a polite refusal with examples, in Danish and in English.
+    _new_conversation(page)
+    weather = _ask(page, "hvordan bliver vejret i Silkeborg i weekenden?")
+    assert intent(weather) == "other" and weather.locator(".chat-card").count() == 0
+    assert weather.locator(".reply").inner_text().startswith("Det kan jeg desværre ikke")
+    english = _ask(page, "what's the weather going to be like in Herning on Sunday?")
+    assert english.locator(".reply").inner_text().startswith("Sorry")
+
+    # A mistyped name: "Mente du …?", accepted with the button.
+    typo = _ask(page, "find partnere til Hernig Maskntek")
+    assert typo.locator(".reply").inner_text() == "Mente du Herning Maskinteknik?"
+    before = _bot_messages(page).count()
+    typo.locator("button[data-kind=choose]").click()
+    page.wait_for_function(
+        f"n => document.querySelectorAll({BOT!r}).length > n", arg=before, timeout=TIMEOUT_MS
+    )
+    accepted = _bot_messages(page).nth(before)
+    assert "Herning Maskinteknik" in accepted.locator(".reply").inner_text()
+    assert accepted.locator(".chat-card.firm").count() >= 1
+    assert not problems, problems

@@ -84,6 +84,14 @@ FIRMS = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def intent_model():
+    """The intent model, built once for the tests (as `make test` does), never by a request."""
+    from matchmaker.chat import intents
+
+    intents.ensure_trained()
+
+
 @pytest.fixture
 def firms(client):
     stored = {}
@@ -169,7 +177,8 @@ def test_english_conversation_is_answered_in_english(client, auth, firms):
     assert body["entities"]["count"] == 2
     first = firm_cards(body)[0]
     why = ask(client, auth, "why them?", session="en")
-    assert why["intent"] == "explain" and why["reply"].startswith("The suggestions for")
+    assert why["intent"] == "explain"
+    assert why["reply"].startswith("What Hobro Robotteknik ApS and each")
     four = ask(client, auth, "make it four firms", session="en")
     assert four["entities"]["count"] == 4 and len(firm_cards(four)) == 4
     gone = ask(client, auth, "exclude the first one", session="en")
@@ -253,7 +262,9 @@ def test_networks_in_a_region_with_review_and_export_actions(client, auth, firms
     in_region = {f["name"] for f in FIRMS if f["region"] == "Midtjylland"}
     assert {m["name"] for n in networks for m in n["members"]} <= in_region
     assert all(3 <= len(n["members"]) <= 5 for n in networks)
-    actions = {a["kind"]: a for a in networks[0]["actions"]}
+    saved = network_cards(ask(client, auth, "gem"))
+    assert [c["members"] for c in saved] == [c["members"] for c in networks]
+    actions = {a["kind"]: a for a in saved[0]["actions"]}
     assert actions["explain"]["message"]
     if "api.accept_network" in app.view_functions:
         answer = client.post(actions["accept"]["href"], headers=auth)
@@ -263,7 +274,7 @@ def test_networks_in_a_region_with_review_and_export_actions(client, auth, firms
         download = client.get(pdf["href"], headers=auth)
         assert download.status_code == 200 and download.data.startswith(b"%PDF")
     why = ask(client, auth, "forklar nummer 1")
-    assert why["intent"] == "explain" and why["cards"][0]["type"] == "network"
+    assert why["intent"] == "explain" and why["cards"][0]["type"] == "explanation"
     four = ask(client, auth, "make it four firms")
     assert four["intent"] == "propose_networks" and four["entities"]["size"] == 4
     assert four["entities"]["region"] == "Midtjylland"
@@ -485,6 +496,7 @@ def test_a_named_firm_that_cannot_be_placed_is_reported(client, auth, firms, app
         auth,
         "foreslå et netværk med Bjerringbro Bageri, Vejen Mejeri og Skive Kølelogistik",
     )
+    assert ask(client, auth, "gem")["intent"] == "save"
     body = ask(
         client,
         auth,
@@ -502,6 +514,8 @@ def test_capped_firms_are_explained_in_the_reply_language(client, auth, firms, a
     app.config["MAX_PROPOSALS_PER_FIRM"] = 1
     first = ask(client, auth, "foreslå netværk i Midtjylland")
     assert network_cards(first), first["reply"]
+    saved = ask(client, auth, "gem forslaget")
+    assert saved["intent"] == "save" and network_cards(saved), saved["reply"]
     body = ask(client, auth, "foreslå netværk i Midtjylland")
     assert not network_cards(body)
     reply = body["reply"]
@@ -512,20 +526,6 @@ def test_capped_firms_are_explained_in_the_reply_language(client, auth, firms, a
     assert notice["actions"][0]["href"] == "/proposals"
     english = ask(client, auth, "propose networks in Central Jutland", session="en")
     assert "the limit is 1" in english["reply"] and "discard" in english["reply"]
-
-
-def test_core_reasons_are_translated():
-    from matchmaker import chat
-
-    capped = "already in 2 stored proposals (the limit is 2)"
-    assert chat.translate_reason(capped, "da") == "allerede med i 2 gemte forslag (grænsen er 2)"
-    assert chat.translate_reason(capped, "en").endswith("(the limit is 2)")
-    pool = "the pool holds 1 firms that can be proposed; a network needs at least 3"
-    assert "mindst 3" in chat.translate_reason(pool, "da")
-    rivals = "A ApS (1) and B A/S (2) are likely competitors; they cannot share a network"
-    assert chat.translate_reason(rivals, "da") == "A ApS og B A/S er sandsynlige konkurrenter"
-    unknown = chat.translate_reason("field required", "da")
-    assert unknown == chat.say("r_generic", "da") and "field" not in unknown
 
 
 def test_language_is_read_without_the_firm_names(client, auth, firms):
@@ -590,13 +590,203 @@ def test_the_app_cap_on_proposals_per_firm_reaches_the_networks(client, auth, fi
     from matchmaker.grouping import networks
 
     seen = []
-    real = networks.propose
+    real = networks.plan
 
     def spy(db, data, **kwargs):
         seen.append(kwargs.get("max_per_firm"))
         return real(db, data, **kwargs)
 
-    monkeypatch.setattr(networks, "propose", spy)
+    monkeypatch.setattr(networks, "plan", spy)
     app.config["MAX_PROPOSALS_PER_FIRM"] = 7
     body = ask(client, auth, "foreslå netværk i Midtjylland")
     assert network_cards(body) and seen == [7]
+
+
+# -- issue 13: the conversation follows the facilitator ------------------------------------------
+
+
+def stored_proposals(db) -> int:
+    return db.execute("SELECT count(*) FROM proposals").fetchone()[0]
+
+
+def test_a_new_firm_starts_a_fresh_request(client, auth, firms):
+    ask(client, auth, "find 2 partnere til Vejen Mejeri i Syddanmark der kan hjælpe med eksport")
+    fresh = ask(client, auth, "find partnere til Hobro Robotteknik")
+    assert fresh["entities"]["firm"]["name"] == "Hobro Robotteknik ApS"
+    assert "region" not in fresh["entities"] and "purpose" not in fresh["entities"]
+    assert len(firm_cards(fresh)) == 5
+    # A request without a firm of its own is not answered for the last firm.
+    other = ask(client, auth, "hvem har brug for kompost?")
+    assert not firm_cards(other), other["reply"]
+
+
+def test_off_topic_gets_a_polite_refusal_in_the_users_language(client, auth, firms):
+    ask(client, auth, "find partnere til Vejen Mejeri", session="w")
+    weather = ask(client, auth, "bliver det regnvejr i Skive på fredag?", session="w")
+    assert weather["intent"] == "other" and not weather["cards"]
+    assert weather["reply"].startswith("Det kan jeg desværre ikke") and "»find" in weather["reply"]
+    english = ask(client, auth, "will it be sunny in Vejen on Friday?", session="w-en")
+    assert english["intent"] == "other" and english["reply"].startswith("Sorry")
+
+
+def test_a_mistyped_name_gets_a_suggestion_to_accept(client, auth, firms):
+    body = ask(client, auth, "find partnere til Hobr Robtek", session="typo")
+    assert body["reply"] == "Mente du Hobro Robotteknik ApS?"
+    choice = body["cards"][0]
+    assert choice["type"] == "choice" and choice["actions"][0]["label"] == "Ja"
+    yes = ask(client, auth, "ja", session="typo")
+    assert yes["intent"] == "find_partners"
+    assert yes["entities"]["firm"]["name"] == "Hobro Robotteknik ApS" and firm_cards(yes)
+
+
+def test_a_name_that_begins_with_a_common_word_is_found(client, auth, firms):
+    body = company_body(
+        name="Alt i Træ ApS", cvr=valid_cvr(300), contact_email="alt@example.dk",
+        region="Midtjylland", description="Snedkeri med køkkener og trapper i egetræ.",
+        offers="Køkkener og trapper.", needs="Kunder blandt byggefirmaer.",
+    )  # fmt: skip
+    assert client.post("/api/v1/companies", json=body).status_code == 201
+    found = ask(client, auth, "find partnere til Alt i Træ", session="alt")
+    assert found["entities"]["firm"]["name"] == "Alt i Træ ApS", found["reply"]
+    lower = ask(client, auth, "vis profilen for alt i træ", session="alt2")
+    assert lower["cards"][0]["name"] == "Alt i Træ ApS"
+
+
+def test_network_proposals_are_previews_until_saved(client, auth, firms, db):
+    body = ask(client, auth, "foreslå netværk i Midtjylland", session="p")
+    cards = network_cards(body)
+    assert cards and all(c["status"] == "preview" and c["id"] is None for c in cards)
+    assert "gem" in body["reply"] and stored_proposals(db) == 0
+    # Asking again costs nothing: no firm reaches its cap by exploring.
+    for _ in range(3):
+        again = ask(client, auth, "foreslå netværk i Midtjylland", session="p")
+        assert network_cards(again) and stored_proposals(db) == 0
+    assert {a["kind"] for a in cards[0]["actions"]} >= {"save", "explain"}
+    saved = ask(client, auth, cards[0]["actions"][1]["message"], session="p")
+    assert saved["intent"] == "save" and stored_proposals(db) == 1
+    stored = network_cards(saved)
+    assert [c["members"] for c in stored] == [c["members"] for c in cards]
+    assert all(c["id"] and c["status"] == "proposed" for c in stored)
+    assert {"accept", "reject", "export"} <= {a["kind"] for a in stored[0]["actions"]}
+    # A failed attempt is never stored.
+    failed = ask(client, auth, "foreslå netværk af fødevarevirksomheder i Nordjylland", "p2")
+    assert not network_cards(failed)
+    assert ask(client, auth, "gem", session="p2")["intent"] == "save"
+    assert stored_proposals(db) == 1
+
+
+def test_a_theme_is_kept_and_the_matches_are_counted(client, auth, firms):
+    body = ask(client, auth, "lav netværk om fødevarer og emballage i hele landet", session="t")
+    assert body["intent"] == "propose_networks"
+    assert body["entities"]["theme"] == "fødevarer og emballage", body["entities"]
+    assert "matchede emnet" in body["reply"] and network_cards(body)
+    food = ask(client, auth, "foreslå netværk af fødevarevirksomheder", session="t2")
+    food_firms = {f["name"] for f in FIRMS if "føde" in (f["description"] + f["sector"]).lower()}
+    members = {m["name"] for c in network_cards(food) for m in c["members"]}
+    assert members and members <= food_firms, members
+    assert "Ikast Software ApS" not in members
+
+
+def test_lists_are_sorted_by_score(client, auth, firms):
+    cards = firm_cards(
+        ask(client, auth, "find 5 partnere til Vejen Mejeri der kan hjælpe med eksport")
+    )
+    scores = [c["score"] for c in cards]
+    assert scores == sorted(scores, reverse=True) and [c["ordinal"] for c in cards] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    networks = network_cards(ask(client, auth, "foreslå netværk med 3 firmaer", session="s"))
+    net_scores = [c["score"] for c in networks]
+    assert net_scores == sorted(net_scores, reverse=True)
+
+
+def test_why_them_explains_something_new(client, auth, firms):
+    listed = firm_cards(ask(client, auth, "find 3 partnere til Bjerringbro Bageri", session="y"))
+    why = ask(client, auth, "hvad ligger bag forslagene?", session="y")
+    assert why["intent"] == "explain"
+    pairs = [c for c in why["cards"] if c["type"] == "pair"]
+    assert {p["b"]["id"] for p in pairs} == {c["id"] for c in listed}
+    assert all(p["brings"][0]["offers"] for p in pairs)  # what each firm brings: new
+    nets = ask(client, auth, "foreslå netværk i Midtjylland", session="y")
+    shown = network_cards(nets)[0]
+    explained = ask(client, auth, "hvorfor dem?", session="y")
+    card = explained["cards"][0]
+    assert card["type"] == "explanation" and card["title"] == shown["title"]
+    n = len(shown["members"])
+    assert len(card["pairs"]) == n * (n - 1) // 2
+    assert [p["score"] for p in card["pairs"]] == sorted(
+        (p["score"] for p in card["pairs"]), reverse=True
+    )
+    assert {b["name"] for b in card["brings"]} == {m["name"] for m in shown["members"]}
+
+
+def test_follow_ups_that_inherit(client, auth, firms, db):
+    # Narrowing proposed networks to a region with a question.
+    ask(client, auth, "foreslå netværk for fødevarevirksomheder", session="f1")
+    narrowed = ask(client, auth, "hvilke af dem ligger i Syddanmark?", session="f1")
+    assert narrowed["intent"] == "propose_networks", narrowed["reply"]
+    assert narrowed["entities"]["region"] == "Syddanmark"
+    assert narrowed["entities"]["sector"] == "fødevarer"
+    # Why a firm just shown fits with another firm named now.
+    ask(client, auth, "vis Skive Kølelogistik", session="f2")
+    pair = ask(client, auth, "hvorfor passer den med Vejen Mejeri?", session="f2")
+    assert pair["intent"] == "explain"
+    assert {pair["cards"][0]["a"]["name"], pair["cards"][0]["b"]["name"]} == {
+        "Skive Kølelogistik", "Vejen Mejeri"}  # fmt: skip
+
+
+def test_cohort_follow_ups_change_the_number_and_the_format(client, auth, firms, db):
+    created = client.post(
+        "/api/v1/masterclasses",
+        json={"title": "Kunstig intelligens i drift", "theme": "AI", "capacity": 20},
+        headers=auth,
+    ).get_json()
+    for company, core, experience in ANSWERS:
+        client.post(
+            f"/api/v1/masterclasses/{created['id']}/responses",
+            json={"company": company, "core_business": core, "experience": experience},
+        )
+    first = ask(client, auth, "lav hold til masterclassen om kunstig intelligens", session="c")
+    assert [c for c in first["cards"] if c["type"] == "cohort"], first["reply"]
+    assert stored_proposals(db) == 0
+    three = ask(client, auth, "kan vi få tre hold i stedet?", session="c")
+    assert three["intent"] == "propose_cohorts", three["reply"]
+    assert len([c for c in three["cards"] if c["type"] == "cohort"]) == 3
+    exported = ask(client, auth, "eksportér holdene fra AI-masterclassen som pdf", session="c")
+    assert exported["intent"] == "export", exported["reply"]
+    target = exported["cards"][0]["target"]
+    assert target["kind"] == "cohort_proposal" and stored_proposals(db) == 1
+    again = ask(client, auth, "og som regneark", session="c")
+    assert again["intent"] == "export" and again["cards"][0]["target"] == target
+    assert again["cards"][0]["format"] == "xlsx"
+    download = client.get(again["cards"][0]["actions"][0]["href"], headers=auth)
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+
+
+def test_a_missing_intent_model_is_a_clear_error_not_a_training_run(
+    client, auth, firms, monkeypatch, tmp_path
+):
+    from matchmaker.chat import intents
+
+    monkeypatch.setattr(intents, "MODEL_PATH", tmp_path / "none.joblib")
+    answer = client.post("/api/v1/chat", json={"session_id": "m", "message": "hej"}, headers=auth)
+    assert answer.status_code == 503
+    assert "train-intents" in answer.get_json()["error"]
+    assert not (tmp_path / "none.joblib").exists()
+
+
+def test_exporting_a_preview_stores_it_first(client, auth, firms, db):
+    previewed = network_cards(ask(client, auth, "foreslå netværk i Midtjylland", session="e"))
+    assert previewed and stored_proposals(db) == 0
+    body = ask(client, auth, "gem dem som csv", session="e")
+    assert body["intent"] == "export" and body["cards"][0]["format"] == "csv", body["reply"]
+    assert body["cards"][0]["target"]["kind"] == "network_proposal"
+    assert stored_proposals(db) == 1 and "forslag nr." in body["reply"]
+    second = ask(client, auth, "eksportér nummer 1 som pdf", session="e")
+    assert second["cards"][0]["target"]["kind"] == "network" and stored_proposals(db) == 1
+    pdf = client.get(second["cards"][0]["actions"][0]["href"], headers=auth)
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

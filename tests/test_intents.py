@@ -12,6 +12,7 @@ from matchmaker.chat import intents
 
 @pytest.fixture(scope="module")
 def model():
+    intents.ensure_trained()
     return intents.load()
 
 
@@ -49,7 +50,7 @@ def test_prediction_carries_calibrated_probabilities(model):
     assert prediction.confidence == max(prediction.probabilities.values())
 
 
-def test_unclear_text_is_other():
+def test_unclear_text_is_other(model):
     assert intents.classify("xqzv plorb").intent == "other"
 
 
@@ -61,16 +62,22 @@ def test_known_firm_names_are_masked(model):
     assert model.predict(text, [(4, len(text))]).intent == "show"
 
 
-def test_load_retrains_when_the_data_is_newer(tmp_path):
+def test_load_never_trains(tmp_path):
+    missing = tmp_path / "intents.joblib"
+    with pytest.raises(intents.IntentModelMissing, match="train-intents"):
+        intents.load(missing)
+    assert not missing.exists()
+    # A model older than its data is used as it is (and reported stale), not rebuilt.
     data = tmp_path / "utterances.csv"
     data.write_bytes(intents.UTTERANCES.read_bytes())
-    path = tmp_path / "intents.joblib"
-    intents.load(path, data)
+    path = intents.ensure_trained(missing, data)
     first = path.stat().st_mtime
     later = time.time() + 5
     os.utime(data, (later, later))
-    intents.load(path, data)
-    assert path.stat().st_mtime > first
+    assert intents.is_stale(path, data)
+    assert intents.load(path).predict("find partners for Ribe Rør").intent == "find_partners"
+    assert path.stat().st_mtime == first
+    assert intents.ensure_trained(path, data).stat().st_mtime > first
 
 
 def test_cli_command_trains(runner, tmp_path, monkeypatch):

@@ -67,14 +67,18 @@ def _session_key(session_id: str) -> str:
 
 @bp.post("/api/v1/chat")
 @documented("/chat", "post", "Ask the chat: answers with a reply, the intent, entities and cards",
-            body=ChatIn, errors=(422,))  # fmt: skip
+            body=ChatIn, errors=(422, 503))  # fmt: skip
 @facilitator_required
 def message():
     data = validate(ChatIn, json_body())
-    answer = chat.respond(
-        get_db(), _session_key(data.session_id), data.message, g.user,
-        max_per_firm=_max_per_firm(),
-    )  # fmt: skip
+    try:
+        answer = chat.respond(
+            get_db(), _session_key(data.session_id), data.message, g.user,
+            max_per_firm=_max_per_firm(),
+        )  # fmt: skip
+    except chat.IntentModelMissing as exc:
+        # Never trained inside a request: the operator builds the model with a command.
+        return jsonify(error=str(exc), fields={}), 503
     answer["cards"] = [_linked(card) for card in answer["cards"]]
     return jsonify(answer)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+import logging
 import re
 import threading
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,20 +17,21 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from matchmaker.chat.folding import fold
 from matchmaker.config import DATA_DIR, MODELS_DIR
 from matchmaker.reference import regions
 
 INTENTS = (
     "find_partners", "similar", "propose_networks", "propose_cohorts", "explain", "show",
-    "export", "help", "other",
+    "export", "save", "help", "other",
 )  # fmt: skip
 UTTERANCES = DATA_DIR / "chat" / "utterances.csv"
 MODEL_PATH = MODELS_DIR / "intents.joblib"
 # Below this calibrated probability the chat treats the message as unclear ("other").
 MIN_CONFIDENCE = 0.30
 RANDOM_STATE = 0
+logger = logging.getLogger(__name__)
 
-_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ü": "u", "ö": "oe", "ä": "ae"})
 _NUMBER = re.compile(r"\d+")
 
 
@@ -66,7 +67,7 @@ def mask_names(text: str, spans: Sequence[tuple[int, int]] | None = None) -> str
 
 def normalise(text: str) -> str:
     """Lower-case, æøå folded to ae/oe/aa (so 'Sjaelland' and 'Sjælland' agree), digits as 0."""
-    text = unicodedata.normalize("NFKC", text or "").lower().translate(_FOLD)
+    text = fold(text)
     text = _NUMBER.sub("0", text)
     return " ".join(re.sub(r"[^\w\s?]", " ", text).split())
 
@@ -176,31 +177,54 @@ def train_and_save(
     return path, report
 
 
+class IntentModelMissing(RuntimeError):
+    """The intent model has not been built (`python -m matchmaker train-intents`)."""
+
+
+def is_stale(path: str | Path | None = None, data: str | Path | None = None) -> bool:
+    """Whether the model file is missing or older than its training data."""
+    path, data = Path(path or MODEL_PATH), Path(data or UTTERANCES)
+    return not path.exists() or path.stat().st_mtime < data.stat().st_mtime
+
+
+def ensure_trained(path: str | Path | None = None, data: str | Path | None = None) -> Path:
+    """Build the model when it is missing or older than the data (a command's or a test
+    session's job, never a request's)."""
+    path = Path(path or MODEL_PATH)
+    if is_stale(path, data):
+        train_and_save(path, data, evaluate=False)
+    return path
+
+
 _LOADED: dict[str, tuple[float, IntentClassifier]] = {}
 _LOCK = threading.Lock()
 
 
-def load(path: str | Path | None = None, data: str | Path | None = None) -> IntentClassifier:
-    """The classifier, once per process; trained (and saved) if missing or older than the data."""
-    path, data = Path(path or MODEL_PATH), Path(data or UTTERANCES)
+def load(path: str | Path | None = None) -> IntentClassifier:
+    """The classifier from `models/`, read once per process (again when the file changes).
+
+    Nothing is trained here: a missing or unreadable file raises IntentModelMissing; a file
+    older than the training data is used as it is, with a warning.
+    """
+    path = Path(path or MODEL_PATH)
     with _LOCK:
-        stale = not path.exists() or path.stat().st_mtime < data.stat().st_mtime
-        if stale:
-            try:
-                train_and_save(path, data, evaluate=False)
-            except OSError:  # a read-only deployment: keep the model in memory only
-                model, _ = train(data, evaluate=False)
-                _LOADED[str(path)] = (data.stat().st_mtime, model)
-                return model
-        mtime = path.stat().st_mtime
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            raise IntentModelMissing(
+                "The chat's intent model is missing: run `python -m matchmaker train-intents`."
+            ) from None
         cached = _LOADED.get(str(path))
         if cached is None or cached[0] != mtime:
             try:
                 model = joblib.load(path)
-            except Exception:  # an artefact from another scikit-learn version: rebuild it
-                train_and_save(path, data, evaluate=False)
-                model = joblib.load(path)
-                mtime = path.stat().st_mtime
+            except Exception as exc:  # another scikit-learn version, a damaged file
+                raise IntentModelMissing(
+                    "The chat's intent model cannot be read: run "
+                    "`python -m matchmaker train-intents`."
+                ) from exc
+            if path == MODEL_PATH and is_stale(path):
+                logger.warning("The intent model is older than its training data; retrain it.")
             cached = _LOADED[str(path)] = (mtime, model)
         return cached[1]
 

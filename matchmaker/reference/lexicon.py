@@ -101,6 +101,11 @@ class Lexicon:
             ]
         )
 
+    def knows_word(self, word: str) -> bool:
+        """Whether a text word stands for a word of some phrase (e.g. 'vision' of 'machine
+        vision')."""
+        return bool(self._word_keys(word))
+
     def _word_keys(self, word: str) -> frozenset[tuple[str, str]]:
         """Phrase words this text word stands for: the same stem (and not much shorter), or for
         Danish phrase words also a head or tail of a compound."""

@@ -36,6 +36,13 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // A long answer is read from its top: scroll so that the answer starts at the top of the log
+  // (or as far down as the log goes), never to its bottom.
+  function scrollToTop(box) {
+    const top = box.offsetTop - log.offsetTop - 8;
+    log.scrollTop = Math.max(0, Math.min(top, log.scrollHeight - log.clientHeight));
+  }
+
   function headers() {
     const h = { "Content-Type": "application/json", Accept: "application/json" };
     if (csrf) h["X-CSRFToken"] = csrf;
@@ -62,7 +69,7 @@
       box.appendChild(list);
     }
     log.appendChild(box);
-    scrollDown();
+    scrollToTop(box);
     return box;
   }
 
@@ -113,6 +120,24 @@
       heading(box, card.ordinal, card.a.name + " ↔ " + card.b.name, card.type_label);
       box.appendChild(meta([words.score + " " + score(card.score)]));
       box.appendChild(reasonsList(card.reasons));
+      box.appendChild(bringsList(card.brings));
+    },
+    // Why a network holds together: what each member brings, then its pairs one by one.
+    explanation: function (box, card) {
+      heading(box, null, card.title);
+      if (card.brings && card.brings.length) box.appendChild(bringsList(card.brings));
+      else box.appendChild(memberList(card.members));
+      if (card.pairs && card.pairs.length) {
+        const ul = el("ul", "pairs");
+        card.pairs.forEach(function (p) {
+          const li = el("li");
+          li.appendChild(el("strong", "", p.a.name + " ↔ " + p.b.name));
+          li.appendChild(el("span", "meta", " " + words.score + " " + score(p.score)));
+          if (p.reasons && p.reasons.length) li.appendChild(el("span", "reason", ": " + p.reasons.join("; ")));
+          ul.appendChild(li);
+        });
+        box.appendChild(ul);
+      }
     },
     profile: function (box, card) {
       heading(box, null, card.name);
@@ -153,6 +178,20 @@
     heading(box, null, card.name || card.title || card.type);
   }
 
+  function bringsList(items) {
+    const ul = el("ul", "brings");
+    (items || []).forEach(function (b) {
+      const li = el("li");
+      li.appendChild(el("strong", "", b.name + ": "));
+      const parts = [];
+      if (b.offers) parts.push(words.offers + ": " + b.offers);
+      if (b.needs) parts.push(words.needs + ": " + b.needs);
+      li.appendChild(document.createTextNode(parts.join(" · ")));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
   function labelled(label, text) {
     const p = el("p", "labelled");
     p.appendChild(el("strong", "", label + ": "));
@@ -163,6 +202,7 @@
   function statusText(status) {
     if (status === "accepted") return words.accepted;
     if (status === "rejected") return words.rejected;
+    if (status === "preview") return words.preview;
     return "";
   }
 

@@ -1,0 +1,171 @@
+"""The dialogue: which task a message asks for in its context, the handler that answers it, and
+the state kept for the next message.
+
+A message that names its own object (a firm, a masterclass, a new kind of request) starts a
+fresh frame; only elliptic follow-ups ("og kun i Syddanmark", "gør det til fem", "som pdf")
+change the last request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from matchmaker.chat import entities as slots
+from matchmaker.chat.clarify import answers_pending
+from matchmaker.chat.cohort_requests import propose_cohorts
+from matchmaker.chat.explain import explain
+from matchmaker.chat.export import export
+from matchmaker.chat.network_previews import propose_networks
+from matchmaker.chat.partners import find_partners, find_similar
+from matchmaker.chat.saving import save
+from matchmaker.chat.show import show
+from matchmaker.chat.smalltalk import help_, other
+from matchmaker.chat.turn import (
+    LIST_CARDS,
+    MAX_CARDS_REMEMBERED,
+    TASKS,
+    Turn,
+    card_ref,
+    is_follow_up,
+    named_subjects,
+    refines,
+)
+from matchmaker.store import chat_log
+
+# "gem", "save it", "gem netværk 2": keep the previewed proposal.
+SAVE = re.compile(
+    r"^\s*(?:ja[, ]+)?(?:gem|gemme|save|keep|store|behold)\b(?!\s+(?:som|as)\b)", re.I
+)
+
+HANDLERS = {
+    "find_partners": find_partners,
+    "similar": find_similar,
+    "propose_networks": propose_networks,
+    "propose_cohorts": propose_cohorts,
+    "explain": explain,
+    "show": show,
+    "export": export,
+    "save": save,
+    "help": help_,
+    "other": other,
+}
+
+
+def respond(
+    db, session_id: str, message: str, user: Any = None, *, max_per_firm: int | None = None
+) -> dict[str, Any]:
+    """Answer one chat message in the context of its session, and store both.
+
+    `max_per_firm` caps the stored proposals a firm may be in (the app's
+    MAX_PROPOSALS_PER_FIRM); None leaves the networks module's default.
+    """
+    turn = Turn(db, session_id, message, user, max_per_firm)
+    intent = decide(turn)
+    state = HANDLERS[intent](turn)
+    state["lang"] = turn.lang
+    state["turns"] = turn.state.get("turns", 0) + 1
+    for card in turn.cards:
+        card.setdefault("lang", turn.lang)
+    answer = {
+        "reply": turn.reply,
+        "intent": intent,
+        "entities": public_entities(turn, intent, state),
+        "cards": turn.cards,
+    }
+    if any(c["type"] in LIST_CARDS for c in turn.cards):
+        state["cards"] = [card_ref(c) for c in turn.cards][:MAX_CARDS_REMEMBERED]
+    chat_log.append_turn(db, session_id, message, answer, state, turn.found.as_dict())
+    return answer
+
+
+def history(db, session_id: str) -> list[dict[str, Any]]:
+    """The messages of a session, oldest first."""
+    return chat_log.history(db, session_id)
+
+
+def own_object(turn: Turn) -> bool:
+    """Does the message name what it is about (a firm, or a masterclass outside cohorts)?"""
+    found, task = turn.found, turn.state.get("task")
+    return bool(found.firms or found.ambiguous or (found.masterclass and task != "propose_cohorts"))
+
+
+def decide(turn: Turn) -> str:
+    """The intent to act on: the classifier's, unless the context says otherwise."""
+    intent = turn.prediction.intent
+    found, state = turn.found, turn.state
+    pending = state.get("pending")
+    if pending and answers_pending(turn, pending):
+        return pending["intent"]
+    if found.format and (intent == "save" or SAVE.match(turn.message)):
+        return "export"  # "gem listen som csv": a file, not a stored proposal
+    if intent == "save" or (state.get("preview") and SAVE.match(turn.message)):
+        return "save"
+    task = state.get("task")
+    excluding = found.exclude and (found.ordinals or found.firms) and state.get("cards")
+    if task and excluding and intent not in ("explain", "show"):
+        if intent in TASKS and named_subjects(turn):
+            return intent  # "find partnere til X uden nummer to": a new request, a new mode
+        return task
+    if own_object(turn):
+        return intent
+    if found.format and state.get("export") and intent not in TASKS:
+        return "export"  # "og som excel" right after an export
+    if task and refines(found):
+        if intent == task or intent in ("find_partners", "help", "show", "export"):
+            return task
+        if intent == "other":
+            # Off-topic ("the weather in Aarhus") stays off-topic unless it reads as a follow-up.
+            return task if is_follow_up(turn) else intent
+        if task == "propose_cohorts" and (found.count or found.size):
+            return task  # "kan vi få tre hold i stedet?"
+        # Another task is taken when the message names it ("netværk"), else it is a follow-up.
+        return intent if _names_task(turn) else task
+    return intent
+
+
+_TASK_WORDS = {
+    "propose_networks": re.compile(r"netværk|netvaerk|network", re.I),
+    "propose_cohorts": re.compile(r"\bhold\b|holdene|cohort|kohort|grupper|groups", re.I),
+    "similar": re.compile(r"ligner|lignende|minder om|similar|like\b|look-?alike", re.I),
+    "find_partners": re.compile(r"partner|samarbejd|match", re.I),
+}
+
+
+def _names_task(turn: Turn) -> bool:
+    """Does the message name the kind of request the classifier read ("netværk", "hold")?"""
+    pattern = _TASK_WORDS.get(turn.prediction.intent)
+    return bool(pattern and pattern.search(turn.message))
+
+
+def public_entities(turn: Turn, intent: str, state: dict) -> dict[str, Any]:
+    """The slots of this message with the dialogue context merged in."""
+    if intent in ("help", "other"):
+        return {}
+    out: dict[str, Any] = {}
+    firm = state.get("firm")
+    firms = state.get("firms") or ([firm] if firm else [])
+    if firm:
+        out["firm"] = firm
+    if firms:
+        out["firms"] = firms
+    for key in ("count", "region", "sector", "purpose", "theme", "masterclass", "format"):
+        if state.get(key) is not None:
+            out[key] = state[key]
+    if state.get("excluded"):
+        out["excluded"] = state["excluded"]
+    size = (state.get("networks") or {}).get("size") or (state.get("cohorts") or {}).get("max_size")
+    if size:
+        out["size"] = size
+    if intent == "propose_cohorts" and state.get("cohorts"):
+        out["masterclass"] = state["cohorts"]["masterclass"]
+    if turn.found.ordinals:
+        out["ordinals"] = turn.found.ordinals
+    # What this message said, even when the request could not be carried out.
+    said = slots.for_intent(turn.found, intent)
+    if said.firms and "firms" not in out:
+        out["firms"] = said.firms
+    for key in ("count", "region", "sector", "purpose", "theme", "masterclass", "format"):
+        if key not in out and getattr(said, key) is not None:
+            out[key] = getattr(said, key)
+    return out

@@ -1,0 +1,201 @@
+"""Explanations: why two firms match, what each firm of a list or a network brings and needs,
+and the network's pairs one by one (scores and reasons) – something new, not the same bullets."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from matchmaker import matching
+from matchmaker.chat.clarify import clarify_ambiguous
+from matchmaker.chat.turn import Turn, card_at, carry
+from matchmaker.chat.wording import say, type_label
+from matchmaker.reference.text import clauses
+from matchmaker.reference.validation import NotFound
+
+# Networks explained pair by pair when no number is given.
+MAX_GROUPS_EXPLAINED = 3
+MAX_PAIR_REASONS = 2
+# Longest excerpt of what a firm offers or needs.
+EXCERPT = 140
+
+
+def explain(turn: Turn) -> dict:
+    """Why: a named pair, a numbered network or cohort, or the last list pair by pair."""
+    state, found, lang = turn.state, turn.found, turn.lang
+    keep = carry(state)
+    firms = list(found.firms)
+    if turn.choice:
+        firms = [*(state.get("pending") or {}).get("params", {}).get("firms", []), turn.choice]
+    for n in found.ordinals:
+        card = card_at(state, n)
+        if card is None:
+            turn.reply = say("no_such_card", lang, n=len(state.get("cards") or []))
+            return keep
+        if card.get("type") in ("network", "cohort"):
+            return explain_groups(turn, [card], keep)
+        firms.append({"id": card["id"], "name": card["name"]})
+    if found.ambiguous and len(firms) < 2:
+        return clarify_ambiguous(turn, "explain", {"firms": firms}, found.ambiguous[0])
+    subject = state.get("firm") if state.get("task") in ("find_partners", "similar") else None
+    # "hvorfor passer den med B?" right after a profile was shown: the shown firm and B.
+    subject = state.get("shown") or subject if len(firms) == 1 else subject
+    if len(firms) == 1 and subject and firms[0]["id"] != subject["id"]:
+        firms.insert(0, subject)
+    if len(firms) >= 2:
+        a, b = firms[0], firms[1]
+        mode = "similar" if state.get("task") == "similar" else "complementary"
+        try:
+            pair = matching.pair_score(turn.db, a["id"], b["id"], mode=mode, lang=lang)
+        except (KeyError, NotFound):
+            turn.reply = say("unknown_firm", lang)
+            return keep
+        turn.reply = say(
+            "explain_pair",
+            lang,
+            a=a["name"],
+            b=b["name"],
+            score=f"{pair.score:.2f}",
+            type=type_label(pair.type, lang),
+        )
+        card = {
+            "type": "pair",
+            "a": a,
+            "b": b,
+            "score": pair.score,
+            "match_type": pair.type,
+            "type_label": type_label(pair.type, lang),
+            "reasons": pair.reasons,
+            "brings": brings(turn, [a, b]),
+            "flags": pair.flags,
+            "actions": [
+                {"kind": "show", "label": f"{say('act_show', lang)}: {a['name']}",
+                 "company_id": a["id"]},
+                {"kind": "show", "label": f"{say('act_show', lang)}: {b['name']}",
+                 "company_id": b["id"]},
+            ],
+        }  # fmt: skip
+        turn.cards = [card]
+        keep["firms"] = [a, b]
+        return keep
+    cards = state.get("cards") or []
+    groups = [c for c in cards if c.get("type") in ("network", "cohort")]
+    if groups:
+        return explain_groups(turn, groups, keep)
+    firm_cards = [c for c in cards if c.get("type") == "firm"]
+    if subject and firm_cards:
+        return explain_list(turn, subject, firm_cards, keep)
+    if len(firms) == 1:
+        turn.reply = say("explain_what", lang, a=firms[0]["name"], b="…")
+    else:
+        turn.reply = say("explain_what_plain", lang)
+    return keep
+
+
+def excerpt(text: str | None) -> str:
+    """The first clause of a text, cut at a word near EXCERPT characters."""
+    text = " ".join((text or "").split())
+    spans = clauses(text)
+    first = text[spans[0][0] : spans[0][1]] if spans else text
+    if len(first) > EXCERPT:
+        first = first[:EXCERPT].rsplit(" ", 1)[0] + " …"
+    return first.strip()
+
+
+def brings(turn: Turn, firms: list[dict]) -> list[dict]:
+    """What each firm offers and needs, from its profile: [{"id", "name", "offers", "needs"}]."""
+    out = []
+    for firm in firms:
+        p = turn.profile(firm["id"]) or {}
+        out.append(
+            {
+                "id": firm["id"],
+                "name": firm.get("name") or p.get("name"),
+                "offers": excerpt(p.get("offers") or p.get("description")),
+                "needs": excerpt(p.get("needs")),
+            }
+        )
+    return out
+
+
+def explain_list(turn: Turn, subject: dict, firm_cards: list[dict], keep: dict) -> dict:
+    """The last list of suggestions: what the subject and each suggested firm bring and need,
+    with the score, best first."""
+    lang = turn.lang
+    mode = "similar" if turn.state.get("task") == "similar" else "complementary"
+    turn.reply = say("explain_list", lang, firm=subject["name"])
+    pairs = []
+    for card in firm_cards[:5]:
+        try:
+            pair = matching.pair_score(turn.db, subject["id"], card["id"], mode=mode, lang=lang)
+        except (KeyError, NotFound):
+            continue
+        pairs.append((pair, {"id": card["id"], "name": card["name"]}))
+    pairs.sort(key=lambda p: (-p[0].score, p[1]["id"]))
+    for n, (pair, other) in enumerate(pairs, start=1):
+        turn.cards.append(
+            {
+                "type": "pair",
+                "ordinal": n,
+                "a": subject,
+                "b": other,
+                "score": pair.score,
+                "match_type": pair.type,
+                "type_label": type_label(pair.type, lang),
+                "reasons": pair.reasons[:MAX_PAIR_REASONS],
+                "brings": brings(turn, [other]),
+                "flags": pair.flags,
+                "actions": [
+                    {"kind": "show", "label": say("act_show", lang), "company_id": other["id"]}
+                ],
+            }
+        )
+    return keep
+
+
+def explain_groups(turn: Turn, groups: list[dict], keep: dict) -> dict:
+    """Networks pair by pair (what each member brings, each pair's score and reasons, best
+    first); cohorts with each member's themes and maturity."""
+    lang = turn.lang
+    kind = groups[0]["type"]
+    turn.reply = say("explain_networks" if kind == "network" else "explain_cohorts", lang)
+    for ref in groups[:MAX_GROUPS_EXPLAINED]:
+        members = [m for m in ref.get("members") or [] if m.get("id") is not None]
+        card = {
+            "type": "explanation",
+            "kind": kind,
+            "title": ref.get("title") or ref.get("name") or "",
+            "ordinal": ref.get("ordinal"),
+            "members": [
+                {"id": m.get("id"), "name": m.get("name"), "reason": m.get("reason")}
+                for m in ref.get("members") or []
+            ],
+            "pairs": [],
+            "actions": [],
+        }
+        if kind == "network":
+            card["brings"] = brings(turn, members)
+            card["pairs"] = network_pairs(turn, members)
+        turn.cards.append(card)
+    return keep
+
+
+def network_pairs(turn: Turn, members: list[dict]) -> list[dict]:
+    """Every pair of a network with its score and best reasons, best first."""
+    out = []
+    for a, b in combinations(members, 2):
+        try:
+            pair = matching.pair_score(turn.db, a["id"], b["id"], lang=turn.lang)
+        except (KeyError, NotFound):
+            continue
+        out.append(
+            {
+                "a": {"id": a["id"], "name": a["name"]},
+                "b": {"id": b["id"], "name": b["name"]},
+                "score": pair.score,
+                "type_label": type_label(pair.type, turn.lang),
+                "reasons": pair.reasons[:MAX_PAIR_REASONS],
+                "flags": pair.flags,
+            }
+        )
+    out.sort(key=lambda p: -p["score"])
+    return out

@@ -1,0 +1,41 @@
+"""The language of a chat message, Danish or English, from its words (firm names masked)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from functools import lru_cache
+
+from matchmaker.config import DATA_DIR
+from matchmaker.reference.text import DANISH_STOPWORDS, ENGLISH_STOPWORDS
+
+
+@lru_cache(maxsize=1)
+def language_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Words seen only in the Danish or only in the English training utterances (twice+)."""
+    counts = {"da": Counter(), "en": Counter()}
+    path = DATA_DIR / "chat" / "utterances.csv"
+    if path.exists():
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row.get("lang") in counts:
+                    counts[row["lang"]].update(
+                        w for w in re.findall(r"[^\W\d_]+", row["text"]) if w.islower()
+                    )
+    da = {w for w, n in counts["da"].items() if n >= 2 and w not in counts["en"]}
+    en = {w for w, n in counts["en"].items() if n >= 2 and w not in counts["da"]}
+    return frozenset(da | DANISH_STOPWORDS - ENGLISH_STOPWORDS), frozenset(
+        en | ENGLISH_STOPWORDS - DANISH_STOPWORDS
+    )
+
+
+def message_language(text: str, fallback: str = "da") -> str:
+    """'da' or 'en' from the words of a chat message; `fallback` when it gives no clue."""
+    da_words, en_words = language_words()
+    ws = re.findall(r"[^\W\d_]+", (text or "").lower())
+    da = sum(w in da_words for w in ws) + 2 * len(re.findall(r"[æøå]", (text or "").lower()))
+    en = sum(w in en_words for w in ws)
+    if da == en:
+        return fallback
+    return "en" if en > da else "da"

@@ -1,0 +1,351 @@
+"""Firm names in a chat message: the gazetteer of stored names, fuzzy mentions (misspellings,
+missing æøå, no ApS), partial names and "did you mean" suggestions."""
+
+from __future__ import annotations
+
+import csv
+import re
+import threading
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from matchmaker.chat.folding import FOLD_A, FOLD_B, fold
+from matchmaker.chat.numbers import NUMBER_WORDS
+from matchmaker.chat.topics import sectors_of
+from matchmaker.config import DATA_DIR
+from matchmaker.reference.lexicon import default_lexicon
+from matchmaker.reference.text import is_stopword
+
+UTTERANCES_FILE = DATA_DIR / "chat" / "utterances.csv"
+# Longest firm name (in words) tried against windows of the message.
+MAX_NAME_WORDS = 8
+# Fuzzy scores within this margin of the best make a mention ambiguous.
+AMBIGUITY_MARGIN = 3.0
+MAX_CANDIDATES = 6
+# A name that begins with a common word, typed in lower case, must match (almost) exactly.
+EXACT = 96.0
+# Least WRatio score for a "did you mean" suggestion of a name typed with typos.
+SUGGEST_SCORE = 72.0
+
+_WORD = re.compile(r"[^\W_]+|&", re.UNICODE)
+_LEGAL_SUFFIXES = (
+    ("a", "s"), ("aps",), ("as",), ("i", "s"), ("k", "s"), ("p", "s"), ("ivs",), ("amba",),
+    ("a", "m", "b", "a"), ("smba",), ("s", "m", "b", "a"), ("fmba",), ("f", "m", "b", "a"),
+    ("ltd",), ("gmbh",), ("ab",), ("inc",),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # lower-case, NFKC
+    start: int
+    end: int
+
+
+def words(text: str) -> list[Word]:
+    low = unicodedata.normalize("NFKC", text or "").lower()
+    if len(low) != len(text):  # keep offsets into the original text
+        return [Word(fold(m.group(), {}), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [Word(m.group(), m.start(), m.end()) for m in _WORD.finditer(low)]
+
+
+def canon(word: str) -> str:
+    return "og" if word in ("&", "and", "und") else word
+
+
+def strip_legal(tokens: list[str]) -> list[str]:
+    for suffix in sorted(_LEGAL_SUFFIXES, key=len, reverse=True):
+        n = len(suffix)
+        if len(tokens) > n and tuple(tokens[-n:]) == suffix:
+            return tokens[:-n]
+    return tokens
+
+
+def legal_after(words: list[Word], j: int) -> int:
+    """Index after a legal suffix (ApS, A/S, ...) starting at word j, or j if there is none."""
+    for suffix in sorted(_LEGAL_SUFFIXES, key=len, reverse=True):
+        n = len(suffix)
+        if tuple(w.text for w in words[j : j + n]) == suffix:
+            return j + n
+    return j
+
+
+@dataclass
+class Firm:
+    """A stored firm as the extractor knows it: id, name, and its name's folded core."""
+
+    id: int
+    name: str
+    core_a: str = ""
+    core_b: str = ""
+    words: tuple[str, ...] = ()
+
+
+@dataclass
+class Masterclass:
+    id: int
+    title: str
+    theme: str = ""
+
+
+class Gazetteer:
+    """The names the chat can recognise: stored firms and masterclasses."""
+
+    def __init__(self, firms: Iterable[tuple[int, str]], masterclasses: Iterable[Mapping] = ()):
+        self.firms: list[Firm] = []
+        for firm_id, name in firms:
+            toks = strip_legal([canon(w.text) for w in words(name)])
+            if not toks:
+                continue
+            core = " ".join(toks)
+            self.firms.append(
+                Firm(firm_id, name, fold(core), fold(core, FOLD_B), tuple(fold(t) for t in toks))
+            )
+        self.by_id = {f.id: f for f in self.firms}
+        self.masterclasses = [
+            Masterclass(m["id"], m["title"], m.get("theme") or "") for m in masterclasses
+        ]
+        self.cores_a = [f.core_a for f in self.firms]
+        self.cores_b = [f.core_b for f in self.firms]
+        self.max_words = min(MAX_NAME_WORDS, max((len(f.words) for f in self.firms), default=1) + 1)
+        word_firms: dict[str, set[int]] = {}
+        for i, f in enumerate(self.firms):
+            for w in set(f.words):
+                word_firms.setdefault(w, set()).add(i)
+        self.word_firms = word_firms
+        self.first_words = frozenset(f.words[0] for f in self.firms if f.words)
+
+    @classmethod
+    def from_db(cls, db) -> Gazetteer:
+        """The gazetteer of a store, cached until a firm or masterclass changes."""
+        key = _db_key(db)
+        stamp = (
+            db.execute("SELECT COALESCE(MAX(seq), 0) FROM company_changes").fetchone()[0],
+            db.execute("SELECT count(*), COALESCE(MAX(id), 0) FROM masterclasses").fetchone(),
+        )
+        with _CACHE_LOCK:
+            cached = _CACHE.get(key)
+            if cached and cached[0] == stamp:
+                return cached[1]
+        firms = db.execute("SELECT id, name FROM companies ORDER BY id").fetchall()
+        classes = [
+            {"id": r[0], "title": r[1], "theme": r[2]}
+            for r in db.execute("SELECT id, title, theme FROM masterclasses ORDER BY id")
+        ]
+        gazetteer = cls(firms, classes)
+        with _CACHE_LOCK:
+            _CACHE[key] = (stamp, gazetteer)
+        return gazetteer
+
+    def firm(self, firm_id: int) -> Firm | None:
+        return self.by_id.get(firm_id)
+
+
+_CACHE: dict[str, tuple] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _db_key(db) -> str:
+    for _, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return file or f"memory:{id(db)}"
+    return f"memory:{id(db)}"
+
+
+def _threshold(core: str) -> float:
+    n = len(core)
+    if n <= 5:
+        return 100.0
+    if n <= 9:
+        return 91.0
+    return 86.0
+
+
+@dataclass
+class FirmMention:
+    """Where a firm is named in a message; several matches when the mention is ambiguous."""
+
+    start: int
+    end: int
+    text: str
+    matches: list[dict]  # [{"id", "name", "score"}], best first
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.matches) > 1
+
+
+def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
+    """Firms named in `text`, fuzzily (misspellings, missing æøå, no ApS/A/S), in order."""
+    toks = words(text)
+    if not toks or not gazetteer.firms:
+        return []
+    hits: list[tuple[float, int, int, int]] = []  # score, firm index, first word, end word
+    canonical = [canon(w.text) for w in toks]
+    for i in range(len(toks)):
+        # A name may begin with a common word ("Alt i Træ ApS"): capitalised, or matched in full.
+        common = is_stopword(canonical[i]) and canonical[i] != "og"
+        if common and fold(canonical[i]) not in gazetteer.first_words:
+            continue
+        least = 0.0 if text[toks[i].start].isupper() else EXACT if common else 0.0
+        for j in range(i + 1, min(len(toks), i + gazetteer.max_words) + 1):
+            window = " ".join(canonical[i:j])
+            found: dict[int, float] = {}
+            for cores, table in ((gazetteer.cores_a, FOLD_A), (gazetteer.cores_b, FOLD_B)):
+                for _, score, k in process.extract(
+                    fold(window, table), cores, scorer=fuzz.ratio, score_cutoff=85, limit=8
+                ):
+                    found[k] = max(found.get(k, 0.0), score)
+            for k, score in found.items():
+                if score >= max(least, _threshold(gazetteer.firms[k].core_a)):
+                    hits.append((score, k, i, j))
+    hits.sort(key=lambda h: (-h[0], -(h[3] - h[2]), h[2]))
+    used = [False] * len(toks)
+    mentions: list[FirmMention] = []
+    taken: set[int] = set()
+    for score, k, i, j in hits:
+        if k in taken or any(used[i:j]):
+            continue
+        rivals = {}
+        for s2, k2, i2, j2 in hits:
+            if k2 == k or k2 in taken or s2 < score - AMBIGUITY_MARGIN:
+                continue
+            if j2 <= i or i2 >= j:  # no overlap
+                continue
+            inside = i <= i2 and j2 <= j and (j2 - i2) < (j - i)
+            if not inside and (k2 not in rivals or rivals[k2] < s2):
+                rivals[k2] = s2
+        end = legal_after(toks, j)
+        matches = [{"id": gazetteer.firms[k].id, "name": gazetteer.firms[k].name, "score": score}]
+        for k2, s2 in sorted(rivals.items(), key=lambda kv: -kv[1])[: MAX_CANDIDATES - 1]:
+            f = gazetteer.firms[k2]
+            matches.append({"id": f.id, "name": f.name, "score": s2})
+        for x in range(i, end):
+            used[x] = True
+        taken.add(k)
+        taken.update(rivals)
+        start, stop = toks[i].start, toks[end - 1].end
+        mentions.append(FirmMention(start, stop, text[start:stop], matches))
+    return sorted(mentions, key=lambda m: m.start)
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Words of ordinary chat requests, written in lower case at least three times in the
+    training utterances (names there are capitalised): never a hint at a firm."""
+    counts: Counter[str] = Counter()
+    if UTTERANCES_FILE.exists():
+        with UTTERANCES_FILE.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                counts.update(
+                    {fold(m.group()) for m in _WORD.finditer(row["text"]) if m.group().islower()}
+                )
+    return frozenset(w for w, n in counts.items() if n >= 3)
+
+
+def _ordinary_word(word: str, original: str, concept_spans: list[tuple[int, int]], at: int) -> bool:
+    """Is this word of a message an ordinary word rather than part of a name: written in lower
+    case (or inside a lexicon phrase such as 'machine vision') and known to the vocabulary
+    (lexicon, sector synonyms)?"""
+    inside_concept = any(a <= at < b for a, b in concept_spans)
+    if not (original.islower() or inside_concept):
+        return False
+    return default_lexicon().knows_word(word) or bool(sectors_of(word))
+
+
+def firm_candidates(text: str, gazetteer: Gazetteer, limit: int = MAX_CANDIDATES) -> list[dict]:
+    """Firms that share a distinctive word with `text` (e.g. 'Vestjysk' for two Vestjysk firms).
+
+    For a clarifying question when no firm name matched in full. A word that is also an
+    ordinary word of the message ('machine vision') is never the only ground for a candidate.
+    """
+    common = _common_words()
+    scores: Counter[int] = Counter()
+    distinctive = False
+    concept_spans = [(m.start, m.end) for m in default_lexicon().find(text)]
+    for w in words(text):
+        word = fold(w.text)
+        if len(word) < 3 or is_stopword(word) or word in common:
+            continue
+        if word in NUMBER_WORDS["da"] or word in NUMBER_WORDS["en"] or word.isdigit():
+            continue
+        ordinary = _ordinary_word(w.text, text[w.start : w.end], concept_spans, w.start)
+        keys = process.extract(
+            word, list(gazetteer.word_firms), scorer=fuzz.ratio, score_cutoff=88, limit=5
+        )
+        keys = [k for k, _, _ in keys]
+        if len(word) >= 4:
+            keys += [k for k in gazetteer.word_firms if k.startswith(word) and k not in keys]
+        hit: set[int] = set()
+        for key in keys:
+            hit |= gazetteer.word_firms[key]
+        if hit and not ordinary:
+            distinctive = True
+        for k in hit:
+            scores[k] += 1
+    if not scores or not distinctive:
+        return []
+    best = max(scores.values())
+    top = [k for k, n in scores.items() if n == best]
+    if len(top) > limit:
+        return []
+    return [{"id": gazetteer.firms[k].id, "name": gazetteer.firms[k].name} for k in sorted(top)]
+
+
+def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    chars = list(text)
+    for a, b in spans:
+        for x in range(a, b):
+            chars[x] = " "
+    # A masked name leaves a gap, not a place where two neighbouring words meet.
+    return "".join(chars)
+
+
+def suggest_firm(text: str, gazetteer: Gazetteer) -> dict | None:
+    """The stored firm a name typed with typos most likely means ("Tyh Rugbrd" → Thy Rugbrød &
+    Kiks ApS): the message's uncommon words against every name, or None when nothing is close."""
+    if not gazetteer.firms:
+        return None
+    common = _common_words()
+    # Words of a lexicon phrase ("machine vision") are what the message is about, not a name.
+    concepts = [(m.start, m.end) for m in default_lexicon().find(text)]
+    kept = [
+        fold(w.text)
+        for w in words(text)
+        if len(w.text) >= 2
+        and not any(a <= w.start < b for a, b in concepts)
+        and not (w.text.islower() and default_lexicon().knows_word(w.text))
+        and not is_stopword(w.text)
+        and fold(w.text) not in common
+        and not w.text.isdigit()
+        and w.text not in NUMBER_WORDS["da"]
+        and w.text not in NUMBER_WORDS["en"]
+    ]
+    if not kept:
+        return None
+    best, score = None, 0.0
+    for firm in gazetteer.firms:
+        value = _alignment(kept, firm.words)
+        if value > score:
+            best, score = firm, value
+    if best is None or score < SUGGEST_SCORE:
+        return None
+    return {"id": best.id, "name": best.name}
+
+
+def _alignment(typed: list[str], name: list[str] | tuple[str, ...]) -> float:
+    """How well typed words spell the first words of a name: the mean of the best word-to-word
+    ratios over its first two words (a one-word name: its word), or 0 when one is missing."""
+    key = [w for w in name if w != "og"][:3]
+    if not key:
+        return 0.0
+    matched = sorted((max(fuzz.ratio(t, w) for t in typed) for w in key), reverse=True)
+    need = matched[: min(2, len(key))]
+    if need[-1] < 60:
+        return 0.0
+    return sum(need) / len(need)

@@ -1,0 +1,141 @@
+"""Numbers in a chat message: counts ("3", "fire", "3–4"), group sizes ("max 6 per hold") and
+ordinals that point into the last list ("nummer to", "the last one")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_COUNT = 50
+
+NUMBER_WORDS = {
+    "da": {
+        "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9,
+        "ti": 10, "elleve": 11, "tolv": 12, "femten": 15, "tyve": 20,
+    },
+    "en": {
+        "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+        "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    },
+}  # fmt: skip
+# Words that are numbers in one language and something else in the other.
+_AMBIGUOUS_NUMBERS = {"to", "fire", "one"}
+ORDINALS = {
+    "første": 1, "foerste": 1, "forste": 1, "anden": 2, "andet": 2, "tredje": 3, "fjerde": 4,
+    "femte": 5, "sjette": 6, "syvende": 7, "ottende": 8, "niende": 9, "tiende": 10,
+    "sidste": -1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
+}  # fmt: skip
+_NUM_ALT = "|".join(sorted({w for t in NUMBER_WORDS.values() for w in t}, key=len, reverse=True))
+_ORD_ALT = "|".join(sorted(ORDINALS, key=len, reverse=True))
+_ORDINAL_PATTERNS = (
+    # "nummer to", "nr. 2", "number two", "no. 3", "#2", "match 2" is left to the count
+    re.compile(rf"\b(?:nummer|nr|number|no|num)\.?\s*(\d{{1,2}}|{_NUM_ALT})\b", re.I),
+    re.compile(r"#\s*(\d{1,2})\b"),
+    # "den anden", "det første", "the second (one)", "second one", "sidste"
+    re.compile(rf"\b(?:den|det|the|de)\s+({_ORD_ALT})\b", re.I),
+    re.compile(
+        rf"\b({_ORD_ALT})\s+(?:one|ones|firm|company|match|virksomhed|firma|forslag)\b", re.I
+    ),
+    re.compile(r"\b(sidste|last)\b", re.I),
+)
+_RANGE = re.compile(
+    rf"\b(\d{{1,2}}|{_NUM_ALT})\s*(?:-|–|—|til|to|or|eller|a|à)\s*(\d{{1,2}}|{_NUM_ALT})\b", re.I
+)
+_NUMBER = re.compile(rf"(?<![\w.,])(\d{{1,3}})(?![\w%.,]\d?)|\b({_NUM_ALT})\b", re.I)
+# A number followed by these is not the count asked for (a size, an age, money, ...).
+_NOT_COUNT_AFTER = re.compile(
+    r"^\s*(?:%|procent|percent|kr|dkk|eur|mio|mia|år|aar|years?|ansatte|employees|medarbejdere|"
+    r"staff|people|personer|timer|hours|dage|days|uger|weeks|måneder|months|m2|km)\b",
+    re.I,
+)
+_SIZE_BEFORE = re.compile(
+    r"(?:max|maks|højst|hoejst|mindst|min|at most|at least|up to|op til|højest|maximum|"
+    r"minimum)\.?\s*$",
+    re.I,
+)
+_SIZE_AFTER = re.compile(r"^\s*(?:per|pr\.?|i hver|in each|each|hver)\b", re.I)
+_GROUP_WORDS = re.compile(
+    r"^\s*(?:\w+\s+)?(?:netværk|netvaerk|networks?|hold|holdene|cohorts?|grupper|groups?|"
+    r"teams?|klynger|clusters?)\b",
+    re.I,
+)
+_FIRM_WORDS = re.compile(
+    r"^\s*(?:\w+\s+)?(?:partnere|partners?|virksomheder|firmaer|firms?|companies|company|"
+    r"matches|match|medlemmer|members|forslag|suggestions|deltagere)\b",
+    re.I,
+)
+
+
+def find_ordinals(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """1-based positions the text points at ('nummer to', 'the second one'; last = -1)."""
+    found: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []
+    for pattern in _ORDINAL_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in spans):
+                continue
+            raw = m.group(1).lower()
+            value = int(raw) if raw.isdigit() else ORDINALS.get(raw) or _number_word(raw)
+            if value:
+                found.append((m.start(), value))
+                spans.append((m.start(), m.end()))
+    return [v for _, v in sorted(found)], spans
+
+
+def _number_word(word: str) -> int | None:
+    word = word.lower()
+    return NUMBER_WORDS["da"].get(word) or NUMBER_WORDS["en"].get(word)
+
+
+def _number_ok(word: str, lang: str, following: str) -> bool:
+    """Is `word` meant as a number here ('to' is two in Danish, a preposition in English)?"""
+    if word.isdigit() or word not in _AMBIGUOUS_NUMBERS:
+        return True
+    if _FIRM_WORDS.match(following) or _GROUP_WORDS.match(following):
+        return True
+    if word == "one":
+        return False
+    return lang == "da" and not re.match(r"^\s*(?:til|the|a|an)\b", following, re.I)
+
+
+@dataclass
+class Count:
+    value: int
+    low: int | None = None  # for a range "3–4"
+    unit: str | None = None  # 'firms' | 'groups' | None
+    size: bool = False  # "max 6 per hold": a group size, not a count
+
+
+def find_count(text: str, lang: str) -> Count | None:
+    """The number asked for: digits, number words, or a range (its upper end); None if absent."""
+    for m in _RANGE.finditer(text):
+        a, b = m.group(1).lower(), m.group(2).lower()
+        lo = int(a) if a.isdigit() else _number_word(a)
+        hi = int(b) if b.isdigit() else _number_word(b)
+        following = text[m.end() :]
+        if lo and hi and lo < hi <= MAX_COUNT and _number_ok(b, lang, following):
+            if _number_ok(a, lang, " " + b) or a.isdigit():
+                return Count(hi, lo, _unit(following))
+    first_size = None
+    for m in _NUMBER.finditer(text):
+        raw = (m.group(1) or m.group(2)).lower()
+        value = int(raw) if raw.isdigit() else _number_word(raw)
+        following, before = text[m.end() :], text[: m.start()]
+        if not value or value > MAX_COUNT or not _number_ok(raw, lang, following):
+            continue
+        if _NOT_COUNT_AFTER.match(following):
+            continue
+        if _SIZE_BEFORE.search(before) or _SIZE_AFTER.match(following):
+            first_size = first_size or Count(value, unit=_unit(following), size=True)
+            continue
+        return Count(value, unit=_unit(following))
+    return first_size
+
+
+def _unit(following: str) -> str | None:
+    if _GROUP_WORDS.match(following):
+        return "groups"
+    if _FIRM_WORDS.match(following):
+        return "firms"
+    return None

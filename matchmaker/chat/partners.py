@@ -1,0 +1,250 @@
+"""Partner and look-alike searches: the firm asked about, the filters (region, sector,
+purpose, exclusions), and the suggestions ranked by score."""
+
+from __future__ import annotations
+
+from matchmaker.chat import entities as slots
+from matchmaker.chat.cards import firm_card
+from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
+from matchmaker.chat.turn import Turn, card_at, carry, named_excluded, named_subjects, refines
+from matchmaker.chat.wording import join, say
+from matchmaker.reference.validation import NotFound
+
+DEFAULT_PARTNERS = 5
+MAX_PARTNERS = 20
+# Partner candidates fetched before a sector filter or a purpose re-ranking narrows them.
+CANDIDATE_POOL = 50
+# Weight of the purpose's relevance against the match score when re-ranking.
+PURPOSE_WEIGHT = 0.5
+
+
+def search_params(turn: Turn, intent: str) -> dict | None:
+    """The search to run: a new one, or the last one with this message's changes."""
+    found, state = turn.found, turn.state
+    pending = state.get("pending")
+    if pending and turn.choice is not None and pending["intent"] == intent:
+        params = dict(pending.get("params") or {})
+        params["firm"] = {"id": turn.choice["id"], "name": turn.choice["name"]}
+        return params
+    last = state.get("search") if state.get("task") in ("find_partners", "similar") else None
+    subject = None
+    excluded_now: list[int] = []
+    subjects = named_subjects(turn) if found.exclude else []
+    if found.exclude and subjects:
+        # "partners for A, but not B", "partnere til A uden nummer to": a new search for A
+        subject = subjects[0]
+        excluded_now = [f["id"] for f in named_excluded(turn)]
+        for n in found.ordinals:
+            card = card_at(state, n)
+            if card and card.get("type") == "firm" and card["id"] != subject["id"]:
+                excluded_now.append(card["id"])
+    elif found.exclude and last:
+        excluded_now = [f["id"] for f in found.firms]
+        for n in found.ordinals:
+            card = card_at(state, n)
+            if card and card.get("type") == "firm":
+                excluded_now.append(card["id"])
+    elif found.firms:
+        subject = found.firms[0]
+    elif found.ordinals and not found.exclude:
+        card = card_at(state, found.ordinals[0])
+        if card and card.get("type") == "firm":
+            subject = {"id": card["id"], "name": card["name"]}
+    if subject is None and last and not found.ambiguous:
+        # Only an elliptic follow-up ("og kun i Syddanmark", "uden nummer to") changes the last
+        # search; a request of its own ("find partnere til <a name not known>") starts afresh.
+        if not (refines(found) or found.exclude):
+            return None
+        if slots.firm_candidates(turn.message, turn.gazetteer):
+            return None  # "find partners for Vestjysk": a new firm, named in part
+        params = dict(last)
+        for key in ("count", "region", "sector", "purpose"):
+            value = getattr(found, key)
+            if value is not None:
+                params[key] = value
+        params["excluded"] = list(dict.fromkeys([*last.get("excluded", []), *excluded_now]))
+        return params
+    if subject is None:
+        return None
+    excluded = list(dict.fromkeys(excluded_now)) if found.exclude else []
+    return {
+        "firm": subject,
+        "count": found.count,
+        "region": found.region,
+        "sector": found.sector,
+        "purpose": found.purpose,
+        "excluded": excluded,
+    }
+
+
+def filters_text(params: dict, lang: str, names: dict[int, str] | None = None) -> str:
+    """The filters of a request in words (" i Syddanmark med fokus på …")."""
+    out = ""
+    if params.get("region"):
+        out += say("in_region", lang, region=params["region"])
+    if params.get("sector"):
+        out += say("in_sector", lang, sector=params["sector"])
+    if params.get("purpose"):
+        out += say("for_purpose", lang, purpose=params["purpose"])
+    if params.get("excluded") and names:
+        shown = [names[i] for i in params["excluded"] if i in names]
+        if shown:
+            out += say("excluding", lang, names=join(shown, lang))
+    return out
+
+
+def find_similar(turn: Turn) -> dict:
+    """Firms like the one named."""
+    return find_partners(turn, "similar")
+
+
+def find_partners(turn: Turn, intent: str | None = None) -> dict:
+    """Partner suggestions for the firm named (or the last one), best first."""
+    intent = intent or "find_partners"
+    params = search_params(turn, intent)
+    if params is None:
+        if turn.found.ambiguous:
+            return clarify_ambiguous(turn, intent, new_params(turn), turn.found.ambiguous[0])
+        return ask_firm(turn, intent, new_params(turn))
+    from matchmaker import matching
+
+    firm = params["firm"]
+    mode = "similar" if intent == "similar" else "complementary"
+    count = max(1, min(params.get("count") or DEFAULT_PARTNERS, MAX_PARTNERS))
+    excluded = set(params.get("excluded") or [])
+    try:
+        if params.get("sector") or params.get("purpose") or excluded:
+            suggestions = narrowed_suggestions(turn, firm["id"], mode, params, count)
+        else:
+            suggestions = matching.partner_suggestions(
+                turn.db, firm["id"], limit=count, mode=mode, region=params.get("region"),
+                lang=turn.lang,
+            )  # fmt: skip
+    except (KeyError, NotFound):
+        turn.reply = say("unknown_firm", turn.lang)
+        return carry(turn.state)
+    filters = filters_text(params, turn.lang, turn.names(excluded))
+    if not suggestions:
+        turn.reply = say("no_partners", turn.lang, firm=firm["name"], filters=filters)
+    else:
+        key = "similar" if intent == "similar" else "partners"
+        turn.reply = say(key, turn.lang, n=len(suggestions), firm=firm["name"], filters=filters)
+        if len(suggestions) < count:
+            turn.reply = turn.reply.rstrip(":") + say("fewer", turn.lang, n=len(suggestions)) + ":"
+    suggestions = sorted(suggestions, key=lambda s: (-s.score, s.id))
+    turn.cards = [firm_card(turn, s, firm, n) for n, s in enumerate(suggestions, start=1)]
+    state = {
+        "task": intent,
+        "search": {**params, "count": params.get("count")},
+        "firm": firm,
+        "count": count,
+        "region": params.get("region"),
+        "sector": params.get("sector"),
+        "purpose": params.get("purpose"),
+        "excluded": sorted(excluded),
+    }
+    return state
+
+
+def new_params(turn: Turn) -> dict:
+    """The slots of this message as a fresh request's parameters."""
+    f = turn.found
+    return {
+        "count": f.count,
+        "region": f.region,
+        "sector": f.sector,
+        "purpose": f.purpose,
+        "excluded": [],
+        "masterclass": f.masterclass,
+        "size": f.size,
+        "count_unit": f.count_unit,
+    }
+
+
+def narrowed_suggestions(turn: Turn, firm_id: int, mode: str, params: dict, count: int) -> list:
+    """Partner suggestions narrowed by sector and exclusions and ranked for a purpose.
+
+    The ranked candidates come from `matching.top_candidates` (scores only, cheap); the reasons
+    are computed with `matching.pair_score` for the few shown.
+    """
+    from matchmaker import matching
+
+    excluded = set(params.get("excluded") or []) | {firm_id}
+    try:
+        ranked = matching.top_candidates(
+            turn.db, k=len(matching.match_index(turn.db)), ids=[firm_id], mode=mode
+        )[firm_id]
+    except KeyError:  # a firm without consent is not indexed: the direct route
+        found = matching.partner_suggestions(
+            turn.db, firm_id, limit=CANDIDATE_POOL, mode=mode, region=params.get("region"),
+            lang=turn.lang,
+        )  # fmt: skip
+        ranked = [(s.id, s.score) for s in found]
+    facts = turn.firm_facts()
+    region, sector = params.get("region"), params.get("sector")
+    ranked = [
+        (cid, score)
+        for cid, score in ranked
+        if cid not in excluded
+        and cid in facts
+        and (not region or facts[cid]["region"] == region)
+        and (not sector or sector in facts[cid]["sectors"])
+    ]
+    evidence: dict[int, list[str]] = {}
+    relevance: dict[int, float] = {}
+    if params.get("purpose"):
+        ranked, evidence, relevance = rank_by_purpose(
+            turn, ranked[: max(3 * count, 12)], params["purpose"]
+        )
+    suggestions = []
+    for cid, _ in ranked[:count]:
+        pair = matching.pair_score(turn.db, firm_id, cid, mode=mode, lang=turn.lang)
+        # The score shown is the one the list is ranked by: the match, raised by the purpose.
+        boost = PURPOSE_WEIGHT * relevance.get(cid, 0.0)
+        pair.score = round(pair.score + boost * (1.0 - pair.score), 4)
+        if evidence.get(cid):
+            reason = say(
+                "purpose_reason",
+                turn.lang,
+                purpose=params["purpose"],
+                evidence=", ".join(evidence[cid]),
+            )
+            pair.reasons = [reason, *pair.reasons]
+        suggestions.append(pair)
+    return suggestions
+
+
+def rank_by_purpose(
+    turn: Turn, ranked: list[tuple[int, float]], purpose: str
+) -> tuple[list[tuple[int, float]], dict[int, list[str]], dict[int, float]]:
+    """Re-rank (id, score) candidates by how well each firm's offers serve the purpose: shared
+    lexicon concepts (Danish/English) and the sentence model's cosine (vectors cached by text).
+    Returns the new order and, per firm, the concept labels it shares with the purpose and its
+    relevance (0–1)."""
+    if not ranked:
+        return ranked, {}, {}
+    from matchmaker.reference.lexicon import default_lexicon
+    from matchmaker.representation.embedding import SentenceEncoder
+
+    lexicon = default_lexicon()
+    wanted = set(lexicon.concept_ids(purpose))
+    texts, evidence = [], {}
+    for cid, _ in ranked:
+        p = turn.profile(cid) or {}
+        markets = ", ".join(p.get("markets") or [])
+        offer = " ".join(str(p.get(k) or "") for k in ("offers", "description")) + " " + markets
+        texts.append(offer.strip())
+        shared = wanted & set(lexicon.concept_ids(offer))
+        evidence[cid] = sorted(lexicon.label(c, turn.lang) for c in shared)
+    try:
+        vectors = SentenceEncoder().encode([purpose, *texts], db=turn.db)
+        cosines = [float(vectors[0] @ v) for v in vectors[1:]]
+    except Exception:  # no sentence model available: the lexicon alone decides
+        cosines = [0.0] * len(texts)
+    rescored, relevance = [], {}
+    for (cid, score), cos in zip(ranked, cosines, strict=True):
+        lexical = len(evidence[cid]) / len(wanted) if wanted else 0.0
+        relevance[cid] = 0.5 * lexical + 0.5 * max(cos, 0.0)
+        rescored.append((cid, score + PURPOSE_WEIGHT * relevance[cid]))
+    rescored.sort(key=lambda pair: (-pair[1], pair[0]))
+    return rescored, evidence, relevance

@@ -1,0 +1,141 @@
+"""What a chat message is about: sectors (from their synonyms), the purpose of a partner search
+("eksport til Tyskland") and the theme of a network request ("om grøn omstilling")."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from matchmaker.chat.folding import fold
+from matchmaker.config import DATA_DIR
+from matchmaker.reference.text import is_stopword
+
+SECTORS_FILE = DATA_DIR / "chat" / "sectors.json"
+
+_PURPOSE = re.compile(
+    r"(?:\b(?:der|som|who|that|which)\s+(?:kan|kunne|can|could|will|vil)\s+"
+    r"(?:hjælpe|hjaelpe|help|støtte|assist)(?:\s+(?:dem|ham|hende|os|them|us|him|her|it))?"
+    r"(?:\s+(?:med|with|to|til|på|on))?"
+    r"|\b(?:hjælpe|hjaelpe|help)\s+(?:dem|os|them|us|\w+)?\s*(?:med|with|to)"
+    r"|\bmed erfaring (?:i|med|inden for|indenfor)|\bwith experience (?:in|with|of)"
+    r"|\bder (?:kender|ved noget) (?:til|om)|\bwho knows? about"
+    r"|\bom at|\btil at|\bvil gerne|\bgerne vil|\bwants? to|\bwould like to|\bfor at"
+    r"|\bsnakke med om|\btale med om|\bteam up with\s+.{0,60}?\s+on)\s+(.+)",
+    re.I,
+)
+_PURPOSE_STOP = re.compile(
+    r"\s*(?:[.?!;]|,\s|\s[–—-]\s|\b(?:i|in)\s+(?:region\s+)?(?:\w+jylland|syddanmark|"
+    r"sjælland|sjaelland|hovedstaden|zealand|southern denmark|north jutland|central)|"
+    r"\b(?:tak|please|pls|thanks)\b|\bhvem\b|\bwho\b|\bkan du\b|\bcan you\b).*$",
+    re.I,
+)
+
+
+@lru_cache(maxsize=1)
+def sector_synonyms() -> tuple[tuple[str, str], ...]:
+    """(folded synonym, canonical sector) pairs, longest synonym first."""
+    data = json.loads(SECTORS_FILE.read_text(encoding="utf-8"))
+    pairs = [(fold(s), sector) for sector, syns in data.items() for s in [sector, *syns]]
+    return tuple(sorted(set(pairs), key=lambda p: -len(p[0])))
+
+
+_SHORT_SUFFIXES = ("", "en", "et", "s", "er", "erne", "ene")
+
+
+def _fold_offsets(text: str) -> tuple[str, list[int]]:
+    """`fold(text)` and, for each of its characters, the offset it came from in `text`."""
+    out, offsets = [], []
+    for i, ch in enumerate(text):
+        folded = fold(ch)
+        out.append(folded)
+        offsets.extend([i] * len(folded))
+    offsets.append(len(text))
+    return "".join(out), offsets
+
+
+@lru_cache(maxsize=1)
+def _sector_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    """One regex of every synonym at a word start, longest first, and synonym → sector."""
+    pairs = sector_synonyms()
+    table = dict(pairs)
+    alternation = "|".join(re.escape(syn) for syn, _ in pairs)
+    return re.compile(rf"(?<![\w])(?:{alternation})"), table
+
+
+def _sector_hits(text: str) -> list[tuple[str, int, int]]:
+    """(sector, start, end) of every synonym starting a word of `text`, in order."""
+    folded, offsets = _fold_offsets(text)
+    pattern, table = _sector_pattern()
+    hits = []
+    for m in pattern.finditer(folded):
+        end = m.end()
+        while end < len(folded) and folded[end].isalnum():
+            end += 1
+        syn = m.group()
+        if len(syn.replace("-", "")) <= 3 and folded[m.end() : end] not in _SHORT_SUFFIXES:
+            continue
+        hits.append((table[syn], offsets[m.start()], offsets[end]))
+    return hits
+
+
+def find_sector(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The first sector named in `text` (a synonym starting a word), with its span."""
+    hits = _sector_hits(text)
+    return (hits[0][0], (hits[0][1], hits[0][2])) if hits else None
+
+
+@lru_cache(maxsize=50_000)
+def sectors_of(text: str) -> frozenset[str]:
+    """Every sector a text names (a firm's sector field and description, say)."""
+    return frozenset(sector for sector, _, _ in _sector_hits(text or ""))
+
+
+_MARKET_GOAL = re.compile(
+    r"\b(?:eksport\w*|export\w*|sælge|saelge|sell\w*|komme ind på|get into|enter)\s+"
+    r"(?:til|to|i|in|på|into|on)\s+(?:det\s+|the\s+|den\s+)?[\wæøåÆØÅ]+(?:\s+marked\w*|\s+market)?",
+    re.I,
+)
+
+
+def find_purpose(text: str) -> str | None:
+    """What the facilitator wants the partners for ('eksport til Tyskland'), as written."""
+    for m in _PURPOSE.finditer(text):
+        purpose = " ".join(_PURPOSE_STOP.sub("", m.group(1)).split()).strip(" ,.?!:;–-")
+        purpose = re.sub(r"^(?:at|to|med|with)\s+", "", purpose, flags=re.I)
+        if len(purpose) >= 3 and not is_stopword(purpose.lower()):
+            return purpose
+    goal = _MARKET_GOAL.search(text)
+    return " ".join(goal.group().split()) if goal else None
+
+
+# The slots each intent uses; the rest of a message (a town in small talk) is not reported.
+
+
+# What follows these in a network request is its theme ("netværk om grøn omstilling").
+_THEME = re.compile(
+    r"\b(?:om|omkring|inden ?for|med fokus på|med fokus paa|about|on|around|focused on|"
+    r"with a focus on|within|på|paa)\s+(.+)",
+    re.I,
+)
+_THEME_STOP = re.compile(
+    r"\s*(?:[.?!;]|,\s|\s[–—-]\s|\b(?:i|in|across|over|for|til|med|with|af|of)\s+(?:hele|the|"
+    r"region|\w+jylland|syddanmark|sjælland|sjaelland|hovedstaden|zealand|southern|northern|"
+    r"north|central|capital|landet|danmark|denmark|country|\d)|\b(?:tak|please|pls|thanks)\b|"
+    r"\b(?:hvem|who|kan du|can you)\b).*$",
+    re.I,
+)
+_THEME_NOT = re.compile(
+    r"^(?:det|dem|den|it|them|that|this|the|a|an|nummer|number|nr|\d+|hold|netværk\w*|"
+    r"networks?)\b",
+    re.I,
+)
+
+
+def find_theme(text: str) -> str | None:
+    """The theme of a network request as written ("om grøn omstilling" → "grøn omstilling")."""
+    for m in _THEME.finditer(text or ""):
+        theme = " ".join(_THEME_STOP.sub("", m.group(1)).split()).strip(" ,.?!:;–-")
+        if len(theme) >= 3 and not is_stopword(theme.lower()) and not _THEME_NOT.match(theme):
+            return theme
+    return None

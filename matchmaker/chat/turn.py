@@ -1,0 +1,163 @@
+"""One chat message in its context: what was understood (intent, slots, firms) and the state of
+the conversation before it; the answer is built on it by a handler."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from matchmaker.chat import entities as slots
+from matchmaker.chat import intents
+from matchmaker.chat.language import message_language
+from matchmaker.reference.validation import NotFound
+from matchmaker.store import chat_log, profiles
+
+TASKS = ("find_partners", "similar", "propose_networks", "propose_cohorts")
+# Cards that make a list later messages can point into ("number two", "the last one").
+LIST_CARDS = ("firm", "network", "cohort")
+MAX_CARDS_REMEMBERED = 20
+
+
+class Turn:
+    """One message in its context: what was understood, and the answer being built."""
+
+    def __init__(
+        self, db, session_id: str, message: str, user: Any, max_per_firm: int | None = None
+    ):
+        self.db = db
+        self.user = user
+        self.max_per_firm = max_per_firm
+        self.state: dict[str, Any] = chat_log.last_state(db, session_id)
+        self.gazetteer = slots.Gazetteer.from_db(db)
+        self.mentions = slots.find_firms(message, self.gazetteer)
+        spans = [(m.start, m.end) for m in self.mentions]
+        # The language of the sentence around the names ("Find partners for Limfjord Grøn
+        # Energi" is English): firm names say nothing about it.
+        self.lang = message_language(slots.mask(message, spans), self.state.get("lang", "da"))
+        self.prediction = intents.classify(message, spans)
+        self.message = message
+        self.found = slots.extract(
+            message,
+            self.gazetteer,
+            intent=self.prediction.intent,
+            language=self.lang,
+            mentions=self.mentions,
+        )
+        self.cards: list[dict] = []
+        self.reply = ""
+        self.choice: dict | None = None  # the option picked from a clarifying question
+        self._profiles: dict[int, dict | None] = {}
+        self._facts: dict[int, dict] | None = None
+
+    @property
+    def user_id(self) -> int | None:
+        return getattr(self.user, "id", None)
+
+    def profile(self, company_id: int) -> dict | None:
+        """A stored profile, read once per message (None when it is gone)."""
+        if company_id not in self._profiles:
+            try:
+                self._profiles[company_id] = profiles.get(self.db, company_id)
+            except NotFound:
+                self._profiles[company_id] = None
+        return self._profiles[company_id]
+
+    def names(self, ids) -> dict[int, str]:
+        """Names of the given firm ids that the gazetteer knows."""
+        out = {}
+        for i in ids:
+            firm = self.gazetteer.firm(i)
+            if firm:
+                out[i] = firm.name
+        return out
+
+    def firm_facts(self) -> dict[int, dict]:
+        """Region and sectors of every consenting firm, read once per message: `sectors` those
+        its name and sector field name (its description when they name none), `mentioned` also
+        those its description names (a film workshop making food commercials mentions food)."""
+        if self._facts is None:
+            rows = self.db.execute(
+                "SELECT id, name, region, sector, description FROM companies WHERE consent = 1"
+            ).fetchall()
+            self._facts = {
+                cid: {
+                    "region": region,
+                    "sectors": slots.sectors_of(f"{name} {sector or ''}")
+                    or slots.sectors_of(description or ""),
+                    "mentioned": slots.sectors_of(description or ""),
+                }
+                for cid, name, region, sector, description in rows
+            }
+        return self._facts
+
+
+def card_ref(card: dict) -> dict:
+    """What the state keeps of a card so that 'number two' can point at it later."""
+    keep = ("type", "id", "name", "proposal_id", "members", "title", "ordinal", "themes")
+    ref = {k: card[k] for k in keep if k in card}
+    if "members" in ref:
+        ref["members"] = [
+            {"id": m.get("id"), "name": m.get("name"), "reason": m.get("reason")}
+            for m in ref["members"]
+        ]
+    return ref
+
+
+def card_at(state: dict, n: int) -> dict | None:
+    """The n-th card of the last list (1-based; -1 the last one), or None."""
+    cards = state.get("cards") or []
+    if n == -1 and cards:
+        return cards[-1]
+    if 1 <= n <= len(cards):
+        return cards[n - 1]
+    return None
+
+
+def carry(state: dict) -> dict:
+    """The state kept across a clarifying question (the last cards and request stay)."""
+    return {k: v for k, v in state.items() if k not in ("pending", "suggested")}
+
+
+def refines(found: slots.Entities) -> bool:
+    """Does the message only change the last request (region, count, sector, exclusions)?"""
+    return bool(
+        found.region
+        or found.count
+        or found.sector
+        or found.size
+        or (found.exclude and (found.ordinals or found.firms))
+        or (found.purpose and not found.firms)
+    )
+
+
+FOLLOW_UP = re.compile(
+    r"^\s*(?:og|and|men|but|så|then|samme|same|also|også|now|nu|what about|hvad med|how about|"
+    r"make it|gør det|gør dem|lad os|let's|kun|only|just|bare|uden|without|except|exclude|drop|"
+    r"fjern|remove|tag|kan vi|can we|could we|kunne vi|hvad hvis|what if)\b|"
+    r"\b(?:i stedet|instead|også|as well|too|kun|only|just|bare|dem|them|those|de samme)\b",
+    re.I,
+)
+
+
+def is_follow_up(turn: Turn) -> bool:
+    """Does the message read as a change to the last request ("and only in Syddanmark")?"""
+    return bool(FOLLOW_UP.search(turn.message)) or len(turn.message.split()) <= 4
+
+
+def named_subjects(turn: Turn) -> list[dict]:
+    """The firms the message names as its subject: all of them, or those before an exclusion
+    word ("partnere til A, men ikke B" → A)."""
+    cut = slots.exclusion_start(turn.message) if turn.found.exclude else None
+    return [
+        {"id": m.matches[0]["id"], "name": m.matches[0]["name"]}
+        for m in turn.mentions
+        if not m.ambiguous and (cut is None or m.start < cut)
+    ]
+
+
+def named_excluded(turn: Turn) -> list[dict]:
+    """The firms the message names after an exclusion word ("uden B")."""
+    if not turn.found.exclude:
+        return []
+    subjects = {f["id"] for f in named_subjects(turn)}
+    return [f for f in turn.found.firms if f["id"] not in subjects]
