@@ -34,8 +34,12 @@ browser:
 intents: .venv/.installed
 	$(PY) -m matchmaker train-intents
 
+# The chat's intent classifier, trained from data/chat/.
+models/intents.joblib: .venv/.installed $(wildcard data/chat/*)
+	$(PY) -m matchmaker train-intents
+
 # The pair scorer (partners, competitors), fitted on the labelled sets in data/training/.
-models/pair_scorer.json: .venv/.installed $(wildcard data/training/partners_*.json)
+models/pair_scorer.json: .venv/.installed data/lexicon.json $(wildcard data/training/partners_*.json)
 	$(PY) -m matchmaker train-matcher
 
 demo-db: .venv/.installed models/pair_scorer.json
@@ -50,7 +54,7 @@ run: .venv/.installed models/pair_scorer.json demo-db
 	.venv/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads $(THREADS) \
 	  --timeout 120 --access-logfile - wsgi:app
 
-test: .venv/.installed-dev browser models/pair_scorer.json
+test: .venv/.installed-dev browser models/pair_scorer.json models/intents.joblib
 	$(PY) -m pytest -q
 
 lint: .venv/.installed-dev
