@@ -72,8 +72,8 @@ OPEN_POINTS: tuple[tuple[str, tuple[str, str], tuple[str, str]], ...] = (
 
 COMPANY_COLUMNS = (
     "id", "name", "cvr", "employees", "founded", "region", "city", "sector", "nace", "kind",
-    "description", "offers", "needs", "markets", "language", "contact_name", "contact_email",
-    "consent", "created_at", "updated_at",
+    "role", "description", "offers", "needs", "markets", "language", "contact_name",
+    "contact_email", "consent", "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -354,6 +354,7 @@ def _company_values(c: dict[str, Any], lang: str) -> dict[str, Any]:
     values = {k: c.get(k) for k in COMPANY_COLUMNS}
     values["markets"] = ", ".join(c.get("markets") or [])
     values["kind"] = _optional_label("kind", c.get("kind"), lang)
+    values["role"] = _optional_label("role", c.get("role"), lang)
     values["consent"] = label("yes" if c.get("consent") else "no_", lang)
     return {k: ("" if v is None else v) for k, v in values.items()}
 
