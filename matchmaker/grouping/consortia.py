@@ -83,6 +83,10 @@ class Demand:
     end: int
     concepts: list[str] = field(default_factory=list)
     concept: str | None = None  # a demand that is one lexicon concept of the call
+    quote: str = ""  # the words of the call a reason quotes for it
+
+    def __post_init__(self) -> None:
+        self.quote = self.quote or self.text
 
     def view(self, lexicon, lang: str) -> dict[str, Any]:
         text = lexicon.label(self.concept, lang) if self.concept else self.text
@@ -111,7 +115,8 @@ def call_demands(call: str, lexicon) -> list[Demand]:
     language = guess_language(call)
     for match in lexicon.find(call)[:MAX_CONCEPT_DEMANDS]:
         label = lexicon.label(match.concept, language)
-        demands.append(Demand(label, match.start, match.end, [match.concept], match.concept))
+        quote = snippet(call, match.start, match.end, DEMAND_CHARS)
+        demands.append(Demand(label, match.start, match.end, [match.concept], match.concept, quote))
     return demands
 
 
@@ -254,13 +259,13 @@ def _reason(member: int, consortium: Consortium, cover: CallCoverage, profile: M
         return messages.render("consortia.reason_knowledge", lang)
     if not mine:
         d = int(np.argmax(cover.coverage[:, member]))
-        return messages.render("consortia.reason_closest", lang, demand=cover.demands[d].text)
+        return messages.render("consortia.reason_closest", lang, demand=cover.demands[d].quote)
     mine.sort(key=lambda d: (cover.demands[d].concept is not None, -cover.coverage[d, member]))
     demand = cover.demands[mine[0]]
     offered = set(lexicon.concept_ids(" ".join([profile.get("offers") or "",
                                                 profile.get("description") or ""])))  # fmt: skip
     shared = [lexicon.label(c, lang) for c in demand.concepts if c in offered]
-    params = {"demand": demand.text, "n": len(mine)}
+    params = {"demand": demand.quote, "n": len(mine)}
     if shared:
         text = messages.render("consortia.reason_covers_concepts", lang,
                                concepts=", ".join(shared), **params)  # fmt: skip
