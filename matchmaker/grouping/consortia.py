@@ -48,6 +48,21 @@ RELEVANCE_SHARE = 0.25
 MIN_GAIN = 0.05
 MAX_KNOWLEDGE_INSTITUTIONS = 2  # per consortium
 POOL = 80  # firms considered per call: the most relevant ones
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The knobs of the consortium search (a benchmark sweeps them without editing code)."""
+
+    pool: int = POOL
+    relevance_share: float = RELEVANCE_SHARE
+    cover_z: float = COVER_Z
+    concept_z: float = CONCEPT_Z
+    min_gain: float = MIN_GAIN
+    max_knowledge: int = MAX_KNOWLEDGE_INSTITUTIONS
+
+
+DEFAULT_SETTINGS = Settings()
 DEFAULT_COUNT = 3
 CALL_MAX_CHARS = 20_000
 
@@ -164,7 +179,8 @@ def call_coverage(index: matching.MatchIndex, call: str, ids: Sequence[int] | No
 
 
 def concept_coverage(demands: Sequence[Demand], coverage: np.ndarray,
-                     profiles: Sequence[Mapping], lexicon) -> np.ndarray:  # fmt: skip
+                     profiles: Sequence[Mapping], lexicon,
+                     concept_z: float = CONCEPT_Z) -> np.ndarray:  # fmt: skip
     """`coverage` with each concept demand raised to `CONCEPT_Z` for the firms whose offers
     or description name that concept, and each demand asking for a knowledge institution
     raised so for the knowledge institutions."""
@@ -175,11 +191,11 @@ def concept_coverage(demands: Sequence[Demand], coverage: np.ndarray,
     ]
     for j, p in enumerate(profiles):
         if p.get("kind") == "knowledge_institution":
-            out[asks_knowledge, j] = np.maximum(out[asks_knowledge, j], CONCEPT_Z)
+            out[asks_knowledge, j] = np.maximum(out[asks_knowledge, j], concept_z)
         named = set(lexicon.concept_ids(f"{p.get('offers') or ''}\n{p.get('description') or ''}"))
         for i in rows:
             if demands[i].concept in named:
-                out[i, j] = max(out[i, j], CONCEPT_Z)
+                out[i, j] = max(out[i, j], concept_z)
     return out
 
 
@@ -190,11 +206,11 @@ class Consortium:
     score: float
 
 
-def _gain(cov: np.ndarray, best: np.ndarray, rel: np.ndarray) -> np.ndarray:
+def _gain(cov: np.ndarray, best: np.ndarray, rel: np.ndarray, settings: Settings) -> np.ndarray:
     """Each pool firm's marginal coverage of the demands beyond what the members give."""
-    capped = np.minimum(cov, CONCEPT_Z)  # a demand well covered gains nothing more
+    capped = np.minimum(cov, settings.concept_z)  # a demand well covered gains nothing more
     extra = np.clip(capped - np.maximum(best, 0.0)[:, None], 0.0, None).sum(axis=0)
-    return extra + RELEVANCE_SHARE * np.clip(rel, 0.0, None)
+    return extra + settings.relevance_share * np.clip(rel, 0.0, None)
 
 
 def build_consortia(
@@ -207,6 +223,7 @@ def build_consortia(
     max_size: int,
     needs_knowledge: bool,
     seed: int = 0,
+    settings: Settings = DEFAULT_SETTINGS,
 ) -> list[Consortium]:
     """Greedy consortia over a pool. `knowledge[i]`: firm i is a knowledge institution;
     `blocked[i, j]`: i and j must not sit together. Companies join one consortium only; a
@@ -227,14 +244,14 @@ def build_consortia(
             n_knowledge = sum(1 for m in members if knowledge[m])
             if needs_knowledge and not members:
                 allowed &= knowledge
-            elif n_knowledge >= MAX_KNOWLEDGE_INSTITUTIONS:
+            elif n_knowledge >= settings.max_knowledge:
                 allowed &= ~knowledge
             if not allowed.any():
                 break
-            gain = _gain(cover.coverage, best, cover.relevance) + jitter
+            gain = _gain(cover.coverage, best, cover.relevance, settings) + jitter
             gain = np.where(allowed, gain, -np.inf)
             pick = int(np.argmax(gain))
-            if len(members) >= min_size and gain[pick] < MIN_GAIN:
+            if len(members) >= min_size and gain[pick] < settings.min_gain:
                 break
             members.append(pick)
             best = np.maximum(best, cover.coverage[:, pick])
@@ -242,11 +259,12 @@ def build_consortia(
             break
         used[members] = True
         covered_by = {
-            d: [m for m in members if cover.coverage[d, m] >= COVER_Z] for d in range(n_demands)
+            d: [m for m in members if cover.coverage[d, m] >= settings.cover_z]
+            for d in range(n_demands)
         }
         covered_by = {d: ms for d, ms in covered_by.items() if ms}
         share = len(covered_by) / max(n_demands, 1)
-        depth = float(np.mean(np.clip(best / (2 * COVER_Z), 0.0, 1.0)))
+        depth = float(np.mean(np.clip(best / (2 * settings.cover_z), 0.0, 1.0)))
         out.append(Consortium(members, covered_by, round(0.8 * share + 0.2 * depth, 4)))
     return out
 
@@ -276,35 +294,45 @@ def _reason(member: int, consortium: Consortium, cover: CallCoverage, profile: M
     return text
 
 
-def _pool(index, cover_all: CallCoverage, company_ids: Sequence[int] | None) -> list[int]:
+def _pool(index, cover_all: CallCoverage, size: int) -> list[int]:
     """Positions (in `cover_all`) of the firms worth considering: the most relevant ones by
     their best demand coverage and their relevance to the whole call, knowledge
     institutions kept in proportion."""
     strength = np.maximum(cover_all.coverage.max(axis=0), cover_all.relevance)
     order = np.lexsort((np.arange(len(strength)), -strength))
     kinds = [index.profiles_[cover_all.ids[i]].get("kind") for i in order]
-    top = [int(i) for i in order[:POOL]]
+    top = [int(i) for i in order[:size]]
+    chosen = set(top)
     extra = [int(i) for i, k in zip(order, kinds, strict=True)
-             if k == "knowledge_institution" and int(i) not in top][: POOL // 8]  # fmt: skip
+             if k == "knowledge_institution" and int(i) not in chosen]  # fmt: skip
+    extra = extra[: max(size // 8, 2)]
     return top + extra
 
 
-def propose_for_call(index: matching.MatchIndex, request: ConsortiumRequestIn,
-                     db=None) -> dict[str, Any]:  # fmt: skip
-    """Consortia for a call over an index (nothing stored): the API's shape, without ids."""
+def propose_for_call(
+    index: matching.MatchIndex,
+    request: ConsortiumRequestIn,
+    db=None,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    cover_all: CallCoverage | None = None,
+) -> dict[str, Any]:
+    """Consortia for a call over an index (nothing stored): the API's shape, without ids.
+    `cover_all` (from `call_coverage` for the same call and pool) saves computing it again."""
     lexicon = index.lexicon_()
     ids = request.company_ids
     if ids is not None:
         missing = [i for i in ids if i not in index]
         if missing:
             raise InvalidInput({"company_ids": f"unknown or without consent: {missing[:20]}"})
-    cover_all = call_coverage(index, request.call, ids, db=db)
-    pool = _pool(index, cover_all, ids)
+    if cover_all is None:
+        cover_all = call_coverage(index, request.call, ids, db=db)
+    pool = _pool(index, cover_all, settings.pool)
     pool_ids = [cover_all.ids[i] for i in pool]
     profiles = [index.profiles_[i] for i in pool_ids]
     cover = CallCoverage(cover_all.demands, pool_ids,
                          concept_coverage(cover_all.demands, cover_all.coverage[:, pool],
-                                          profiles, lexicon),
+                                          profiles, lexicon, settings.concept_z),
                          cover_all.relevance[pool])  # fmt: skip
     knowledge = np.array([p.get("kind") == "knowledge_institution" for p in profiles])
     pairs = matching.pair_score_matrix(index, pool_ids, db=db)
@@ -314,7 +342,7 @@ def propose_for_call(index: matching.MatchIndex, request: ConsortiumRequestIn,
     built = build_consortia(
         cover, knowledge, blocked, count=request.count or DEFAULT_COUNT,
         min_size=request.min_size, max_size=request.max_size,
-        needs_knowledge=needs_knowledge, seed=request.seed,
+        needs_knowledge=needs_knowledge, seed=request.seed, settings=settings,
     )  # fmt: skip
     lang = request.lang
     consortia = []
