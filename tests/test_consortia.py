@@ -139,3 +139,10 @@ def test_the_page_takes_a_call_and_shows_the_consortia(client, runner, firms):
     for words in ("Konsortium 1", "Det dækker ingen af dem", "satellitter", "Svarer på opslagets",
                   "Opslaget beder om en videninstitution"):  # fmt: skip
         assert words in detail, words
+
+
+def test_an_empty_store_gives_no_consortia_but_lists_the_demands(client, auth):
+    answer = consortia(client, auth)
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["consortia"] == [] and any("emballage" in d["demand"] for d in body["demands"])

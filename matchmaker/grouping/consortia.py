@@ -334,16 +334,18 @@ def propose_for_call(
                          concept_coverage(cover_all.demands, cover_all.coverage[:, pool],
                                           profiles, lexicon, settings.concept_z),
                          cover_all.relevance[pool])  # fmt: skip
-    knowledge = np.array([p.get("kind") == "knowledge_institution" for p in profiles])
-    pairs = matching.pair_score_matrix(index, pool_ids, db=db)
-    companies = ~knowledge
-    blocked = pairs.never | pairs.never.T | (pairs.competitor & np.outer(companies, companies))
-    needs_knowledge = requires_knowledge_institution(request.call) and bool(knowledge.any())
-    built = build_consortia(
-        cover, knowledge, blocked, count=request.count or DEFAULT_COUNT,
-        min_size=request.min_size, max_size=request.max_size,
-        needs_knowledge=needs_knowledge, seed=request.seed, settings=settings,
-    )  # fmt: skip
+    knowledge = np.array([p.get("kind") == "knowledge_institution" for p in profiles], dtype=bool)
+    built: list[Consortium] = []
+    if len(pool_ids) >= request.min_size:
+        pairs = matching.pair_score_matrix(index, pool_ids, db=db)
+        companies = ~knowledge
+        blocked = pairs.never | pairs.never.T | (pairs.competitor & np.outer(companies, companies))
+        needs_knowledge = requires_knowledge_institution(request.call) and bool(knowledge.any())
+        built = build_consortia(
+            cover, knowledge, blocked, count=request.count or DEFAULT_COUNT,
+            min_size=request.min_size, max_size=request.max_size,
+            needs_knowledge=needs_knowledge, seed=request.seed, settings=settings,
+        )  # fmt: skip
     lang = request.lang
     consortia = []
     for c in built:
