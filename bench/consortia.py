@@ -49,11 +49,14 @@ BENCH_DB = Path(tempfile.gettempdir()) / "matchmaker-bench-consortia.sqlite3"
 MAX_PROFILE_CHARS = 5000
 SPLITS = ("dev", "test")
 DEV_PROJECTS = 40  # the first held-out projects choose the settings; the rest only report
+LEXICAL = (("model", 0.0), ("lexical", 1.0), ("structured", 0.0))
+TEXT = (("model", 0.3), ("lexical", 0.7), ("structured", 0.0))
 VARIANTS = {
     "default": consortia.DEFAULT_SETTINGS,
     "relevance weight 1": consortia.Settings(relevance_share=1.0),
-    "pool 30": consortia.Settings(pool=30),
-    "pool 30, relevance weight 1": consortia.Settings(pool=30, relevance_share=1.0),
+    "lexical only": consortia.Settings(weights=LEXICAL),
+    "lexical only, relevance weight 1": consortia.Settings(weights=LEXICAL, relevance_share=1.0),
+    "model + lexical, no structure": consortia.Settings(weights=TEXT),
 }
 BIG_BODY_PROJECTS = 10  # organisations in this many projects or more count as big bodies
 _KNOWLEDGE = re.compile(
@@ -125,6 +128,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="held-out projects (0: all)")
     parser.add_argument("--count", type=int, default=3, help="consortia per call")
     parser.add_argument("--data", default=str(ERDF_CSV), help="the ERDF projects.csv")
+    parser.add_argument("--only", action="append", help="variants to run beside the default")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     rows = projects(args.data)
@@ -161,12 +165,20 @@ def main() -> None:
         index.refresh(db)
         call = f"{project['title']}. {project['description']}"
         request = consortia.parse_request({"call": call, "count": args.count})
-        cover = consortia.call_coverage(index, call, db=db)
+        covers = {}
+        for settings in VARIANTS.values():
+            if settings.weights not in covers:
+                covers[settings.weights] = consortia.call_coverage(
+                    index, call, db=db, weights=settings.weights
+                )
+        cover = covers[None]
         k = 0
         for name, settings in VARIANTS.items():
+            if args.only and name not in ("default", *args.only):
+                continue
             t0 = time.perf_counter()
             found = consortia.propose_for_call(index, request, db=db, settings=settings,
-                                               cover_all=cover)  # fmt: skip
+                                               cover_all=covers[settings.weights])  # fmt: skip
             if name == "default":
                 seconds.append(time.perf_counter() - t0)
             groups = [[org_of[m["id"]] for m in c["members"]] for c in found["consortia"]]
@@ -195,7 +207,8 @@ def main() -> None:
         f"per call, {np.mean(sizes):.1f} distinct organisations proposed per call by the "
         "default; the baselines pick as many)\n"
     )
-    labels = {f"consortia, {name}": name for name in VARIANTS} | {
+    run = [n for n in VARIANTS if not args.only or n in ("default", *args.only)]
+    labels = {f"consortia, {name}": name for name in run} | {
         "match index, relevance to the call (top k)": "relevance",
         "TF-IDF ranking (top k)": "tfidf", "random (k)": "random"}  # fmt: skip
     for split in SPLITS:
@@ -210,7 +223,7 @@ def main() -> None:
         print("| --- | ---: | ---: | ---: | ---: |")
         for label, key in labels.items():
             extra = (f"{np.mean(res[key + '/pair']):.3f} | {np.mean(res[key + '/best']):.3f}"
-                     if key in VARIANTS else "– | –")  # fmt: skip
+                     if key in run else "– | –")  # fmt: skip
             print(
                 f"| {label} | {np.mean(res[key]):.3f} | {np.mean(res[key + '_small']):.3f} "
                 f"| {extra} |"

@@ -10,7 +10,8 @@ Each member's reason names the part of the call it covers; what no member covers
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -60,6 +61,9 @@ class Settings:
     concept_z: float = CONCEPT_Z
     min_gain: float = MIN_GAIN
     max_knowledge: int = MAX_KNOWLEDGE_INSTITUTIONS
+    # Weights of the representations (model, lexical, structured) when comparing a call with
+    # the firms; None: the index's own.
+    weights: tuple[tuple[str, float], ...] | None = None
 
 
 DEFAULT_SETTINGS = Settings()
@@ -156,11 +160,14 @@ def _query(text: str, key: int) -> dict[str, Any]:
 
 
 def call_coverage(index: matching.MatchIndex, call: str, ids: Sequence[int] | None = None,
-                  db=None) -> CallCoverage:  # fmt: skip
+                  db=None, weights: Iterable[tuple[str, float]] | None = None,
+                  ) -> CallCoverage:  # fmt: skip
     """How well each indexed firm (or each of `ids`) covers each demand of the call."""
     lexicon = index.lexicon_()
     demands = call_demands(call, lexicon) or [Demand(call[:DEMAND_CHARS], 0, len(call))]
     encoder = index.encoder_
+    if weights is not None:  # the fitted encoder, its representations weighed otherwise
+        encoder = copy.copy(encoder).set_params(weights=dict(weights))
     queries = [_query(d.text, -i - 1) for i, d in enumerate(demands)] + [_query(call, 0)]
     q = encoder.transform(queries, db=db)
     stored = index.vectors_
@@ -326,7 +333,7 @@ def propose_for_call(
         if missing:
             raise InvalidInput({"company_ids": f"unknown or without consent: {missing[:20]}"})
     if cover_all is None:
-        cover_all = call_coverage(index, request.call, ids, db=db)
+        cover_all = call_coverage(index, request.call, ids, db=db, weights=settings.weights)
     pool = _pool(index, cover_all, settings.pool)
     pool_ids = [cover_all.ids[i] for i in pool]
     profiles = [index.profiles_[i] for i in pool_ids]
