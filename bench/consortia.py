@@ -49,15 +49,15 @@ BENCH_DB = Path(tempfile.gettempdir()) / "matchmaker-bench-consortia.sqlite3"
 MAX_PROFILE_CHARS = 5000
 SPLITS = ("dev", "test")
 DEV_PROJECTS = 40  # the first held-out projects choose the settings; the rest only report
-LEXICAL = (("model", 0.0), ("lexical", 1.0), ("structured", 0.0))
-TEXT = (("model", 0.3), ("lexical", 0.7), ("structured", 0.0))
 VARIANTS = {
-    "default": consortia.DEFAULT_SETTINGS,
-    "relevance weight 1": consortia.Settings(relevance_share=1.0),
-    "lexical only": consortia.Settings(weights=LEXICAL),
-    "lexical only, relevance weight 1": consortia.Settings(weights=LEXICAL, relevance_share=1.0),
-    "model + lexical, no structure": consortia.Settings(weights=TEXT),
+    "default (lexical only)": consortia.DEFAULT_SETTINGS,
+    "the index's representation mix": consortia.Settings(weights=None),
+    "lexical only, relevance weight 1": consortia.Settings(relevance_share=1.0),
+    "model + lexical, no structure": consortia.Settings(
+        weights=(("model", 0.3), ("lexical", 0.7), ("structured", 0.0))
+    ),
 }
+DEFAULT = "default (lexical only)"
 BIG_BODY_PROJECTS = 10  # organisations in this many projects or more count as big bodies
 _KNOWLEDGE = re.compile(
     r"universitet|university|professionshøjskole|erhvervsakademi|university college|"
@@ -166,25 +166,25 @@ def main() -> None:
         call = f"{project['title']}. {project['description']}"
         request = consortia.parse_request({"call": call, "count": args.count})
         covers = {}
-        for settings in VARIANTS.values():
+        for settings in (consortia.Settings(weights=None), *VARIANTS.values()):
             if settings.weights not in covers:
                 covers[settings.weights] = consortia.call_coverage(
                     index, call, db=db, weights=settings.weights
                 )
-        cover = covers[None]
+        cover = covers[None]  # the index's own relevance, a baseline
         k = 0
         for name, settings in VARIANTS.items():
-            if args.only and name not in ("default", *args.only):
+            if args.only and name not in (DEFAULT, *args.only):
                 continue
             t0 = time.perf_counter()
             found = consortia.propose_for_call(index, request, db=db, settings=settings,
                                                cover_all=covers[settings.weights])  # fmt: skip
-            if name == "default":
+            if name == DEFAULT:
                 seconds.append(time.perf_counter() - t0)
             groups = [[org_of[m["id"]] for m in c["members"]] for c in found["consortia"]]
             picked = list(dict.fromkeys(o for g in groups for o in g))
             k = k or max(len(picked), 1)  # baselines pick as many as the default proposes
-            if name == "default":
+            if name == DEFAULT:
                 sizes.append(len(picked))
             score(res, name, real, small, picked)
             res[name + "/best"].append(max((recall(real, g) for g in groups), default=0.0))
@@ -199,7 +199,7 @@ def main() -> None:
         set_texts(db, ids, real, by_org, None)
         index.refresh(db)
         if n % 10 == 0:
-            print(f"{n}/{len(held)} {split}: default {np.mean(res['default']):.3f} "
+            print(f"{n}/{len(held)} {split}: default {np.mean(res[DEFAULT]):.3f} "
                   f"tfidf {np.mean(res['tfidf']):.3f}", file=sys.stderr)  # fmt: skip
     print(
         f"### Consortia for a call: recall of the real participants (held-out ERDF projects "
@@ -207,7 +207,7 @@ def main() -> None:
         f"per call, {np.mean(sizes):.1f} distinct organisations proposed per call by the "
         "default; the baselines pick as many)\n"
     )
-    run = [n for n in VARIANTS if not args.only or n in ("default", *args.only)]
+    run = [n for n in VARIANTS if not args.only or n in (DEFAULT, *args.only)]
     labels = {f"consortia, {name}": name for name in run} | {
         "match index, relevance to the call (top k)": "relevance",
         "TF-IDF ranking (top k)": "tfidf", "random (k)": "random"}  # fmt: skip

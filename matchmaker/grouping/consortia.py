@@ -48,6 +48,10 @@ RELEVANCE_SHARE = 0.25
 # Marginal gain under which a consortium stops growing once it has min_size members.
 MIN_GAIN = 0.05
 MAX_KNOWLEDGE_INSTITUTIONS = 2  # per consortium
+# Representations that compare a call with the firms: the lexical one alone (stems, character
+# n-grams, bilingual lexicon concepts) found more real ERDF participants on the dev projects
+# than the index's mix (bench/consortia.py); English calls meet Danish firms via the concepts.
+CALL_WEIGHTS = (("model", 0.0), ("lexical", 1.0), ("structured", 0.0))
 POOL = 80  # firms considered per call: the most relevant ones
 
 
@@ -62,8 +66,8 @@ class Settings:
     min_gain: float = MIN_GAIN
     max_knowledge: int = MAX_KNOWLEDGE_INSTITUTIONS
     # Weights of the representations (model, lexical, structured) when comparing a call with
-    # the firms; None: the index's own.
-    weights: tuple[tuple[str, float], ...] | None = None
+    # the firms; None: the index's own mix.
+    weights: tuple[tuple[str, float], ...] | None = CALL_WEIGHTS
 
 
 DEFAULT_SETTINGS = Settings()
