@@ -11,6 +11,8 @@ real participants among the firms of the proposed consortia (and in the best one
 Baselines in the same run pick as many organisations as the consortia hold: the top of a
 TF-IDF ranking of the profiles against the call, the top of the match index's relevance to
 the whole call (no coverage, no consortium rules), and random organisations.
+The first 40 held-out projects (dev) choose between the search's settings (VARIANTS, run
+side by side); the other 129 (test) only report. Results: bench/README.md.
 
 Data: ../shared/data/erdf-dk/projects.csv (see its README). The lexical vocabulary and the
 calibration of the index, like the TF-IDF baseline's vocabulary, are fitted once on profiles
