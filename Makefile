@@ -34,15 +34,23 @@ browser:
 intents: .venv/.installed
 	$(PY) -m matchmaker train-intents
 
-demo-db: .venv/.installed
+# The pair scorer (partners, competitors), fitted on the labelled sets in data/training/.
+models/pair_scorer.json: .venv/.installed $(wildcard data/training/partners_*.json)
+	$(PY) -m matchmaker train-matcher
+
+demo-db: .venv/.installed models/pair_scorer.json
 	@test -f "$(MATCHMAKER_DB)" || $(PY) -m matchmaker demo
 
-run: .venv/.installed demo-db
+# The server purges chat conversations, change log and export log older than
+# MATCHMAKER_RETENTION_DAYS (default 365) at start and once a day; cron may also run
+# `$(PY) -m matchmaker purge`. gunicorn reads gunicorn.conf.py (access log without private links).
+run: .venv/.installed models/pair_scorer.json demo-db
 	@test -f models/intents.joblib || $(PY) -m matchmaker train-intents
+	@echo "Retention: conversations and logs older than $${MATCHMAKER_RETENTION_DAYS:-365} days are purged daily (python -m matchmaker purge)"
 	.venv/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads $(THREADS) \
 	  --timeout 120 --access-logfile - wsgi:app
 
-test: .venv/.installed-dev browser
+test: .venv/.installed-dev browser models/pair_scorer.json
 	$(PY) -m pytest -q
 
 lint: .venv/.installed-dev
@@ -50,7 +58,7 @@ lint: .venv/.installed-dev
 	.venv/bin/ruff format --check matchmaker web tests bench
 	.venv/bin/lint-imports
 
-bench: .venv/.installed-dev
+bench: .venv/.installed-dev models/pair_scorer.json
 	$(PY) bench/representations.py
 	$(PY) bench/proposals.py
 	$(PY) bench/roles.py

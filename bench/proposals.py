@@ -5,7 +5,8 @@ Run: .venv/bin/python bench/proposals.py [--only networks|cohorts|speed] [--size
 
 Quality
 - networks: pairwise precision/recall/F1 of proposed networks against the known networks of
-  bench/data/eval_firms.json, over the whole set (126 firms, 45 of them in no known network) and
+  data/training/partners_dev.json, over the whole set (126 firms, 45 of them in no known network)
+  and
   over the firms of the known networks only;
 - cohorts: purity of the cohorts against the labels of bench/data/eval_cohorts.json;
 - both against random groups of the same sizes and size-constrained k-means on the sentence
@@ -50,7 +51,7 @@ from matchmaker.representation.embedding import SentenceEncoder, profile_texts, 
 from matchmaker.store import db as store  # noqa: E402
 from matchmaker.store import profiles, questionnaires  # noqa: E402
 
-EVAL_FIRMS = REPO / "bench" / "data" / "eval_firms.json"
+EVAL_FIRMS = REPO / "data" / "training" / "partners_dev.json"
 EVAL_COHORTS = REPO / "bench" / "data" / "eval_cohorts.json"
 WORK = Path(tempfile.gettempdir()) / "matchmaker-bench-proposals"
 SEEDS = range(5)

@@ -41,7 +41,7 @@ from matchmaker.representation.embedding import (  # noqa: E402
 from matchmaker.store import db as store  # noqa: E402
 
 ERDF_CSV = REPO.parent / "shared" / "data" / "erdf-dk" / "projects.csv"
-EVAL_JSON = REPO / "bench" / "data" / "eval_firms.json"
+EVAL_JSON = REPO / "data" / "training" / "partners_dev.json"
 CACHE_DB = Path(tempfile.gettempdir()) / "matchmaker-bench-vectors.sqlite3"
 K = 5
 
@@ -161,9 +161,10 @@ def eval_store(data: dict, path: Path):
         path.unlink()
     db = store.connect(path)
     keys = {}
+    columns = set(db["companies"].columns_dict)
     with db.atomic():
         for i, firm in enumerate(data["firms"]):
-            row = {k: v for k, v in firm.items() if k != "key"}
+            row = {k: v for k, v in firm.items() if k in columns}
             row["markets"] = json.dumps(firm.get("markets") or [], ensure_ascii=False)
             row.update(consent=1, edit_token_hash=f"bench-{i}")
             keys[firm["key"]] = db["companies"].insert(row).last_pk

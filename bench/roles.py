@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python bench/roles.py
 
-`bench/data/roles_dev.json` labels the first 60 firms of `eval_firms.json` with a role (by the
+`bench/data/roles_dev.json` labels the first 60 firms of `data/training/partners_dev.json`
+with a role (by the
 engineer who wrote the rules: a dev set, not blind). Compared in the same run: the full rules
 (cues + NACE prior), the NACE prior alone, and always the most common role.
 """
@@ -23,7 +24,8 @@ DATA = REPO / "bench" / "data"
 
 
 def main() -> None:
-    firms = {f["key"]: f for f in json.loads((DATA / "eval_firms.json").read_text())["firms"]}
+    source = REPO / "data" / "training" / "partners_dev.json"
+    firms = {f["key"]: f for f in json.loads(source.read_text())["firms"]}
     gold = json.loads((DATA / "roles_dev.json").read_text())["roles"]
     majority = Counter(g["role"] for g in gold.values()).most_common(1)[0][0]
     methods = {

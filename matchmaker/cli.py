@@ -1,4 +1,5 @@
-"""Operator commands: `python -m matchmaker init-db | demo | import | users add | backup | ...`."""
+"""Operator commands: `python -m matchmaker init-db | demo | import | users add | backup |
+purge | ...`."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def load_demo(db, demo_dir: Path = DEMO_DIR) -> tuple[int, int, int]:
         responses = entry.pop("responses", [])
         created = questionnaires.create_masterclass(db, entry)
         for response in responses:
-            questionnaires.add_response(db, created["id"], response)
+            questionnaires.add_response(db, created["id"], response, link_by_cvr=True)
             answers += 1
     return report["imported"], len(masterclasses), answers
 
@@ -108,6 +109,24 @@ def import_(path: Path, valid_only: bool) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option(
+    "--days",
+    type=int,
+    default=None,
+    help="Keep this many days (default MATCHMAKER_RETENTION_DAYS, 365; 0 keeps all).",
+)
+def purge(days: int | None) -> None:
+    """Purge chat conversations, the change log and the export log older than the retention
+    period. A running server does this once a day by itself; cron may call it too."""
+    from matchmaker.store import retention
+
+    days = Settings.from_env().retention_days if days is None else days
+    gone = retention.purge(_open(), days)
+    click.echo(f"Purged rows older than {days} days: "
+               + ", ".join(f"{table}: {n}" for table, n in gone.items()))  # fmt: skip
+
+
 @main.group()
 def users() -> None:
     """Facilitator and admin accounts."""
@@ -162,6 +181,21 @@ def train_intents() -> None:
 
     path, report = intents.train_and_save()
     click.echo(f"Intent model written to {path}: {report}")
+
+
+@main.command("train-matcher")
+@click.option(
+    "--data", "paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Labelled set(s) of firms; default: the sets in data/training/.",
+)  # fmt: skip
+def train_matcher(paths: tuple[Path, ...]) -> None:
+    """Fit the pair scorer (partners, competitors) on labelled firms and write it to models/."""
+    from matchmaker.matching import training
+    from matchmaker.matching.scorer import SCORER_PATH
+
+    scorer = training.train(list(paths) or None)
+    scorer.save(SCORER_PATH)
+    click.echo(f"Pair scorer written to {SCORER_PATH}: trained on {scorer.trained_on_}")
 
 
 @users.command("list")

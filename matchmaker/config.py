@@ -27,6 +27,9 @@ class Settings:
     model_name: str = DEFAULT_MODEL
     # How many stored network proposals a firm may sit in at once.
     max_proposals_per_firm: int = 2
+    # Chat conversations, the change log and the export log older than this are purged
+    # (`python -m matchmaker purge`, and daily by a running server); 0 keeps them for ever.
+    retention_days: int = 365
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -34,4 +37,5 @@ class Settings:
             db_path=Path(os.environ.get("MATCHMAKER_DB") or DEFAULT_DB),
             model_name=os.environ.get("MATCHMAKER_MODEL") or DEFAULT_MODEL,
             max_proposals_per_firm=_int_env("MATCHMAKER_MAX_PROPOSALS_PER_FIRM", 2),
+            retention_days=_int_env("MATCHMAKER_RETENTION_DAYS", 365),
         )

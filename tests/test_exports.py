@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
+import re
 
 import pytest
 from conftest import company_body, valid_cvr
@@ -41,7 +43,7 @@ def network_proposal(client, db):
     firms = register(client)
     groups = [
         {
-            "type": "value_chain",
+            "type": "vertical",
             "score": 0.72,
             "purpose": "Fælles løsning til bæredygtig fødevareemballage",
             "members": [
@@ -54,7 +56,7 @@ def network_proposal(client, db):
             ],
         },
         {
-            "type": "similar",
+            "type": "congruent",
             "score": 0.41,
             "members": [
                 {"id": f["id"], "name": f["name"], "reason": "Deler markedet Tyskland"}
@@ -92,6 +94,12 @@ def get(client, url, auth, **params):
     return client.get(url, headers=auth, query_string=params)
 
 
+def csv_rows(data: bytes, sep: str = ";") -> list[dict]:
+    """The rows of a CSV export as Danish Excel reads it: BOM, then `sep`-separated cells."""
+    assert data.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=sep))
+
+
 def test_network_csv_has_a_row_per_member_with_contact_and_reason(client, auth, network_proposal):
     proposal, firms = network_proposal
     group = proposal["groups"][0]
@@ -101,7 +109,7 @@ def test_network_csv_has_a_row_per_member_with_contact_and_reason(client, auth, 
     assert answer.headers["Content-Disposition"] == (
         f'attachment; filename="netvaerk-{group["id"]}.csv"'
     )
-    rows = list(csv.DictReader(io.StringIO(answer.data.decode("utf-8"))))
+    rows = csv_rows(answer.data)
     assert [r["Navn"] for r in rows] == [f["name"] for f in firms[:3]]
     first = rows[0]
     assert first["CVR"] == firms[0]["cvr"]
@@ -109,7 +117,7 @@ def test_network_csv_has_a_row_per_member_with_contact_and_reason(client, auth, 
     assert first["E-mail"] == "sofie@aeblegaarden.dk"
     assert first["Region"] == "Syddanmark"
     assert first["Størrelse"].startswith("mikro")
-    assert first["Netværkstype"] == "værdikæde"
+    assert first["Netværkstype"] == "vertikalt (værdikæde)"
     assert first["Formål"] == "Fælles løsning til bæredygtig fødevareemballage"
     assert first["Begrundelse"] == "Æblegården Fyn ApS tilbyder det, de andre mangler"
 
@@ -118,8 +126,10 @@ def test_english_csv_headings(client, auth, network_proposal):
     group = network_proposal[0]["groups"][0]
     answer = get(client, f"/api/v1/networks/{group['id']}/export", auth, format="csv", lang="en")
     assert answer.headers["Content-Disposition"].endswith(f'network-{group["id"]}.csv"')
-    rows = list(csv.DictReader(io.StringIO(answer.data.decode())))
-    assert rows[0]["Network type"] == "value chain" and rows[0]["Size"].startswith("micro")
+    rows = csv_rows(answer.data)
+    assert rows[0]["Network type"] == "vertical (value chain)" and rows[0]["Size"].startswith(
+        "micro"
+    )
     assert rows[0]["Contact person"] == "Sofie Ørsted"
 
 
@@ -211,7 +221,7 @@ def test_cohort_exports(client, auth, cohort_proposal, fmt):
         assert answer.status_code == 200, answer.data[:200]
         assert answer.content_type == exports.MEDIA_TYPES[fmt]
         if fmt == "csv":
-            names = [r["Navn"] for r in csv.DictReader(io.StringIO(answer.data.decode()))]
+            names = [r["Navn"] for r in csv_rows(answer.data)]
         elif fmt == "json":
             names = [p["name"] for p in json.loads(answer.data)["cohorts"][0]["participants"]]
         elif fmt == "xlsx":
@@ -235,7 +245,7 @@ def test_company_list_export_uses_the_list_filters(client, auth, fmt):
     assert answer.status_code == 200
     assert answer.headers["Content-Disposition"] == f'attachment; filename="virksomheder.{fmt}"'
     if fmt == "csv":
-        rows = list(csv.DictReader(io.StringIO(answer.data.decode())))
+        rows = csv_rows(answer.data)
         assert [(r["navn"], r["cvr"], r["kontaktperson"]) for r in rows] == [
             (firms[1]["name"], firms[1]["cvr"], "Jens Ålund")
         ]
@@ -321,7 +331,7 @@ def test_deleted_firm_is_not_named_in_an_old_proposal(client, auth, network_prop
     assert client.delete(f"/api/v1/companies/{firms[0]['id']}", headers=auth).status_code == 204
     answer = get(client, f"/api/v1/networks/proposals/{proposal['id']}/export", auth, format="csv")
     assert answer.status_code == 200
-    names = [r["Navn"] for r in csv.DictReader(io.StringIO(answer.data.decode()))]
+    names = [r["Navn"] for r in csv_rows(answer.data)]
     # the deleted firm is no longer named; the others remain
     assert names[:2] == [firms[1]["name"], firms[2]["name"]]
     assert firms[0]["name"] not in answer.data.decode()
@@ -334,12 +344,16 @@ def test_formula_like_names_stay_text(client, auth, db):
     firm = client.post(
         "/api/v1/companies", json=company_body(name='=HYPERLINK("http://x","klik")')
     ).get_json()
-    group = {"type": "x", "score": 0.1, "members": [{"id": firm["id"], "name": firm["name"]}]}
+    group = {
+        "type": "complementary",
+        "score": 0.1,
+        "members": [{"id": firm["id"], "name": firm["name"]}],
+    }
     proposal = proposals.save(db, "network", {}, {}, [group])
     gid = proposal["groups"][0]["id"]
     rows = list(csv.reader(io.StringIO(
-        get(client, f"/api/v1/networks/{gid}/export", auth, format="csv").data.decode()
-    )))  # fmt: skip
+        get(client, f"/api/v1/networks/{gid}/export", auth, format="csv").data.decode("utf-8-sig")
+    ), delimiter=";"))  # fmt: skip
     assert rows[1][rows[0].index("Navn")].startswith("'=")
     book = load_workbook(io.BytesIO(get(client, f"/api/v1/networks/{gid}/export", auth,
                                         format="xlsx").data))  # fmt: skip
@@ -348,9 +362,9 @@ def test_formula_like_names_stay_text(client, auth, db):
 
 
 def test_pdf_without_a_unicode_font_keeps_danish_letters(monkeypatch):
-    monkeypatch.setattr(exports, "unicode_font", lambda: None)
+    monkeypatch.setattr(exports.as_pdf, "unicode_font", lambda: None)
     group = exports.Group(
-        kind="network", id=1, proposal_id=1, ordinal=1, status="proposed", type="value_chain",
+        kind="network", id=1, proposal_id=1, ordinal=1, status="proposed", type="vertical",
         score=0.5, purpose="Grøn omstilling – “cirkulær” ✓",
         participants=[exports.Participant(name="Æbleø Å/S", reason="Ŝpecial → reason")],
     )  # fmt: skip
@@ -448,3 +462,107 @@ def test_cli_export_writes_the_file_and_logs_it(runner, db, network_proposal, tm
     assert missing.exit_code != 0 and "999" in missing.output
     row = db.execute("SELECT user_id, object_kind, format FROM export_log").fetchall()
     assert row == [(None, "network_proposal", "pdf")]
+
+
+def test_csv_opens_in_danish_excel_and_offers_the_comma_variant(client, auth, network_proposal):
+    proposal, firms = network_proposal
+    url = f"/api/v1/networks/proposals/{proposal['id']}/export"
+    danish = get(client, url, auth, format="csv")
+    assert danish.data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
+    head = danish.data.decode("utf-8-sig").splitlines()[0]
+    assert head.startswith("Netværksforslag;") or head.startswith("Netværk;")
+    rows = csv_rows(danish.data)
+    assert [r["Navn"] for r in rows] == [f["name"] for f in firms]
+    assert rows[0]["Score"] == "0,72"  # a decimal comma, as Danish Excel reads numbers
+    comma = get(client, url, auth, format="csv", sep="comma")
+    rows = csv_rows(comma.data, sep=",")
+    assert [r["Navn"] for r in rows] == [f["name"] for f in firms] and rows[0]["Score"] == "0.72"
+    bad = get(client, url, auth, format="csv", sep="tab")
+    assert bad.status_code == 422 and "sep" in bad.get_json()["fields"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["=1+1", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "  =1+1", " -1", "\u00a0@x", "＝1"],
+)
+def test_every_cell_a_spreadsheet_would_evaluate_is_guarded(value):
+    assert exports.csv_cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Æblegården", "e-mail", "1-2 ansatte", "", "a=b"])
+def test_plain_text_is_left_alone(value):
+    assert exports.csv_cell(value) == value
+
+
+def test_xlsx_numbers_frozen_headings_and_filters(client, auth, network_proposal):
+    proposal, firms = network_proposal
+    answer = get(client, f"/api/v1/networks/proposals/{proposal['id']}/export", auth, format="xlsx")
+    book = load_workbook(io.BytesIO(answer.data))
+    overview = book["Oversigt"]
+    values = {
+        row[0].value: row[1] for row in overview.iter_rows(min_col=1, max_col=2) if row[0].value
+    }
+    assert values["Svageste match"].value == 0.41 and values["Svageste match"].data_type == "n"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", values["Eksporteret"].value)
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes and sheet.auto_filter.ref, sheet.title
+        heading_row = int(re.sub(r"\D", "", sheet.freeze_panes)) - 1
+        assert sheet.auto_filter.ref.startswith(f"A{heading_row}:")
+    network = book["Netværk 1"]
+    heading_row = int(re.sub(r"\D", "", network.freeze_panes)) - 1
+    headings = [c.value for c in network[heading_row]]
+    assert headings[:2] == ["Navn", "CVR"]
+    employees = network.cell(row=heading_row + 1, column=headings.index("Ansatte") + 1)
+    assert employees.value == 8 and employees.data_type == "n"
+    firms_book = load_workbook(
+        io.BytesIO(get(client, "/api/v1/companies/export", auth, format="xlsx").data)
+    )
+    listing = firms_book.active
+    assert listing.freeze_panes == "A2" and listing.auto_filter.ref.startswith("A1:")
+    created = listing.cell(row=2, column=[c.value for c in listing[1]].index("oprettet") + 1)
+    assert isinstance(created.value, datetime.datetime)
+    assert created.number_format == "dd.mm.yyyy hh:mm"
+
+
+def test_cohort_exports_name_the_masterclass(client, auth, cohort_proposal):
+    proposal, firms = cohort_proposal
+    group = proposal["groups"][0]
+    url = f"/api/v1/cohorts/{group['id']}/export"
+    rows = csv_rows(get(client, url, auth, format="csv").data)
+    assert {r["Masterclass"] for r in rows} == {"AI i produktionen"}
+    doc = json.loads(get(client, url, auth, format="json").data)
+    assert doc["masterclass"]["title"] == "AI i produktionen"
+    book = load_workbook(io.BytesIO(get(client, url, auth, format="xlsx").data))
+    assert "AI i produktionen" in {
+        c for ws in book for r in ws.iter_rows(values_only=True) for c in r
+    }
+    pdf = get(client, f"/api/v1/cohorts/proposals/{proposal['id']}/export", auth, format="pdf")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "AI i produktionen" in text
+
+
+def test_timestamps_are_written_the_danish_way():
+    assert exports.local_time("2026-11-29T09:15:00+00:00", "da") == "29.11.2026 10:15"
+    assert exports.local_time("2026-07-01T09:15:00+00:00", "da") == "01.07.2026 11:15"  # summer
+    assert exports.local_time("2026-11-29T09:15:00+00:00", "en") == "29 Nov 2026 10:15"
+    assert exports.local_time("not a time", "da") == "not a time"
+
+
+def test_long_email_addresses_stay_on_one_line_in_the_pdf():
+    email = "kontakt.salgsafdelingen@nordjyske-emballage-gruppen.dk"
+    group = exports.Group(
+        kind="network", id=1, proposal_id=1, ordinal=1, status="proposed", type="vertical",
+        score=0.5, participants=[
+            exports.Participant(name="Nordjysk Emballage ApS", contact_name="Karen Ørum",
+                                contact_email=email, employees=12),
+            exports.Participant(name="Kort ApS", contact_email="a@b.dk"),
+        ],
+    )  # fmt: skip
+    for export in (
+        exports.Export("network", 1, groups=[group]),
+        exports.companies_export([{"name": "Nordjysk Emballage ApS", "contact_email": email}]),
+    ):
+        text = "\n".join(
+            p.extract_text() for p in PdfReader(io.BytesIO(exports.to_pdf(export))).pages
+        )
+        assert any(email in line for line in text.splitlines()), text

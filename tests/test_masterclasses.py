@@ -36,13 +36,17 @@ def test_masterclass_and_answers_round_trip(client, auth):
     assert stored["responses"] == 1 and stored["answers"][0]["company"] == "Fynsk Fjerkræ A/S"
 
 
-def test_an_answer_links_to_the_registered_profile_by_cvr(client, auth):
+def test_an_answer_links_to_a_profile_only_for_the_firm_itself_or_a_facilitator(client, auth):
     firm = client.post("/api/v1/companies", json=company_body()).get_json()
     masterclass = make_masterclass(client, auth)
-    answer = client.post(
-        f"/api/v1/masterclasses/{masterclass['id']}/responses", json=ANSWER | {"cvr": firm["cvr"]}
-    ).get_json()
-    assert answer["company_id"] == firm["id"]
+    url = f"/api/v1/masterclasses/{masterclass['id']}/responses"
+    # anonymous: never linked by CVR, so the answer cannot tell whether a CVR is registered
+    anonymous = client.post(url, json=ANSWER | {"cvr": firm["cvr"]}).get_json()
+    assert anonymous["company_id"] is None
+    own = {"Authorization": f"Bearer {firm['edit_token']}"}
+    assert client.post(url, json=ANSWER, headers=own).get_json()["company_id"] == firm["id"]
+    linked = client.post(url, json=ANSWER | {"cvr": firm["cvr"]}, headers=auth).get_json()
+    assert linked["company_id"] == firm["id"]
 
 
 def test_masterclass_validation(client, auth, db):

@@ -268,15 +268,18 @@ def test_index_catches_up_with_changes_and_reembeds_only_changed_text(tmp_path, 
     new_needs = "Hjælp til at sælge vores carporte i Tyskland."
     db["companies"].update(tømrer, {"needs": new_needs})
     db["company_changes"].insert({"company_id": tømrer, "op": "update"})
-    assert index.refresh(db) == 1
+    before = index.profile(tømrer)["needs"]
+    fresh = index.refreshed(db)
+    assert fresh is not index and index.profile(tømrer)["needs"] == before  # the old one holds
     assert len(encoded) == 1 and new_needs in encoded[0]
-    assert index.profiles_[tømrer]["needs"] == new_needs
+    assert fresh.profile(tømrer)["needs"] == new_needs
+    assert fresh.refreshed(db) is fresh  # nothing new: the same snapshot
     # Consent withdrawn and a deletion: both drop out of the suggestions.
     db["companies"].update(ids["German Market Partners"], {"consent": 0})
     db["company_changes"].insert({"company_id": ids["German Market Partners"], "op": "update"})
     db["companies"].delete(ids["Robotics Aarhus ApS"])
     db["company_changes"].insert({"company_id": ids["Robotics Aarhus ApS"], "op": "delete"})
-    index.refresh(db)
+    index = fresh.refreshed(db)
     assert len(encoded) == 1
     found = names(partner_suggestions(index, ids["Nordisk Emballage ApS"], limit=20, db=db))
     assert "German Market Partners" not in found and "Robotics Aarhus ApS" not in found

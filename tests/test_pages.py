@@ -142,7 +142,7 @@ def test_the_company_page_shows_types_flags_and_the_nace_title_in_the_page_langu
              "competitor", "never_together")  # fmt: skip
     badges = re.findall(r'class="badge[^"]*">([^<]*)<', html)
     assert badges and not set(badges) & set(codes), badges
-    da_words = {"komplementær", "vertikal", "kongruent", "horisontal", "afvist før",
+    da_words = {"komplementær", "vertikal", "ligeværdige", "horisontal", "afvist før",
                 "mulig konkurrent", "aldrig sammen"}  # fmt: skip
     assert set(badges) <= da_words, badges
     title = nace.lookup("10.51")
@@ -153,7 +153,7 @@ def test_the_company_page_shows_types_flags_and_the_nace_title_in_the_page_langu
     assert en_badges <= {
         "complementary",
         "vertical",
-        "congruent",
+        "peers",
         "horizontal",
         "rejected before",
         "possible competitor",
@@ -205,3 +205,69 @@ def test_error_pages_are_styled_and_translated(client, app):
     assert failed.status_code == 500 and "Der skete en fejl hos os." in failed.get_data(
         as_text=True
     )
+
+
+def test_the_privacy_notice_is_linked_from_registration_and_the_questionnaire(client, db):
+    from matchmaker.store import questionnaires
+
+    notice = client.get("/privacy").get_data(as_text=True)
+    for heading in ("Hvem er ansvarlig", "Hvad vi gemmer", "Hvorfor", "Hvor længe",
+                    "Hvem ser kontaktoplysningerne"):  # fmt: skip
+        assert heading in notice
+    assert 'href="/privacy"' in client.get("/register").get_data(as_text=True)
+    masterclass = questionnaires.create_masterclass(
+        db, {"title": "AI i produktionen", "theme": "AI", "capacity": 8}
+    )
+    form = client.get(f"/masterclasses/{masterclass['id']}/questionnaire").get_data(as_text=True)
+    assert 'href="/privacy"' in form and "Sådan bruges jeres svar" in form
+    assert "sætte masterclassens deltagere sammen på hold" in form
+
+
+def test_after_registering_the_company_sees_next_steps_copy_button_and_consent_date(client, db):
+    done = client.post("/register", data=form_of(company_body()), follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "Hvad sker der nu?" in page and 'data-copy="#private-link"' in page
+    stored = db.execute("SELECT consent_at, created_at FROM companies").fetchone()
+    assert stored[0] and stored[0][:16] == stored[1][:16]
+    assert re.search(r"Samtykke givet \d\d\.\d\d\.\d{4} \d\d:\d\d", page)
+    path = private_link(done).split("localhost", 1)[1]
+    client.post(path + "/edit", data=form_of(company_body(consent=False)))
+    assert db.execute("SELECT consent_at FROM companies").fetchone()[0] is None
+    assert "Intet samtykke" in client.get(path).get_data(as_text=True)
+
+
+def test_the_nace_field_offers_the_danish_titles_and_takes_a_picked_title(client, db):
+    from matchmaker.reference import nace
+
+    page = client.get("/register").get_data(as_text=True)
+    bakery = nace.lookup("10.71")
+    assert f'<option value="10.71 {bakery.title_da}">' in page.replace("&#39;", "'")
+    body = form_of(company_body(nace=None))
+    body["nace"] = f"10.71 {bakery.title_da}"
+    done = client.post("/register", data=body)
+    assert done.status_code == 302
+    assert db.execute("SELECT nace FROM companies").fetchone()[0] == "10.71"
+
+
+def test_an_older_store_gets_the_consent_date_from_its_registration_time(tmp_path):
+    import sqlite_utils
+
+    from matchmaker.store import db as store
+    from matchmaker.store import schema
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite_utils.Database(path)
+    schema.MIGRATIONS[1](old)
+    old.execute("PRAGMA user_version = 1")
+    for name, consent in (("Med Samtykke ApS", 1), ("Uden Samtykke ApS", 0)):
+        row = {"name": name, "region": "Midtjylland", "kind": "company", "description": "x",
+               "consent": consent, "edit_token_hash": name,
+               "created_at": "2025-01-02T08:00:00+00:00"}  # fmt: skip
+        old["companies"].insert(row)
+    old.conn.commit()
+    old.close()
+    migrated = store.connect(path)
+    rows = migrated.execute("SELECT name, consent_at FROM companies ORDER BY id").fetchall()
+    assert rows == [("Med Samtykke ApS", "2025-01-02T08:00:00+00:00"), ("Uden Samtykke ApS", None)]
+    assert migrated.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    migrated.close()

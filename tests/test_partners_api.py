@@ -65,7 +65,9 @@ def test_needs_meet_offers_and_reasons_say_why(client, auth, firms):
     assert names[0] in ("Cobot Værkstedet ApS", "Robotic Packaging Solutions")
     assert "Tømrerfirmaet Egeskov" not in names[:2]
     top = found[0]
-    assert set(top) == {"id", "name", "score", "type", "reasons", "flags"}
+    assert set(top) == {"id", "name", "score", "type", "reasons", "flags", "reason_codes"}
+    assert len(top["reason_codes"]) == len(top["reasons"])
+    assert all(r["code"].startswith("matching.") for r in top["reason_codes"])
     assert 0 < top["score"] <= 1
     assert top["type"] in ("vertical", "horizontal", "complementary", "congruent")
     assert any("pakkelinje" in reason for reason in top["reasons"])

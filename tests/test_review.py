@@ -326,11 +326,11 @@ def _login(client, runner) -> None:
 
 def test_proposal_form_errors_are_translated_and_labelled(client, runner, db):
     _login(client, runner)
-    bad_ids = client.post("/proposals?lang=da", data={"company_ids": "abc, 3"})
+    bad_ids = client.post("/proposals?lang=da", data={"company_names": "abc\nIngen ApS"})
     html = bad_ids.get_data(as_text=True)
     assert bad_ids.status_code == 422
-    assert "Input should be" not in html and "company_ids.0" not in html
-    assert "Kun disse virksomheder (id&#39;er) (nr. 1): skal være et helt tal" in html
+    assert "no firm is named" not in html and "company_ids" not in html
+    assert "Kun disse virksomheder: ingen virksomhed hedder &#39;abc; Ingen ApS&#39;" in html
     sizes = client.post("/proposals", data={"min_size": "5", "max_size": "3"})
     html = sizes.get_data(as_text=True)
     assert sizes.status_code == 422 and "Mindst: må ikke være større end Højst (3)" in html

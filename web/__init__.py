@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import sqlite3
 from pathlib import Path
 
 from flask import Flask, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from matchmaker.config import Settings
 from matchmaker.store import db as store
@@ -48,8 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("MATCHMAKER_SECURE_COOKIES", "0") == "1",
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STORAGE_URI=None,  # default: shared counters beside the store (security.py)
         JSON_SORT_KEYS=False,
+        DB_BUSY_TIMEOUT_MS=store.BUSY_TIMEOUT_MS,
     )
     if test_config:
         app.config.update(test_config)
@@ -75,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(consortia.bp)
     app.register_blueprint(outcomes.bp)
     app.teardown_appcontext(close_db)
+    app.before_request(_per_firm_cap)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -82,10 +86,40 @@ def create_app(test_config: dict | None = None) -> Flask:
             return api.http_error_json(exc)
         return _error_page(exc)
 
+    @app.errorhandler(sqlite3.DatabaseError)
+    def _store_error(exc: sqlite3.DatabaseError):
+        return store_unavailable(exc)
+
     return app
 
 
-ERROR_PAGES = (404, 405, 413, 500)
+log = logging.getLogger("matchmaker.store")
+
+
+def store_unavailable(exc: sqlite3.DatabaseError):
+    """503 with `Retry-After` when the store is busy, full or read-only (the reason goes to the
+    log); any other store error is a bug and stays a 500."""
+    why = store.unavailable(exc)
+    if why is None:
+        raise exc
+    log.error("503 for %s %s: %s", request.method, request.path, why.reason)
+    refusal = ServiceUnavailable(retry_after=why.retry_after)
+    if request.path.startswith("/api/"):
+        from flask import jsonify
+
+        from matchmaker.reference import messages
+
+        text = messages.render("api.store_unavailable", "en", seconds=why.retry_after)
+        response = jsonify(error=text, fields={})
+        response.status_code = 503
+    else:
+        response = _error_page(refusal)
+        response = response if not isinstance(response, HTTPException) else response.get_response()
+    response.headers["Retry-After"] = str(why.retry_after)
+    return response
+
+
+ERROR_PAGES = (404, 405, 413, 500, 503)
 
 
 def _error_page(exc: HTTPException):
@@ -112,8 +146,21 @@ def get_db():
     if "db" not in g:
         from flask import current_app
 
-        g.db = store.connect(current_app.config["DATABASE"], migrate=False)
+        g.db = store.connect(
+            current_app.config["DATABASE"],
+            migrate=False,
+            busy_timeout_ms=int(current_app.config["DB_BUSY_TIMEOUT_MS"]),
+        )
     return g.db
+
+
+def _per_firm_cap() -> None:
+    """Every proposal written in this request is checked against this app's per-firm cap."""
+    from flask import current_app
+
+    from matchmaker.store import proposals
+
+    proposals.PER_FIRM_CAP.set(int(current_app.config["MAX_PROPOSALS_PER_FIRM"]))
 
 
 def close_db(_exc=None) -> None:
@@ -139,3 +186,34 @@ def warm_up(app: Flask) -> None:
 
     if os.environ.get("MATCHMAKER_WARM_UP", "1") == "1":
         threading.Thread(target=_load, name="warm-up", daemon=True).start()
+
+
+RETENTION_EVERY_SECONDS = 24 * 3600
+
+
+def schedule_retention(app: Flask) -> None:
+    """Purge what the retention policy says is too old, at start and then once a day (each
+    worker does; a purge that finds nothing is cheap). `MATCHMAKER_RETENTION_DAYS=0` keeps all."""
+    import threading
+
+    from matchmaker.store import retention
+
+    days = Settings.from_env().retention_days
+    if days <= 0:
+        return
+
+    def _loop() -> None:
+        stop = threading.Event()
+        while True:
+            try:
+                conn = store.connect(app.config["DATABASE"], migrate=False)
+                try:
+                    gone = retention.purge(conn, days)
+                finally:
+                    conn.close()
+                log.info("retention: purged rows older than %s days: %s", days, gone)
+            except sqlite3.DatabaseError as exc:  # a busy or read-only store: try next time
+                log.warning("retention: purge skipped: %s", exc)
+            stop.wait(RETENTION_EVERY_SECONDS)
+
+    threading.Thread(target=_loop, name="retention", daemon=True).start()

@@ -49,6 +49,9 @@ def load_caller() -> None:
         return
     g.bad_token = False
     if session.get("user_id"):
+        if accounts.session_user(get_db(), session.get("sid")) != session["user_id"]:
+            session.clear()  # logged out (or a cookie from before server-side sessions)
+            return
         try:
             g.user = accounts.get_user(get_db(), session["user_id"])
         except NotFound:
@@ -110,15 +113,17 @@ def login():
             return render_template("login.html"), 401
         session.clear()
         session["user_id"] = user.id
+        session["sid"] = accounts.start_session(get_db(), user.id)
         target = request.args.get("next") or ""
         if not target.startswith("/") or target.startswith("//"):
-            target = url_for("pages.index")
+            target = url_for("pages.index")  # which sends a facilitator on to the dashboard
         return redirect(target)
     return render_template("login.html")
 
 
 @bp.post("/logout")
 def logout():
+    accounts.end_session(get_db(), session.get("sid"))
     session.clear()
     return redirect(url_for("pages.index"))
 

@@ -6,7 +6,7 @@ import re
 
 from flask import Flask, request, session
 
-from matchmaker.reference import messages
+from matchmaker.reference import clock, messages
 
 LANGUAGES = ("da", "en")
 
@@ -56,7 +56,7 @@ _FIELD_KEYS = {
     "locked": "field_locked", "members": "field_members", "status": "field_status",
     "responses": "field_responses", "competitors": "field_competitors",
     "body": "field_body", "a": "company_a", "b": "company_b", "capacity": "capacity",
-    "title": "title", "date": "date",
+    "title": "title", "date": "date", "text": "note_text",
 }  # fmt: skip
 
 
@@ -69,105 +69,145 @@ def field_label(name: str) -> str:
         else (t(base) if messages.has(f"web.{base}") else base)
     )
     if rest.isdigit():
-        number = int(rest) + 1
-        label += f" (nr. {number})" if current_language() == "da" else f" (no. {number})"
+        label += " " + messages.render("web.item_number", current_language(), n=int(rest) + 1)
     return label
 
 
-def field_error(name: str, message: str) -> str:
-    """'Label: message' in the visitor's language."""
-    return f"{field_label(name)}: {error_text(message)}"
+def field_error(name: str, message: str, record: dict | None = None) -> str:
+    """'Label: message' in the visitor's language (from the message's record when the core
+    gave one)."""
+    return f"{field_label(name)}: {record_text(record, message)}"
 
 
-# Validation messages of the core (English) as the Danish interface shows them.
-ERRORS_DA = {
-    "is required": "skal udfyldes",
-    "must not be empty": "må ikke være tom",
-    "is not a known field; remove it": "er ikke et kendt felt",
-    "must be 8 digits that pass the CVR modulus-11 check": (
-        "skal være 8 cifre, der består CVR-nummerets kontrol (modulus 11)"
-    ),
-    "is already registered": "er allerede registreret",
-    "must be one of Nordjylland, Midtjylland, Syddanmark, Sjælland, Hovedstaden": (
-        "skal være en af Nordjylland, Midtjylland, Syddanmark, Sjælland, Hovedstaden"
-    ),
-    "Input should be greater than or equal to 0": "skal være 0 eller derover",
-    "Input should be greater than or equal to 1": "skal være 1 eller derover",
-    "Input should be greater than or equal to 1800": "skal være 1800 eller senere",
-    "Input should be a valid integer": "skal være et helt tal",
-    "Input should be a valid integer, unable to parse string as an integer": (
-        "skal være et helt tal"
-    ),
-    "Input should be a valid list": "skal være en liste",
-    "Input should be a valid string": "skal være tekst",
-    "Input should be a valid boolean": "skal være ja eller nej",
-    "Input should be 'company' or 'knowledge_institution'": (
-        "skal være virksomhed eller videninstitution"
-    ),
-    "Input should be 'da' or 'en'": "skal være da eller en",
-    "names a firm more than once": "nævner en virksomhed mere end én gang",
-    "a firm appears in more than one locked group": "en virksomhed står i mere end én låst gruppe",
-    "must be a JSON object": "skal være et JSON-objekt",
-    "must differ from out": "skal være en anden end den, der skiftes ud",
-    "is rejected": "er afvist",
-    "is locked; unlock it first": "er låst; lås den op først",
-    "has not consented to be proposed": "har ikke givet samtykke til at indgå i forslag",
-    "must be a date written YYYY-MM-DD": "skal være en dato skrevet ÅÅÅÅ-MM-DD",
+def record_text(record, fallback: str) -> str:
+    """A message record of the core (`{"code": ..., **params}`) in the visitor's language;
+    without one, the core's English `fallback` worded from the catalogue."""
+    if isinstance(record, dict) and messages.has(str(record.get("code"))):
+        try:
+            return messages.render_record(record, current_language())
+        except (KeyError, IndexError, ValueError):
+            pass
+    return error_text(fallback or "")
+
+
+# The core's validation messages are English sentences. These tables read them; the words
+# shown in their place live in the catalogue (data/messages/<lang>/errors.po).
+ERROR_CODES = {
+    "is required": "required",
+    "must not be empty": "not_empty",
+    "is not a known field; remove it": "unknown_field",
+    "must be 8 digits that pass the CVR modulus-11 check": "cvr_check",
+    "is already registered": "already_registered",
+    "Input should be greater than or equal to 1800": "founded_min",
+    "Input should be a valid list": "valid_list",
+    "Input should be a valid string": "valid_string",
+    "Input should be a valid boolean": "valid_boolean",
+    "Input should be 'company' or 'knowledge_institution'": "kind_choice",
+    "Input should be 'da' or 'en'": "lang_choice",
+    "names a firm more than once": "firm_twice",
+    "a firm appears in more than one locked group": "locked_twice",
+    "must be a JSON object": "json_object",
+    "must differ from out": "differ_from_out",
+    "must differ from a": "differ_from_a",
+    "is rejected": "is_rejected",
+    "is locked; unlock it first": "is_locked",
+    "has not consented to be proposed": "no_consent",
+    "must be a date written YYYY-MM-DD": "date_format",
+    "a network holds at most two knowledge institutions": "two_knowledge",
 }
 
+# (pattern, code): the first pattern that matches the whole message names its text; the
+# pattern's named groups fill the text's parameters. Groups named firm/firms/a/b hold
+# company ids, shown as the firms' names.
+ERROR_PATTERNS = [
+    (re.compile(p), code)
+    for p, code in (
+        (r"Input should be greater than or equal to (?P<n>-?\d+)", "ge"),
+        (r"Input should be greater than (?P<n>-?\d+)", "gt"),
+        (r"Input should be less than or equal to (?P<n>-?\d+)", "le"),
+        (r"Input should be less than (?P<n>-?\d+)", "lt"),
+        (r"Input should be a valid integer.*", "integer"),
+        (r"value is not a valid email address.*", "email"),
+        (r"String should have at most (?P<n>\d+) characters?", "str_max"),
+        (r"String should have at least (?P<n>\d+) characters?", "str_min"),
+        (r"List should have at least (?P<n>\d+) items?.*", "list_min"),
+        (r"List should have at most (?P<n>\d+) items?.*", "list_max"),
+        (r"must not be larger than max_size \((?P<n>\d+)\)", "above_max_size"),
+        (r"must be one of (?P<choices>.+)", "one_of"),
+        (r"unknown company ids: (?P<ids>.*)", "unknown_ids"),
+        (r"company (?P<firm>\d+) is not a member of this network", "not_member"),
+        (r"company (?P<firm>\d+) is already a member", "already_member"),
+        (r"is already in (?P<n>\d+) stored proposals \(the limit is (?P<limit>\d+)\)", "capped"),
+        (r"already in (?P<n>\d+) stored proposals \(the limit is (?P<limit>\d+)\)",
+         "capped_unmet"),
+        (r"already in (?P<limit>\d+) stored proposals \(the limit\): (?P<firms>.*)",
+         "capped_members"),
+        (r"never together: (?P<firms>.*)", "never_members"),
+        (r"no longer consenting: (?P<firms>.*)", "no_longer_consenting"),
+        (r"(?P<names>.+); they cannot share a network", "cannot_share"),
+        (r"(?P<names>.+) are likely competitors(?P<rest>.*)", "competitors"),
+        (r"(?P<names>.+) are marked 'never together'(?P<rest>.*)", "never_pair"),
+        (r"(?P<names>.+) were in a rejected network together(?P<rest>.*)", "rejected_pair"),
+        (r"not in the best (?P<n>\d+) networks", "not_in_best"),
+        (r"no network of (?P<min>\d+)–(?P<max>\d+) firms could take it without a likely "
+         r"competitor, a 'never together' or rejected pair, or a third knowledge institution",
+         "unplaced"),
+        (r"(?P<count>\d+) networks were asked for; the pool and the constraints allow (?P<n>\d+)",
+         "fewer_networks"),
+        (r"the pool holds (?P<n>\d+) firms that can be proposed; a network needs at least "
+         r"(?P<min>\d+)", "small_pool"),
+        (r"No company with id (?P<firm>\d+)", "no_company"),
+        (r"no firm is named '(?P<names>.*)'; pick one from the list", "unknown_firm"),
+        (r"No '(?P<rule>\w+)' rule for companies (?P<a>\d+) and (?P<b>\d+)", "no_rule"),
+    )
+]  # fmt: skip
 
-NACE_DA = (
-    (
-        "is not a NACE code: write it as 62.01, 6201 or the six-digit DB07 620100",
-        "er ikke en NACE-kode: skriv den som 62.01, 6201 eller den sekscifrede DB07-kode 620100",
-    ),
-    ("is not a NACE code: write it as", "er ikke en NACE-kode: skriv den som"),
-    ("is not a NACE section (A–U)", "er ikke et NACE-afsnit (A–U)"),
-    ("is not in the NACE rev. 2 / DB07 code list", "findes ikke i NACE rev. 2 / DB07-listen"),
-)
+# Parts of a message replaced wherever they occur (the NACE messages quote the value).
+ERROR_FRAGMENTS = ("nace_format_full", "nace_format", "nace_section", "nace_unknown")
+_ID_GROUPS = frozenset({"firm", "firms", "a", "b", "ids"})
+
+
+def _with_names(text: str) -> str:
+    """Company ids in a message part as the firms' names (ids of unknown firms stay)."""
+    from matchmaker.store import directory
+    from web import get_db
+
+    names = directory.names_by_id(get_db(), [int(i) for i in re.findall(r"\d+", text)])
+    return re.sub(r"\d+", lambda m: names.get(int(m.group()), m.group()), text).strip("[]")
+
+
+def _compose(code: str, lang: str, found: re.Match) -> str:
+    params = {k: (_with_names(v) if k in _ID_GROUPS else v) for k, v in found.groupdict().items()}
+    return messages.render(f"errors.pattern.{code}", lang, **params)
 
 
 def error_text(message: str) -> str:
-    """A validation message in the visitor's language (the API always answers in English)."""
-    if current_language() == "da":
-        if message in ERRORS_DA:
-            return ERRORS_DA[message]
-        if message.startswith("value is not a valid email address"):
-            return "er ikke en gyldig e-mailadresse"
-        for pattern, danish in PATTERNS_DA:
-            found = pattern.fullmatch(message)
-            if found:
-                return danish.format(*found.groups())
-        for english, danish in NACE_DA:
-            message = message.replace(english, danish)
+    """A validation message of the core in the visitor's language, firms named by name.
+
+    The core words its messages in English; the catalogue holds what the pages show instead.
+    """
+    lang = current_language()
+    if message in ERROR_CODES:
+        return messages.render(f"errors.{ERROR_CODES[message]}", lang)
+    for pattern, code in ERROR_PATTERNS:
+        found = pattern.fullmatch(message)
+        if found:
+            return _compose(code, lang, found)
+    for code in ERROR_FRAGMENTS:
+        english = messages.render(f"errors.fragment.{code}", "en")
+        message = message.replace(english, messages.render(f"errors.fragment.{code}", lang))
     return message
 
 
-PATTERNS_DA = [
-    (re.compile(p), da)
-    for p, da in (
-        (r"Input should be greater than or equal to (-?\d+)", "skal være {0} eller derover"),
-        (r"Input should be greater than (-?\d+)", "skal være større end {0}"),
-        (r"Input should be less than or equal to (-?\d+)", "må højst være {0}"),
-        (r"Input should be less than (-?\d+)", "skal være mindre end {0}"),
-        (r"Input should be a valid integer.*", "skal være et helt tal"),
-        (r"String should have at most (\d+) characters?", "må højst være {0} tegn"),
-        (r"String should have at least (\d+) characters?", "skal være mindst {0} tegn"),
-        (r"List should have at least (\d+) items? .*", "skal have mindst {0}"),
-        (r"List should have at most (\d+) items? .*", "må højst have {0}"),
-        (r"must not be larger than max_size \((\d+)\)", "må ikke være større end Højst ({0})"),
-        (r"unknown company ids: (.*)", "ukendte virksomheds-id'er: {0}"),
-        (
-            r"company (\d+) is not a member of this network",
-            "virksomhed {0} er ikke med i netværket",
-        ),
-        (r"company (\d+) is already a member", "virksomhed {0} er allerede med"),
-        (
-            r"is already in (\d+) stored proposals \(the limit is (\d+)\)",
-            "indgår allerede i {0} gemte forslag (grænsen er {1})",
-        ),
-    )
-]
+def decimal(value, places: int = 2) -> str:
+    """A score as the visitor writes numbers: 0,36 in Danish, 0.36 in English."""
+    text = f"{float(value or 0):.{places}f}"
+    return text.replace(".", ",") if current_language() == "da" else text
+
+
+def when(stamp, date_only: bool = False) -> str:
+    """A stored timestamp on the Danish clock, written the visitor's way (29.11.2026 10:15)."""
+    return clock.local_time(stamp, current_language(), date_only=date_only)
 
 
 def current_language() -> str:
@@ -195,6 +235,9 @@ def init_app(app: Flask) -> None:
             "flag_text": flag_text,
             "maturity_text": maturity_text,
             "field_error": field_error,
+            "record_text": record_text,
             "nace_title": nace_title,
             "field_label": field_label,
+            "when": when,
+            "decimal": decimal,
         }

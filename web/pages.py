@@ -1,7 +1,10 @@
-"""Web pages: registration and the private profile link, questionnaires, facilitator lists."""
+"""Web pages: registration and the private profile link, the privacy notice, questionnaires,
+the facilitators' start page, firm and masterclass pages."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import re
 
@@ -10,6 +13,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -17,21 +21,48 @@ from flask import (
 )
 
 from matchmaker import matching
+from matchmaker.reference import nace
 from matchmaker.reference.regions import REGIONS
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
-from matchmaker.store import profiles, questionnaires
-from web import get_db
-from web.auth import facilitator_required
-from web.i18n import current_language, t
+from matchmaker.store import dashboard as board
+from matchmaker.store import notes, profiles, questionnaires
+from web import firms, get_db
+from web.auth import facilitator_required, is_facilitator
+from web.i18n import current_language, field_error, t
 from web.security import REGISTRATION_LIMIT, limiter
 
 bp = Blueprint("pages", __name__)
 
 PROFILE_FORM_FIELDS = profiles.PUBLIC_FIELDS
+NEW_REGISTRATION_DAYS = 7
+# "62.01 Computerprogrammering" (a pick from the NACE list) is the code 62.01.
+_PICKED_NACE = re.compile(r"^\s*(\d{2}(?:\.\d{1,2})?)\s+\D.*$")
+
+
+@bp.app_context_processor
+def _pickers():
+    return {"firm_choices": firms.choices, "firm_label": firms.label_of}
+
+
+@functools.cache
+def _nace_options(lang: str) -> tuple[tuple[str, str], ...]:
+    """The bundled DB07/NACE codes below section level as 'code title' in `lang`."""
+    return tuple(
+        (c.code, f"{c.code} {c.title_en if lang == 'en' else c.title_da}")
+        for c in nace.codes().values()
+        if c.level != "section"
+    )
+
+
+def nace_options() -> tuple[tuple[str, str], ...]:
+    return _nace_options(current_language())
 
 
 def _form_data(fields) -> dict:
     data = {k: request.form.get(k, "") for k in fields if k != "consent"}
+    if data.get("nace"):
+        picked = _PICKED_NACE.match(data["nace"])
+        data["nace"] = picked.group(1) if picked else data["nace"]
     for key in ("employees", "founded"):
         # A signed whole number is a number that is out of range, not 'not a number'.
         if key in data and re.fullmatch(r"\s*[-+]\d{1,15}\s*", data[key]):
@@ -44,7 +75,32 @@ def _form_data(fields) -> dict:
 
 @bp.get("/")
 def index():
+    if is_facilitator():
+        return redirect(url_for("pages.dashboard"))
     return render_template("index.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    """Who is responsible, what is stored, why, for how long, who sees contact data."""
+    return render_template("privacy.html")
+
+
+@bp.get("/dashboard")
+@facilitator_required
+def dashboard():
+    """A facilitator's start page: what came in and what waits for a decision."""
+    db = get_db()
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=NEW_REGISTRATION_DAYS)
+    return render_template(
+        "dashboard.html",
+        registrations=board.new_registrations(db),
+        registered_lately=board.registrations_since(db, since.isoformat(timespec="seconds")),
+        days=NEW_REGISTRATION_DAYS,
+        open_proposals=board.open_proposals(db),
+        waiting=board.answers_waiting(db),
+        exports=board.recent_exports(db),
+    )
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -61,8 +117,9 @@ def register():
             return redirect(url_for("pages.own_profile", token=token, new=1))
     status = 422 if errors else 200
     return render_template(
-        "profile_form.html", values=values, errors=errors, regions=REGIONS, mode="register"
-    ), status
+        "profile_form.html", values=values, errors=errors, regions=REGIONS, mode="register",
+        nace_options=nace_options(),
+    ), status  # fmt: skip
 
 
 def _own(token: str) -> dict:
@@ -87,6 +144,7 @@ def edit_profile(token: str):
     errors = {}
     values = {k: company.get(k) for k in PROFILE_FORM_FIELDS}
     values["markets"] = ", ".join(company["markets"])
+    values["nace"] = dict(nace_options()).get(company.get("nace"), company.get("nace"))
     if request.method == "POST":
         values = request.form.to_dict()
         try:
@@ -103,6 +161,7 @@ def edit_profile(token: str):
         regions=REGIONS,
         mode="edit",
         token=token,
+        nace_options=nace_options(),
     ), (422 if errors else 200)
 
 
@@ -144,6 +203,21 @@ def questionnaire(masterclass_id: int):
     return render_template(
         "questionnaire.html", masterclass=masterclass, values=values, errors=errors, done=done
     ), (422 if errors else 200)
+
+
+@bp.get("/masterclasses/<int:masterclass_id>")
+@facilitator_required
+def masterclass(masterclass_id: int):
+    """A masterclass with every questionnaire answer it has received."""
+    try:
+        found = questionnaires.get_masterclass(get_db(), masterclass_id)
+    except NotFound:
+        abort(404)
+    answers = questionnaires.responses(get_db(), masterclass_id)
+    return render_template(
+        "masterclass.html", masterclass=found, answers=answers,
+        answer_fields=questionnaires.ANSWER_FIELDS,
+    )  # fmt: skip
 
 
 @bp.route("/masterclasses", methods=["GET", "POST"])
@@ -196,8 +270,27 @@ def company(company_id: int):
     return render_template(
         "company.html",
         company=found,
+        notes=notes.for_company(get_db(), company_id),
         partners=matching.partner_suggestions(get_db(), company_id, limit=5, lang=lang),
         similar=matching.partner_suggestions(
             get_db(), company_id, limit=5, mode="similar", include_competitors=True, lang=lang
         ),
     )
+
+
+@bp.post("/companies/<int:company_id>/notes")
+@facilitator_required
+def add_note(company_id: int):
+    """A facilitator's note on a firm, shown on its page."""
+    try:
+        profiles.get(get_db(), company_id)
+    except NotFound:
+        abort(404)
+    try:
+        notes.add(get_db(), company_id, request.form.get("text", ""), created_by=g.user.id)
+    except InvalidInput as exc:
+        for name, message in exc.fields.items():
+            flash(field_error(name, message), "error")
+    else:
+        flash(t("note_saved"), "info")
+    return redirect(url_for("pages.company", company_id=company_id) + "#notes")

@@ -19,7 +19,7 @@ from matchmaker.grouping import cohorts, networks, recruitment, review
 from matchmaker.reference.regions import REGIONS
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from matchmaker.store import proposals, questionnaires
-from web import get_db
+from web import firms, get_db
 from web.auth import facilitator_required
 from web.i18n import current_language, error_text, field_error, t
 
@@ -46,8 +46,9 @@ def _max_per_firm() -> int:
 
 def _errors(exc: InvalidInput | Conflict) -> None:
     """Each message of the core as 'Field label: message' in the visitor's language."""
+    records = getattr(exc, "codes", None) or {}
     for name, message in exc.fields.items():
-        flash(field_error(name, message), "error")
+        flash(field_error(name, message, records.get(name)), "error")
     if not exc.fields:
         flash(error_text(exc.message), "error")
 
@@ -59,16 +60,12 @@ def _int(value: str | None) -> int | str | None:
     return int(value) if value.lstrip("-").isdigit() else value
 
 
-def _ids(value: str | None) -> list | None:
-    parts = [p for p in (value or "").replace(";", ",").replace(" ", ",").split(",") if p]
-    return [_int(p) for p in parts] or None
-
-
 def _network_form() -> dict:
-    """The proposal form as a JSON-like request (the same validation as the API)."""
+    """The proposal form as a JSON-like request (the same validation as the API); firms are
+    picked by name."""
     form = request.form
     data = {
-        "company_ids": _ids(form.get("company_ids")),
+        "company_ids": firms.resolve_many(form.get("company_names"), "company_ids"),
         "count": _int(form.get("count")),
         "min_size": _int(form.get("min_size")),
         "max_size": _int(form.get("max_size")),
@@ -77,7 +74,7 @@ def _network_form() -> dict:
         "nace": (form.get("nace") or "").strip() or None,
         "kind": form.get("kind") or None,
         "theme": (form.get("theme") or "").strip() or None,
-        "around_company_id": _int(form.get("around_company_id")),
+        "around_company_id": firms.resolve(form.get("around_company"), "around_company_id"),
         "lang": current_language(),
     }
     return {k: v for k, v in data.items() if v is not None}
@@ -88,6 +85,9 @@ def _network_form() -> dict:
 def index():
     db = get_db()
     values, status = {}, 200
+    around = _int(request.args.get("around"))
+    if isinstance(around, int) and firms.label_of(around):
+        values["around_company"] = firms.label_of(around)
     if request.method == "POST":
         values = request.form.to_dict()
         try:
@@ -108,6 +108,7 @@ def index():
         values=values,
         regions=REGIONS,
         rules=review.list_rules(db),
+        masterclass_titles={m["id"]: m["title"] for m in questionnaires.list_masterclasses(db)},
     ), status
 
 
@@ -130,7 +131,8 @@ def network(group_id: int):
         found = networks.get_network(get_db(), group_id)
     except NotFound:
         abort(404)
-    return render_template("network.html", network=found)
+    number = proposals.get_group(get_db(), group_id).get("ordinal")
+    return render_template("network.html", network=found, number=number)
 
 
 def _back(group_id: int):
@@ -156,7 +158,10 @@ def network_action(group_id: int, action: str):
                 abort(400)
             review.set_locked(db, group_id, company_id, action == "lock")
         elif action == "swap":
-            data = {"out": _int(request.form.get("out")), "in": _int(request.form.get("in"))}
+            data = {
+                "out": _int(request.form.get("out")),
+                "in": firms.resolve(request.form.get("in"), "in"),
+            }
             review.swap(db, group_id, data, max_per_firm=_max_per_firm(), lang=current_language())
         else:
             abort(404)
@@ -217,18 +222,24 @@ def rerun(proposal_id: int):
 def pair_rule(rule: str):
     if rule not in review.RULES:
         abort(404)
-    data = {"a": _int(request.form.get("a")), "b": _int(request.form.get("b"))}
     try:
+        data = {
+            "a": firms.resolve(request.form.get("a"), "a"),
+            "b": firms.resolve(request.form.get("b"), "b"),
+        }
         if request.form.get("remove"):
             review.remove_rule(get_db(), rule, data)
         else:
             review.add_rule(get_db(), rule, data, created_by=_user_id())
     except NotFound as exc:
-        flash(str(exc), "error")
+        flash(error_text(str(exc)), "error")
     except (InvalidInput, Conflict) as exc:
         _errors(exc)
     else:
         flash(t("saved"), "info")
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
     return redirect(url_for("proposals.index"))
 
 

@@ -1,23 +1,30 @@
 """CSRF on forms, secure session cookies, rate limits on anonymous registration and login,
 and security headers.
 
-Rate limits count per client address in `RATELIMIT_STORAGE_URI` (default `memory://`): each
-gunicorn worker keeps its own counters, so with N workers a client may reach up to N times a
-limit, and counters reset on restart. A deployment that needs exact limits points
-`MATCHMAKER_RATELIMIT_STORAGE` at a shared store (e.g. `redis://...`). Behind a reverse proxy
-the client address is the proxy's unless the proxy's forwarded address is trusted (ProxyFix).
-Requests that carry a valid facilitator API token are never throttled by these limits.
+Rate limits count per client address in a small SQLite file beside the store
+(`sqlite://<store>.ratelimits`), shared by every gunicorn worker and kept across restarts;
+`MATCHMAKER_RATELIMIT_STORAGE` may name another (e.g. `redis://...`). Behind a reverse proxy
+set `MATCHMAKER_TRUSTED_PROXIES` to the number of proxies in front: the client address is then
+read from their `X-Forwarded-For` (ProxyFix); without it the header is ignored, so a client
+cannot choose its own address. Requests that carry a valid facilitator API token are never
+throttled by these limits.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sqlite3
+import threading
+import time
 
 from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import Storage
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 csrf = CSRFProtect()
@@ -25,11 +32,105 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 REGISTRATION_LIMIT = "30/hour;10/minute"
 LOGIN_LIMIT = "20/hour;5/minute"
+# A firm's own suggestions (edit token), and changes made with an edit token (a changed CVR
+# answers whether another firm holds it).
+OWN_SUGGESTIONS_LIMIT = "20/hour;5/minute"
+OWN_CHANGES_LIMIT = "60/hour;10/minute"
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class SQLiteCounters(Storage):
+    """Fixed-window rate-limit counters in a SQLite file, shared by every worker and process
+    serving one store (`sqlite:///path/to/file`)."""
+
+    STORAGE_SCHEME = ["sqlite"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.path = (uri or "").split("://", 1)[1]
+        self._local = threading.local()
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return sqlite3.Error
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS counters "
+                "(key TEXT PRIMARY KEY, count INTEGER NOT NULL, expiry REAL NOT NULL)"
+            )
+            self._local.conn = conn
+        return conn
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        conn, now = self._conn(), time.time()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM counters WHERE expiry <= ?", [now])
+            conn.execute(
+                "INSERT INTO counters (key, count, expiry) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET count = count + excluded.count",
+                [key, amount, now + expiry],
+            )
+            count = conn.execute("SELECT count FROM counters WHERE key = ?", [key]).fetchone()[0]
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return count
+
+    def get(self, key: str) -> int:
+        row = (
+            self._conn()
+            .execute("SELECT count FROM counters WHERE key = ? AND expiry > ?", [key, time.time()])
+            .fetchone()
+        )
+        return row[0] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        row = self._conn().execute("SELECT expiry FROM counters WHERE key = ?", [key]).fetchone()
+        return row[0] if row else time.time()
+
+    def check(self) -> bool:
+        try:
+            self._conn().execute("SELECT 1")
+        except sqlite3.Error:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        return self._conn().execute("DELETE FROM counters").rowcount
+
+    def clear(self, key: str) -> None:
+        self._conn().execute("DELETE FROM counters WHERE key = ?", [key])
+
+
+def shared_counters_uri(db_path: str) -> str:
+    """Where the rate-limit counters of the store at `db_path` live (beside it)."""
+    return "sqlite://" + os.path.abspath(db_path) + ".ratelimits"
+
+
+# The secret part of a firm's private link; never written to a log, never kept by a cache.
+PRIVATE_LINK = re.compile(r"(/p/)[^/?#\s\"]+")
+
+
+def redact(text: str) -> str:
+    """`text` with the secret of any private link replaced."""
+    return PRIVATE_LINK.sub(r"\1[privat]", text)
+
+
+def _private_request() -> bool:
+    """A firm's own page or its own edit token: the answer holds that firm's own data."""
+    return g.get("company_id") is not None or "token" in (request.view_args or {})
 
 
 def authenticated_client() -> bool:
@@ -85,9 +186,10 @@ def _headers(response):
     )
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if getattr(g, "user", None) is not None and request.endpoint != "static":
-        # Pages for a logged-in facilitator hold other firms' contact data: not for shared caches.
-        response.headers.setdefault("Cache-Control", "private, no-store")
+    if request.endpoint != "static" and (g.get("user") is not None or _private_request()):
+        # Facilitators' pages hold other firms' contact data, a firm's private pages its own:
+        # no cache keeps them (nor the secret link in their address).
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -99,5 +201,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     if os.environ.get("MATCHMAKER_RATELIMIT_STORAGE"):
         app.config["RATELIMIT_STORAGE_URI"] = os.environ["MATCHMAKER_RATELIMIT_STORAGE"]
+    elif not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = shared_counters_uri(app.config["DATABASE"])
+    proxies = int(app.config.get("TRUSTED_PROXIES") or os.environ.get("MATCHMAKER_TRUSTED_PROXIES")
+                  or 0)  # fmt: skip
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     limiter.init_app(app)
     app.after_request(_headers)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from matchmaker.grouping.networks import stored_id
+from matchmaker.grouping.networks import stored_id, unmet_reason
 from matchmaker.reference import messages
 from matchmaker.reference.validation import InvalidInput, NotFound, Strict, validate
 from matchmaker.store import proposals, questionnaires
@@ -186,7 +186,7 @@ def theme_view(response: Mapping) -> dict[str, Any]:
     return view_
 
 
-def plan_sizes(n: int, min_size: int, max_size: int) -> tuple[list[int], list[str]]:
+def plan_sizes(n: int, min_size: int, max_size: int) -> tuple[list[int], list[dict]]:
     """Cohort sizes that add up to n within the bounds, as even as possible; notes when the
     bounds cannot all be met (everyone still gets a place)."""
     if n == 0:
@@ -197,8 +197,9 @@ def plan_sizes(n: int, min_size: int, max_size: int) -> tuple[list[int], list[st
     notes = []
     if sizes[-1] < min_size:
         notes.append(
-            f"{n} respondents cannot all be placed in cohorts of {min_size}–{max_size}; "
-            f"the cohorts hold {min(sizes)}–{max(sizes)}"
+            unmet_reason(
+                "respondents", n=n, min=min_size, max=max_size, lo=min(sizes), hi=max(sizes)
+            )
         )
     return sizes, notes
 
@@ -514,10 +515,10 @@ def plan(
     n = len(responses)
     request_json = request.model_dump(mode="json")
     if n == 0:
-        unmet.append({"constraint": "responses", "reason": "no answers yet"})
+        unmet.append({"constraint": "responses", **unmet_reason("no_answers")})
         return CohortPlan(request_json, [], unmet)
     sizes, notes = plan_sizes(n, min_size, max_size)
-    unmet += [{"constraint": "min_size", "reason": note} for note in notes]
+    unmet += [{"constraint": "min_size", **note} for note in notes]
     vectors = encode_responses([theme_view(r) for r in responses], db=db)
     similarity = vectors.similarity()
     mat = np.array([maturity(r) for r in responses])

@@ -18,11 +18,17 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 
+from matchmaker import matching
 from matchmaker.config import Settings
 from matchmaker.reference import messages, regions
 from matchmaker.reference import nace as nace_codes
-from matchmaker.reference.validation import InvalidInput, Strict, text, validate
+from matchmaker.reference.lexicon import default_lexicon
+from matchmaker.reference.nace import nace_section
+from matchmaker.reference.text import clauses
+from matchmaker.reference.validation import InvalidInput, NotFound, Strict, text, validate
+from matchmaker.store import pair_rules as stored_rules
 from matchmaker.store import proposals
+from matchmaker.store.profiles import decode
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]
@@ -118,76 +124,47 @@ def parse_request(data: Any) -> NetworkProposalIn:
 
 @dataclass
 class PoolScores:
-    """Pair scores of a pool, all in [0, 1]: `cover[i, j]` is how well j's offers meet i's needs,
-    `similar[i, j]` how alike the two profiles are; `competitor` holds likely-competitor pairs
-    (i < j)."""
+    """Pair scores of a pool, all in [0, 1]: `pair[i, j]` the learned fit of the two as
+    partners (symmetric), `cover[i, j]` how well j's offers meet i's needs, `similar[i, j]` how
+    alike the two profiles are; `competitor` holds likely-competitor pairs (i < j)."""
 
     cover: np.ndarray
     similar: np.ndarray
     competitor: set[tuple[int, int]] = field(default_factory=set)
+    pair: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.pair is None:
+            self.pair = (self.cover + self.cover.T + 2 * self.similar) / 4
 
     @property
     def n(self) -> int:
         return self.cover.shape[0]
 
     def views(self) -> tuple[memoryview, memoryview]:
-        """Memoryviews of cover and similar: fast scalar reads as Python floats."""
+        """Memoryviews of cover and pair fit: fast scalar reads as Python floats."""
         if getattr(self, "_views", None) is None:
             self.cover = np.ascontiguousarray(self.cover, dtype=np.float32)
-            self.similar = np.ascontiguousarray(self.similar, dtype=np.float32)
-            self._views = (memoryview(self.cover), memoryview(self.similar))
+            self.pair = np.ascontiguousarray(self.pair, dtype=np.float32)
+            self._views = (memoryview(self.cover), memoryview(self.pair))
         return self._views
 
     def fit(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """Symmetric pair fit of `rows` against the pool: the stronger direction of cover,
-        reciprocity (the weaker direction) and similarity."""
-        if rows is None:
-            c, ct, s = self.cover, self.cover.T, self.similar
-        else:
-            c, ct, s = self.cover[rows], self.cover[:, rows].T, self.similar[rows]
-        return (
-            PAIR_WEIGHTS[0] * np.maximum(c, ct)
-            + PAIR_WEIGHTS[1] * np.minimum(c, ct)
-            + (PAIR_WEIGHTS[2] * s)
-        )
-
-
-# Pair fit: stronger direction of needs met by offers, weaker direction, profile similarity.
-PAIR_WEIGHTS = (0.55, 0.20, 0.25)
-BLOCK = 1024
+        """Pair fit of `rows` (all for None) against the pool."""
+        return self.pair if rows is None else self.pair[rows]
 
 
 def pool_scores(index, ids: Sequence[int]) -> PoolScores:
-    """Pair scores between the firms `ids` of a `matching.MatchIndex`, computed in row blocks
-    with the matching engine's scoring (so competitors are judged by one rule everywhere)."""
-    from matchmaker import matching
-
-    rows = np.array([index.row_[i] for i in ids], dtype=np.int64)
-    n = rows.size
-    encoder = index.encoder_
-    stored = matching._sub_side(index, rows)
-    cover = np.empty((n, n), dtype=np.float32)
-    similar = np.empty((n, n), dtype=np.float32)
-    competitor: set[tuple[int, int]] = set()
-    for start in range(0, n, BLOCK):
-        block = np.arange(start, min(n, start + BLOCK))
-        query = matching._sub_side(index, rows[block])
-        # 'similar' mode gives the profile likeness and the competitor test in one pass.
-        scores = matching._score(encoder, query, stored, "similar")
-        similar[block] = matching.display_score(scores.score)
-        cover[block] = matching.display_score(
-            encoder.similarity(query.vectors, stored.vectors, "needs", "offers")
-        )
-        for i, j in zip(*np.nonzero(scores.competitor), strict=True):
-            a, b = int(block[i]), int(j)
-            if a != b:
-                competitor.add((min(a, b), max(a, b)))
+    """Pair scores between the firms `ids` of a `matching.MatchIndex`, from the matching
+    stage's scoring (so pairs and competitors are judged by one rule everywhere)."""
+    found = matching.pair_score_matrix(index, ids)
+    cover, similar = found.cover, found.similar
     # A firm that wrote no needs is served best by partners like itself.
-    no_needs = np.array([not (index.profiles_[i].get("needs") or "").strip() for i in ids])
+    no_needs = np.array([not (index.profile(i).get("needs") or "").strip() for i in ids])
     cover[no_needs] = similar[no_needs]
-    np.fill_diagonal(cover, 0.0)
-    np.fill_diagonal(similar, 0.0)
-    return PoolScores(cover, similar, competitor)
+    ii, jj = np.nonzero(np.triu(found.competitor, 1))
+    competitor = {(int(i), int(j)) for i, j in zip(ii, jj, strict=True)}
+    return PoolScores(cover, similar, competitor, found.scores)
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,8 +216,7 @@ def group_score(scores: PoolScores, members: Sequence[int]) -> float:
     k = len(members)
     if k < 2:
         return 0.0
-    cv, sv = scores.views()
-    w_max, w_min, w_sim = PAIR_WEIGHTS
+    cv, pv = scores.views()
     best = [-1.0] * k
     second = [-1.0] * k
     gives = [-1.0] * k
@@ -263,10 +239,7 @@ def group_score(scores: PoolScores, members: Sequence[int]) -> float:
                 gives[b] = cij
             if cji > gives[a]:
                 gives[a] = cji
-            if cij > cji:
-                fit += w_max * cij + w_min * cji + w_sim * sv[i, j]
-            else:
-                fit += w_max * cji + w_min * cij + w_sim * sv[i, j]
+            fit += pv[i, j]
     fit /= k * (k - 1) / 2
     if k >= 3:
         covered = sum(0.75 * best[a] + 0.25 * second[a] for a in range(k)) / k
@@ -677,8 +650,6 @@ NETWORK_TYPES = ("vertical", "horizontal", "complementary", "congruent")
 
 
 def _section(profile: Mapping) -> str | None:
-    from matchmaker.representation.embedding import nace_section
-
     return nace_section(profile.get("nace"))
 
 
@@ -706,8 +677,6 @@ class Describer:
     """Reasons in words for networks of a pool: which needs the others meet, what each brings."""
 
     def __init__(self, profiles: Sequence[Mapping], scores: PoolScores, lang: str = "da"):
-        from matchmaker.reference.lexicon import default_lexicon
-
         self.profiles = profiles
         self.scores = scores
         self.lang = messages.language(lang)
@@ -732,8 +701,6 @@ class Describer:
 
     def member_reason(self, i: int, members: Sequence[int]) -> str:
         """Which of i's needs the others cover (and by whom), and what i brings to whom."""
-        from matchmaker.reference.text import clauses
-
         cv, _ = self.scores.views()
         others = [j for j in members if j != i]
         if not others:  # a lone locked member: nobody to cover its needs yet
@@ -851,20 +818,33 @@ class Plan:
 
 
 def pair_rules(db) -> dict[tuple[int, int], set[str]]:
-    """Facilitator rules per pair (a < b): 'never', 'rejected', 'allow' (the matching engine's
-    reading of the `pair_rules` table)."""
-    from matchmaker import matching
-
-    return matching._rules(db)
+    """Facilitator rules per pair (a < b): 'never', 'rejected', 'allow'."""
+    return stored_rules.rules(db)
 
 
-def _unmet_firm(profile: Mapping, reason: str) -> dict[str, Any]:
-    return {"company_id": profile["id"], "name": profile.get("name"), "reason": reason}
+def _unmet_firm(profile: Mapping, code: str, **params: Any) -> dict[str, Any]:
+    return {
+        "company_id": profile["id"],
+        "name": profile.get("name"),
+        **unmet_reason(code, **params),
+    }
+
+
+def unmet_reason(code: str, **params: Any) -> dict[str, Any]:
+    """An unmet constraint: its message record (`reasons.<code>`) and the English text."""
+    record = messages.record(f"reasons.{code}", **params)
+    return {"reason": messages.render_record(record, "en"), "message": record}
+
+
+def invalid(field_name: str, code: str, summary: str, **params: Any) -> InvalidInput:
+    """A refused request whose field message is the catalogue's `reasons.<code>`."""
+    found = unmet_reason(code, **params)
+    return InvalidInput(
+        {field_name: found["reason"]}, summary, codes={field_name: found["message"]}
+    )
 
 
 def _existing(db, ids: Iterable[int]) -> dict[int, dict]:
-    from matchmaker.store.profiles import decode
-
     ids = sorted(set(ids))
     found: dict[int, dict] = {}
     for s in range(0, len(ids), 500):
@@ -875,13 +855,13 @@ def _existing(db, ids: Iterable[int]) -> dict[int, dict]:
     return found
 
 
-def _check_known(db, field_name: str, ids: Iterable[int]) -> dict[int, dict]:
+def check_known(db, field_name: str, ids: Iterable[int]) -> dict[int, dict]:
     ids = list(ids)
     found = _existing(db, ids)
     missing = [i for i in dict.fromkeys(ids) if i not in found]
     if missing:
         listed = ", ".join(str(i) for i in missing[:20]) + (" …" if len(missing) > 20 else "")
-        raise InvalidInput({field_name: f"unknown company ids: {listed}"}, "Unknown company ids")
+        raise invalid(field_name, "unknown_ids", "Unknown company ids", ids=listed)
     return found
 
 
@@ -889,26 +869,23 @@ def _check_consenting(db, index, field_name: str, ids: list[int]) -> None:
     """Named firms must exist and have consented, or the request is refused."""
     if not ids:
         return
-    known = _check_known(db, field_name, ids)
+    known = check_known(db, field_name, ids)
     refused = [c for c in dict.fromkeys(ids) if c not in index]
     if refused:
         names = ", ".join(f"{known[c]['name']} ({c})" for c in refused)
-        raise InvalidInput(
-            {field_name: f"has not consented to be proposed: {names}"},
-            "Firms without consent cannot be proposed",
+        raise invalid(
+            field_name, "no_consent_names", "Firms without consent cannot be proposed", names=names
         )
 
 
 def _theme_filter(index, ids: list[int], theme: str) -> list[int]:
     """Firms whose profile reads close to the theme text (at least the best few)."""
-    from matchmaker.representation.embedding import ProfileVectors
-
     if not ids:
         return ids
     encoder = index.encoder_
     query = encoder.transform([{"id": 0, "description": theme}])
     rows = [index.row_[i] for i in ids]
-    stored: ProfileVectors = index.vectors_.take(rows)
+    stored = index.vectors_.take(rows)
     z = encoder.similarity(query, stored, "profile", "profile")[0]
     keep = [i for i, v in zip(ids, z, strict=True) if v >= THEME_Z]
     if len(keep) < 10:
@@ -919,16 +896,10 @@ def _theme_filter(index, ids: list[int], theme: str) -> list[int]:
 
 def _around(index, focal: int, ids: list[int], size: int) -> list[int]:
     """The focal firm and the firms that fit it best among `ids`."""
-    from matchmaker import matching
-
     others = [i for i in ids if i != focal]
     if len(others) <= size:
         return sorted({focal, *others})
-    rows = np.array([index.row_[i] for i in others], dtype=np.int64)
-    query = matching._sub_side(index, np.array([index.row_[focal]], dtype=np.int64))
-    scores = matching._score(
-        index.encoder_, query, matching._sub_side(index, rows), "complementary"
-    )
+    scores = matching.score_rows(index, index.rows([focal]), index.rows(others), "complementary")
     z = np.where(scores.competitor[0], -np.inf, scores.score[0])
     best = np.argsort(-z, kind="stable")[:size]
     return sorted({focal, *(others[k] for k in best)})
@@ -951,8 +922,6 @@ def plan(
     replaced (the re-run proposal's own groups); `max_passes` bounds the local search (0: the
     greedy construction alone).
     """
-    from matchmaker import matching
-
     max_per_firm = (
         Settings.from_env().max_proposals_per_firm if max_per_firm is None else (max_per_firm)
     )
@@ -961,10 +930,10 @@ def plan(
     exclude = set(exclude)
     locked_groups = [list(g) for g in request.locked] + [list(g) for g in locked if g]
     if request.company_ids is not None:
-        known = _check_known(db, "company_ids", request.company_ids)
+        known = check_known(db, "company_ids", request.company_ids)
         for cid in dict.fromkeys(request.company_ids):
             if cid not in index:
-                unmet.append(_unmet_firm(known[cid], "has not consented to be proposed"))
+                unmet.append(_unmet_firm(known[cid], "no_consent"))
         ids = sorted({i for i in request.company_ids if i in index})
     else:
         ids = sorted(index.row_)
@@ -991,19 +960,14 @@ def plan(
         active[cid] = active.get(cid, 0) - n
     full = {i for i in ids if active.get(i, 0) >= max_per_firm}
     for cid in sorted(full):
-        unmet.append(
-            _unmet_firm(
-                profiles_by_id[cid],
-                f"already in {active[cid]} stored proposals (the limit is {max_per_firm})",
-            )
-        )
+        unmet.append(_unmet_firm(profiles_by_id[cid], "capped", n=active[cid], limit=max_per_firm))
     locked_groups = [[c for c in g if c not in full] for g in locked_groups]
     locked_groups = [g for g in locked_groups if g]
     profiles = [profiles_by_id[i] for i in ids]
     pos = {cid: k for k, cid in enumerate(ids)}
     scores = pool_scores(index, ids) if ids else PoolScores(
         np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32))  # fmt: skip
-    forbidden, why = _forbidden(db, ids, pos, scores)
+    forbidden, why = forbidden_pairs(db, ids, pos, scores)
     knowledge = np.array([p.get("kind") == "knowledge_institution" for p in profiles], dtype=bool)
     placeable = np.array([i not in full for i in ids], dtype=bool)
     locked_pos = [_check_locked(g, pos, forbidden, why, knowledge, profiles) for g in locked_groups]
@@ -1011,11 +975,7 @@ def plan(
     n_free = int(placeable.sum())
     if n_free < request.min_size and not locked_pos:
         unmet.append(
-            {
-                "constraint": "min_size",
-                "reason": f"the pool holds {n_free} firms that can be proposed; a network needs "
-                f"at least {request.min_size}",
-            }
+            {"constraint": "min_size", **unmet_reason("pool", n=n_free, min=request.min_size)}
         )
         return Plan(_request_json(request), [], 0.0, 0.0, unmet, len(ids))
     grouping = form_networks(
@@ -1025,18 +985,16 @@ def plan(
     )  # fmt: skip
     if count is not None and len(grouping.groups) < count:
         unmet.append(
-            {
-                "constraint": "count",
-                "reason": f"{count} networks were asked for; the pool and the constraints allow "
-                f"{len(grouping.groups)}",
-            }
+            {"constraint": "count", **unmet_reason("count", count=count, n=len(grouping.groups))}
         )
     explicit = request.company_ids is not None
     for k in grouping.unplaced:
         if count is None:
-            unmet.append(_unmet_firm(profiles[k], _why_unplaced(request)))
+            unmet.append(
+                _unmet_firm(profiles[k], "unplaced", min=request.min_size, max=request.max_size)
+            )
         elif explicit:
-            unmet.append(_unmet_firm(profiles[k], f"not in the best {count} networks"))
+            unmet.append(_unmet_firm(profiles[k], "not_best", count=count))
     describer = Describer(profiles, scores, request.lang)
     locked_set = {c for g in locked_groups for c in g}
     networks = []
@@ -1063,13 +1021,6 @@ def plan(
     )
 
 
-def _why_unplaced(request: NetworkProposalIn) -> str:
-    return (
-        f"no network of {request.min_size}–{request.max_size} firms could take it without a "
-        "likely competitor, a 'never together' or rejected pair, or a third knowledge institution"
-    )
-
-
 def _passes(profile: Mapping, request: NetworkProposalIn) -> bool:
     if request.region and profile.get("region") != request.region:
         return False
@@ -1091,7 +1042,7 @@ def _request_json(request: NetworkProposalIn) -> dict[str, Any]:
     return request.model_dump(mode="json", exclude_defaults=False)
 
 
-def _forbidden(
+def forbidden_pairs(
     db, ids: Sequence[int], pos: Mapping[int, int], scores: PoolScores
 ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], str]]:
     """Pool pairs that must not share a network, and why: likely competitors (unless a
@@ -1112,32 +1063,22 @@ def _forbidden(
     return set(why), why
 
 
-_RULE_WORDS = {
-    "competitor": "are likely competitors",
-    "never": "are marked 'never together'",
-    "rejected": "were in a rejected network together",
-}
-
-
 def _check_locked(group, pos, forbidden, why, knowledge, profiles) -> list[int]:
     rows = [pos[c] for c in group]
     for a, i in enumerate(rows):
         for j in rows[a + 1 :]:
             pair = (min(i, j), max(i, j))
             if pair in forbidden:
-                names = f"{profiles[i]['name']} ({profiles[i]['id']}) and {profiles[j]['name']} "
-                names += f"({profiles[j]['id']})"
-                raise InvalidInput(
-                    {"locked": f"{names} {_RULE_WORDS[why[pair]]}; they cannot share a network"},
-                    "A locked group breaks a hard constraint",
-                )
+                raise invalid(
+                    "locked", why[pair], "A locked group breaks a hard constraint",
+                    a=f"{profiles[i]['name']} ({profiles[i]['id']})",
+                    b=f"{profiles[j]['name']} ({profiles[j]['id']})",
+                )  # fmt: skip
     if sum(bool(knowledge[i]) for i in rows) > MAX_KNOWLEDGE_INSTITUTIONS:
-        raise InvalidInput(
-            {
-                "locked": f"a network holds at most {MAX_KNOWLEDGE_INSTITUTIONS} knowledge "
-                "institutions"
-            }
-        )
+        raise invalid(
+            "locked", "knowledge", "A locked group breaks a hard constraint",
+            n=MAX_KNOWLEDGE_INSTITUTIONS,
+        )  # fmt: skip
     return rows
 
 
@@ -1160,8 +1101,6 @@ def propose(
 def view(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A stored network proposal in the API's shape."""
     if stored.get("kind") != "network":
-        from matchmaker.reference.validation import NotFound
-
         raise NotFound(f"No network proposal with id {stored.get('id')}")
     return {
         "id": stored["id"],
@@ -1198,8 +1137,6 @@ def network_view(group: Mapping[str, Any]) -> dict[str, Any]:
 
 def stored_id(value: int, what: str) -> int:
     """`value` if it can be a stored id, else NotFound (SQLite integers stop at 2**63 - 1)."""
-    from matchmaker.reference.validation import NotFound
-
     if not 0 <= value <= MAX_ID:
         raise NotFound(f"No {what} with id {value}")
     return value
@@ -1212,8 +1149,6 @@ def get_proposal(db, proposal_id: int) -> dict[str, Any]:
 
 def get_network(db, group_id: int) -> dict[str, Any]:
     """A stored network (API view), or NotFound."""
-    from matchmaker.reference.validation import NotFound
-
     group = proposals.get_group(db, stored_id(group_id, "network"))
     if group["kind"] != "network":
         raise NotFound(f"No network with id {group_id}")

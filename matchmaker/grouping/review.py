@@ -63,6 +63,7 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
     with db.atomic():
         group = _network(db, group_id)
         previous = group["status"]
+        _check_still_consenting(db, [m.get("id") for m in group["members"]])
         if previous == "rejected":
             ids = [m["id"] for m in group["members"] if m.get("id") is not None]
             limit = _max_per_firm(max_per_firm)
@@ -94,6 +95,22 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
         group["status"] = "accepted"
         proposals.update_group(db, group_id, group)
     return _decided(db, group_id, previous)
+
+
+def _check_still_consenting(db, ids) -> None:
+    """Conflict if a member has withdrawn consent (or is gone) since the network was proposed."""
+    ids = [c for c in ids if c is not None]
+    marks = ",".join("?" * len(ids)) or "NULL"
+    consenting = {
+        r[0]
+        for r in db.execute(f"SELECT id FROM companies WHERE consent = 1 AND id IN ({marks})", ids)
+    }
+    withdrawn = [c for c in ids if c not in consenting]
+    if withdrawn:
+        raise Conflict(
+            {"members": f"no longer consenting: {withdrawn}"},
+            "A member has withdrawn consent; swap it out first",
+        )
 
 
 def reject(db, group_id: int, *, created_by: int | None = None) -> dict[str, Any]:
@@ -159,6 +176,8 @@ def swap(
 
     request = validate(SwapIn, data)
     max_per_firm = _max_per_firm(max_per_firm)
+    # The index catches up on writes (it may embed); never while holding the write lock.
+    index = matching.match_index(db)
     with db.atomic():
         group = _network(db, group_id)
         status = group["status"]
@@ -174,8 +193,7 @@ def swap(
             raise Conflict({"out": "is locked; unlock it first"}, "The member is locked")
         if request.in_ in ids:
             raise InvalidInput({"in": f"company {request.in_} is already a member"})
-        networks._check_known(db, "in", [request.in_])
-        index = matching.match_index(db)
+        networks.check_known(db, "in", [request.in_])
         if request.in_ not in index:
             raise InvalidInput({"in": "has not consented to be proposed"})
         active = proposals.active_memberships(db).get(request.in_, 0)
@@ -191,6 +209,7 @@ def swap(
                 {"members": f"no longer consenting: {missing}"},
                 "A member has withdrawn consent; swap it out first",
             )
+        _check_still_consenting(db, new_ids)  # the index may lag a withdrawal by a moment
         described = describe(db, index, new_ids, lang=lang, check=True)
         locked = {m["id"] for m in group["members"] if m.get("locked")}
         for member in described["members"]:
@@ -203,6 +222,38 @@ def swap(
     return networks.get_network(db, group_id)
 
 
+def redescribe(db, group_ids) -> int:
+    """Write the reasons of networks anew after a member was erased (its erasure dropped every
+    text that could name it); the index work happens before each short write. Returns how many
+    networks were described again."""
+    from matchmaker import matching
+
+    index = matching.match_index(db)
+    done = 0
+    for group_id in group_ids:
+        try:
+            group = _network(db, group_id)
+        except NotFound:
+            continue  # a cohort, or gone meanwhile
+        ids = [m["id"] for m in group["members"] if m.get("id") is not None]
+        if len(ids) < 2 or any(c not in index for c in ids):
+            continue
+        lang = proposals.get_proposal(db, group["proposal_id"])["request"].get("lang") or "da"
+        described = describe(db, index, ids, lang=lang)
+        with db.atomic():
+            current = _network(db, group_id)
+            if [m.get("id") for m in current["members"]] != ids:
+                continue  # changed meanwhile; its own writer described it
+            locked = {m["id"] for m in current["members"] if m.get("locked")}
+            for member in described["members"]:
+                member["locked"] = member["id"] in locked
+            current.update(described)
+            current.pop("texts_erased", None)
+            proposals.update_group(db, group_id, current)
+        done += 1
+    return done
+
+
 def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False) -> dict:
     """Score, type, purpose and member reasons of one network of stored firms; with `check`,
     Conflict if it breaks a hard constraint."""
@@ -210,19 +261,14 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False
     pos = {c: k for k, c in enumerate(ids)}
     profiles = [index.profiles_[c] for c in ids]
     if check:
-        _, why = networks._forbidden(db, ids, pos, scores)
+        _, why = networks.forbidden_pairs(db, ids, pos, scores)
         for (i, j), rule in sorted(why.items()):
-            names = f"{profiles[i]['name']} and {profiles[j]['name']}"
-            raise Conflict(
-                {"in": f"{names} {networks._RULE_WORDS[rule]}"},
-                "The swap breaks a hard constraint",
-            )
+            found = networks.unmet_reason(rule, a=profiles[i]["name"], b=profiles[j]["name"])
+            raise Conflict({"in": found["reason"]}, "The swap breaks a hard constraint")
         knowledge = sum(p.get("kind") == "knowledge_institution" for p in profiles)
         if knowledge > networks.MAX_KNOWLEDGE_INSTITUTIONS:
-            raise Conflict(
-                {"in": "a network holds at most two knowledge institutions"},
-                "The swap breaks a hard constraint",
-            )
+            found = networks.unmet_reason("knowledge", n=networks.MAX_KNOWLEDGE_INSTITUTIONS)
+            raise Conflict({"in": found["reason"]}, "The swap breaks a hard constraint")
     rows = list(range(len(ids)))
     describer = networks.Describer(profiles, scores, lang)
     out = describer.network(rows)
@@ -235,11 +281,25 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False
 
 
 def _max_per_firm(value: int | None) -> int:
-    if value is not None:
-        return value
-    from matchmaker.config import Settings
+    return proposals.per_firm_cap(value)
 
-    return Settings.from_env().max_proposals_per_firm
+
+# How often a review step reads again when another writer changed the proposals meanwhile.
+ATTEMPTS = 6
+
+
+def propose(db, data: Any, *, created_by: int | None = None,
+            max_per_firm: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """`networks.propose`, computed again when another run took firms meanwhile (the store
+    checks the per-firm cap inside its write transaction)."""
+    request = data if isinstance(data, networks.NetworkProposalIn) else networks.parse_request(data)
+    for attempt in range(ATTEMPTS):
+        try:
+            return networks.propose(db, request, created_by=created_by, max_per_firm=max_per_firm)
+        except proposals.ProposalsChanged:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------------------------
@@ -257,10 +317,24 @@ def rerun(
 ) -> dict[str, Any]:
     """Propose the open networks of a proposal anew, keeping every decision: accepted networks
     stay as they are, rejected ones stay on record (their pairs are never proposed again),
-    locked members stay in their network, and 'never together' rules hold."""
+    locked members stay in their network, and 'never together' rules hold. A re-run that
+    another writer overtook (an accept, a swap, another re-run) reads again and starts over."""
+    options = validate(RerunIn, data if data is not None else {})
+    for attempt in range(ATTEMPTS):
+        try:
+            return _rerun_once(db, proposal_id, options, _max_per_firm(max_per_firm))
+        except proposals.ProposalsChanged:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _rerun_once(db, proposal_id: int, options: RerunIn, max_per_firm: int) -> dict[str, Any]:
+    """One attempt: read, plan (outside any write transaction), then write only if nothing
+    changed since the read (the proposals' version), else ProposalsChanged."""
     from matchmaker import matching
 
-    options = validate(RerunIn, data if data is not None else {})
+    seen = proposals.version(db)
     stored = proposals.get_proposal(db, networks.stored_id(proposal_id, "proposal"))
     if stored["kind"] != "network":
         raise NotFound(f"No network proposal with id {proposal_id}")
@@ -294,7 +368,7 @@ def rerun(
     result = networks.plan(
         db,
         request,
-        max_per_firm=_max_per_firm(max_per_firm),
+        max_per_firm=max_per_firm,
         locked=locked,
         exclude=exclude,
         released=released,
@@ -307,6 +381,8 @@ def rerun(
                 by_locked[id(network)] = g["id"]
                 break
     with db.atomic():
+        if proposals.version(db) != seen:
+            raise proposals.ProposalsChanged()
         for g in open_groups:
             if g["id"] not in by_locked.values():
                 db.execute("DELETE FROM group_members WHERE group_id = ?", [g["id"]])
@@ -317,7 +393,7 @@ def rerun(
             if group_id is not None:
                 proposals.update_group(db, group_id, network | {"status": "proposed"})
             else:
-                proposals._insert_group(db, proposal_id, next_ordinal, network)
+                proposals.insert_group(db, proposal_id, next_ordinal, network)
                 next_ordinal += 1
         summary = result.summary()
         summary["unmet"] = unmet + summary["unmet"]
@@ -332,6 +408,8 @@ def rerun(
                 "request": _json(stored["request"] | {"seed": request.seed}),
             },
         )
+        placed = {m["id"] for n in result.networks for m in n["members"]}
+        proposals.check_per_firm_cap(db, placed, max_per_firm)
     return networks.get_proposal(db, proposal_id)
 
 
@@ -362,8 +440,8 @@ def add_rule(db, rule: str, data: Any, *, created_by: int | None = None) -> dict
     pair = validate(PairIn, data)
     a, b = sorted((pair.a, pair.b))
     with db.atomic():
-        networks._check_known(db, "a" if a == pair.a else "b", [a])
-        networks._check_known(db, "b" if b == pair.b else "a", [b])
+        networks.check_known(db, "a" if a == pair.a else "b", [a])
+        networks.check_known(db, "b" if b == pair.b else "a", [b])
         db["pair_rules"].upsert(
             {"a_id": a, "b_id": b, "rule": rule, "created_by": created_by, "created_at": _now()},
             pk=("a_id", "b_id", "rule"),

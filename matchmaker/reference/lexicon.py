@@ -191,7 +191,11 @@ def _phrase_span(
     return None
 
 
+def default_lexicon(path: str | None = None) -> Lexicon:
+    """The bundled lexicon (or the one at `path`), read once per process."""
+    return _load(path or str(LEXICON_PATH))
+
+
 @lru_cache(maxsize=4)
-def default_lexicon(path: str = str(LEXICON_PATH)) -> Lexicon:
-    """The bundled lexicon, read once per process."""
+def _load(path: str) -> Lexicon:
     return Lexicon.load(path)

@@ -54,3 +54,40 @@ def lookup(code: str | None) -> NaceCode | None:
 def section_of(code: str | None) -> str | None:
     found = lookup(code)
     return found.section if found else None
+
+
+def digits(code: str | None) -> str:
+    """The digits of a code as written ('62.01' → '6201'); '' for none."""
+    return "".join(ch for ch in (code or "") if ch.isdigit())
+
+
+def nace_division(code: str | None) -> str | None:
+    """Two-digit division of a code like '62.01', '6201' or '620100'."""
+    d = digits(code)
+    return d[:2] if len(d) >= 2 else None
+
+
+def nace_group(code: str | None) -> str | None:
+    """Three-digit group of a code."""
+    d = digits(code)
+    return d[:3] if len(d) >= 3 else None
+
+
+def nace_class(code: str | None) -> str | None:
+    """Four-digit class of a code."""
+    d = digits(code)
+    return d[:4] if len(d) >= 4 else None
+
+
+def nace_section(code: str | None) -> str | None:
+    """Section letter (A–U) of a code, from its division in the bundled list."""
+    division = nace_division(code)
+    return section_of(division) if division else None
+
+
+def has_prefix(code: str | None, prefix: str) -> bool:
+    """Whether a code lies under `prefix` (a section letter or leading digits, any notation)."""
+    prefix = prefix.strip().upper()
+    if prefix.isalpha():
+        return nace_section(code) == prefix
+    return digits(code).startswith(digits(prefix))

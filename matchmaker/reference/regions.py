@@ -12,7 +12,7 @@ REGIONS = ("Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden
 REGIONS_FILE = DATA_DIR / "regions.json"
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     text = text.lower().strip()
     for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
         text = text.replace(a, b)
@@ -22,24 +22,24 @@ def _fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def names() -> dict[str, str]:
     """Every known way of writing a region (folded) → its canonical name."""
-    table = {_fold(r): r for r in REGIONS}
-    table.update({_fold("region " + r): r for r in REGIONS})
+    table = {fold(r): r for r in REGIONS}
+    table.update({fold("region " + r): r for r in REGIONS})
     if REGIONS_FILE.exists():
         for entry in json.loads(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]:
             for key in ("aliases", "municipalities", "towns"):
                 for alias in entry.get(key, []):
-                    table.setdefault(_fold(alias), entry["name"])
+                    table.setdefault(fold(alias), entry["name"])
     return table
 
 
 def normalise(value: str) -> str | None:
     """The canonical region for a name, alias, municipality or town; None when unknown."""
-    return names().get(_fold(value))
+    return names().get(fold(value))
 
 
 def find_in_text(text: str) -> str | None:
     """The first region named anywhere in `text` (longest names tried first)."""
-    folded = f" {_fold(text)} "
+    folded = f" {fold(text)} "
     for alias in sorted(names(), key=len, reverse=True):
         if len(alias) > 2 and f" {alias} " in folded:
             return names()[alias]

@@ -17,13 +17,21 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class InvalidInput(Exception):
-    """Input that cannot be stored; `fields` maps each field to what is wrong with it."""
+    """Input that cannot be stored; `fields` maps each field to what is wrong with it, and
+    `codes` (where the core knows them) each field to a message record of the catalogue."""
 
-    def __init__(self, fields: dict[str, str], message: str = "Invalid input", status: int = 422):
+    def __init__(
+        self,
+        fields: dict[str, str],
+        message: str = "Invalid input",
+        status: int = 422,
+        codes: dict[str, dict] | None = None,
+    ):
         super().__init__(message)
         self.fields = fields
         self.message = message
         self.status = status
+        self.codes = codes or {}
 
 
 class NotFound(Exception):

@@ -15,8 +15,9 @@ from sklearn.preprocessing import normalize as l2_normalize
 from tqdm.auto import tqdm
 
 from matchmaker.config import DEFAULT_MODEL
-from matchmaker.reference import nace as nace_codes
 from matchmaker.reference.lexicon import Lexicon, default_lexicon
+from matchmaker.reference.nace import nace_division, nace_section
+from matchmaker.reference.sizes import size_band
 from matchmaker.reference.text import (
     LANGUAGES,
     char_ngrams,
@@ -43,7 +44,6 @@ RESPONSE_FIELDS = (
 FEW_QUERY_ROWS = 4
 # Fewer fitted texts in a language than this: centre it with the overall mean instead.
 MIN_LANGUAGE_ROWS = 10
-SIZE_BANDS = ((10, "micro"), (50, "small"), (250, "medium"))
 _CACHE_CHUNK = 500
 
 _MODELS: dict[str, object] = {}
@@ -64,31 +64,6 @@ def load_model(model_name: str = DEFAULT_MODEL):
             path = model_name
         model = _MODELS[model_name] = SentenceTransformer(path, device="cpu")
     return model
-
-
-def size_band(employees: int | None) -> str | None:
-    """'micro' (<10), 'small' (<50), 'medium' (<250) or 'large' employees; None if unknown."""
-    if employees is None:
-        return None
-    return next((band for limit, band in SIZE_BANDS if employees < limit), "large")
-
-
-def nace_division(nace: str | None) -> str | None:
-    """Two-digit NACE division of a code like '62.01', '6201' or '620100'."""
-    digits = "".join(ch for ch in (nace or "") if ch.isdigit())
-    return digits[:2] if len(digits) >= 2 else None
-
-
-def nace_section(nace: str | None) -> str | None:
-    """NACE section letter (A–U) of a code, from its division in the bundled code list."""
-    division = nace_division(nace)
-    return nace_codes.section_of(division) if division else None
-
-
-def nace_class(nace: str | None) -> str | None:
-    """Four-digit NACE class of a code."""
-    digits = "".join(ch for ch in (nace or "") if ch.isdigit())
-    return digits[:4] if len(digits) >= 4 else None
 
 
 def profile_texts(profile: Mapping) -> dict[str, str]:
@@ -314,6 +289,11 @@ class LexicalEncoder(BaseEstimator):
             except ValueError:  # no features at all in this block (e.g. no concepts found)
                 continue
             self.vectorizers_[name] = vec
+        self.block_columns_ = {}
+        start = 0
+        for name, vec in self.vectorizers_.items():
+            self.block_columns_[name] = (start, start + len(vec.vocabulary_))
+            start += len(vec.vocabulary_)
         return self
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
@@ -430,6 +410,25 @@ class ProfileVectors:
             self._transposed[part] = self.sparse[part].T.tocsr()
         return self._transposed[part]
 
+    def block(self, part: str, columns: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """One lexical block of a part (rows × its columns) and each row's norm in it."""
+        key = (part, columns)
+        if key not in self._transposed:
+            m = self.sparse[part][:, columns[0] : columns[1]].tocsr()
+            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel()).astype(np.float32)
+            self._transposed[key] = (m, norms, None)
+        m, norms, _ = self._transposed[key]
+        return m, norms
+
+    def block_t(self, part: str, columns: tuple[int, int]) -> sp.csr_matrix:
+        """The transposed block (columns × rows), kept for fast query dots."""
+        self.block(part, columns)
+        m, norms, mt = self._transposed[(part, columns)]
+        if mt is None:
+            mt = m.T.tocsr()
+            self._transposed[(part, columns)] = (m, norms, mt)
+        return mt
+
     def structured_t(self) -> sp.csr_matrix:
         """Transposed structured matrix (category × profile), kept for fast query dots."""
         if "structured" not in self._transposed:
@@ -482,6 +481,10 @@ class HybridEncoder(BaseEstimator):
         w = dict(DEFAULT_WEIGHTS if self.weights is None else self.weights)
         return {r: float(w.get(r, 0.0)) for r in REPRESENTATIONS}
 
+    def uses_model(self) -> bool:
+        """Whether the sentence model is part of this representation."""
+        return self._weights()["model"] > 0
+
     def _model_text(self, text: str, lexicon: Lexicon) -> str:
         """Text for the (English) sentence model: the text plus English labels of its concepts."""
         if not self.gloss_concepts or not text:
@@ -515,7 +518,7 @@ class HybridEncoder(BaseEstimator):
             self.language_means_ = self._language_means(texts, vectors, db)
             for part in PARTS:
                 languages = [guess_language(t[part]) for t in texts]
-                vectors.dense[part] = self._center(vectors.dense[part], languages)
+                vectors.dense[part] = self.center(vectors.dense[part], languages)
         self.calibration_ = self._calibration(vectors) if self.calibrate else {}
         return vectors
 
@@ -536,7 +539,7 @@ class HybridEncoder(BaseEstimator):
                     db=db,
                     show_progress=show_progress,
                 )
-                dense[part] = self._center(raw, [guess_language(t) for t in part_texts])
+                dense[part] = self.center(raw, [guess_language(t) for t in part_texts])
             else:
                 dense[part] = np.zeros((n, 0), dtype=np.float32)
             if weights["lexical"] > 0:
@@ -573,7 +576,7 @@ class HybridEncoder(BaseEstimator):
                 means[language] = overall + language_offsets(self.model_, db)[language]
         return means
 
-    def _center(self, dense: np.ndarray, languages: Sequence[str]) -> np.ndarray:
+    def center(self, dense: np.ndarray, languages: Sequence[str]) -> np.ndarray:
         """Remove each language's mean direction so that Danish and English texts meet on topic."""
         means = getattr(self, "language_means_", {})
         if not means or dense.shape[1] == 0:
@@ -598,6 +601,24 @@ class HybridEncoder(BaseEstimator):
         if weights["structured"] > 0:
             out["structured"] = (query.structured @ stored.structured_t()).toarray()
         return out
+
+    def lexical_block_cosine(
+        self,
+        query: ProfileVectors,
+        stored: ProfileVectors,
+        query_part: str,
+        stored_part: str,
+        block: str,
+    ) -> np.ndarray:
+        """Cosine (queries × stored) of one lexical block ('words', 'chars', 'concepts')."""
+        columns = getattr(self.lexical_, "block_columns_", {}).get(block)
+        if columns is None or columns[0] == columns[1]:
+            return np.zeros((len(query), len(stored)), dtype=np.float32)
+        q, q_norms = query.block(query_part, columns)
+        _, s_norms = stored.block(stored_part, columns)
+        dots = np.asarray((q @ stored.block_t(stored_part, columns)).todense(), dtype=np.float32)
+        denominator = np.outer(q_norms, s_norms)
+        return np.divide(dots, denominator, out=np.zeros_like(dots), where=denominator > 0)
 
     def similarity(
         self,

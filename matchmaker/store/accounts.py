@@ -139,3 +139,35 @@ def user_for_token(db: sqlite_utils.Database, token: str) -> User | None:
         [hash_token(token)],
     ).fetchone()
     return User(*row) if row else None
+
+
+def start_session(db: sqlite_utils.Database, user_id: int) -> str:
+    """A server-side login session: its secret goes in the session cookie, its hash here."""
+    secret = secrets.token_urlsafe(32)
+    with db.atomic():
+        db["login_sessions"].insert(
+            {"id_hash": hash_token(secret), "user_id": user_id, "created_at": _now()}
+        )
+    return secret
+
+
+def session_user(db: sqlite_utils.Database, secret: str | None) -> int | None:
+    """The user of a login session that has not ended, else None."""
+    if not secret:
+        return None
+    row = db.execute(
+        "SELECT user_id FROM login_sessions WHERE id_hash = ? AND ended_at IS NULL",
+        [hash_token(secret)],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def end_session(db: sqlite_utils.Database, secret: str | None) -> None:
+    """Logging out ends the session on the server: a copy of the cookie no longer logs in."""
+    if not secret:
+        return
+    with db.atomic():
+        db.execute(
+            "UPDATE login_sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL",
+            [_now(), hash_token(secret)],
+        )

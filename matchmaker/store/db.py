@@ -1,10 +1,13 @@
-"""Opening the SQLite store: WAL mode, a busy timeout, foreign keys, and the schema in place."""
+"""Opening the SQLite store: WAL mode, a busy timeout, foreign keys, and the schema in place;
+and telling a store that cannot take a write now (busy, full, read-only) from a bug."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -12,6 +15,34 @@ import sqlite_utils
 from matchmaker.store import schema
 
 BUSY_TIMEOUT_MS = 15_000
+# SQLite's primary result codes for a store that is there but cannot take this write.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL = 5, 6, 8, 10, 13
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Why a write could not be made: `reason` for the log, `retry_after` seconds for the
+    client (a busy store frees soon; a full or read-only one needs the operator)."""
+
+    reason: str
+    retry_after: int
+
+
+def unavailable(exc: BaseException) -> Unavailable | None:
+    """The store-side reason behind `exc`, or None if it is not one (then it is a bug)."""
+    if not isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    text = str(exc).lower()
+    if code in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in text:
+        return Unavailable(f"the store is busy with another write ({exc})", 2)
+    if code == SQLITE_FULL or "disk is full" in text:
+        return Unavailable(f"the disk holding the store is full ({exc})", 60)
+    if code == SQLITE_READONLY or "readonly database" in text:
+        return Unavailable(f"the store is read-only ({exc})", 60)
+    if code == SQLITE_IOERR or "disk i/o error" in text:
+        return Unavailable(f"the store's disk failed a read or write ({exc})", 60)
+    return None
 
 
 class Store(sqlite_utils.Database):
@@ -43,14 +74,37 @@ class Store(sqlite_utils.Database):
                 raise
 
 
-def connect(path: str | Path, *, migrate: bool = True) -> Store:
-    """Open (and create) the store at `path`; every caller shares these pragmas."""
+def read_only_wanted(path: Path) -> bool:
+    """A store is served read-only when `MATCHMAKER_READ_ONLY=1` or its file cannot be written."""
+    if os.environ.get("MATCHMAKER_READ_ONLY", "0") == "1":
+        return True
+    return path.exists() and not os.access(path, os.W_OK)
+
+
+def connect(
+    path: str | Path,
+    *,
+    migrate: bool = True,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    read_only: bool | None = None,
+) -> Store:
+    """Open (and create) the store at `path`; every caller shares these pragmas. A read-only
+    store opens for reading (its writes fail as `unavailable`), without migrating."""
     path = Path(path)
+    read_only = read_only_wanted(path) if read_only is None else read_only
+    if read_only:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, timeout=busy_timeout_ms / 1000,
+            check_same_thread=False, isolation_level=None,
+        )  # fmt: skip
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        conn.execute("PRAGMA query_only = ON")
+        return Store(conn)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(
-        str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
+        str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
     )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")

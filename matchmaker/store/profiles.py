@@ -24,7 +24,7 @@ from matchmaker.reference.validation import (
     text,
     validate,
 )
-from matchmaker.store import proposals
+from matchmaker.store import erasure, proposals
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]
@@ -112,7 +112,7 @@ class CompanyIn(Strict):
 
 
 def _region_spellings(region: str) -> set[str]:
-    return {region.lower(), ("region " + region).lower(), regions._fold(region)}
+    return {region.lower(), ("region " + region).lower(), regions.fold(region)}
 
 
 class CompanyPatch(Strict):
@@ -186,7 +186,7 @@ def _check_cvr_free(db: sqlite_utils.Database, cvr: str | None, own_id: int | No
 
 
 def _log_change(db: sqlite_utils.Database, company_id: int, op: str) -> None:
-    db["company_changes"].insert({"company_id": company_id, "op": op})
+    db["company_changes"].insert({"company_id": company_id, "op": op, "created_at": _now()})
 
 
 def decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +209,14 @@ def public(company: dict[str, Any], *, with_contact: bool = True) -> dict[str, A
         for key in CONTACT_FIELDS:
             view.pop(key)
     return view
+
+
+def shared_contact(company: dict[str, Any]) -> dict[str, Any]:
+    """The contact fields that may be handed on (exports, introductions): none once the firm
+    has withdrawn its consent."""
+    if not company.get("consent"):
+        return dict.fromkeys(CONTACT_FIELDS)
+    return {key: company.get(key) for key in CONTACT_FIELDS}
 
 
 def create(db: sqlite_utils.Database, data: Any) -> tuple[dict[str, Any], str]:
@@ -239,6 +247,15 @@ def by_token(db: sqlite_utils.Database, token: str) -> dict[str, Any]:
     return decode(rows[0])
 
 
+def rotate_token(db: sqlite_utils.Database, company_id: int) -> str:
+    """A new secret for the firm's private link; the old link stops working at once."""
+    token = secrets.token_urlsafe(24)
+    with db.atomic():
+        get(db, company_id)
+        db["companies"].update(company_id, {"edit_token_hash": hash_token(token)})
+    return token
+
+
 def update(db: sqlite_utils.Database, company_id: int, changes: Any) -> dict[str, Any]:
     """Apply a partial change; the whole result is validated before anything is written."""
     validate(CompanyPatch, changes)  # unknown fields and gross type errors, field by field
@@ -257,15 +274,21 @@ def update(db: sqlite_utils.Database, company_id: int, changes: Any) -> dict[str
     return get(db, company_id)
 
 
-def delete(db: sqlite_utils.Database, company_id: int) -> None:
-    """Remove a profile and every trace that names it."""
+def delete(db: sqlite_utils.Database, company_id: int) -> list[int]:
+    """Erase a profile and every trace of it, by reference, in one transaction: its row, its
+    questionnaire answers (anonymised), its place and the texts written about it in stored
+    proposals, the chat exchanges that point at it, pair rules. The change log keeps only the
+    bare id, which is never given to another firm. Returns the ids of the stored groups it was
+    taken out of (their reasons can then be written anew without it)."""
     with db.atomic():
         company = get(db, company_id)
-        db.execute("UPDATE responses SET company_id = NULL WHERE company_id = ?", [company_id])
-        proposals.forget_company(db, company_id, company["name"])
+        answers = erasure.forget_in_answers(db, company_id, company.get("cvr"))
+        groups = proposals.forget_company(db, company_id, answers)
+        erasure.forget_in_conversations(db, company_id)
         db.execute("DELETE FROM pair_rules WHERE a_id = ? OR b_id = ?", [company_id, company_id])
         db.execute("DELETE FROM companies WHERE id = ?", [company_id])
         _log_change(db, company_id, "delete")
+    return groups
 
 
 def listing(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 from typing import Any
@@ -9,9 +10,59 @@ from typing import Any
 import sqlite_utils
 
 from matchmaker.reference.validation import Conflict, NotFound
+from matchmaker.store import erasure
 
 KINDS = ("network", "cohort", "consortium")
 STATUSES = ("proposed", "accepted", "rejected")
+
+
+class ProposalsChanged(Conflict):
+    """Stored proposals changed between the read a decision was based on and its write (409
+    if it reaches a client; review steps read again and retry first)."""
+
+    def __init__(self, fields: dict[str, str] | None = None, message: str | None = None):
+        super().__init__(
+            fields or {"proposal": "changed while this request was computed; send it again"},
+            message or "The proposals changed meanwhile; nothing was written",
+        )
+
+
+def version(db: sqlite_utils.Database) -> int:
+    """A number that grows with every write to proposals, groups, members or pair rules (kept
+    by triggers, so every writer counts): equal numbers mean nothing changed in between."""
+    row = db.execute("SELECT version FROM store_versions WHERE name = 'proposals'").fetchone()
+    return row[0] if row else 0
+
+
+# The per-firm cap in force for this request or command; a server sets it per request from its
+# configuration, so that every writer (API, pages, chat) checks the same number.
+PER_FIRM_CAP: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "per_firm_cap", default=None
+)
+
+
+def per_firm_cap(value: int | None = None) -> int:
+    """`value`, else the cap set for this request, else the setting."""
+    if value is not None:
+        return value
+    if PER_FIRM_CAP.get() is not None:
+        return PER_FIRM_CAP.get()
+    from matchmaker.config import Settings
+
+    return Settings.from_env().max_proposals_per_firm
+
+
+def check_per_firm_cap(db: sqlite_utils.Database, ids, max_per_firm: int | None = None) -> None:
+    """Inside a write transaction, after writing: ProposalsChanged if one of `ids` now sits in
+    more network groups that are not rejected than the per-firm cap allows."""
+    max_per_firm = per_firm_cap(max_per_firm)
+    active = active_memberships(db)
+    over = sorted({c for c in ids if c is not None and active.get(c, 0) > max_per_firm})
+    if over:
+        raise ProposalsChanged(
+            {"members": f"would sit in more than {max_per_firm} stored proposals: {over}"},
+            "Firms were placed in other proposals meanwhile; nothing was written",
+        )
 
 
 def _now() -> str:
@@ -27,8 +78,11 @@ def save(
     *,
     created_by: int | None = None,
     masterclass_id: int | None = None,
+    max_per_firm: int | None = None,
 ) -> dict[str, Any]:
     """Store one run with its groups in one transaction; returns it as `get_proposal` does.
+    The per-firm cap of network proposals is checked inside that transaction
+    (`ProposalsChanged` if another run took the firms meanwhile).
 
     A network group is {"type", "score", "purpose"?, "members": [{"id", "name", "reason",
     "locked"?}], ...}; a cohort group is {"coherence", "themes", "members": [{"response_id",
@@ -51,11 +105,14 @@ def save(
             .last_pk
         )
         for ordinal, group in enumerate(groups, start=1):
-            _insert_group(db, proposal_id, ordinal, group)
+            insert_group(db, proposal_id, ordinal, group)
+        if kind == "network":
+            ids = {m.get("id") for g in groups for m in g["members"]}
+            check_per_firm_cap(db, ids, max_per_firm)
     return get_proposal(db, proposal_id)
 
 
-def _insert_group(db, proposal_id: int, ordinal: int, group: dict[str, Any]) -> int:
+def insert_group(db, proposal_id: int, ordinal: int, group: dict[str, Any]) -> int:
     group_id = (
         db["proposal_groups"]
         .insert(
@@ -176,42 +233,80 @@ def active_memberships(db: sqlite_utils.Database) -> dict[int, int]:
     return dict(rows.fetchall())
 
 
-DELETED_NAME = "(slettet profil)"
+DELETED_NAME = erasure.ERASED
+# Texts a network group carries that were written while the erased firm was in it, and may name
+# it (by its name then, or an earlier one): they go. A cohort's texts are themes, not names,
+# except its notes ("unmet": likely competitors by name).
+NETWORK_TEXTS = ("purpose", "reasons")
+COHORT_TEXTS = ("unmet",)
 
 
-def _scrub(value: Any, name: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(name, DELETED_NAME)
-    if isinstance(value, list):
-        return [_scrub(v, name) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub(v, name) for k, v in value.items()}
-    return value
-
-
-def forget_company(db: sqlite_utils.Database, company_id: int, name: str) -> None:
-    """Take a deleted firm out of every stored group: no member entry, no reason names it."""
+def forget_company(
+    db: sqlite_utils.Database, company_id: int, response_ids: list[int] | None = None
+) -> list[int]:
+    """Take an erased firm out of every stored proposal, by reference (never by matching its
+    name in text): its member entry goes; its cohort answers (`response_ids`) stay as anonymous
+    entries; every text of a network it sat in (the other members' reasons, the purpose) is
+    dropped; unmet notes that point at it go. Returns the ids of the groups it touched."""
+    response_ids = list(response_ids or [])
+    marks = ",".join("?" * len(response_ids)) or "NULL"
     group_ids = [
         r[0]
         for r in db.execute(
-            "SELECT DISTINCT group_id FROM group_members WHERE company_id = ?", [company_id]
+            "SELECT DISTINCT group_id FROM group_members WHERE company_id = ? "
+            f"OR response_id IN ({marks})",
+            [company_id, *response_ids],
         )
     ]
     for group_id in group_ids:
         row = db.execute("SELECT data FROM proposal_groups WHERE id = ?", [group_id]).fetchone()
-        group = json.loads(row[0])
-        kept = []
-        for member in group.get("members", []):
-            if member.get("id") == company_id:
-                group["removed_members"] = group.get("removed_members", 0) + 1
-                continue
-            if member.get("company_id") == company_id:  # a cohort answer stays, unlinked
-                member = dict(member, company_id=None)
-            kept.append(member)
-        group["members"] = kept
-        group = _scrub(group, name)
+        group = _forget_in_group(json.loads(row[0]), company_id, response_ids)
         db["proposal_groups"].update(group_id, {"data": json.dumps(group, ensure_ascii=False)})
+        db.execute(
+            "UPDATE group_members SET reason = NULL WHERE group_id = ? AND company_id IS NOT NULL",
+            [group_id],
+        )
     db.execute("DELETE FROM group_members WHERE company_id = ?", [company_id])
+    db.execute(
+        f"UPDATE group_members SET company_id = NULL, reason = NULL WHERE response_id IN ({marks})",
+        response_ids,
+    )
+    for proposal_id, summary in db.execute("SELECT id, summary FROM proposals").fetchall():
+        data = json.loads(summary or "{}")
+        unmet = data.get("unmet")
+        if isinstance(unmet, list):
+            kept = [u for u in unmet if not _points_at(u, company_id, response_ids)]
+            if len(kept) != len(unmet):
+                data["unmet"] = kept
+                db["proposals"].update(proposal_id, {"summary": _json(data)})
+    return group_ids
+
+
+def _points_at(entry: Any, company_id: int, response_ids: list[int]) -> bool:
+    return isinstance(entry, dict) and (
+        entry.get("company_id") == company_id or entry.get("response_id") in response_ids
+    )
+
+
+def _forget_in_group(group: dict[str, Any], company_id: int, response_ids: list[int]) -> dict:
+    cohort = any("response_id" in m for m in group.get("members", []))
+    kept = []
+    for member in group.get("members", []):
+        if not cohort and member.get("id") == company_id:
+            group["removed_members"] = group.get("removed_members", 0) + 1
+            continue
+        if cohort and (member.get("company_id") == company_id
+                       or member.get("response_id") in response_ids):  # fmt: skip
+            member = {"response_id": member.get("response_id"), "company": DELETED_NAME,
+                      "company_id": None, "erased": True}  # fmt: skip
+        elif not cohort:
+            member = {k: v for k, v in member.items() if k != "reasons"} | {"reason": None}
+        kept.append(member)
+    group["members"] = kept
+    for key in COHORT_TEXTS if cohort else NETWORK_TEXTS:
+        group.pop(key, None)
+    group["texts_erased"] = True
+    return group
 
 
 def delete_proposal(db: sqlite_utils.Database, proposal_id: int, kind: str) -> None:
@@ -236,3 +331,7 @@ def delete_proposal(db: sqlite_utils.Database, proposal_id: int, kind: str) -> N
         )
         db.execute("DELETE FROM proposal_groups WHERE proposal_id = ?", [proposal_id])
         db.execute("DELETE FROM proposals WHERE id = ?", [proposal_id])
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

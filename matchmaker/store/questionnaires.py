@@ -91,15 +91,26 @@ def list_masterclasses(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return [get_masterclass(db, row["id"]) for row in db.query("SELECT id FROM masterclasses")]
 
 
-def add_response(db: sqlite_utils.Database, masterclass_id: int, data: Any) -> dict[str, Any]:
-    """Store an answer; it links to a registered profile when its CVR matches one."""
+def add_response(
+    db: sqlite_utils.Database,
+    masterclass_id: int,
+    data: Any,
+    *,
+    company_id: int | None = None,
+    link_by_cvr: bool = False,
+) -> dict[str, Any]:
+    """Store an answer. It is linked to a profile only when the caller proved who it is: the
+    firm's own edit token (`company_id`), or a facilitator (`link_by_cvr`, who may see every
+    profile anyway). An anonymous answer is never linked by its CVR, so that its reply cannot
+    tell anyone whether a CVR is registered."""
     response = validate(ResponseIn, data)
     row = response.model_dump() | {"masterclass_id": masterclass_id, "created_at": _now()}
     if not row["language"]:
         row["language"] = guess_language(" ".join(row[f] for f in ANSWER_FIELDS))
     with db.atomic():
         get_masterclass(db, masterclass_id)
-        if row["cvr"]:
+        row["company_id"] = company_id
+        if company_id is None and link_by_cvr and row["cvr"]:
             hit = db.execute("SELECT id FROM companies WHERE cvr = ?", [row["cvr"]]).fetchone()
             row["company_id"] = hit[0] if hit else None
         response_id = db["responses"].insert(row).last_pk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -189,7 +189,82 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
+# Tables whose rows are named by a number that other rows, logs, chat sessions and exports keep
+# pointing at: the number of a deleted row must never be handed to a new one.
+NUMBERED_TABLES = {
+    "companies": "id", "company_changes": "seq", "masterclasses": "id", "responses": "id",
+    "users": "id", "api_tokens": "id", "proposals": "id", "proposal_groups": "id",
+    "conversations": "id", "export_log": "id",
+}  # fmt: skip
+# Every write to these bumps the 'proposals' version, so a review step that read them before
+# its write transaction can tell that it must read again (optimistic concurrency).
+PROPOSAL_TABLES = ("proposals", "proposal_groups", "group_members", "pair_rules")
+
+
+def _never_reuse_ids(db: sqlite_utils.Database, table: str, key: str) -> None:
+    """Rebuild `table` with AUTOINCREMENT (SQLite cannot add it in place); rows, ids and
+    indexes are kept. Runs with foreign keys off (see `migrate`)."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table])
+    create = sql.fetchone()[0]
+    if "AUTOINCREMENT" in create.upper():
+        return
+    marker = f'"{key}" INTEGER PRIMARY KEY'
+    assert marker in create, f"{table}: unexpected primary key"
+    indexes = [
+        r[0]
+        for r in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            [table],
+        )
+    ]
+    create = create.replace(f'CREATE TABLE "{table}"', f'CREATE TABLE "{table}__new"', 1)
+    db.execute(create.replace(marker, marker + " AUTOINCREMENT", 1))
+    db.execute(f'INSERT INTO "{table}__new" SELECT * FROM "{table}"')
+    db.execute(f'DROP TABLE "{table}"')
+    db.execute(f'ALTER TABLE "{table}__new" RENAME TO "{table}"')
+    for index in indexes:
+        db.execute(index)
+
+
 def _v2(db: sqlite_utils.Database) -> None:
+    for table, key in NUMBERED_TABLES.items():
+        _never_reuse_ids(db, table, key)
+    db["store_versions"].create({"name": str, "version": int}, pk="name", if_not_exists=True)
+    db.execute("INSERT OR IGNORE INTO store_versions (name, version) VALUES ('proposals', 0)")
+    for table in PROPOSAL_TABLES:
+        for op in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_{op.lower()}_version AFTER {op} ON {table} "
+                "BEGIN UPDATE store_versions SET version = version + 1 WHERE name = 'proposals'; "
+                "END"
+            )
+    # A facilitator's login on the server side: logging out ends it, whatever copies of the
+    # session cookie exist.
+    db["login_sessions"].create(
+        {"id_hash": str, "user_id": int, "created_at": str, "ended_at": str},
+        pk="id_hash",
+        foreign_keys=[("user_id", "users", "id")],
+        if_not_exists=True,
+    )
+    # The change log gets a time, so that a retention policy can purge it.
+    if "created_at" not in db["company_changes"].columns_dict:
+        db.execute("ALTER TABLE company_changes ADD COLUMN created_at TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS conversations_created ON conversations(created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS export_log_created ON export_log(created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS responses_cvr ON responses(cvr)")
+    db.execute("CREATE INDEX IF NOT EXISTS responses_company ON responses(company_id)")
+
+
+def _v3(db: sqlite_utils.Database) -> None:
+    """The date of a firm's consent, and facilitators' notes on firms."""
+    from matchmaker.store import consent, notes
+
+    consent.migrate(db)
+    notes.migrate(db)
+
+
+def _v4(db: sqlite_utils.Database) -> None:
     """A profile's place in a value chain; what came of an accepted network, over time."""
     if "role" not in db["companies"].columns_dict:
         db["companies"].add_column("role", str)
@@ -216,14 +291,32 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS outcomes_group ON outcomes(group_id, id)")
 
 
-MIGRATIONS = {1: _v1, 2: _v2}
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+
+
+def _version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
-    """Bring the store up to `SCHEMA_VERSION`, one transaction per step; return the version."""
-    current = db.execute("PRAGMA user_version").fetchone()[0]
-    for version in range(current + 1, SCHEMA_VERSION + 1):
-        with db.atomic():
-            MIGRATIONS[version](db)
-            db.execute(f"PRAGMA user_version = {version}")
-    return max(current, SCHEMA_VERSION)
+    """Bring the store up to `SCHEMA_VERSION`, one transaction per step; return the version.
+
+    Several workers may start at once: each step re-reads the version once it holds the write
+    lock, so a step runs once. Foreign keys are off while tables are rebuilt (SQLite's own
+    recipe for changing a table) and checked before each step commits.
+    """
+    if _version(db) >= SCHEMA_VERSION:
+        return _version(db)
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version in range(1, SCHEMA_VERSION + 1):
+            with db.atomic():
+                if _version(db) >= version:
+                    continue
+                MIGRATIONS[version](db)
+                broken = db.execute("PRAGMA foreign_key_check").fetchall()
+                assert not broken, f"migration {version} broke foreign keys: {broken[:5]}"
+                db.execute(f"PRAGMA user_version = {version}")
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+    return _version(db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
 
+from matchmaker.grouping import review
 from matchmaker.reference import nace, regions
 from matchmaker.reference.validation import InvalidInput
 from matchmaker.representation.roles import suggest_role
@@ -12,7 +13,12 @@ from web import get_db
 from web.api import bp, json_body
 from web.api.openapi import documented
 from web.auth import facilitator_required, is_facilitator
-from web.security import REGISTRATION_LIMIT, authenticated_client, limiter
+from web.security import (
+    OWN_CHANGES_LIMIT,
+    REGISTRATION_LIMIT,
+    authenticated_client,
+    limiter,
+)
 
 LIST_QUERY = {
     "region": {"type": "string"},
@@ -50,7 +56,7 @@ def _own_or_facilitator(company_id: int) -> bool:
     return is_facilitator() or g.get("company_id") == company_id
 
 
-def _refused(company_id: int):
+def refused(company_id: int):
     if g.get("company_id") is not None:
         return jsonify(error="A company can only reach its own profile", fields={}), 403
     return jsonify(
@@ -126,26 +132,47 @@ def listing_filters() -> dict:
 @documented("/companies/{company_id}", "get", "Read one profile")
 def get_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
+        return refused(company_id)
     return jsonify(company_view(profiles.get(get_db(), company_id)))
+
+
+def _company_key() -> str:
+    return f"company:{g.get('company_id')}"
 
 
 @bp.patch("/companies/<int:company_id>")
 @documented("/companies/{company_id}", "patch", "Change fields of a profile",
             body=profiles.CompanyPatch, errors=(409,))  # fmt: skip
+@limiter.limit(OWN_CHANGES_LIMIT, key_func=_company_key, exempt_when=is_facilitator)
 def patch_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
+        return refused(company_id)
     data = json_body()
     return jsonify(company_view(profiles.update(get_db(), company_id, data)))
+
+
+@bp.post("/companies/<int:company_id>/edit-token")
+@documented("/companies/{company_id}/edit-token", "post",
+            "A new private edit link for the firm (its own edit token only); the old one stops "
+            "working", status=201)  # fmt: skip
+@limiter.limit(OWN_CHANGES_LIMIT, key_func=_company_key)
+def rotate_edit_token(company_id: int):
+    if g.get("company_id") != company_id:
+        if is_facilitator():
+            return jsonify(error="Only the firm itself renews its private link", fields={}), 403
+        return refused(company_id)
+    token = profiles.rotate_token(get_db(), company_id)
+    url = url_for("pages.own_profile", token=token, _external=True)
+    return jsonify(id=company_id, edit_token=token, edit_url=url), 201
 
 
 @bp.delete("/companies/<int:company_id>")
 @documented("/companies/{company_id}", "delete", "Delete a profile", status=204)
 def delete_company(company_id: int):
     if not _own_or_facilitator(company_id):
-        return _refused(company_id)
-    profiles.delete(get_db(), company_id)
+        return refused(company_id)
+    touched = profiles.delete(get_db(), company_id)
+    review.redescribe(get_db(), touched)  # the networks it left get reasons without it
     return "", 204
 
 

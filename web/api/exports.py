@@ -17,6 +17,12 @@ MAX_EXPORT_ROWS = 10_000
 EXPORT_QUERY = {
     "format": {"type": "string", "enum": list(exports.FORMATS), "default": "json"},
     "lang": {"type": "string", "enum": list(exports.LANGS), "default": "da"},
+    "sep": {
+        "type": "string",
+        "enum": list(exports.SEPARATORS),
+        "default": exports.DEFAULT_SEPARATOR,
+        "description": "CSV only: 'semicolon' (Danish Excel, decimal commas) or 'comma'",
+    },
 }
 COMPANIES_EXPORT_QUERY = EXPORT_QUERY | {
     k: v for k, v in LIST_QUERY.items() if k not in ("limit", "offset")
@@ -28,8 +34,9 @@ COMPANIES_EXPORT_QUERY = EXPORT_QUERY | {
 
 def _send(export: exports.Export) -> Response:
     """Render, log (who, what, when) and answer with a download."""
-    fmt, lang = exports.check_options(request.args.get("format"), request.args.get("lang"))
-    file = exports.render(get_db(), export, fmt, lang, user_id=g.user.id)
+    args = request.args
+    fmt, lang = exports.check_options(args.get("format"), args.get("lang"), args.get("sep"))
+    file = exports.render(get_db(), export, fmt, lang, user_id=g.user.id, sep=args.get("sep"))
     return Response(
         file.content,
         content_type=file.media_type,
@@ -42,7 +49,8 @@ def _send(export: exports.Export) -> Response:
 
 def _options_first() -> None:
     """An unknown format or language is refused before the store is asked for anything."""
-    exports.check_options(request.args.get("format"), request.args.get("lang"))
+    args = request.args
+    exports.check_options(args.get("format"), args.get("lang"), args.get("sep"))
 
 
 @bp.get("/networks/<int:group_id>/export")

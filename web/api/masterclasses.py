@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import g, jsonify, url_for
 
 from matchmaker.store import questionnaires
 from web import get_db
 from web.api import bp, json_body
 from web.api.openapi import documented
-from web.auth import facilitator_required
+from web.auth import facilitator_required, is_facilitator
 from web.security import REGISTRATION_LIMIT, authenticated_client, limiter
 
 
@@ -52,5 +52,11 @@ def get_masterclass(masterclass_id: int):
             body=questionnaires.ResponseIn, auth=False, status=201)  # fmt: skip
 @limiter.limit(REGISTRATION_LIMIT, exempt_when=authenticated_client)
 def add_response(masterclass_id: int):
-    response = questionnaires.add_response(get_db(), masterclass_id, json_body())
+    response = questionnaires.add_response(
+        get_db(),
+        masterclass_id,
+        json_body(),
+        company_id=g.get("company_id"),
+        link_by_cvr=is_facilitator(),
+    )
     return jsonify(response), 201

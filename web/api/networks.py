@@ -28,7 +28,7 @@ def _user_id() -> int | None:
 @facilitator_required
 def propose_networks():
     request = networks.parse_request(json_body())
-    proposal = networks.propose(
+    proposal = review.propose(
         get_db(), request, created_by=_user_id(), max_per_firm=_max_per_firm()
     )
     location = url_for("api.get_network_proposal", proposal_id=proposal["id"])

@@ -11,9 +11,10 @@ from matchmaker.reference.validation import InvalidInput
 from matchmaker.store import profiles
 from web import get_db
 from web.api import bp
-from web.api.companies import _refused, int_arg, kind_arg, nace_arg, region_arg
+from web.api.companies import int_arg, kind_arg, nace_arg, refused, region_arg
 from web.api.openapi import documented
 from web.auth import is_facilitator
+from web.security import OWN_SUGGESTIONS_LIMIT, limiter
 
 SIZES = ("micro", "small", "medium", "large")
 PARTNER_QUERY = {
@@ -42,14 +43,35 @@ def _flag(name: str) -> bool:
     return value in ("true", "1", "yes")
 
 
+# What a firm sees of its own suggestions (with its edit token): its few best matches by name,
+# kind of fit and score, without the reasons (they quote the other firms' needs) or the flags
+# (they tell the facilitators' decisions), and without filters to page through the register.
+OWN_VIEW_MAX = 5
+OWN_VIEW_FIELDS = ("id", "name", "score", "type")
+
+
+def _own_view_only() -> None:
+    """A firm's own view takes `limit`, `mode` and `lang`; filters are the facilitators'."""
+    used = [k for k in ("region", "nace", "kind", "size", "include_competitors")
+            if request.args.get(k)]  # fmt: skip
+    if used:
+        raise InvalidInput(dict.fromkeys(used, "only facilitators filter suggestions"))
+    int_arg("limit", OWN_VIEW_MAX, 1, OWN_VIEW_MAX)
+
+
 @bp.get("/companies/<int:company_id>/partners")
 @documented("/companies/{company_id}/partners", "get", "Partner suggestions with reasons",
             query=PARTNER_QUERY, errors=(422,))  # fmt: skip
+@limiter.limit(OWN_SUGGESTIONS_LIMIT, key_func=lambda: f"company:{g.get('company_id')}",
+               exempt_when=is_facilitator)  # fmt: skip
 def partners(company_id: int):
     if not (is_facilitator() or g.get("company_id") == company_id):
-        return _refused(company_id)
+        return refused(company_id)
+    own_view = not is_facilitator()
+    if own_view:
+        _own_view_only()
     options = dict(
-        limit=int_arg("limit", 5, 1, 50),
+        limit=int_arg("limit", 5, 1, OWN_VIEW_MAX if own_view else 50),
         mode=_choice("mode", matching.MODES, "complementary"),
         region=region_arg(),
         nace=nace_arg(),
@@ -60,11 +82,14 @@ def partners(company_id: int):
     lang = _choice("lang", ("da", "en"), "da")
     db = get_db()
     company = profiles.get(db, company_id)
-    suggestions = matching.partner_suggestions(db, company_id, lang=lang, **options)
+    suggestions = [asdict(s) for s in
+                   matching.partner_suggestions(db, company_id, lang=lang, **options)]  # fmt: skip
+    if own_view:
+        suggestions = [{k: s[k] for k in OWN_VIEW_FIELDS} for s in suggestions]
     return jsonify(
         company={"id": company["id"], "name": company["name"]},
         mode=options["mode"],
-        partners=[asdict(s) for s in suggestions],
+        partners=suggestions,
     )
 
 
@@ -74,7 +99,7 @@ def partners(company_id: int):
             query={"lang": PARTNER_QUERY["lang"]})  # fmt: skip
 def explain_pair(company_id: int, other_id: int):
     if not is_facilitator():
-        return _refused(company_id)
+        return refused(company_id)
     if company_id == other_id:
         raise InvalidInput({"other_id": "must be another firm than company_id"})
     db = get_db()

@@ -1,0 +1,247 @@
+"""Pair features: how two firms relate, per text part and representation, plus structured facts.
+
+Every feature is symmetric in the two firms (a directed one, such as A's needs met by B's
+offers, enters as the max and the min of both directions), so a score built on them is the
+same for (A, B) and (B, A). Cosines are standardised by the mean and spread measured on the
+store's own pairs (`FeatureScale`), so a scorer fitted on one store applies to another whose
+texts are longer, shorter or in another style.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from matchmaker.reference.nace import nace_class, nace_division, nace_group, nace_section
+from matchmaker.reference.sizes import size_band
+from matchmaker.representation.embedding import HybridEncoder, ProfileVectors
+
+# (query part, stored part) pairs compared; "needs"→"offers" is A's needs met by B's offers.
+SYMMETRIC_PARTS = (("profile", "profile"), ("offers", "offers"), ("needs", "needs"))
+DIRECTED_PARTS = (("needs", "offers"), ("needs", "profile"))
+REPRESENTATIONS = ("model", "words", "chars", "concepts")
+STRUCTURED = (
+    "same_class", "same_group", "same_division", "same_section", "same_region", "same_size",
+    "shared_market", "both_knowledge", "one_knowledge",
+)  # fmt: skip
+MISSING = ("needs_missing", "offers_missing")
+# Offers alike *and* the same industry: what makes rivals (products of the two facts).
+INTERACTIONS = tuple(
+    (f"{rep}:offers-offers", same)
+    for rep in REPRESENTATIONS
+    for same in ("same_group", "same_division")
+)
+
+
+def feature_names() -> list[str]:
+    """Names of the feature rows `pair_features` returns, in order."""
+    names = []
+    for rep in REPRESENTATIONS:
+        names += [f"{rep}:{a}-{b}" for a, b in SYMMETRIC_PARTS]
+        for a, b in DIRECTED_PARTS:
+            names += [f"{rep}:{a}-{b}:max", f"{rep}:{a}-{b}:min"]
+    names += list(STRUCTURED) + list(MISSING)
+    return names + [f"{a}×{b}" for a, b in INTERACTIONS]
+
+
+def market_keys(profile: Mapping) -> list[str]:
+    """A profile's markets, case- and space-folded, without repeats, in order."""
+    seen = {}
+    for m in profile.get("markets") or []:
+        if m and str(m).strip():
+            seen.setdefault(" ".join(str(m).lower().split()), None)
+    return list(seen)
+
+
+@dataclass
+class FirmFacts:
+    """Per-firm arrays the structured features compare (one entry per firm, in order)."""
+
+    classes: np.ndarray
+    groups: np.ndarray
+    divisions: np.ndarray
+    sections: np.ndarray
+    regions: np.ndarray
+    sizes: np.ndarray
+    knowledge: np.ndarray
+    has_needs: np.ndarray
+    has_offers: np.ndarray
+    markets: sp.csr_matrix
+
+    @classmethod
+    def of(cls, profiles: Sequence[Mapping], market_vocab: dict[str, int]) -> FirmFacts:
+        """Facts of `profiles`; markets not in `market_vocab` are added to it."""
+        rows, cols = [], []
+        for i, p in enumerate(profiles):
+            for m in market_keys(p):
+                rows.append(i)
+                cols.append(market_vocab.setdefault(m, len(market_vocab)))
+        markets = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(len(profiles), max(len(market_vocab), 1)),
+        )
+
+        def column(fn) -> np.ndarray:
+            return np.array([fn(p) or "" for p in profiles], dtype=object)
+
+        return cls(
+            classes=column(lambda p: nace_class(p.get("nace"))),
+            groups=column(lambda p: nace_group(p.get("nace"))),
+            divisions=column(lambda p: nace_division(p.get("nace"))),
+            sections=column(lambda p: nace_section(p.get("nace"))),
+            regions=column(lambda p: p.get("region")),
+            sizes=column(lambda p: size_band(p.get("employees"))),
+            knowledge=np.array(
+                [p.get("kind") == "knowledge_institution" for p in profiles], dtype=bool
+            ),
+            has_needs=np.array(
+                [bool((p.get("needs") or "").strip()) for p in profiles], dtype=bool
+            ),
+            has_offers=np.array(
+                [bool((p.get("offers") or "").strip()) for p in profiles], dtype=bool
+            ),
+            markets=markets,
+        )
+
+    def take(self, rows) -> FirmFacts:
+        """The facts of the given row positions."""
+        return FirmFacts(**{k: v[rows] for k, v in self.__dict__.items()})
+
+    def resized(self, n_markets: int) -> FirmFacts:
+        """The same facts with the market matrix widened to `n_markets` columns."""
+        m = self.markets
+        if m.shape[1] >= n_markets:
+            return self
+        wider = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], n_markets))
+        return FirmFacts(**{**self.__dict__, "markets": wider})
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return ((a[:, None] == b[None, :]) & (a[:, None] != "")).astype(np.float32)
+
+
+def structured_features(q: FirmFacts, s: FirmFacts) -> list[np.ndarray]:
+    """The STRUCTURED and MISSING feature matrices (queries × stored)."""
+    width = max(q.markets.shape[1], s.markets.shape[1])
+    q, s = q.resized(width), s.resized(width)
+    shared = (q.markets @ s.markets.T).toarray() > 0
+    kq, ks = q.knowledge[:, None], s.knowledge[None, :]
+    return [
+        _same(q.classes, s.classes),
+        _same(q.groups, s.groups),
+        _same(q.divisions, s.divisions),
+        _same(q.sections, s.sections),
+        _same(q.regions, s.regions),
+        _same(q.sizes, s.sizes),
+        shared.astype(np.float32),
+        (kq & ks).astype(np.float32),
+        (kq ^ ks).astype(np.float32),
+        (~q.has_needs[:, None]).astype(np.float32) / 2 + (~s.has_needs[None, :]) / 2,
+        (~q.has_offers[:, None]).astype(np.float32) / 2 + (~s.has_offers[None, :]) / 2,
+    ]
+
+
+def _rep_cosines(
+    encoder: HybridEncoder, q: ProfileVectors, s: ProfileVectors, qp: str, sp_: str
+) -> dict[str, np.ndarray]:
+    """Raw cosine matrices of two text parts per representation."""
+    out = {}
+    if q.dense[qp].shape[1]:
+        out["model"] = q.dense[qp] @ s.dense[sp_].T
+    for block in ("words", "chars", "concepts"):
+        out[block] = encoder.lexical_block_cosine(q, s, qp, sp_, block)
+    return out
+
+
+@dataclass
+class FeatureScale:
+    """Mean and spread of each raw text feature on a store's pairs (fitted, then fixed).
+
+    A small store says little about its spread: `fit` shrinks its own estimate towards a
+    reference scale (the training sets') with the weight of `prior_pairs` pairs.
+    """
+
+    mean: np.ndarray
+    scale: np.ndarray
+    pairs: int = 0
+
+    @classmethod
+    def fit(
+        cls,
+        encoder: HybridEncoder,
+        vectors: ProfileVectors,
+        facts: FirmFacts,
+        sample: int = 300,
+        reference: FeatureScale | None = None,
+        prior_pairs: int = 2_000,
+    ) -> FeatureScale:
+        own = cls._measure(encoder, vectors, facts, sample)
+        if reference is None or own is None:
+            return own or reference or cls._identity()
+        w = own.pairs / (own.pairs + prior_pairs)
+        mean = w * own.mean + (1 - w) * reference.mean
+        scale = w * own.scale + (1 - w) * reference.scale
+        return cls(mean.astype(np.float32), scale.astype(np.float32), own.pairs)
+
+    @classmethod
+    def _identity(cls) -> FeatureScale:
+        k = len(feature_names())
+        return cls(np.zeros(k, np.float32), np.ones(k, np.float32))
+
+    @classmethod
+    def _measure(cls, encoder, vectors, facts, sample) -> FeatureScale | None:
+        n = len(vectors)
+        if n < 3:
+            return None
+        rows = np.unique(np.linspace(0, n - 1, num=min(n, sample)).astype(int))
+        sub, sub_facts = vectors.take(rows), facts.take(rows)
+        raw = pair_features(encoder, sub, sub_facts, sub, sub_facts, scale=None)
+        off = ~np.eye(len(rows), dtype=bool)
+        values = raw[:, off]
+        mean = values.mean(axis=1)
+        scale = values.std(axis=1)
+        n_text = len(feature_names()) - len(STRUCTURED) - len(MISSING) - len(INTERACTIONS)
+        mean[n_text:], scale[n_text:] = 0.0, 1.0  # structured facts stay 0/1
+        scale[scale < 1e-6] = 1.0
+        return cls(mean.astype(np.float32), scale.astype(np.float32), int(off.sum()))
+
+
+def pair_features(
+    encoder: HybridEncoder,
+    q: ProfileVectors,
+    q_facts: FirmFacts,
+    s: ProfileVectors,
+    s_facts: FirmFacts,
+    scale: FeatureScale | None,
+) -> np.ndarray:
+    """Feature tensor (features × queries × stored), standardised with `scale` when given."""
+    per_rep: dict[str, list[np.ndarray]] = {rep: [] for rep in REPRESENTATIONS}
+    shape = (len(q), len(s))
+    for a, b in SYMMETRIC_PARTS:
+        cos = _rep_cosines(encoder, q, s, a, b)
+        for rep in REPRESENTATIONS:
+            per_rep[rep].append(cos.get(rep, np.zeros(shape, np.float32)))
+    for a, b in DIRECTED_PARTS:
+        forward = _rep_cosines(encoder, q, s, a, b)
+        backward = _rep_cosines(encoder, s, q, a, b)
+        for rep in REPRESENTATIONS:
+            f = forward.get(rep, np.zeros(shape, np.float32))
+            g = backward[rep].T if rep in backward else np.zeros(shape, np.float32)
+            per_rep[rep] += [np.maximum(f, g), np.minimum(f, g)]
+    mats = [m for rep in REPRESENTATIONS for m in per_rep[rep]]
+    mats += structured_features(q_facts, s_facts)
+    names = feature_names()
+    n_base = len(mats)
+    out = np.empty((len(names), *shape), dtype=np.float32)
+    for k, m in enumerate(mats):
+        out[k] = m
+    if scale is not None:
+        out[:n_base] -= scale.mean[:n_base, None, None]
+        out[:n_base] /= scale.scale[:n_base, None, None]
+    at = {name: k for k, name in enumerate(names)}
+    for k, (a, b) in enumerate(INTERACTIONS):
+        np.multiply(out[at[a]], out[at[b]], out=out[n_base + k])
+    return out

@@ -1,0 +1,233 @@
+"""The match index: an immutable snapshot of the consenting firms' vectors, swapped whole.
+
+A refresh never changes a published index: it builds a new one (the old serves until the new
+one is whole) and swaps one reference under a lock. A reader takes `match_index(db)` once per
+request and works on that snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sklearn.base import clone
+
+from matchmaker.matching.features import FeatureScale, FirmFacts
+from matchmaker.matching.scorer import PairScorer
+from matchmaker.reference.lexicon import Lexicon, default_lexicon
+from matchmaker.reference.nace import digits
+from matchmaker.reference.sizes import size_band
+from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, SentenceEncoder
+from matchmaker.store import company_feed
+
+# Stores whose index a process keeps (least recently used dropped first).
+MAX_INDEXES = 8
+
+_PLACEHOLDER = {
+    "id": 0, "name": "", "region": "", "kind": "company", "description": "virksomhed",
+    "offers": "", "needs": "", "markets": [], "language": "da", "consent": True,
+}  # fmt: skip
+
+
+class _Defaults:
+    """What a deployment chose once at start-up (`configure`)."""
+
+    model_name: str | None = None
+    scorer: PairScorer | None = None
+
+
+def configure(model_name: str | None = None, scorer: PairScorer | None = None) -> None:
+    """Set the sentence model and pair scorer every new index uses (read once at start-up)."""
+    _Defaults.model_name = model_name
+    _Defaults.scorer = scorer
+
+
+def default_scorer() -> PairScorer:
+    """The configured pair scorer, else the one built into `models/` by `train-matcher`."""
+    if _Defaults.scorer is None:
+        _Defaults.scorer = PairScorer.load()
+    return _Defaults.scorer
+
+
+def default_encoder() -> HybridEncoder:
+    """A fresh, unfitted hybrid encoder with the configured sentence model."""
+    if _Defaults.model_name:
+        return HybridEncoder(model=SentenceEncoder(model_name=_Defaults.model_name))
+    return HybridEncoder()
+
+
+def company_profile(row: Mapping) -> dict:
+    """A `companies` row as a profile dict (markets parsed, consent as bool)."""
+    profile = dict(row)
+    markets = profile.get("markets")
+    if isinstance(markets, str):
+        try:
+            markets = json.loads(markets or "[]")
+        except ValueError:
+            markets = [m.strip() for m in markets.split(",") if m.strip()]
+    profile["markets"] = list(markets or [])
+    profile["consent"] = bool(profile.get("consent"))
+    return profile
+
+
+class MatchIndex:
+    """Vectors, facts and feature scale of the consenting firms of a store at one moment.
+
+    Construct with settings, then `fit(db)` once; afterwards the object is never changed:
+    `refreshed(db)` returns a new index with the logged changes applied.
+    """
+
+    def __init__(
+        self,
+        encoder: HybridEncoder | None = None,
+        lexicon: Lexicon | None = None,
+        scorer: PairScorer | None = None,
+        refit_share: float = 0.25,
+    ):
+        self.encoder = encoder
+        self.lexicon = lexicon
+        self.scorer = scorer
+        self.refit_share = refit_share
+
+    def fit(self, db, show_progress: bool = False) -> MatchIndex:
+        """Read every consenting firm from the store and embed it (cached vectors are reused)."""
+        last_seq = company_feed.last_change(db)
+        profiles = [company_profile(r) for r in company_feed.consenting(db)]
+        encoder = default_encoder() if self.encoder is None else clone(self.encoder)
+        # An empty store still needs a fitted encoder: learn it from a placeholder firm.
+        vectors = encoder.fit_transform(
+            profiles or [_PLACEHOLDER], db=db, show_progress=show_progress
+        )
+        if not profiles:
+            vectors = vectors.take([])
+        self.encoder_ = encoder
+        self.scorer_ = self.scorer or default_scorer()
+        self._publish(profiles, vectors, last_seq, len(profiles), 0)
+        reference = getattr(self.scorer_, "reference_scale_", None)
+        self.scale_ = FeatureScale.fit(encoder, vectors, self.facts_, reference=reference)
+        return self
+
+    def refreshed(self, db) -> MatchIndex:
+        """This index with the changes logged since it was built; itself when there are none."""
+        rows = company_feed.changes_since(db, self.last_seq_)
+        if not rows:
+            return self
+        changed = sorted({cid for _, cid in rows})
+        changes = self.changes_since_fit_ + len(changed)
+        if changes > self.refit_share * max(self.fitted_size_, 20):
+            return MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share).fit(db)
+        fresh = [company_profile(r) for r in company_feed.consenting(db, changed)]
+        gone = set(changed)
+        keep = [i for i, cid in enumerate(self.vectors_.ids) if cid not in gone]
+        profiles = [self.profiles_[self.vectors_.ids[i]] for i in keep] + fresh
+        parts = [self.vectors_.take(keep)]
+        if fresh:
+            parts.append(self.encoder_.transform(fresh, db=db))
+        new = MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share)
+        new.encoder_, new.scorer_, new.scale_ = self.encoder_, self.scorer_, self.scale_
+        new._publish(
+            profiles, ProfileVectors.concat(parts), rows[-1][0], self.fitted_size_, changes
+        )
+        return new
+
+    def _publish(self, profiles, vectors, last_seq, fitted_size, changes) -> None:
+        """Set the fitted state (only while this object is being built)."""
+        self.last_seq_ = last_seq
+        self.fitted_size_ = fitted_size
+        self.changes_since_fit_ = changes
+        self.profiles_ = {p["id"]: p for p in profiles}
+        self.vectors_ = vectors
+        self.row_ = {cid: i for i, cid in enumerate(vectors.ids)}
+        ordered = [self.profiles_[cid] for cid in vectors.ids]
+        self.market_vocab_: dict[str, int] = {}
+        self.facts_ = FirmFacts.of(ordered, self.market_vocab_)
+        self.region_ = self.facts_.regions
+        self.kind_ = np.array([p.get("kind") or "" for p in ordered], dtype=object)
+        self.size_ = np.array([size_band(p.get("employees")) or "" for p in ordered], dtype=object)
+        self.nace_ = np.array([digits(p.get("nace")) for p in ordered], dtype=object)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.vectors_)
+
+    def __contains__(self, company_id: int) -> bool:
+        return company_id in self.row_
+
+    def ids(self) -> list[int]:
+        """Indexed firm ids in row order."""
+        return list(self.vectors_.ids)
+
+    def profile(self, company_id: int) -> dict:
+        """The indexed profile of a firm (KeyError if it is not indexed)."""
+        return self.profiles_[company_id]
+
+    def rows(self, ids: Sequence[int] | None) -> np.ndarray:
+        """Row positions of `ids` (all rows for None); KeyError names ids not indexed."""
+        if ids is None:
+            return np.arange(len(self))
+        missing = [i for i in ids if i not in self.row_]
+        if missing:
+            raise KeyError(f"not in the index (unknown or without consent): {missing[:10]}")
+        return np.array([self.row_[i] for i in ids], dtype=np.int64)
+
+    def lexicon_(self) -> Lexicon:
+        return self.lexicon or default_lexicon()
+
+    def query(self, db, company_id: int) -> tuple[dict, ProfileVectors, FirmFacts]:
+        """Profile, vectors and facts of a firm: from the index, or read and embed it (e.g. a
+        firm without consent asking for its own partners)."""
+        row = self.row_.get(company_id)
+        if row is not None:
+            return self.profiles_[company_id], self.vectors_.take([row]), self.facts_.take([row])
+        if db is None:
+            raise KeyError(f"company {company_id} is not in the index and no store was given")
+        found = company_feed.by_id(db, company_id)
+        if found is None:
+            raise KeyError(f"company {company_id} does not exist")
+        profile = company_profile(found)
+        return profile, self.encoder_.transform([profile], db=db), self.facts_of([profile])
+
+    def facts_of(self, profiles: Sequence[Mapping]) -> FirmFacts:
+        """Facts of profiles outside the index, in this index's market vocabulary."""
+        return FirmFacts.of(profiles, dict(self.market_vocab_))
+
+
+_INDEXES: OrderedDict[str, MatchIndex] = OrderedDict()
+_INDEXES_LOCK = threading.Lock()
+_BUILD_LOCKS: dict[str, threading.Lock] = {}
+
+
+def match_index(db) -> MatchIndex:
+    """The process-wide index of a store, built on first use and caught up on every call.
+
+    Only one thread builds or refreshes an index at a time; others keep reading the snapshot
+    that is published, which never changes under them.
+    """
+    key = company_feed.store_key(db)
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+        lock = _BUILD_LOCKS.setdefault(key, threading.Lock())
+    if index is not None and not company_feed.changed_since(db, index.last_seq_):
+        return index
+    with lock:
+        with _INDEXES_LOCK:
+            index = _INDEXES.get(key)
+        index = MatchIndex().fit(db) if index is None else index.refreshed(db)
+        with _INDEXES_LOCK:
+            _INDEXES[key] = index
+            _INDEXES.move_to_end(key)
+            while len(_INDEXES) > MAX_INDEXES:
+                dropped, _ = _INDEXES.popitem(last=False)
+                _BUILD_LOCKS.pop(dropped, None)
+    return index
+
+
+def resolve(index_or_db) -> tuple[MatchIndex, object]:
+    """An index and its store (None when an index was given)."""
+    if isinstance(index_or_db, MatchIndex):
+        return index_or_db, None
+    return match_index(index_or_db), index_or_db

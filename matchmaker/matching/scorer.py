@@ -1,0 +1,219 @@
+"""Learned pair scores: logistic regressions over pair features, for partners and competitors.
+
+`PairScorer` holds two linear models over `features.feature_names()`: how likely two firms
+belong in one network (partner), and how likely they are direct competitors. Both are fitted
+on labelled pairs (`fit`), saved as plain JSON in `models/` by a command, and applied with a
+few matrix products, so scoring every stored firm for a query stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from matchmaker.config import MODELS_DIR
+from matchmaker.matching.features import FeatureScale, feature_names
+
+SCORER_PATH = MODELS_DIR / "pair_scorer.json"
+# How much a labelled look-alike pair (not rivals) weighs in the competitor model.
+LOOK_ALIKE_WEIGHT = 5.0
+
+
+@dataclass
+class LinearModel:
+    """Weights and intercept of one logistic regression over the pair features."""
+
+    weights: np.ndarray
+    intercept: float
+
+    def logit(self, features: np.ndarray) -> np.ndarray:
+        """Log-odds for a feature tensor (features × …)."""
+        return np.tensordot(self.weights, features, axes=(0, 0)) + self.intercept
+
+
+def _fit_linear(x: np.ndarray, y: np.ndarray, c: float, seed: int, weight=None) -> LinearModel:
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
+    model.fit(x, y, sample_weight=weight)
+    return LinearModel(model.coef_[0].astype(np.float32), float(model.intercept_[0]))
+
+
+@dataclass
+class PairScorer:
+    """Partner and competitor models with the settings they were fitted with.
+
+    `partner_c` and `competitor_c` are the inverse regularisation strengths; the competitor
+    threshold is a probability above which a pair counts as competitors, unless it is a value
+    chain: one firm's needs met by the other more strongly (by `chain_margin`, calibrated) than
+    their offers are alike (the facilitator's rule; see `scoring.value_chain`).
+    """
+
+    partner_c: float = 0.03  # chosen by cross-validation on the dev set (bench/partners.py)
+    competitor_c: float = 0.1
+    competitor_threshold: float = 0.9  # train→dev transfer: P 0.71, R 1.00 (bench README)
+    chain_margin: float = 0.0
+    offers_quantile: float = 0.05
+    random_state: int = 0
+    names_: list[str] = field(default_factory=feature_names)
+    partner_: LinearModel | None = None
+    competitor_: LinearModel | None = None
+    trained_on_: dict = field(default_factory=dict)
+    reference_scale_: FeatureScale | None = None
+    offers_gate_: float = float("-inf")
+
+    def fit(
+        self,
+        x: np.ndarray,
+        partner: np.ndarray,
+        competitor: np.ndarray | None = None,
+        trained_on: dict | None = None,
+        reference_scale: FeatureScale | None = None,
+        look_alike: np.ndarray | None = None,
+    ) -> PairScorer:
+        """Fit on pair rows `x` (pairs × features) with 0/1 partner and competitor labels;
+        `reference_scale` is the feature scale of the training stores, kept so that a small
+        store's own scale can lean on it; `look_alike` marks pairs known to look alike without
+        being rivals (supplier and customer), weighted up as the competitor model's hard cases."""
+        self.names_ = feature_names()
+        if x.shape[1] != len(self.names_):
+            raise ValueError(f"expected {len(self.names_)} features, got {x.shape[1]}")
+        self.partner_ = _fit_linear(x, partner, self.partner_c, self.random_state)
+        if competitor is not None and competitor.any():
+            keep = partner == 0  # co-members are not competitors by definition; learn the rest
+            weight = np.ones(len(x))
+            if look_alike is not None:
+                weight[look_alike.astype(bool)] = LOOK_ALIKE_WEIGHT
+            self.competitor_ = _fit_linear(
+                x[keep], competitor[keep], self.competitor_c, self.random_state, weight[keep]
+            )
+            # Rivals offer the same kind of thing: the gate lets through all but the
+            # `offers_quantile` least alike of the known rival pairs.
+            alike = offers_alike(x.T)[competitor.astype(bool)]
+            self.offers_gate_ = float(np.quantile(alike, self.offers_quantile))
+        self.trained_on_ = dict(trained_on or {})
+        self.reference_scale_ = reference_scale
+        return self
+
+    def partner_logit(self, features: np.ndarray) -> np.ndarray:
+        """Partner log-odds for a feature tensor (features × …)."""
+        return self.partner_.logit(features)
+
+    def competitor_probability(self, features: np.ndarray) -> np.ndarray:
+        """Probability that pairs are direct competitors (0 where no model was fitted)."""
+        if self.competitor_ is None:
+            return np.zeros(features.shape[1:], dtype=np.float32)
+        return 1.0 / (1.0 + np.exp(-self.competitor_.logit(features)))
+
+    def competitors(self, features: np.ndarray) -> np.ndarray:
+        """Boolean: pairs judged direct competitors. Rivals offer alike (the gate) and are no
+        value chain (one firm's needs met by the other more strongly than their offers are
+        alike: supplier and customer); then either the model finds them likely, or they meet
+        the facilitator's rule: same NACE group and an overlapping market (region or a
+        shared market)."""
+        names = self.names_
+        likely = self.competitor_probability(features) > self.competitor_threshold
+        same_group = features[names.index("same_group")] > 0
+        overlap = (features[names.index("same_region")] > 0) | (
+            features[names.index("shared_market")] > 0
+        )
+        chain = needs_met(features) > offers_alike(features, mean=True) + self.chain_margin
+        alike = offers_alike(features) >= self.offers_gate_
+        return alike & ~chain & (likely | (same_group & overlap))
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        def model(m: LinearModel | None) -> dict | None:
+            if m is None:
+                return None
+            weights = dict(zip(self.names_, map(float, m.weights), strict=True))
+            return {"weights": weights, "intercept": m.intercept}
+
+        return {
+            "settings": {
+                "partner_c": self.partner_c,
+                "competitor_c": self.competitor_c,
+                "competitor_threshold": self.competitor_threshold,
+                "chain_margin": self.chain_margin,
+                "offers_quantile": self.offers_quantile,
+                "random_state": self.random_state,
+            },
+            "features": self.names_,
+            "partner": model(self.partner_),
+            "competitor": model(self.competitor_),
+            "trained_on": self.trained_on_,
+            "offers_gate": self.offers_gate_,
+            "reference_scale": None
+            if self.reference_scale_ is None
+            else {
+                "mean": [float(v) for v in self.reference_scale_.mean],
+                "scale": [float(v) for v in self.reference_scale_.scale],
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> PairScorer:
+        names = feature_names()
+        if data["features"] != names:
+            raise ValueError("the saved pair scorer was fitted on other features; retrain it")
+
+        def model(d: dict | None) -> LinearModel | None:
+            if d is None:
+                return None
+            weights = np.array([d["weights"][n] for n in names], dtype=np.float32)
+            return LinearModel(weights, float(d["intercept"]))
+
+        scorer = cls(**data["settings"])
+        scorer.names_ = names
+        scorer.partner_ = model(data["partner"])
+        scorer.competitor_ = model(data["competitor"])
+        scorer.trained_on_ = data.get("trained_on", {})
+        scorer.offers_gate_ = float(data.get("offers_gate", float("-inf")))
+        ref = data.get("reference_scale")
+        if ref:
+            scorer.reference_scale_ = FeatureScale(
+                np.array(ref["mean"], dtype=np.float32), np.array(ref["scale"], dtype=np.float32)
+            )
+        return scorer
+
+    def save(self, path: Path = SCORER_PATH) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.to_json(), indent=1, ensure_ascii=False, sort_keys=False)
+        path.write_text(text + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = SCORER_PATH) -> PairScorer:
+        if not path.exists():
+            raise FileNotFoundError(
+                f"no pair scorer at {path}: build it with `python -m matchmaker train-matcher`"
+            )
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def offers_alike(features: np.ndarray, mean: bool = False) -> np.ndarray:
+    """How alike two firms' offers are: the strongest representation's standardised cosine
+    (or, with `mean`, the representations' mean)."""
+    rows = [k for k, name in enumerate(feature_names()) if name.endswith(":offers-offers")]
+    return features[rows].mean(axis=0) if mean else features[rows].max(axis=0)
+
+
+def needs_met(features: np.ndarray) -> np.ndarray:
+    """How strongly one firm's needs are met by the other's offers or profile (either way):
+    per representation the stronger of the two, averaged over the representations."""
+    names = feature_names()
+    per_rep = []
+    for rep in dict.fromkeys(name.split(":")[0] for name in names if ":" in name):
+        rows = [names.index(f"{rep}:needs-offers:max"), names.index(f"{rep}:needs-profile:max")]
+        per_rep.append(features[rows].max(axis=0))
+    return np.mean(per_rep, axis=0)
+
+
+def pair_rows(tensor: np.ndarray, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Rows (pairs × features) of a square feature tensor at the given (i, j) positions."""
+    i = np.fromiter((a for a, _ in pairs), dtype=np.int64)
+    j = np.fromiter((b for _, b in pairs), dtype=np.int64)
+    return tensor[:, i, j].T

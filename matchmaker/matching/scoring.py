@@ -1,0 +1,200 @@
+"""Pair scores between firms of an index: learned partner fit, competitors, needs met by offers.
+
+One function, `score_block`, scores some query firms against some stored firms; partner
+suggestions, pool matrices for grouping and top-k candidate lists all call it, so a pair is
+judged the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matchmaker.matching.features import FirmFacts, pair_features
+from matchmaker.matching.index import MatchIndex, resolve
+from matchmaker.representation.embedding import ProfileVectors
+from matchmaker.store import pair_rules
+
+MODES = ("complementary", "similar")
+# Pools scored densely at most this large (grouping larger pools uses `top_candidates`).
+MAX_POOL = 1_500
+# Profile likeness (a z-like calibrated cosine) as log-odds: its slope and centre.
+SIMILAR_SLOPE = 1.2
+SIMILAR_CENTER = 1.0
+# Query rows scored at once against the whole index (features × rows × firms in memory).
+BLOCK = 64
+
+
+def display_score(logit: np.ndarray | float) -> np.ndarray | float:
+    """A log-odds as a 0–1 score."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(logit)))
+
+
+def unit_similarity(z: np.ndarray | float) -> np.ndarray | float:
+    """A calibrated (z-like) similarity as a 0–1 score."""
+    return display_score(SIMILAR_SLOPE * (np.asarray(z) - SIMILAR_CENTER))
+
+
+@dataclass
+class BlockScores:
+    """Scores of query firms (rows) against stored firms (columns)."""
+
+    score: np.ndarray  # log-odds of a good pair (complementary) or profile likeness (similar)
+    need_offer: np.ndarray  # calibrated: the query's needs met by the stored firm's offers
+    offer_need: np.ndarray  # calibrated: the stored firm's needs met by the query's offers
+    competitor: np.ndarray  # judged direct competitors
+    similar: np.ndarray  # calibrated profile likeness
+
+
+def score_block(
+    index: MatchIndex,
+    q: ProfileVectors,
+    q_facts: FirmFacts,
+    s: ProfileVectors,
+    s_facts: FirmFacts,
+    mode: str = "complementary",
+) -> BlockScores:
+    """Every query firm against every stored firm, vectorised."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    encoder, scorer = index.encoder_, index.scorer_
+    features = pair_features(encoder, q, q_facts, s, s_facts, index.scale_)
+    need_offer = encoder.similarity(q, s, "needs", "offers")
+    offer_need = encoder.similarity(q, s, "offers", "needs")
+    competitor = scorer.competitors(features)
+    similar = encoder.similarity(q, s, "profile", "profile")
+    likeness = SIMILAR_SLOPE * (similar - SIMILAR_CENTER)
+    if mode == "similar":
+        score = likeness
+    else:
+        score = scorer.partner_logit(features)
+        # A firm that wrote neither needs nor offers gives nothing to complement: its partners
+        # are judged by how alike the profiles are.
+        silent = ~(q_facts.has_needs | q_facts.has_offers)
+        if silent.any():
+            score[silent] = likeness[silent]
+    return BlockScores(score.astype(np.float32), need_offer, offer_need, competitor, similar)
+
+
+def score_rows(index: MatchIndex, q_rows: np.ndarray, s_rows: np.ndarray | None, mode: str):
+    """`score_block` for indexed firms given by row positions (all stored rows for None)."""
+    s_vectors = index.vectors_ if s_rows is None else index.vectors_.take(s_rows)
+    s_facts = index.facts_ if s_rows is None else index.facts_.take(s_rows)
+    return score_block(
+        index, index.vectors_.take(q_rows), index.facts_.take(q_rows), s_vectors, s_facts, mode
+    )
+
+
+@dataclass
+class PairScores:
+    """Dense pair scores (0–1) for a pool of firms, with competitor and never-together masks,
+    how well each firm's offers meet the other's needs (`cover[i, j]`: j meets i's needs) and
+    how alike their profiles are (`similar`)."""
+
+    ids: list[int]
+    scores: np.ndarray
+    competitor: np.ndarray
+    never: np.ndarray
+    cover: np.ndarray
+    similar: np.ndarray
+
+
+def _allowed(rules: pair_rules.PairRules) -> set[tuple[int, int]]:
+    return {pair for pair, kinds in rules.items() if "allow" in kinds}
+
+
+def pair_score_matrix(
+    index_or_db, ids: Sequence[int] | None = None, *, mode: str = "complementary", db=None
+) -> PairScores:
+    """Dense 0–1 scores between all firms of a pool (at most 1,500), symmetric, zero diagonal.
+
+    Pairs a facilitator allowed are not competitors; 'never together' pairs are marked.
+    """
+    index, store = resolve(index_or_db)
+    db = store if db is None else db
+    rows = index.rows(ids)
+    if rows.size > MAX_POOL:
+        raise ValueError(f"a pool of {rows.size} firms is over {MAX_POOL}; use top_candidates")
+    n = rows.size
+    dense = np.zeros((n, n), dtype=np.float32)
+    cover = np.zeros((n, n), dtype=np.float32)
+    similar = np.zeros((n, n), dtype=np.float32)
+    competitor = np.zeros((n, n), dtype=bool)
+    s_vectors, s_facts = index.vectors_.take(rows), index.facts_.take(rows)
+    for start in range(0, n, BLOCK * 4):
+        block = np.arange(start, min(n, start + BLOCK * 4))
+        found = score_block(
+            index, s_vectors.take(block), s_facts.take(block), s_vectors, s_facts, mode
+        )
+        dense[block] = display_score(found.score)
+        cover[block] = unit_similarity(found.need_offer)
+        similar[block] = unit_similarity(found.similar)
+        competitor[block] = found.competitor
+    dense = (dense + dense.T) / 2
+    np.fill_diagonal(dense, 0.0)
+    np.fill_diagonal(cover, 0.0)
+    np.fill_diagonal(similar, 0.0)
+    competitor |= competitor.T
+    pool_ids = [index.vectors_.ids[r] for r in rows]
+    pos = {c: i for i, c in enumerate(pool_ids)}
+    rules = pair_rules.rules(db, pool_ids) if db is not None else {}
+    never = np.zeros((n, n), dtype=bool)
+    for (a, b), kinds in rules.items():
+        if a in pos and b in pos:
+            if "allow" in kinds:
+                competitor[pos[a], pos[b]] = competitor[pos[b], pos[a]] = False
+            if "never" in kinds:
+                never[pos[a], pos[b]] = never[pos[b], pos[a]] = True
+    np.fill_diagonal(competitor, False)
+    return PairScores(pool_ids, dense, competitor, never, cover, similar)
+
+
+def top_candidates(
+    index_or_db,
+    k: int = 20,
+    *,
+    ids: Sequence[int] | None = None,
+    mode: str = "complementary",
+    include_competitors: bool = False,
+    db=None,
+) -> dict[int, list[tuple[int, float]]]:
+    """For each firm (all indexed, or `ids`), its k best partners as (id, 0–1 score), best
+    first; 'never together' pairs and (unless asked) likely competitors left out."""
+    index, store = resolve(index_or_db)
+    db = store if db is None else db
+    rows = index.rows(ids)
+    all_ids = index.vectors_.ids
+    out: dict[int, list[tuple[int, float]]] = {}
+    kk = min(k, len(index) - 1)
+    if kk <= 0:
+        return {all_ids[r]: [] for r in rows}
+    rules = pair_rules.rules(db, [all_ids[r] for r in rows]) if db is not None else {}
+    allowed = _allowed(rules)
+    for s in range(0, rows.size, BLOCK):
+        chunk = rows[s : s + BLOCK]
+        found = score_rows(index, chunk, None, mode)
+        blocked = np.zeros_like(found.competitor)
+        blocked[np.arange(chunk.size), chunk] = True
+        if mode == "complementary" and not include_competitors:
+            blocked |= found.competitor
+        q_ids = [all_ids[r] for r in chunk]
+        for i, cid in enumerate(q_ids):
+            for (a, b), kinds in rules.items():
+                if cid not in (a, b):
+                    continue
+                other = index.row_.get(b if a == cid else a)
+                if other is None:
+                    continue
+                if "never" in kinds:
+                    blocked[i, other] = True
+                elif (a, b) in allowed and "never" not in kinds:
+                    blocked[i, other] = bool(blocked[i, other] and other == chunk[i])
+        z = np.where(blocked, -np.inf, found.score)
+        top = np.argpartition(-z, kk - 1, axis=1)[:, :kk]
+        for i, cid in enumerate(q_ids):
+            cols = top[i][np.isfinite(z[i, top[i]])]
+            cols = cols[np.lexsort((cols, -z[i, cols]))]
+            out[cid] = [(all_ids[c], float(display_score(z[i, c]))) for c in cols]
+    return out
