@@ -65,6 +65,8 @@ lint: .venv/.installed-dev
 bench: .venv/.installed-dev models/pair_scorer.json
 	$(PY) bench/representations.py
 	$(PY) bench/proposals.py
+	$(PY) bench/roles.py
+	$(PY) bench/consortia.py
 	$(PY) -m matchmaker train-intents && $(PY) -m bench.chat
 	$(PY) -m bench.load
 

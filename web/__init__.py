@@ -67,16 +67,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(db_path)
     store.connect(db_path).close()  # create and migrate once, before any request
 
-    from web import api, auth, chat, i18n, pages, proposals, security
+    from web import api, auth, chat, consortia, i18n, outcomes, pages, proposals, roles, security
 
     security.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
+    roles.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(proposals.bp)
+    app.register_blueprint(consortia.bp)
+    app.register_blueprint(outcomes.bp)
     app.teardown_appcontext(close_db)
     app.before_request(_per_firm_cap)
 

@@ -196,6 +196,9 @@ def discard(proposal_id: int):
         proposals.delete_proposal(get_db(), proposal_id, "network")
     except NotFound:
         abort(404)
+    except Conflict as exc:
+        _errors(exc)
+        return redirect(url_for("proposals.proposal", proposal_id=proposal_id))
     flash(t("proposal_discarded"), "info")
     return redirect(url_for("proposals.index"))
 

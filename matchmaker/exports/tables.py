@@ -17,8 +17,8 @@ OPEN_POINT_KEYS = (
 
 COMPANY_COLUMNS = (
     "id", "name", "cvr", "employees", "founded", "region", "city", "sector", "nace", "kind",
-    "description", "offers", "needs", "markets", "language", "contact_name", "contact_email",
-    "consent", "created_at", "updated_at",
+    "role", "description", "offers", "needs", "markets", "language", "contact_name",
+    "contact_email", "consent", "created_at", "updated_at",
 )  # fmt: skip
 TIME_COLUMNS = frozenset({"created_at", "updated_at"})
 
@@ -175,6 +175,7 @@ def company_values(c: dict[str, Any], lang: str) -> dict[str, Any]:
     values = {k: c.get(k) for k in COMPANY_COLUMNS}
     values["markets"] = ", ".join(c.get("markets") or [])
     values["kind"] = optional_label("kind", c.get("kind"), lang)
+    values["role"] = optional_label("role", c.get("role"), lang)
     values["consent"] = label("yes" if c.get("consent") else "no_", lang)
     for key in TIME_COLUMNS:
         values[key] = local_time(values[key], lang)

@@ -21,6 +21,18 @@ HEADER_ALIASES = {
     "kontaktperson": "contact_name", "kontakt": "contact_name", "contact": "contact_name",
     "email": "contact_email", "e-mail": "contact_email", "mail": "contact_email",
     "samtykke": "consent",
+    "rolle": "role", "værdikæde": "role", "rolle i værdikæden": "role", "value chain role": "role",
+}  # fmt: skip
+# Value-chain roles as a Danish (or English) spreadsheet may write them → the API's codes.
+ROLE_ALIASES = {
+    "leverandør": "supplier", "råvareleverandør": "supplier",
+    "komponentleverandør": "supplier", "underleverandør": "subcontractor",
+    "producent": "producer", "fabrikant": "producer", "distributør": "distributor",
+    "forhandler": "distributor", "grossist": "distributor", "kunde": "customer",
+    "slutbruger": "customer", "end user": "customer", "serviceleverandør": "service_provider",
+    "tjenesteyder": "service_provider", "rådgiver": "service_provider",
+    "service provider": "service_provider", "videnpartner": "knowledge_partner",
+    "videninstitution": "knowledge_partner", "knowledge partner": "knowledge_partner",
 }  # fmt: skip
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
@@ -113,5 +125,9 @@ def _rows_from(table: list[list[Any]]) -> list[dict[str, Any]]:
     for raw in table[1:]:
         if not any(cell not in (None, "") for cell in raw):
             continue
-        rows.append({h: v for h, v in zip(headers, raw, strict=False) if h})
+        row = {h: v for h, v in zip(headers, raw, strict=False) if h}
+        if isinstance(row.get("role"), str):
+            folded = row["role"].strip().lower()
+            row["role"] = ROLE_ALIASES.get(folded, folded.replace(" ", "_"))
+        rows.append(row)
     return rows

@@ -28,11 +28,17 @@ from matchmaker.store import erasure, proposals
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]
+# A firm's place in a value chain (optional; representation.roles suggests one when empty).
+Role = Literal[
+    "supplier", "subcontractor", "producer", "distributor", "customer", "service_provider",
+    "knowledge_partner",
+]  # fmt: skip
+ROLES: tuple[str, ...] = Role.__args__
 SME_MAX_EMPLOYEES = 250
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 PUBLIC_FIELDS = (
-    "name", "cvr", "employees", "founded", "region", "city", "sector", "nace", "kind",
+    "name", "cvr", "employees", "founded", "region", "city", "sector", "nace", "kind", "role",
     "description", "offers", "needs", "markets", "language", "contact_name", "contact_email",
     "consent",
 )  # fmt: skip
@@ -62,6 +68,7 @@ class CompanyIn(Strict):
     sector: text(200) | None = None
     nace: str | None = Field(default=None, description="NACE rev. 2 / DB07: 62.01, 6201 or 620100")
     kind: Kind
+    role: Role | None = Field(default=None, description="Place in a value chain (optional)")
     description: long_text(5000, 1)
     offers: long_text(3000) = ""
     needs: long_text(3000) = ""
@@ -120,6 +127,7 @@ class CompanyPatch(Strict):
     sector: str | None = None
     nace: str | None = None
     kind: Kind | None = None
+    role: Role | None = None
     description: str | None = None
     offers: str | None = None
     needs: str | None = None

@@ -12,7 +12,7 @@ import sqlite_utils
 from matchmaker.reference.validation import Conflict, NotFound
 from matchmaker.store import erasure
 
-KINDS = ("network", "cohort")
+KINDS = ("network", "cohort", "consortium")
 STATUSES = ("proposed", "accepted", "rejected")
 
 
@@ -315,6 +315,15 @@ def delete_proposal(db: sqlite_utils.Database, proposal_id: int, kind: str) -> N
     with db.atomic():
         if get_proposal(db, proposal_id)["kind"] != kind:
             raise NotFound(f"No {kind} proposal with id {proposal_id}")
+        if db.execute(
+            "SELECT 1 FROM outcomes o JOIN proposal_groups g ON g.id = o.group_id "
+            "WHERE g.proposal_id = ? LIMIT 1",
+            [proposal_id],
+        ).fetchone():
+            raise Conflict(
+                {"outcomes": "are recorded for a network of this proposal"},
+                "A proposal whose networks have recorded outcomes is kept",
+            )
         db.execute(
             "DELETE FROM group_members WHERE group_id IN "
             "(SELECT id FROM proposal_groups WHERE proposal_id = ?)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -264,7 +264,34 @@ def _v3(db: sqlite_utils.Database) -> None:
     notes.migrate(db)
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3}
+def _v4(db: sqlite_utils.Database) -> None:
+    """A profile's place in a value chain; what came of an accepted network, over time."""
+    if "role" not in db["companies"].columns_dict:
+        db["companies"].add_column("role", str)
+    db["outcomes"].create(
+        {
+            "id": int,
+            "group_id": int,
+            "formed": int,
+            "meetings": int,
+            "satisfaction": int,
+            "innovation_project": int,
+            "new_product": int,
+            "export": int,
+            "programme": str,
+            "note": str,
+            "recorded_by": str,  # 'facilitator:<user id>' | 'member:<company id>'
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"group_id", "formed", "created_at"},
+        foreign_keys=[("group_id", "proposal_groups", "id")],
+        if_not_exists=True,
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS outcomes_group ON outcomes(group_id, id)")
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 def _version(db: sqlite_utils.Database) -> int:

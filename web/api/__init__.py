@@ -64,4 +64,14 @@ def http_error_json(exc: HTTPException):
     return jsonify(error=messages.get(exc.code, exc.description), fields={}), exc.code
 
 
-from web.api import cohorts, companies, exports, masterclasses, networks, openapi, partners  # noqa: E402,F401  (routes on bp)
+from web.api import (  # noqa: E402,F401  (routes on bp)
+    cohorts,
+    companies,
+    consortia,
+    exports,
+    masterclasses,
+    networks,
+    openapi,
+    outcomes,
+    partners,
+)

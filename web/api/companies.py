@@ -7,6 +7,7 @@ from flask import g, jsonify, request, url_for
 from matchmaker.grouping import review
 from matchmaker.reference import nace, regions
 from matchmaker.reference.validation import InvalidInput
+from matchmaker.representation.roles import suggest_role
 from matchmaker.store import imports, profiles
 from web import get_db
 from web.api import bp, json_body
@@ -43,6 +44,14 @@ def int_arg(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def company_view(company: dict, *, with_contact: bool = True) -> dict:
+    """The API view of a profile; with no stated role, the role its text suggests."""
+    view = profiles.public(company, with_contact=with_contact)
+    found = None if company.get("role") else suggest_role(company)
+    view["suggested_role"] = found.role if found else None
+    return view
+
+
 def _own_or_facilitator(company_id: int) -> bool:
     return is_facilitator() or g.get("company_id") == company_id
 
@@ -61,7 +70,7 @@ def refused(company_id: int):
 @limiter.limit(REGISTRATION_LIMIT, exempt_when=authenticated_client)
 def create_company():
     company, token = profiles.create(get_db(), json_body())
-    body = profiles.public(company)
+    body = company_view(company)
     body["edit_token"] = token
     body["edit_url"] = url_for("pages.own_profile", token=token, _external=True)
     return jsonify(body), 201, {"Location": url_for("api.get_company", company_id=company["id"])}
@@ -77,7 +86,7 @@ def list_companies():
         limit=int_arg("limit", 50, 1, 500),
         offset=int_arg("offset", 0, 0, 10**9),
     )
-    return jsonify(items=[profiles.public(c) for c in items], total=total)
+    return jsonify(items=[company_view(c) for c in items], total=total)
 
 
 def region_arg() -> str | None:
@@ -124,7 +133,7 @@ def listing_filters() -> dict:
 def get_company(company_id: int):
     if not _own_or_facilitator(company_id):
         return refused(company_id)
-    return jsonify(profiles.public(profiles.get(get_db(), company_id)))
+    return jsonify(company_view(profiles.get(get_db(), company_id)))
 
 
 def _company_key() -> str:
@@ -139,7 +148,7 @@ def patch_company(company_id: int):
     if not _own_or_facilitator(company_id):
         return refused(company_id)
     data = json_body()
-    return jsonify(profiles.public(profiles.update(get_db(), company_id, data)))
+    return jsonify(company_view(profiles.update(get_db(), company_id, data)))
 
 
 @bp.post("/companies/<int:company_id>/edit-token")
