@@ -112,14 +112,13 @@ def test_cohorts_are_bounded_homogeneous_and_explained(client, auth):
     assert sum(sizes) == len(ALL) and all(5 <= s <= 6 for s in sizes)
     seen = [m["response_id"] for c in body["cohorts"] for m in c["members"]]
     assert len(seen) == len(set(seen))
-    majority = 0
     for cohort in body["cohorts"]:
         assert cohort["themes"] and all(isinstance(t, str) and t for t in cohort["themes"])
-        assert isinstance(cohort["coherence"], float)
-        themes = collections.Counter(THEME_OF[m["company"]] for m in cohort["members"])
-        majority += themes.most_common(1)[0][1]
+        assert 0.0 <= cohort["coherence"] <= 1.0
         assert all(m["company"] and m["reason"] for m in cohort["members"])
-    assert majority / len(ALL) >= 0.8  # cohorts follow the themes
+    # The firms in operation with their vision models (the only experienced ones) are a cohort.
+    vision = {a["company"] for a in answers(VISION)}
+    assert vision in [{m["company"] for m in c["members"]} for c in body["cohorts"]]
     stored = client.get(f"/api/v1/cohorts/proposals/{body['id']}", headers=auth).get_json()
     assert stored["cohorts"] == body["cohorts"]
     one = body["cohorts"][0]
@@ -293,19 +292,33 @@ def test_the_cohort_page_speaks_the_page_language(client, auth, runner):
     assert "Theme:" not in danish and not re.search(r"Modenhed: (beginner|experienced)", danish)
 
 
-FOOD = [
-    ("Mejeriet Bakkely", "Vi er et mejeri, der laver ost og yoghurt.", "Supermarkeder på Fyn."),
-    ("Bryggeriet Humle", "Mikrobryggeri, der brygger specialøl.", "Barer i København."),
-    ("Slagter Møller", "Slagteri og pølsemager.", "Slagterbutikker i Jylland."),
-    ("Røgeriet Hvide Sande", "Vi røger laks og sild.", "Fiskehandlere i Tyskland."),
-    ("Chokolade Fabrikken Vejle", "Vi producerer chokolade og konfekt.", "Delikatesser i Norden."),
+SHOPS = [
+    ("Teltbutikken", "Webshop med telte og vandreudstyr.", "Spejdere i hele landet."),
+    ("Lys & Lamper", "Netbutik med lamper og belysning.", "Boligejere på Sjælland."),
+    ("Legeland", "Butik og webshop med legetøj.", "Børnefamilier i Aarhus."),
+    ("Skohjørnet", "Vi sælger sko i tre butikker og online.", "Kunder i Trekantområdet."),
+    ("Gryder.dk", "Webshop med køkkenudstyr.", "Madentusiaster i Norden."),
+]  # fmt: skip
+SHOPS_II = [
+    ("Cykelkælderen", "Detailbutik med cykler og reservedele.", "Pendlere i Odense."),
+    ("Babytøj Online", "Vi driver en netbutik med babytøj.", "Nybagte forældre i Danmark."),
+    ("Bogcafeen", "Boghandel med webshop.", "Læsere i Aalborg."),
+    ("Vitaminhuset", "Webshop med kosttilskud.", "Motionister i Sverige."),
+    ("Stue & Stil", "Møbelbutik med showroom og webshop.", "Boligkøbere i Nordjylland."),
 ]  # fmt: skip
 SOFTWARE = [
     ("Kodehuset ApS", "Vi udvikler software og apps til kunder.", "Kommuner i Region Sjælland."),
-    ("Skyen Drift", "Hosting og drift af servere og it-systemer.", "Advokatkontorer i Aarhus."),
-    ("Webbureauet Pixel", "Vi bygger hjemmesider og webshops.", "Detailhandlen i Nordjylland."),
-    ("ERP Partner Nord", "It-konsulenter, der implementerer ERP-systemer.", "Producenter i Thy."),
-    ("Datalogerne", "Softwarehus, der laver systemer til lagerstyring.", "Grossister i Sverige."),
+    ("Lønkoden", "Vi udvikler software til lønsystemer.", "Advokatkontorer i Aarhus."),
+    ("Webkoderne", "Vi programmerer software til webshops.", "Detailhandlen i Nordjylland."),
+    ("Appværket", "Softwarevirksomhed, der udvikler apps.", "Producenter i Thy."),
+    ("Skyhuset", "Softwarehus med cloudløsninger.", "Grossister i Sverige."),
+]  # fmt: skip
+SOFTWARE_II = [
+    ("Sikkerhedskoden", "Vi udvikler software til it-sikkerhed.", "Banker i Norden."),
+    ("Spiludvikleren", "Vi udvikler computerspil og software.", "Forlag i Tyskland."),
+    ("Datalogerne", "Softwarehus, der laver systemer til lagerstyring.", "Lagre i Jylland."),
+    ("Bookingkoden", "Vi udvikler bookingsoftware til klinikker.", "Fysioterapeuter."),
+    ("Regnskabskoden", "Vi udvikler software til regnskab.", "Revisorer på Fyn."),
 ]  # fmt: skip
 NEW = ("Ingen erfaring. Vi har aldrig prøvet det.", "Vi ved ikke rigtig, hvad det kan.",
        "Vi mangler viden om det helt basale.")  # fmt: skip
@@ -313,19 +326,19 @@ SEASONED = ("Det har kørt i drift i flere år, og vi har et fast team på det."
             "Det er helt centralt for os.", "At holde løsningen opdateret.")  # fmt: skip
 
 
-def crossed(firms, level, suffix=""):
+def crossed(firms, level):
     experience, role, barriers = level
-    return [{"company": name + suffix, "core_business": core, "market_now": market,
+    return [{"company": name, "core_business": core, "market_now": market,
              "experience": experience, "technology_role": role, "barriers": barriers,
              "potentials": "Bedre planlægning og færre fejl."}
             for name, core, market in firms]  # fmt: skip
 
 
 def test_focus_chooses_industry_or_level_and_members_are_explained(client, auth):
-    rows = (crossed(FOOD, NEW) + crossed(FOOD, SEASONED, " II") + crossed(SOFTWARE, NEW)
-            + crossed(SOFTWARE, SEASONED, " II"))  # fmt: skip
-    food = {r["company"] for r in crossed(FOOD, NEW) + crossed(FOOD, SEASONED, " II")}
-    new = {r["company"] for r in crossed(FOOD, NEW) + crossed(SOFTWARE, NEW)}
+    rows = (crossed(SHOPS, NEW) + crossed(SHOPS_II, SEASONED) + crossed(SOFTWARE, NEW)
+            + crossed(SOFTWARE_II, SEASONED))  # fmt: skip
+    shops = {r["company"] for r in crossed(SHOPS, NEW) + crossed(SHOPS_II, SEASONED)}
+    new = {r["company"] for r in crossed(SHOPS, NEW) + crossed(SOFTWARE, NEW)}
     mc = masterclass(client, auth, capacity=10, answers_=rows)
     by = {}
     for focus in ("industry", "level"):
@@ -334,7 +347,7 @@ def test_focus_chooses_industry_or_level_and_members_are_explained(client, auth)
         body = answer.get_json()
         assert body["request"]["focus"] == focus
         by[focus] = [{m["company"] for m in c["members"]} for c in body["cohorts"]]
-    assert all(g <= food or not g & food for g in by["industry"])
+    assert all(g <= shops or not g & shops for g in by["industry"])
     assert all(g <= new or not g & new for g in by["level"])
     body = form(client, auth, mc, min_size=10, max_size=10, focus="level").get_json()
     for cohort in body["cohorts"]:
@@ -345,15 +358,15 @@ def test_focus_chooses_industry_or_level_and_members_are_explained(client, auth)
             assert m["maturity"] == maturity
             assert m["reason"] == f"{maturity} · {m['industry_label']}"
     read = collections.Counter(m["industry"] for c in body["cohorts"] for m in c["members"]
-                               if m["company"] in food)  # fmt: skip
-    assert read["food_beverage"] >= 8
+                               if m["company"] in shops)  # fmt: skip
+    assert read["retail_ecommerce"] >= 8
     default = form(client, auth, mc, min_size=10, max_size=10).get_json()
     assert default["request"]["focus"] == "balanced"
 
 
 def test_a_respondent_who_fits_no_cohort_is_flagged(client, auth):
     odd = crossed(SOFTWARE[:1], SEASONED)
-    rows = crossed(FOOD, NEW) + crossed(FOOD[:4], NEW, " II") + odd
+    rows = crossed(SHOPS, NEW) + crossed(SHOPS_II[:4], NEW) + odd
     mc = masterclass(client, auth, capacity=10, answers_=rows)
     body = form(client, auth, mc, min_size=10, max_size=10, lang="en").get_json()
     (cohort,) = body["cohorts"]
@@ -363,4 +376,4 @@ def test_a_respondent_who_fits_no_cohort_is_flagged(client, auth):
     assert len(notes) == 1 and odd[0]["company"] in notes[0]["reason"]
     assert "fits no cohort well" in notes[0]["reason"]
     assert "passer ikke godt" in notes[0]["reason_by_lang"]["da"]
-    assert cohort["industry"] == "food_beverage" and cohort["maturity_code"] == "beginner"
+    assert cohort["industry"] == "retail_ecommerce" and cohort["maturity_code"] == "beginner"

@@ -4,11 +4,10 @@ kept apart where the sizes allow.
 
 Each answer is read twice (`matchmaker.representation.answer_readers`): an industry
 distribution from the core business and market, and a maturity level (the expected value of
-beginner < experimenting < advanced) from the experience, the role of the technology and the
-barriers. Pair affinity is a weighted sum of standardised similarities: industry (the readers'
-distributions and the answers' own core business and market), level, and the use the
-technology is wanted for; the request's `focus` weighs industry against level. The split is
-`cohort_split.split`.
+beginner < experimenting < advanced) from the experience with the technology. Pair affinity is
+a weighted sum of standardised similarities: industry (the readers' distributions and the
+answers' own core business and market), level, and the use the technology is wanted for; the
+request's `focus` weighs industry against level. The split is `cohort_split.split`.
 """
 
 from __future__ import annotations
@@ -44,7 +43,9 @@ FOCUS_WEIGHTS: dict[str, dict[str, float]] = {
     "industry": {"industry": 1.5, "business": 0.75, "level": 0.5, "use": 0.25},
     "level": {"industry": 0.5, "business": 0.25, "level": 1.5, "use": 0.25},
 }
-POOR_FIT = 0.0  # a member less alike to its cohort than the average pair fits no cohort well
+# A member half a standard deviation less alike to its cohort than the average pair of the
+# masterclass fits no cohort well.
+POOR_FIT = -0.5
 MATURITY_CODES = ("beginner", "experimenting", "experienced")
 
 
