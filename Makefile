@@ -42,19 +42,23 @@ models/intents.joblib: .venv/.installed $(wildcard data/chat/*)
 models/pair_scorer.json: .venv/.installed data/lexicon.json $(wildcard data/training/partners_*.json)
 	$(PY) -m matchmaker train-matcher
 
+# The cohort readers (industry, maturity), fitted on data/training/{industry,maturity}.jsonl.
+models/cohort_readers.joblib: .venv/.installed data/training/industry.jsonl data/training/maturity.jsonl
+	$(PY) -m matchmaker train-cohorts
+
 demo-db: .venv/.installed models/pair_scorer.json
 	@test -f "$(MATCHMAKER_DB)" || $(PY) -m matchmaker demo
 
 # The server purges chat conversations, change log and export log older than
 # MATCHMAKER_RETENTION_DAYS (default 365) at start and once a day; cron may also run
 # `$(PY) -m matchmaker purge`. gunicorn reads gunicorn.conf.py (access log without private links).
-run: .venv/.installed models/pair_scorer.json demo-db
+run: .venv/.installed models/pair_scorer.json models/cohort_readers.joblib demo-db
 	@test -f models/intents.joblib || $(PY) -m matchmaker train-intents
 	@echo "Retention: conversations and logs older than $${MATCHMAKER_RETENTION_DAYS:-365} days are purged daily (python -m matchmaker purge)"
 	.venv/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --threads $(THREADS) \
 	  --timeout 120 --access-logfile - wsgi:app
 
-test: .venv/.installed-dev browser models/pair_scorer.json models/intents.joblib
+test: .venv/.installed-dev browser models/pair_scorer.json models/intents.joblib models/cohort_readers.joblib
 	$(PY) -m pytest -q
 
 lint: .venv/.installed-dev
@@ -62,13 +66,14 @@ lint: .venv/.installed-dev
 	.venv/bin/ruff format --check matchmaker web tests bench
 	.venv/bin/lint-imports
 
-bench: .venv/.installed-dev models/pair_scorer.json
+bench: .venv/.installed-dev models/pair_scorer.json models/cohort_readers.joblib
 	$(PY) bench/representations.py
 	$(PY) bench/proposals.py
 	$(PY) bench/roles.py
 	$(PY) bench/consortia.py
 	$(PY) -m matchmaker train-intents && $(PY) -m bench.chat
 	$(PY) -m bench.load
+	$(PY) bench/cohorts.py
 
 clean:
 	rm -rf .venv instance .pytest_cache

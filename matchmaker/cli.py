@@ -201,6 +201,16 @@ def train_matcher(paths: tuple[Path, ...]) -> None:
     click.echo(f"Pair scorer written to {SCORER_PATH}: trained on {scorer.trained_on_}")
 
 
+@main.command("train-cohorts")
+def train_cohorts() -> None:
+    """Fit the answer readers of cohorts (industry, maturity) on data/training/ and write them
+    to models/."""
+    from matchmaker.representation import answer_readers
+
+    readers = answer_readers.train_and_save()
+    click.echo(f"Cohort readers written to {answer_readers.READERS_PATH}: {readers.report}")
+
+
 @users.command("list")
 def users_list() -> None:
     """Accounts with their role and how many live API tokens each holds."""
