@@ -30,11 +30,11 @@ from matchmaker.grouping.optimiser import (
 from matchmaker.grouping.pool import PoolScores, forbidden_pairs, pair_rules, pool_scores
 from matchmaker.reference import messages, regions
 from matchmaker.reference import nace as nace_codes
+from matchmaker.reference.regions import Region
 from matchmaker.reference.validation import InvalidInput, NotFound, Strict, text, validate
 from matchmaker.store import proposals
 from matchmaker.store.profiles import decode
 
-Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer

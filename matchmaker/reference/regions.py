@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import Literal, get_args
 
 from matchmaker.config import DATA_DIR
 
-REGIONS = ("Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden")
+Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
+REGIONS: tuple[str, ...] = get_args(Region)
 REGIONS_FILE = DATA_DIR / "regions.json"
 
 

@@ -13,6 +13,8 @@ import sqlite_utils
 from pydantic import EmailStr, Field, field_validator
 
 from matchmaker.reference import nace, regions
+from matchmaker.reference.regions import Region
+from matchmaker.reference.sizes import SME_MAX_EMPLOYEES
 from matchmaker.reference.text import guess_language
 from matchmaker.reference.validation import (
     Conflict,
@@ -26,7 +28,6 @@ from matchmaker.reference.validation import (
 )
 from matchmaker.store import erasure, proposals
 
-Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 Kind = Literal["company", "knowledge_institution"]
 # A firm's place in a value chain (optional; representation.roles suggests one when empty).
 Role = Literal[
@@ -34,7 +35,6 @@ Role = Literal[
     "knowledge_partner",
 ]  # fmt: skip
 ROLES: tuple[str, ...] = Role.__args__
-SME_MAX_EMPLOYEES = 250
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 
 PUBLIC_FIELDS = (

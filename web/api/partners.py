@@ -7,6 +7,7 @@ from dataclasses import asdict
 from flask import g, jsonify, request
 
 from matchmaker import matching
+from matchmaker.reference.sizes import SIZES
 from matchmaker.reference.validation import InvalidInput
 from matchmaker.store import profiles
 from web import get_db
@@ -16,7 +17,6 @@ from web.api.openapi import documented
 from web.auth import is_facilitator
 from web.security import OWN_SUGGESTIONS_LIMIT, limiter
 
-SIZES = ("micro", "small", "medium", "large")
 PARTNER_QUERY = {
     "limit": {"type": "integer", "minimum": 1, "maximum": 50},
     "mode": {"type": "string", "enum": list(matching.MODES)},
