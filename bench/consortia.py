@@ -164,7 +164,7 @@ def main() -> None:
         real = set(project["participants"])
         small = real - big
         set_texts(db, ids, real, by_org, project["id"])
-        index.refresh(db)
+        index = index.refreshed(db)
         call = f"{project['title']}. {project['description']}"
         request = consortia.parse_request({"call": call, "count": args.count})
         covers = {}
@@ -199,7 +199,7 @@ def main() -> None:
         rand = [orgs[i] for i in rng.choice(len(orgs), size=k, replace=False)]
         score(res, "random", real, small, rand)
         set_texts(db, ids, real, by_org, None)
-        index.refresh(db)
+        index = index.refreshed(db)
         if n % 10 == 0:
             print(f"{n}/{len(held)} {split}: default {np.mean(res[DEFAULT]):.3f} "
                   f"tfidf {np.mean(res['tfidf']):.3f}", file=sys.stderr)  # fmt: skip
