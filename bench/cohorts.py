@@ -29,8 +29,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -38,6 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench import proposals as proposals_bench  # noqa: E402
 from matchmaker.grouping import cohorts  # noqa: E402
 from matchmaker.representation import answer_readers  # noqa: E402
 from matchmaker.representation.embedding import SentenceEncoder, response_text  # noqa: E402
@@ -114,21 +113,9 @@ def random_groups(n: int, sizes: list[int], seed: int) -> list[list[int]]:
 
 
 def constrained_kmeans(x: np.ndarray, sizes: list[int], seed: int, iters: int = 20):
-    """k-means whose assignment step fills clusters of exactly `sizes` (Hungarian on slots)."""
-    k, n = len(sizes), x.shape[0]
-    centres = KMeans(k, n_init=4, random_state=seed).fit(x).cluster_centers_
-    slots = np.repeat(np.arange(k), sizes)
-    label = np.full(n, -1)
-    for _ in range(iters):
-        cost = ((x[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)[:, slots]
-        rows, cols = linear_sum_assignment(cost)
-        new = np.empty(n, dtype=int)
-        new[rows] = slots[cols]
-        if (new == label).all():
-            break
-        label = new
-        centres = np.vstack([x[label == c].mean(axis=0) for c in range(k)])
-    return [list(np.flatnonzero(label == c)) for c in range(k)]
+    """Size-constrained k-means (the networks benchmark's), as lists of row positions."""
+    label = proposals_bench.constrained_kmeans(x, sizes, seed, iters)
+    return [list(np.flatnonzero(label == c)) for c in range(len(sizes))]
 
 
 def tfidf_vectors(texts: list[str]) -> np.ndarray:
