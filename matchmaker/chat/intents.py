@@ -17,9 +17,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
-from matchmaker.chat.folding import fold
 from matchmaker.config import DATA_DIR, MODELS_DIR
 from matchmaker.reference import regions
+from matchmaker.reference.folding import fold
 
 INTENTS = (
     "find_partners", "similar", "propose_networks", "propose_cohorts", "explain", "show",

@@ -8,8 +8,8 @@ import re
 from rapidfuzz import fuzz
 
 from matchmaker.chat import names
-from matchmaker.chat.folding import fold
 from matchmaker.chat.names import Gazetteer, Masterclass
+from matchmaker.reference.folding import fold
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.reference.text import is_stopword
 

@@ -14,10 +14,10 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from matchmaker.chat.folding import FOLD_A, FOLD_B, fold
 from matchmaker.chat.numbers import NUMBER_WORDS
 from matchmaker.chat.topics import sectors_of
 from matchmaker.config import DATA_DIR
+from matchmaker.reference.folding import FOLD_A, FOLD_B, fold
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.reference.text import is_stopword
 

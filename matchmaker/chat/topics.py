@@ -7,8 +7,8 @@ import json
 import re
 from functools import lru_cache
 
-from matchmaker.chat.folding import fold
 from matchmaker.config import DATA_DIR
+from matchmaker.reference.folding import fold
 from matchmaker.reference.text import is_stopword
 
 SECTORS_FILE = DATA_DIR / "chat" / "sectors.json"

@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Literal, get_args
 
 from matchmaker.config import DATA_DIR
+from matchmaker.reference import folding
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 REGIONS: tuple[str, ...] = get_args(Region)
@@ -15,10 +16,8 @@ REGIONS_FILE = DATA_DIR / "regions.json"
 
 
 def fold(text: str) -> str:
-    text = text.lower().strip()
-    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
-        text = text.replace(a, b)
-    return re.sub(r"[^a-z0-9 ]+", " ", text).strip()
+    """A region name folded for lookup: Danish letters written out, punctuation dropped."""
+    return re.sub(r"[^a-z0-9 ]+", " ", folding.fold(text.strip())).strip()
 
 
 @lru_cache(maxsize=1)
