@@ -74,3 +74,17 @@ def test_the_checker_sees_a_private_import(tmp_path):
 def test_each_core_module_reads_in_one_sitting(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_MODULE_LINES, f"{lines} lines: split it by concept"
+
+
+def test_the_readme_layout_names_every_module():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("### Layout") :]
+    missing = []
+    for pkg_dir in sorted({p.parent for p in _modules()}):
+        block_start = layout.find(f"- `{pkg_dir.relative_to(ROOT).as_posix()}/`")
+        for module in sorted(pkg_dir.glob("*.py")):
+            if module.name == "__init__.py":
+                continue
+            if block_start < 0 or f"`{module.stem}`" not in layout[block_start:]:
+                missing.append(str(module.relative_to(ROOT)))
+    assert missing == []
