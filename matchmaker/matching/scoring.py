@@ -101,10 +101,6 @@ class PairScores:
     similar: np.ndarray
 
 
-def _allowed(rules: pair_rules.PairRules) -> set[tuple[int, int]]:
-    return {pair for pair, kinds in rules.items() if "allow" in kinds}
-
-
 def pair_score_matrix(
     index_or_db, ids: Sequence[int] | None = None, *, mode: str = "complementary", db=None
 ) -> PairScores:
@@ -171,7 +167,6 @@ def top_candidates(
     if kk <= 0:
         return {all_ids[r]: [] for r in rows}
     rules = pair_rules.rules(db, [all_ids[r] for r in rows]) if db is not None else {}
-    allowed = _allowed(rules)
     for s in range(0, rows.size, BLOCK):
         chunk = rows[s : s + BLOCK]
         found = score_rows(index, chunk, None, mode)
@@ -189,8 +184,8 @@ def top_candidates(
                     continue
                 if "never" in kinds:
                     blocked[i, other] = True
-                elif (a, b) in allowed and "never" not in kinds:
-                    blocked[i, other] = bool(blocked[i, other] and other == chunk[i])
+                elif "allow" in kinds:  # a facilitator allowed these likely competitors
+                    blocked[i, other] = False
         z = np.where(blocked, -np.inf, found.score)
         top = np.argpartition(-z, kk - 1, axis=1)[:, :kk]
         for i, cid in enumerate(q_ids):
