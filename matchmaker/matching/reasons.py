@@ -81,44 +81,62 @@ class Explainer:
         clause similarity (lexical cosine, or the sentence model's less an offset) is at least
         CONCEPT_CLAUSE_MIN_COSINE or the offer clause has every concept of the need clause;
         without a concept (only for a strong direction) at CLAUSE_MIN_COSINE or more.
+        The sentence model is asked only about the clauses whose verdict the lexical cosine
+        leaves open, so most explanations encode nothing at request time.
         """
         need_text, offer_text = needer.get("needs") or "", offerer.get("offers") or ""
         needs = clauses(need_text)[:MAX_CLAUSES] if need_text else []
         offers = clauses(offer_text)[:MAX_CLAUSES] if offer_text else []
         if not needs or not offers:
             return []
-        cos = self._clause_cosines(need_text, needs, offer_text, offers)
+        need_clauses = [need_text[a:b] for a, b in needs]
+        offer_clauses = [offer_text[a:b] for a, b in offers]
+        cos = self._lexical_cosines(need_clauses, offer_clauses)
         if cos is None:
             return []
         need_found = [self._clause_concepts(need_text, span) for span in needs]
         offer_found = [self._clause_concepts(offer_text, span) for span in offers]
+        shared = {
+            (i, j): [c for c in need_found[i] if c in offer_found[j]]
+            for i, j in np.ndindex(*cos.shape)
+        }
+        undecided = [
+            (i, j)
+            for (i, j), found in shared.items()
+            if found and len(found) < len(need_found[i]) and cos[i, j] < CONCEPT_CLAUSE_MIN_COSINE
+        ]
+        if undecided:
+            cos = self._with_model(cos, need_clauses, offer_clauses, undecided)
         a, b = name_of(needer), name_of(offerer)
         candidates = []
-        for i, j in np.ndindex(*cos.shape):
-            shared = [c for c in need_found[i] if c in offer_found[j]]
-            covered = bool(shared) and len(shared) == len(need_found[i])
-            if shared and (covered or cos[i, j] >= CONCEPT_CLAUSE_MIN_COSINE):
-                candidates.append((-cos[i, j], i, j, shared))
+        for (i, j), found in shared.items():
+            covered = bool(found) and len(found) == len(need_found[i])
+            if found and (covered or cos[i, j] >= CONCEPT_CLAUSE_MIN_COSINE):
+                candidates.append((-cos[i, j], i, j, found))
         lines: list[dict] = []
         used_needs: set[int] = set()
         used_offers: set[int] = set()
-        for _, i, j, shared in sorted(candidates, key=lambda c: c[:3]):
+        for _, i, j, found in sorted(candidates, key=lambda c: c[:3]):
             if len(lines) >= MAX_NEED_OFFER_LINES:
                 break
             if i in used_needs or j in used_offers:
                 continue
-            first = shared[0]
+            first = found[0]
             lines.append(
                 messages.record(
                     "matching.need_offer", a=a, b=b,
                     need=snippet(need_text, *need_found[i][first]),
                     offer=snippet(offer_text, *offer_found[j][first]),
-                    label=", ".join(self.lexicon.label(c, self.lang) for c in shared),
+                    label=", ".join(self.lexicon.label(c, self.lang) for c in found),
                 )
             )  # fmt: skip
             used_needs.add(i)
             used_offers.add(j)
         if not lines and strength > STRONG_DIRECTION:
+            if cos.max() < CLAUSE_MIN_COSINE:
+                cos = self._with_model(
+                    cos, need_clauses, offer_clauses, list(np.ndindex(*cos.shape))
+                )
             i, j = np.unravel_index(int(np.argmax(cos)), cos.shape)
             if cos[i, j] >= CLAUSE_MIN_COSINE:
                 lines.append(
@@ -130,27 +148,35 @@ class Explainer:
                 )  # fmt: skip
         return lines
 
-    def _clause_cosines(self, need_text, needs, offer_text, offers) -> np.ndarray | None:
-        """Lexical cosine of every need clause with every offer clause, or the model's less
-        an offset where it says more (e.g. a Danish need, an English offer)."""
-        encoder = self.index.encoder_
-        lexical = encoder.lexical_
+    def _lexical_cosines(self, need_clauses, offer_clauses) -> np.ndarray | None:
+        """Lexical cosine of every need clause with every offer clause (None: not fitted)."""
+        lexical = self.index.encoder_.lexical_
         if not getattr(lexical, "vectorizers_", None):
             return None
-        need_clauses = [need_text[a:b] for a, b in needs]
-        offer_clauses = [offer_text[a:b] for a, b in offers]
-        cos = (lexical.transform(need_clauses) @ lexical.transform(offer_clauses).T).toarray()
+        return (lexical.transform(need_clauses) @ lexical.transform(offer_clauses).T).toarray()
+
+    def _with_model(self, cos, need_clauses, offer_clauses, pairs) -> np.ndarray:
+        """`cos` raised, at `pairs`, to the sentence model's cosine less an offset where it
+        says more (e.g. a Danish need, an English offer); only those clauses are encoded."""
+        encoder = self.index.encoder_
         model = getattr(encoder, "model_", None)
         if model is None or not encoder.uses_model():
             return cos
-        texts = need_clauses + offer_clauses
+        rows = sorted({i for i, _ in pairs})
+        cols = sorted({j for _, j in pairs})
+        texts = [need_clauses[i] for i in rows] + [offer_clauses[j] for j in cols]
         try:
             raw = _CLAUSES.get_many(model, texts)
         except Exception:  # no model available: lexical evidence only
             return cos
         vectors = encoder.center(raw, [guess_language(t) for t in texts])
-        model_cos = vectors[: len(needs)] @ vectors[len(needs) :].T
-        return np.maximum(cos, model_cos - MODEL_CLAUSE_OFFSET)
+        model_cos = vectors[: len(rows)] @ vectors[len(rows) :].T
+        out = cos.copy()
+        at_row = {i: k for k, i in enumerate(rows)}
+        at_col = {j: k for k, j in enumerate(cols)}
+        for i, j in pairs:
+            out[i, j] = max(out[i, j], model_cos[at_row[i], at_col[j]] - MODEL_CLAUSE_OFFSET)
+        return out
 
     def _clause_concepts(self, text: str, span: tuple[int, int]) -> dict[str, tuple[int, int]]:
         a, b = span
