@@ -1,12 +1,17 @@
 """Partner suggestions on labelled firms: dev set (tuned on), blind set (reported), baselines.
 
-Run: .venv/bin/python -m bench.partners [--sets dev blind] [--cv]
+Run: .venv/bin/python -m bench.partners [--sets dev blind] [--grid] [--loso]
 
 For each set: recall@5 of known network partners in complementary mode, the share of
 suggestion lists holding a labelled competitor, and the competitor flag's precision and
 recall on labelled pairs; beside TF-IDF (character n-grams, words), TF-IDF needs×offers,
 and random suggestions computed in the same run on the same firms. The blind set's texts are
 never printed: only its scores.
+
+`--loso` chooses the competitor settings by leaving one training set out: fit on the other
+labelled sets (dev, train, rivals), judge the held-out one, and rank the settings by mean
+recall@5 − 2 × the share of lists with a rival (a rival suggested costs a facilitator more
+than a partner missed).
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ SETS = {
     "blind": REPO / "bench" / "data" / "blind" / "firms.json",
 }
 TRAIN = REPO / "data" / "training" / "partners_train.json"
+LOSO_SETS = {
+    "dev": SETS["dev"],
+    "train": TRAIN,
+    "rivals": REPO / "data" / "training" / "partners_rivals.json",
+}
 CACHE_DB = Path(tempfile.gettempdir()) / "matchmaker-bench-vectors.sqlite3"
 K = 5
 
@@ -220,12 +230,54 @@ def choose(dev: LabelledSet, grid: bool, extra=None) -> dict:
     return {"partner_c": best, "competitor_c": -c, "competitor_threshold": t, "cv": r}
 
 
+def leave_one_set_out(cache) -> str:
+    """Competitor settings judged on each labelled set by a scorer fitted on the others."""
+    sets = {}
+    for name, path in LOSO_SETS.items():
+        SETS.setdefault(name, path)
+        sets[name] = (LabelledSet(name, cache), training.labelled_pairs(path, cache))
+    grid = [
+        {"competitor_c": c, "rule_chain_margin": m}
+        for c in (0.1, 1.0)
+        for m in (0.0, 1.0, 3.0, float("inf"))
+    ]
+    found: dict[int, list] = {k: [] for k in range(len(grid))}
+    for held, (s, _) in sets.items():
+        rest = [p for name, (_, p) in sets.items() if name != held]
+        x = np.vstack([p.x for p in rest])
+        partner = np.concatenate([p.partner for p in rest])
+        competitor = np.concatenate([p.competitor for p in rest])
+        look_alike = np.concatenate([p.look_alike for p in rest])
+        for k, params in enumerate(grid):
+            scorer = PairScorer(**params).fit(x, partner, competitor, look_alike=look_alike)
+            score, blocked = scorer_scores(scorer, s)
+            r = evaluate(s, score, blocked)
+            found[k].append((r["recall"], r["rival_lists"]))
+    rows = []
+    for k, params in enumerate(grid):
+        v = np.array(found[k])
+        rows.append([
+            f"C={params['competitor_c']}, rule chain margin {params['rule_chain_margin']}",
+            *[f"{a:.3f} / {b:.3f}" for a, b in v],
+            float(v[:, 0].mean() - 2 * v[:, 1].mean()),
+        ])  # fmt: skip
+    rows.sort(key=lambda r: -r[-1])
+    return table(
+        "Competitor settings, leave one labelled set out (recall@5 / lists with a rival)",
+        ["settings", *[f"held out: {n}" for n in sets], "mean recall − 2 × rival lists"],
+        rows,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=["dev", "blind"], choices=sorted(SETS))
     parser.add_argument("--grid", action="store_true", help="choose settings by CV on dev")
+    parser.add_argument("--loso", action="store_true", help="competitor settings, one set out")
     args = parser.parse_args()
     cache = store.connect(CACHE_DB)
+    if args.loso:
+        print(leave_one_set_out(cache), flush=True)
     dev = LabelledSet("dev", cache)
     extra = training.labelled_pairs(TRAIN, cache) if TRAIN.exists() and args.grid else None
     if args.grid:

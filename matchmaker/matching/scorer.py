@@ -49,13 +49,16 @@ class PairScorer:
     `partner_c` and `competitor_c` are the inverse regularisation strengths; the competitor
     threshold is a probability above which a pair counts as competitors, unless it is a value
     chain: one firm's needs met by the other more strongly (by `chain_margin`, calibrated) than
-    their offers are alike (the facilitator's rule; see `scoring.value_chain`).
+    their offers are alike. The facilitator's rule (same NACE group, overlapping market) yields
+    only to a clear value chain (`rule_chain_margin`).
     """
 
     partner_c: float = 0.03  # chosen by cross-validation on the dev set (bench/partners.py)
     competitor_c: float = 0.1
     competitor_threshold: float = 0.9  # train→dev transfer: P 0.71, R 1.00 (bench README)
     chain_margin: float = 0.0
+    # The rule's "unless": a value chain must be clear (chosen leaving one labelled set out).
+    rule_chain_margin: float = 3.0
     offers_quantile: float = 0.05
     random_state: int = 0
     names_: list[str] = field(default_factory=feature_names)
@@ -109,20 +112,23 @@ class PairScorer:
         return 1.0 / (1.0 + np.exp(-self.competitor_.logit(features)))
 
     def competitors(self, features: np.ndarray) -> np.ndarray:
-        """Boolean: pairs judged direct competitors. Rivals offer alike (the gate) and are no
-        value chain (one firm's needs met by the other more strongly than their offers are
-        alike: supplier and customer); then either the model finds them likely, or they meet
-        the facilitator's rule: same NACE group and an overlapping market (region or a
-        shared market)."""
+        """Boolean: pairs judged direct competitors. Rivals offer alike (the gate); then either
+        the model finds them likely and they are no value chain (one firm's needs met by the
+        other more strongly, by `chain_margin`, than their offers are alike: supplier and
+        customer), or they meet the facilitator's rule: same NACE group and an overlapping
+        market (region or a shared market), unless they clearly form a value chain
+        (`rule_chain_margin`)."""
         names = self.names_
         likely = self.competitor_probability(features) > self.competitor_threshold
         same_group = features[names.index("same_group")] > 0
         overlap = (features[names.index("same_region")] > 0) | (
             features[names.index("shared_market")] > 0
         )
-        chain = needs_met(features) > offers_alike(features, mean=True) + self.chain_margin
+        chain = needs_met(features) - offers_alike(features, mean=True)
         alike = offers_alike(features) >= self.offers_gate_
-        return alike & ~chain & (likely | (same_group & overlap))
+        by_model = likely & (chain <= self.chain_margin)
+        by_rule = same_group & overlap & (chain <= self.rule_chain_margin)
+        return alike & (by_model | by_rule)
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -139,6 +145,7 @@ class PairScorer:
                 "competitor_c": self.competitor_c,
                 "competitor_threshold": self.competitor_threshold,
                 "chain_margin": self.chain_margin,
+                "rule_chain_margin": self.rule_chain_margin,
                 "offers_quantile": self.offers_quantile,
                 "random_state": self.random_state,
             },

@@ -28,6 +28,7 @@ from matchmaker.store import vectors as cached_vectors
 TRAINING_SETS = (
     DATA_DIR / "training" / "partners_dev.json",
     DATA_DIR / "training" / "partners_train.json",
+    DATA_DIR / "training" / "partners_rivals.json",
 )
 
 
