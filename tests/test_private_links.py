@@ -212,3 +212,18 @@ def test_a_deleted_firms_pending_link_goes_with_it(mail_app, smtp, db):
     assert client.delete(f"/api/v1/companies/{firm['id']}", headers=own).status_code == 204
     assert db.execute("SELECT count(*) FROM link_requests").fetchone()[0] == 0
     assert client.post(f"/p/{secret}/new-link").status_code == 404
+
+
+def test_the_mails_link_expires_after_a_day(mail_app, smtp, db):
+    inbox, _, _ = smtp
+    client = mail_app.test_client()
+    firm = register(client)
+    client.post("/link", data={"cvr": firm["cvr"]})
+    secret = re.search(r"/p/(\S+)/new-link", body_of(inbox.wait(1)[0])).group(1)
+    db.execute("UPDATE link_requests SET created_at = '2020-01-01T00:00:00+00:00'")
+    expired = client.get(f"/p/{secret}/new-link")
+    assert expired.status_code == 404 and "udløbet" in expired.get_data(as_text=True)
+    assert client.post(f"/p/{secret}/new-link").status_code == 404
+    assert client.get(f"/p/{firm['edit_token']}").status_code == 200  # nothing changed
+    client.post("/link", data={"cvr": firm["cvr"]})  # a new request clears the expired one
+    assert db.execute("SELECT count(*) FROM link_requests").fetchone()[0] == 1

@@ -5,11 +5,13 @@ masterclass's technology, in the form and in the API, in Danish and English."""
 
 from __future__ import annotations
 
+import time
+
 from conftest import add_user, company_body, valid_cvr
 from test_masterclasses import ANSWER, make_masterclass
 
+from matchmaker.store import dashboard, proposals, questionnaires
 from matchmaker.store import db as store
-from matchmaker.store import proposals, questionnaires
 
 
 def answer(client, masterclass_id: int, headers=None, **overrides):
@@ -87,9 +89,13 @@ def test_a_repeat_after_cohorts_stays_one_respondent_in_one_cohort(client, auth,
     url = f"/api/v1/masterclasses/{masterclass['id']}/cohorts"
     before = client.post(url, headers=auth, json={"min_size": 3, "max_size": 3, "seed": 0})
     assert before.status_code == 201, before.get_json()
+    time.sleep(1.1)  # stored times are to the second: the change comes after the split
     again = answer(client, masterclass["id"], company="Firma 0 ApS", cvr=valid_cvr(10),
                    core_business="Firma 0 laver nu også ost.")  # fmt: skip
     assert again.status_code == 200
+    # the changed answer waits for the facilitator like a new one
+    waiting = dashboard.answers_waiting(db)
+    assert [(w["id"], w["waiting"], w["answers"]) for w in waiting] == [(masterclass["id"], 1, 6)]
     after = client.post(url, headers=auth, json={"min_size": 3, "max_size": 3, "seed": 0})
     assert after.status_code == 201, after.get_json()
     members = [m["response_id"] for c in after.get_json()["cohorts"] for m in c["members"]]

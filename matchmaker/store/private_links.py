@@ -68,6 +68,11 @@ def request_by_cvr(db: sqlite_utils.Database, cvr: str) -> LinkRequest | None:
         return None
     now = _now()
     with db.atomic():
+        # Secrets past their day serve no one: each request clears them away.
+        db.execute(
+            "DELETE FROM link_requests WHERE created_at <= ?",
+            [_stamp(now - dt.timedelta(hours=VALID_HOURS))],
+        )
         row = db.execute(
             "SELECT id FROM companies WHERE cvr = ? AND contact_email IS NOT NULL "
             "AND contact_email != ''",
