@@ -39,6 +39,8 @@ def _secret_key(db_path: Path) -> str:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; nothing touches the store before this is called."""
+    from web import mail
+
     app = Flask(__name__, instance_relative_config=True)
     settings = Settings.from_env()
     app.config.from_mapping(
@@ -54,6 +56,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=None,  # default: shared counters beside the store (security.py)
         JSON_SORT_KEYS=False,
         DB_BUSY_TIMEOUT_MS=store.BUSY_TIMEOUT_MS,
+        **mail.settings_from_env(),
     )
     if test_config:
         app.config.update(test_config)
@@ -67,7 +70,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(db_path)
     store.connect(db_path).close()  # create and migrate once, before any request
 
-    from web import api, auth, chat, consortia, i18n, outcomes, pages, proposals, roles, security
+    from web import (
+        api,
+        auth,
+        chat,
+        consortia,
+        i18n,
+        outcomes,
+        pages,
+        private_links,
+        proposals,
+        roles,
+        security,
+    )
 
     security.init_app(app)
     auth.init_app(app)
@@ -80,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(proposals.bp)
     app.register_blueprint(consortia.bp)
     app.register_blueprint(outcomes.bp)
+    app.register_blueprint(private_links.bp)
     app.teardown_appcontext(close_db)
     app.before_request(_per_firm_cap)
 

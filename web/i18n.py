@@ -7,6 +7,7 @@ import re
 from flask import Flask, request, session
 
 from matchmaker.reference import clock, messages
+from matchmaker.store import questionnaires
 
 LANGUAGES = ("da", "en")
 
@@ -197,6 +198,17 @@ def error_text(message: str) -> str:
         english = messages.render(f"errors.fragment.{code}", "en")
         message = message.replace(english, messages.render(f"errors.fragment.{code}", lang))
     return message
+
+
+def questions(masterclass: dict, lang: str | None = None) -> list[dict]:
+    """The masterclass questionnaire's questions with their texts in `lang` (the visitor's by
+    default): `{"field", "required", "text"}`, the technology questions naming its theme."""
+    lang = lang or current_language()
+    return [
+        {"field": q["field"], "required": q["required"], "text": messages.render_record(
+            {k: v for k, v in q.items() if k not in ("field", "required")}, lang)}
+        for q in questionnaires.questions(masterclass)
+    ]  # fmt: skip
 
 
 def decimal(value, places: int = 2) -> str:

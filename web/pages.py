@@ -26,7 +26,7 @@ from matchmaker.reference.regions import REGIONS
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from matchmaker.store import dashboard as board
 from matchmaker.store import notes, profiles, questionnaires
-from web import firms, get_db
+from web import firms, get_db, i18n, mail
 from web.auth import facilitator_required, is_facilitator
 from web.i18n import current_language, field_error, t
 from web.security import REGISTRATION_LIMIT, limiter
@@ -106,19 +106,22 @@ def dashboard():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(REGISTRATION_LIMIT, methods=["POST"])
 def register():
-    errors, values = {}, {}
+    errors, values, cvr_taken = {}, {}, False
     if request.method == "POST":
         values = request.form.to_dict()
         try:
             _, token = profiles.create(get_db(), _form_data(PROFILE_FORM_FIELDS))
-        except (InvalidInput, Conflict) as exc:
+        except InvalidInput as exc:
             errors = exc.fields
+        except Conflict as exc:
+            # A firm registering again: a way to get its link by e-mail, never the link here.
+            errors, cvr_taken = exc.fields, "cvr" in exc.fields
         else:
             return redirect(url_for("pages.own_profile", token=token, new=1))
-    status = 422 if errors else 200
+    status = 409 if cvr_taken else (422 if errors else 200)
     return render_template(
         "profile_form.html", values=values, errors=errors, regions=REGIONS, mode="register",
-        nace_options=nace_options(),
+        nace_options=nace_options(), cvr_taken=cvr_taken,
     ), status  # fmt: skip
 
 
@@ -134,8 +137,9 @@ def own_profile(token: str):
     company = _own(token)
     link = url_for("pages.own_profile", token=token, _external=True)
     return render_template(
-        "own_profile.html", company=company, token=token, link=link, new=request.args.get("new")
-    )
+        "own_profile.html", company=company, token=token, link=link, new=request.args.get("new"),
+        mail_ready=mail.configured(),
+    )  # fmt: skip
 
 
 @bp.route("/p/<token>/edit", methods=["GET", "POST"])
@@ -191,18 +195,20 @@ def questionnaire(masterclass_id: int):
         masterclass = questionnaires.get_masterclass(get_db(), masterclass_id)
     except NotFound:
         abort(404)
-    errors, values, done = {}, {}, False
+    errors, values, done, updated = {}, {}, False, False
     if request.method == "POST":
         values = request.form.to_dict()
-        fields = ("company", "cvr", "employees", *questionnaires.ANSWER_FIELDS)
         try:
-            questionnaires.add_response(get_db(), masterclass_id, _form_data(fields))
-            done = True
+            stored = questionnaires.add_response(
+                get_db(), masterclass_id, _form_data(questionnaires.QUESTION_FIELDS)
+            )
+            done, updated = True, stored["updated"]
         except InvalidInput as exc:
             errors = exc.fields
     return render_template(
-        "questionnaire.html", masterclass=masterclass, values=values, errors=errors, done=done
-    ), (422 if errors else 200)
+        "questionnaire.html", masterclass=masterclass, values=values, errors=errors, done=done,
+        updated=updated, questions=i18n.questions(masterclass),
+    ), (422 if errors else 200)  # fmt: skip
 
 
 @bp.get("/masterclasses/<int:masterclass_id>")
@@ -226,7 +232,8 @@ def masterclasses():
     errors, values = {}, {}
     if request.method == "POST":
         values = request.form.to_dict()
-        data = {k: values.get(k, "").strip() for k in ("title", "theme", "date", "capacity")}
+        keys = ("title", "theme", "technology", "date", "capacity")
+        data = {k: values.get(k, "").strip() for k in keys}
         data["capacity"] = int(data["capacity"]) if data["capacity"].isdigit() else data["capacity"]
         data = {k: v for k, v in data.items() if v != ""}
         try:

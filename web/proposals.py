@@ -162,7 +162,13 @@ def network_action(group_id: int, action: str):
                 "out": _int(request.form.get("out")),
                 "in": firms.resolve(request.form.get("in"), "in"),
             }
-            review.swap(db, group_id, data, max_per_firm=_max_per_firm(), lang=current_language())
+            found = review.swap(
+                db, group_id, data, max_per_firm=_max_per_firm(), lang=current_language()
+            )
+            name = next(m["name"] for m in found["members"] if m["id"] == data["in"])
+            flash(t("saved"), "info")
+            flash(t("swap_locked").format(name=name), "info")
+            return _back(group_id)
         else:
             abort(404)
     except NotFound:

@@ -171,7 +171,8 @@ class SwapIn(Strict):
 def swap(
     db, group_id: int, data: Any, *, max_per_firm: int | None = None, lang: str = "da"
 ) -> dict[str, Any]:
-    """Swap one member for another firm, checked against every hard constraint first."""
+    """Swap one member for another firm, checked against every hard constraint first. The firm
+    swapped in is locked (a re-run keeps it in this network; unlocking releases it)."""
     from matchmaker import matching
 
     request = validate(SwapIn, data)
@@ -189,10 +190,10 @@ def swap(
         ids = [m["id"] for m in group["members"]]
         if request.out not in ids:
             raise InvalidInput({"out": f"company {request.out} is not a member of this network"})
-        if any(m["id"] == request.out and m.get("locked") for m in group["members"]):
-            raise Conflict({"out": "is locked; unlock it first"}, "The member is locked")
         if request.in_ in ids:
             raise InvalidInput({"in": f"company {request.in_} is already a member"})
+        if any(m["id"] == request.out and m.get("locked") for m in group["members"]):
+            raise Conflict({"out": "is locked; unlock it first"}, "The member is locked")
         networks.check_known(db, "in", [request.in_])
         if request.in_ not in index:
             raise InvalidInput({"in": "has not consented to be proposed"})
@@ -211,7 +212,8 @@ def swap(
             )
         _check_still_consenting(db, new_ids)  # the index may lag a withdrawal by a moment
         described = describe(db, index, new_ids, lang=lang, check=True)
-        locked = {m["id"] for m in group["members"] if m.get("locked")}
+        # The firm swapped in is the facilitator's choice: locked, so a re-run keeps it here.
+        locked = {m["id"] for m in group["members"] if m.get("locked")} | {request.in_}
         for member in described["members"]:
             member["locked"] = member["id"] in locked
         group.update(described)

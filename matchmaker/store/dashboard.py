@@ -41,14 +41,15 @@ def open_proposals(db: sqlite_utils.Database, limit: int = 8) -> list[dict[str, 
 
 
 def answers_waiting(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Masterclasses with answers that came in after their latest cohort split (or that have
-    none), with how many are waiting."""
+    """Masterclasses with answers that came in or changed after their latest cohort split (or
+    that have none), with how many are waiting."""
     return list(
         db.query(
             "SELECT m.id, m.title, m.date, count(r.id) AS waiting, "
             "(SELECT count(*) FROM responses a WHERE a.masterclass_id = m.id) AS answers "
             "FROM masterclasses m JOIN responses r ON r.masterclass_id = m.id "
-            "WHERE r.created_at > coalesce((SELECT max(p.created_at) FROM proposals p "
+            "WHERE coalesce(r.updated_at, r.created_at) > coalesce((SELECT max(p.created_at) "
+            "FROM proposals p "
             "WHERE p.kind = 'cohort' AND p.masterclass_id = m.id), '') "
             "GROUP BY m.id ORDER BY m.date IS NULL, m.date, m.id"
         )

@@ -309,6 +309,36 @@ def _forget_in_group(group: dict[str, Any], company_id: int, response_ids: list[
     return group
 
 
+def replace_response(db: sqlite_utils.Database, old_id: int, new_id: int) -> int:
+    """Stored cohorts that hold answer `old_id` hold `new_id` (the same firm's newer answer)
+    instead; where the run holds `new_id` already, the older entry just goes, so that a firm is
+    one respondent in one cohort. Returns how many groups changed."""
+    group_ids = [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT group_id FROM group_members WHERE response_id = ?", [old_id]
+        )
+    ]
+    for group_id in group_ids:
+        group = get_group(db, group_id)
+        has_new = db.execute(
+            "SELECT 1 FROM group_members m JOIN proposal_groups g ON g.id = m.group_id "
+            "WHERE g.proposal_id = ? AND m.response_id = ?",
+            [group["proposal_id"], new_id],
+        ).fetchone()
+        members = []
+        for member in group["members"]:
+            if member.get("response_id") == old_id:
+                if has_new:
+                    group["removed_members"] = group.get("removed_members", 0) + 1
+                    continue
+                member = member | {"response_id": new_id}
+            members.append(member)
+        group["members"] = members
+        update_group(db, group_id, group)
+    return len(group_ids)
+
+
 def delete_proposal(db: sqlite_utils.Database, proposal_id: int, kind: str) -> None:
     """Discard a stored run and its groups, freeing its firms for new proposals; the pair
     rules facilitators set while reviewing it (never, rejected, allow) stay."""

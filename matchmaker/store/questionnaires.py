@@ -1,4 +1,5 @@
-"""Masterclasses and the answers to their pre-questionnaire."""
+"""Masterclasses and the answers to their pre-questionnaire: one answer per firm per
+masterclass (a repeat updates it), and questions that name the masterclass's technology."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any, Literal
 import sqlite_utils
 from pydantic import Field, field_validator
 
-from matchmaker.reference.text import guess_language
+from matchmaker.reference.folding import fold
+from matchmaker.reference.text import guess_language, words
 from matchmaker.reference.validation import Count, NotFound, Strict, long_text, text, validate
+from matchmaker.store import proposals
 from matchmaker.store.profiles import valid_cvr
 
 MAX_COHORT_SIZE = 10
@@ -20,6 +23,11 @@ class MasterclassIn(Strict):
 
     title: text(200, 1)
     theme: long_text(1000, 1)
+    technology: text(100) | None = Field(
+        default=None,
+        description="The technology or theme the questionnaire asks about, as it reads inside a "
+        "sentence ('kunstig intelligens'); without one the questions say 'the technology'",
+    )
     date: dt.date | None = None
     capacity: int = Field(ge=1, le=1000)
 
@@ -62,6 +70,23 @@ class ResponseIn(Strict):
 ANSWER_FIELDS = (
     "core_business", "market_now", "technology_role", "experience", "barriers", "potentials",
 )  # fmt: skip
+# The questions that name the masterclass's technology ("how will <technology> matter").
+TECHNOLOGY_FIELDS = ("technology_role", "experience")
+QUESTION_FIELDS = ("company", "cvr", "employees", *ANSWER_FIELDS)
+REQUIRED_FIELDS = ("company", "core_business")
+
+
+def questions(masterclass: dict[str, Any]) -> list[dict[str, Any]]:
+    """The questionnaire as message records (`questionnaire.<field>`), in the order asked; the
+    technology questions name the masterclass's technology when it has one."""
+    technology = (masterclass.get("technology") or "").strip()
+    out = []
+    for field in QUESTION_FIELDS:
+        code, params = f"web.{field}", {}
+        if field in TECHNOLOGY_FIELDS and technology:
+            code, params = f"questionnaire.{field}", {"technology": technology}
+        out.append({"field": field, "required": field in REQUIRED_FIELDS, "code": code, **params})
+    return out
 
 
 def _now() -> str:
@@ -91,6 +116,30 @@ def list_masterclasses(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return [get_masterclass(db, row["id"]) for row in db.query("SELECT id FROM masterclasses")]
 
 
+def firm_name_key(name: str | None) -> str:
+    """A firm name as a repeat is recognised: case, Danish letters and punctuation aside."""
+    return " ".join(words(fold(name or "")))
+
+
+def same_firm(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two answers come from one firm: the same CVR, else the same profile, else the
+    same name (when one of them gives neither). Two different CVRs are two firms."""
+    if a.get("cvr") and b.get("cvr"):
+        return a["cvr"] == b["cvr"]
+    if a.get("company_id") and b.get("company_id"):
+        return a["company_id"] == b["company_id"]
+    return bool(firm_name_key(a.get("company"))) and (
+        firm_name_key(a.get("company")) == firm_name_key(b.get("company"))
+    )
+
+
+def _earlier_answer(db, masterclass_id: int, row: dict[str, Any]) -> dict[str, Any] | None:
+    rows = db.query(
+        "SELECT * FROM responses WHERE masterclass_id = ? ORDER BY id DESC", [masterclass_id]
+    )
+    return next((r for r in rows if same_firm(r, row)), None)
+
+
 def add_response(
     db: sqlite_utils.Database,
     masterclass_id: int,
@@ -99,12 +148,14 @@ def add_response(
     company_id: int | None = None,
     link_by_cvr: bool = False,
 ) -> dict[str, Any]:
-    """Store an answer. It is linked to a profile only when the caller proved who it is: the
-    firm's own edit token (`company_id`), or a facilitator (`link_by_cvr`, who may see every
-    profile anyway). An anonymous answer is never linked by its CVR, so that its reply cannot
-    tell anyone whether a CVR is registered."""
+    """Store an answer; a firm that has answered this masterclass before (same profile, CVR or
+    name) has its answer replaced, under the same id, so it stays one respondent in one cohort
+    (`updated` says which happened). It is linked to a profile only when the caller proved who
+    it is: the firm's own edit token (`company_id`), or a facilitator (`link_by_cvr`, who may
+    see every profile anyway). An anonymous answer is never linked by its CVR, so that its
+    reply cannot tell anyone whether a CVR is registered."""
     response = validate(ResponseIn, data)
-    row = response.model_dump() | {"masterclass_id": masterclass_id, "created_at": _now()}
+    row = response.model_dump() | {"masterclass_id": masterclass_id}
     if not row["language"]:
         row["language"] = guess_language(" ".join(row[f] for f in ANSWER_FIELDS))
     with db.atomic():
@@ -113,8 +164,43 @@ def add_response(
         if company_id is None and link_by_cvr and row["cvr"]:
             hit = db.execute("SELECT id FROM companies WHERE cvr = ?", [row["cvr"]]).fetchone()
             row["company_id"] = hit[0] if hit else None
-        response_id = db["responses"].insert(row).last_pk
-    return get_response(db, response_id)
+        earlier = _earlier_answer(db, masterclass_id, row)
+        if earlier is None:
+            row["created_at"] = row["updated_at"] = _now()
+            response_id = db["responses"].insert(row).last_pk
+        else:
+            response_id = earlier["id"]
+            # What the repeat leaves out of the firm's identity is kept, its answers replaced.
+            for key in ("cvr", "company_id", "employees"):
+                if row[key] is None:
+                    row[key] = earlier[key]
+            db["responses"].update(response_id, row | {"updated_at": _now()})
+    return get_response(db, response_id) | {"updated": earlier is not None}
+
+
+def merge_repeated_answers(db: sqlite_utils.Database) -> int:
+    """One answer per firm per masterclass in a store written before repeats were merged: of
+    each firm's answers the newest stays, keeping the older ones' CVR and profile link when it
+    has none; stored cohorts that held an older answer hold the newest instead (or lose the
+    older entry when the newest is in the same run already). Returns how many answers went."""
+    gone = 0
+    for (masterclass_id,) in db.execute("SELECT id FROM masterclasses").fetchall():
+        kept: list[dict[str, Any]] = []
+        for answer in db.query(
+            "SELECT * FROM responses WHERE masterclass_id = ? ORDER BY id DESC", [masterclass_id]
+        ):
+            newest = next((k for k in kept if same_firm(k, answer)), None)
+            if newest is None:
+                kept.append(answer)
+                continue
+            for key in ("cvr", "company_id", "employees"):
+                if newest[key] is None and answer[key] is not None:
+                    newest[key] = answer[key]
+                    db["responses"].update(newest["id"], {key: answer[key]})
+            proposals.replace_response(db, answer["id"], newest["id"])
+            db.execute("DELETE FROM responses WHERE id = ?", [answer["id"]])
+            gone += 1
+    return gone
 
 
 def get_response(db: sqlite_utils.Database, response_id: int) -> dict[str, Any]:

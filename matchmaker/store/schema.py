@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -291,7 +291,24 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS outcomes_group ON outcomes(group_id, id)")
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+def _v5(db: sqlite_utils.Database) -> None:
+    """One answer per firm per masterclass (earlier repeats merged, the newest kept); the
+    technology a masterclass's questions name; private links asked for by e-mail."""
+    from matchmaker.store import private_links, questionnaires
+
+    if "technology" not in db["masterclasses"].columns_dict:
+        db["masterclasses"].add_column("technology", str)
+    if "updated_at" not in db["responses"].columns_dict:
+        db["responses"].add_column("updated_at", str)
+    questionnaires.merge_repeated_answers(db)
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS responses_one_per_cvr "
+        "ON responses(masterclass_id, cvr) WHERE cvr IS NOT NULL"
+    )
+    private_links.migrate(db)
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def _version(db: sqlite_utils.Database) -> int:

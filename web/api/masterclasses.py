@@ -9,6 +9,7 @@ from web import get_db
 from web.api import bp, json_body
 from web.api.openapi import documented
 from web.auth import facilitator_required, is_facilitator
+from web.i18n import questions
 from web.security import REGISTRATION_LIMIT, authenticated_client, limiter
 
 
@@ -17,7 +18,18 @@ def _public(masterclass: dict) -> dict:
     masterclass["questionnaire_url"] = url_for(
         "pages.questionnaire", masterclass_id=masterclass["id"], _external=True
     )
+    masterclass["questions"] = _questions(masterclass)
     return masterclass
+
+
+def _questions(masterclass: dict) -> list[dict]:
+    """The questions in Danish and English, the technology questions naming its theme."""
+    danish, english = questions(masterclass, "da"), questions(masterclass, "en")
+    return [
+        {"field": da["field"], "required": da["required"],
+         "text": {"da": da["text"], "en": en["text"]}}
+        for da, en in zip(danish, english, strict=True)
+    ]  # fmt: skip
 
 
 @bp.post("/masterclasses")
@@ -52,6 +64,8 @@ def get_masterclass(masterclass_id: int):
             body=questionnaires.ResponseIn, auth=False, status=201)  # fmt: skip
 @limiter.limit(REGISTRATION_LIMIT, exempt_when=authenticated_client)
 def add_response(masterclass_id: int):
+    """A firm answers once per masterclass: a repeat (same CVR, profile or name) replaces its
+    answer under the same id and answers 200 with `updated: true`; a first answer 201."""
     response = questionnaires.add_response(
         get_db(),
         masterclass_id,
@@ -59,4 +73,21 @@ def add_response(masterclass_id: int):
         company_id=g.get("company_id"),
         link_by_cvr=is_facilitator(),
     )
-    return jsonify(response), 201
+    if g.get("company_id") is None and not is_facilitator():
+        response["company_id"] = None  # an anonymous caller learns no firm's profile
+    return jsonify(response), 200 if response["updated"] else 201
+
+
+@bp.get("/masterclasses/<int:masterclass_id>/questionnaire")
+@documented("/masterclasses/{masterclass_id}/questionnaire", "get",
+            "The pre-questionnaire of a masterclass (open, like the web form): its questions in "
+            "Danish and English, the technology questions naming the masterclass's technology",
+            auth=False, errors=(404,))  # fmt: skip
+def questionnaire(masterclass_id: int):
+    masterclass = questionnaires.get_masterclass(get_db(), masterclass_id)
+    keys = ("id", "title", "theme", "technology", "date")
+    return jsonify(
+        masterclass={k: masterclass.get(k) for k in keys},
+        questions=_questions(masterclass),
+        url=url_for("pages.questionnaire", masterclass_id=masterclass_id, _external=True),
+    )
