@@ -36,7 +36,7 @@ DESIGNS = ("lead", "big_and_small", "cross_region")
 
 LEAD_POOL = 60  # candidates kept around a lead firm, those that meet its needs best
 SAME_REGION_WEIGHT = 0.8  # pair scores of two firms of one region when regions should mix
-NEED_Z = 1.0  # a firm meets a stated need at this calibrated (z-like) coverage or more
+NEED_Z = 1.25  # a firm meets a stated need at this calibrated (z-like) coverage or more
 REPAIR_OPTIONS = 40  # firms of other regions tried when a network sits in one region
 
 
@@ -63,7 +63,11 @@ class DesignFields(Strict):
     @field_validator("design", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+        if isinstance(value, str):
+            if value not in DESIGNS:
+                raise ValueError("must be one of " + ", ".join(DESIGNS) + " (or a list of them)")
+            return [value]
+        return value
 
     @model_validator(mode="after")
     def _design_rules(self) -> DesignFields:
@@ -387,7 +391,9 @@ class Warnings:
         return self._met
 
     def _coverage(self) -> np.ndarray:
-        """Per pool firm, how well it meets the stated need (z-like, best part of the need)."""
+        """Per pool firm, how well it meets the stated need as a whole (z-like): the need read
+        as one text against its offers and profile, or every lexicon concept of the need
+        named by the firm's offers or description."""
         # consortia reads networks, which reads this module: imported when first needed
         from matchmaker.grouping.consortia import call_coverage, concept_coverage
 
@@ -396,7 +402,9 @@ class Warnings:
         found = call_coverage(self.index, self.need, list(self.ids))
         raised = concept_coverage(found.demands, found.coverage, self.profiles,
                                   self.index.lexicon_())  # fmt: skip
-        return raised.max(axis=0)
+        concepts = [k for k, d in enumerate(found.demands) if d.concept]
+        every = raised[concepts].min(axis=0) if concepts else found.relevance
+        return np.maximum(found.relevance, every)
 
     def of(self, members: Sequence[int]) -> list[dict[str, Any]]:
         """The warnings of one network (pool positions), as records with their texts."""
@@ -488,10 +496,13 @@ def _short(text_: str, limit: int = 90) -> str:
 def stated_need(
     request, ids: Sequence[int], profiles: Sequence[Mapping]
 ) -> tuple[str | None, int | None]:
-    """The need a request states, and the pool position of the firm it is of (the lead's own
-    needs in the design 'lead' when the request names none)."""
-    need = getattr(request, "need", None)
-    lead = getattr(request, "lead_id", None)
+    """The need a request (validated, or as stored) states, and the pool position of its lead
+    firm (the lead's own needs are the need in the design 'lead' when the request names none)."""
+
+    def get(key: str) -> Any:
+        return request.get(key) if isinstance(request, Mapping) else getattr(request, key, None)
+
+    need, lead = get("need"), get("lead_id")
     k = list(ids).index(lead) if lead is not None and lead in ids else None
     if not need and k is not None:
         need = (profiles[k].get("needs") or "").strip() or None
