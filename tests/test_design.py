@@ -391,3 +391,38 @@ def test_a_value_chain_network_holds_different_positions_of_one_chain():
     peers = [{"role": "producer", "nace": "10.85", "kind": "company"} for _ in range(3)]
     assert networks.network_type(peers, scores(3, 0.2, 0.9), [0, 1, 2]) == "horizontal"
     assert networks.network_type(peers, scores(3, 0.9, 0.2), [0, 1, 2]) == "complementary"
+
+
+def test_more_networks_than_large_firms_are_reported_not_made_without_one(client, auth, db):
+    register(client)
+    body = propose(client, auth, design="big_and_small", count=3).get_json()
+    assert len(body["networks"]) == 2
+    index = matching.match_index(db)
+    for network in body["networks"]:
+        assert any(index.profile(m)["employees"] > SME_MAX_EMPLOYEES for m in members_of(network))
+    few = [
+        u for u in body["unmet"] if u.get("message", {}).get("code") == "reasons.design_few_large"
+    ]
+    assert few and few[0]["message"]["n"] == 2
+
+
+def test_the_proposal_form_designs_and_refuses_in_danish(client, runner, db):
+    from conftest import add_user
+    from test_pages_work import PASSWORD
+
+    ids = register(client)
+    add_user(runner, "fac@cluster.dk", password=PASSWORD)
+    client.post("/login", data={"email": "fac@cluster.dk", "password": PASSWORD})
+    lead = ids["Fynsk Færdigret A/S"]
+    form = client.get(f"/proposals?lead={lead}").get_data(as_text=True)
+    assert 'value="Fynsk Færdigret A/S"' in form and 'value="lead" selected' in form
+    refused = client.post("/proposals", data={"design": "lead", "min_size": "3"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Hovedvirksomhed: skal angives for designet «omkring en hovedvirksomhed»" in page
+    made = client.post("/proposals", data={
+        "design": "lead", "lead_company": "Fynsk Færdigret A/S", "min_size": "3",
+        "need": "kunstig intelligens og maskinlæring"})  # fmt: skip
+    assert made.status_code == 302
+    shown = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "Advarsler" in shown and "Intet medlem ser ud til at kunne dække behovet" in shown

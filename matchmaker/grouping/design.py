@@ -80,24 +80,28 @@ class DesignFields(Strict):
         self.design = designs
         if "lead" in designs:
             if self.lead_id is None:
-                raise InvalidInput({"lead_id": "is required for the design 'lead'"})
+                refuse("lead_id", "lead_required", "is required for the design 'lead'")
             if getattr(self, "around_company_id", None) is not None:
-                raise InvalidInput(
-                    {"around_company_id": "give either lead_id or around_company_id, not both"}
-                )
+                refuse("around_company_id", "lead_or_around",
+                       "give either lead_id or around_company_id, not both")  # fmt: skip
             if (getattr(self, "count", None) or 1) > 1:
-                raise InvalidInput({"count": "a network around a lead firm is one network (1)"})
+                refuse("count", "lead_count", "a network around a lead firm is one network (1)")
             if getattr(self, "locked", None):
-                raise InvalidInput({"locked": "cannot be combined with the design 'lead'"})
+                refuse("locked", "lead_locked", "cannot be combined with the design 'lead'")
         if "big_and_small" in designs and getattr(self, "around_company_id", None) is not None:
-            raise InvalidInput(
-                {"around_company_id": "use lead_id to name the large firm of 'big_and_small'"}
-            )
+            refuse("around_company_id", "big_around",
+                   "use lead_id to name the large firm of 'big_and_small'")  # fmt: skip
         if "cross_region" in designs and getattr(self, "region", None) is not None:
-            raise InvalidInput(
-                {"region": "the design 'cross_region' mixes regions; leave region out"}
-            )
+            refuse("region", "cross_region",
+                   "the design 'cross_region' mixes regions; leave region out")  # fmt: skip
         return self
+
+
+def refuse(field: str, code: str, english: str) -> None:
+    """Refuse a request whose design contradicts itself: the English words for the API, the
+    catalogue's `design.error_<code>` for the pages."""
+    raise InvalidInput({field: english}, "The network design cannot be planned",
+                       codes={field: messages.record(f"design.error_{code}")})  # fmt: skip
 
 
 def note(code: str, **params: Any) -> dict[str, Any]:
@@ -237,7 +241,9 @@ class Design:
             unmet.append(note("design_no_sme", limit=SME_MAX_EMPLOYEES))
         locked = locked + [[a] for a in anchors if not any(a in g for g in locked)]
         self.anchors = tuple(anchors)
-        count = max(count or 0, len(anchors)) or None
+        if count and count > len(anchors):
+            unmet.append(note("design_few_large", n=len(anchors), count=count))
+        count = len(anchors) or None
         return [*anchors, *members], locked, count
 
     # -- the problem -----------------------------------------------------------------------
@@ -256,8 +262,8 @@ class Design:
                         forbidden.add((min(a, x), max(a, x)))
         scores = problem.scores
         if self.has("cross_region") and scores.n:
-            regions = np.array([p.get("region") or "" for p in profiles], dtype=object)
-            weight = np.where(regions[:, None] == regions[None, :], SAME_REGION_WEIGHT, 1.0)
+            _, region = np.unique([p.get("region") or "" for p in profiles], return_inverse=True)
+            weight = np.where(region[:, None] == region[None, :], SAME_REGION_WEIGHT, 1.0)
             weight = weight.astype(np.float32)
             scores = PoolScores(scores.cover * weight, scores.similar * weight,
                                 set(scores.competitor), scores.pair * weight)  # fmt: skip
