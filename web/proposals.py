@@ -76,8 +76,19 @@ def _network_form() -> dict:
         "theme": (form.get("theme") or "").strip() or None,
         "around_company_id": firms.resolve(form.get("around_company"), "around_company_id"),
         "lang": current_language(),
+        **_design_form(form),
     }
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _design_form(form) -> dict:
+    """The form's network design: a design, across regions, a lead firm and a stated need."""
+    design = [d for d in (form.get("design"), form.get("cross_region")) if d]
+    return {
+        "design": design or None,
+        "lead_id": firms.resolve(form.get("lead_company"), "lead_id"),
+        "need": (form.get("need") or "").strip() or None,
+    }
 
 
 @bp.route("/proposals", methods=["GET", "POST"])
@@ -88,6 +99,9 @@ def index():
     around = _int(request.args.get("around"))
     if isinstance(around, int) and firms.label_of(around):
         values["around_company"] = firms.label_of(around)
+    lead = _int(request.args.get("lead"))
+    if isinstance(lead, int) and firms.label_of(lead):
+        values.update(lead_company=firms.label_of(lead), design="lead")
     if request.method == "POST":
         values = request.form.to_dict()
         try:

@@ -56,6 +56,7 @@ def group_card(turn: Turn, group: dict, n: int, *, explain: bool = False) -> dic
             score=group.get("score"),
             purpose=group.get("purpose"),
             reasons=group.get("reasons", []),
+            warnings=group.get("warnings", []),
             members=[
                 {"id": m.get("id"), "name": m.get("name"), "reason": m.get("reason")}
                 for m in group.get("members", [])

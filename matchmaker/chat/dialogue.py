@@ -154,6 +154,8 @@ def public_entities(turn: Turn, intent: str, state: dict) -> dict[str, Any]:
             out[key] = state[key]
     if state.get("excluded"):
         out["excluded"] = state["excluded"]
+    if intent == "propose_networks" and (state.get("networks") or {}).get("design"):
+        out["design"] = state["networks"]["design"]
     size = (state.get("networks") or {}).get("size") or (state.get("cohorts") or {}).get("max_size")
     if size:
         out["size"] = size

@@ -8,6 +8,7 @@ from typing import Any
 
 from matchmaker.chat.cards import discard_card, group_card
 from matchmaker.chat.clarify import clarify_ambiguous
+from matchmaker.chat.design_requests import design_words, lead_missing
 from matchmaker.chat.network_requests import (
     named_in,
     network_params,
@@ -82,7 +83,10 @@ def propose_networks(turn: Turn) -> dict:
     keep.pop("preview", None)
     request = network_request(params, lang, networks.NetworkProposalIn.model_fields)
     named = named_in(params)
-    filters = filters_text(params, lang)
+    filters = filters_text(params, lang) + design_words(params, lang)
+    if lead_missing(params):
+        turn.reply = say("design_lead_missing", lang)
+        return keep
     if params.get("theme") and params["theme"] != params.get("purpose"):
         filters += say("on_theme", lang, theme=params["theme"])
     if named and len(named) >= 2:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from matchmaker.chat import entities as slots
+from matchmaker.chat.design_requests import designs_in
 from matchmaker.chat.turn import (
     Turn,
     card_at,
@@ -28,9 +29,12 @@ def network_params(turn: Turn) -> dict:
     fresh = not last or named or not (refines(found) and elliptic)
     params = (
         {"region": None, "sector": None, "purpose": None, "theme": None, "count": None,
-         "size": None, "firm": None, "firms": [], "excluded": []}
-        if fresh else {"firms": [], **last}
+         "size": None, "firm": None, "firms": [], "excluded": [], "design": []}
+        if fresh else {"firms": [], "design": [], **last}
     )  # fmt: skip
+    # Designs asked for now join those of the request it changes (firm names masked).
+    asked = designs_in(slots.mask(turn.message, [(m.start, m.end) for m in turn.mentions]))
+    params["design"] = list(dict.fromkeys([*params["design"], *asked]))
     pending = state.get("pending")
     if pending and turn.choice and pending["intent"] == "propose_networks":
         params.update(pending.get("params") or {})
@@ -120,6 +124,28 @@ def network_request(params: dict, lang: str, fields: dict) -> dict[str, Any]:
             request.pop("theme", None)
     elif params.get("firm"):
         request["around_company_id"] = params["firm"]["id"]
+    design_request(params, request)
     if "lang" in fields:
         request["lang"] = lang
     return request
+
+
+def design_request(params: dict, request: dict[str, Any]) -> None:
+    """The design fields of the networks API request: around the one named firm as its lead
+    (its value chain; what the message asks help with is the stated need, not a pool filter),
+    one large firm with SMEs, across regions (which drops a region filter)."""
+    designs = [d for d in params.get("design") or [] if d != "lead" or params.get("firm")]
+    if not designs:
+        return
+    request["design"] = designs
+    if params.get("purpose"):
+        request["need"] = params["purpose"]
+    if "lead" in designs:
+        request["lead_id"] = request.pop("around_company_id", params["firm"]["id"])
+        request.pop("count", None)
+        if request.get("theme") == params.get("purpose"):
+            request.pop("theme", None)
+    elif "big_and_small" in designs and request.get("around_company_id"):
+        request["lead_id"] = request.pop("around_company_id")
+    if "cross_region" in designs:
+        request.pop("region", None)

@@ -10,6 +10,7 @@ from matchmaker.reference import messages
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.reference.nace import nace_section
 from matchmaker.reference.text import clauses
+from matchmaker.representation.roles import role_of
 
 # Links of a product value chain by NACE section: raw materials, production, trade/transport.
 CHAIN_STAGE = {
@@ -19,6 +20,30 @@ CHAIN_STAGE = {
 
 NETWORK_TYPES = ("knowledge", "vertical", "horizontal", "complementary", "congruent")
 
+# Positions along one value chain by a firm's role (service providers and knowledge partners
+# serve a chain from beside it).
+CHAIN_POSITION = {"supplier": 0, "subcontractor": 1, "producer": 2, "distributor": 3, "customer": 4}
+
+
+def chain_positions(profiles: Sequence[Mapping], members: Sequence[int]) -> dict[int, int]:
+    """Each member firm's position in a value chain, by its role (stated, else suggested)."""
+    out = {}
+    for i in members:
+        if profiles[i].get("kind") == "knowledge_institution":
+            continue
+        position = CHAIN_POSITION.get(role_of(profiles[i]) or "")
+        if position is not None:
+            out[i] = position
+    return out
+
+
+def value_chain(profiles: Sequence[Mapping], members: Sequence[int]) -> bool:
+    """Members at different positions of one value chain: at least two positions, and at
+    least half of the firms each at a position of its own."""
+    firms = [i for i in members if profiles[i].get("kind") != "knowledge_institution"]
+    positions = set(chain_positions(profiles, members).values())
+    return len(positions) >= max(2, -(-len(firms) // 2))
+
 
 def _section(profile: Mapping) -> str | None:
     return nace_section(profile.get("nace"))
@@ -26,13 +51,15 @@ def _section(profile: Mapping) -> str | None:
 
 def network_type(profiles: Sequence[Mapping], scores: PoolScores, members: Sequence[int]) -> str:
     """'knowledge' (led by a research partner: a knowledge institution among firms),
-    'vertical' (needs met by offers along a value chain), 'complementary' (needs met by
-    offers across trades), 'horizontal' (alike firms of one NACE section) or 'congruent'
-    (alike firms across sections)."""
+    'vertical' (a value chain: members at different positions of one chain, by their roles),
+    'complementary' (needs met by offers across trades), 'horizontal' (alike firms of one
+    NACE section) or 'congruent' (alike firms across sections)."""
     if any(profiles[i].get("kind") == "knowledge_institution" for i in members) and any(
         profiles[i].get("kind") != "knowledge_institution" for i in members
     ):
         return "knowledge"
+    if value_chain(profiles, members):
+        return "vertical"
     cv, sv = scores.cover, scores.similar
     pairs = [(i, j) for a, i in enumerate(members) for j in members[a + 1 :]]
     if not pairs:
@@ -41,11 +68,10 @@ def network_type(profiles: Sequence[Mapping], scores: PoolScores, members: Seque
     alike = sum(sv[i, j] for i, j in pairs) / len(pairs)
     firms = [profiles[i] for i in members if profiles[i].get("kind") != "knowledge_institution"]
     sections = [s for s in (_section(f) for f in firms) if s]
-    stages = {CHAIN_STAGE[s] for s in sections if s in CHAIN_STAGE}
     dominant = max((sections.count(s) for s in set(sections)), default=0)
     one_trade = bool(sections) and dominant / len(sections) >= 0.6
     if cover >= alike:
-        return "vertical" if len(stages) >= 2 else "complementary"
+        return "complementary"
     return "horizontal" if one_trade else "congruent"
 
 
@@ -134,8 +160,12 @@ class Describer:
             s = _section(self.profiles[i])
             if s and s not in sections:
                 sections.append(s)
-        purpose = self.w["purpose"][kind].format(sections=" → ".join(
-            sorted(sections, key=lambda s: CHAIN_STAGE.get(s, 3))))  # fmt: skip
+        links = " → ".join(sorted(sections, key=lambda s: CHAIN_STAGE.get(s, 3)))
+        if kind == "vertical":
+            held = set(chain_positions(self.profiles, members).values())
+            roles = [r for r, p in CHAIN_POSITION.items() if p in held]
+            links = " → ".join(messages.render(f"exports.role_{r}", self.lang) for r in roles)
+        purpose = self.w["purpose"][kind].format(sections=links)
         reasons = []
         met = []
         for i in members:

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from matchmaker import matching
 from matchmaker.config import Settings
 from matchmaker.grouping.describe import NETWORK_TYPES, Describer, network_type
+from matchmaker.grouping.design import Design, DesignFields, Warnings, stated_need
 from matchmaker.grouping.optimiser import (
     MAX_KNOWLEDGE_INSTITUTIONS,
     Grouping,
@@ -46,8 +47,9 @@ AROUND_POOL = 60  # pool size when proposing around one firm
 # Request
 
 
-class NetworkProposalIn(Strict):
-    """What a facilitator asks for: a pool, how many networks, their size, and a seed."""
+class NetworkProposalIn(DesignFields, Strict):
+    """What a facilitator asks for: a pool, how many networks, their size, and a seed; and
+    optionally a design (`DesignFields`)."""
 
     company_ids: list[CompanyId] | None = Field(
         default=None, min_length=1, max_length=20_000, description="The pool; default all"
@@ -270,6 +272,8 @@ def plan(
         ids = sorted(index.row_)
     if request.around_company_id is not None:
         _check_consenting(db, index, "around_company_id", [request.around_company_id])
+    if request.lead_id is not None:
+        _check_consenting(db, index, "lead_id", [request.lead_id])
     _check_consenting(db, index, "locked", [c for g in locked_groups for c in g])
     profiles_by_id = index.profiles_
     ids = [i for i in ids if _passes(profiles_by_id[i], request)]
@@ -289,6 +293,12 @@ def plan(
     active = dict(proposals.active_memberships(db))
     for cid, n in (released or {}).items():
         active[cid] = active.get(cid, 0) - n
+    design = Design.of(request)
+    if design is not None:
+        ids, locked_groups, count = design.pool(
+            index, ids, locked_groups, count, exclude=exclude, unmet=unmet,
+            busy=lambda c: active.get(c, 0) >= max_per_firm,
+        )  # fmt: skip
     full = {i for i in ids if active.get(i, 0) >= max_per_firm}
     for cid in sorted(full):
         unmet.append(_unmet_firm(profiles_by_id[cid], "capped", n=active[cid], limit=max_per_firm))
@@ -303,6 +313,8 @@ def plan(
     placeable = np.array([i not in full for i in ids], dtype=bool)
     locked_pos = [_check_locked(g, pos, forbidden, why, knowledge, profiles) for g in locked_groups]
     problem = Problem(scores, knowledge, forbidden, placeable, locked_pos)
+    if design is not None:
+        problem = design.problem(problem, ids, profiles)
     n_free = int(placeable.sum())
     if n_free < request.min_size and not locked_pos:
         unmet.append(
@@ -314,6 +326,8 @@ def plan(
         seed=request.seed,
         max_passes=max_passes,
     )  # fmt: skip
+    if design is not None:
+        grouping = design.finish(problem, grouping, scores, profiles, unmet)
     if count is not None and len(grouping.groups) < count:
         unmet.append(
             {"constraint": "count", **unmet_reason("count", count=count, n=len(grouping.groups))}
@@ -327,11 +341,14 @@ def plan(
         elif explicit:
             unmet.append(_unmet_firm(profiles[k], "not_best", count=count))
     describer = Describer(profiles, scores, request.lang)
+    need, need_of = stated_need(request, ids, profiles)
+    warnings = Warnings(index, ids, profiles, scores, forbidden, request.lang, need, need_of)
     locked_set = {c for g in locked_groups for c in g}
     networks = []
     for members, score in zip(grouping.groups, grouping.scores, strict=True):
         network = describer.network(members)
         network["score"] = round(score, 4)
+        network["warnings"] = warnings.of(members)
         network["members"] = [
             {
                 "id": ids[i],
@@ -426,6 +443,7 @@ def network_view(group: Mapping[str, Any]) -> dict[str, Any]:
         "score": group.get("score"),
         "purpose": group.get("purpose"),
         "reasons": group.get("reasons", []),
+        "warnings": group.get("warnings", []),
         "members": [
             {
                 "id": m.get("id"),

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from matchmaker.grouping import networks
+from matchmaker.grouping.design import Warnings, stated_need
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound, Strict, validate
 from matchmaker.store import proposals
 
@@ -211,7 +212,8 @@ def swap(
                 "A member has withdrawn consent; swap it out first",
             )
         _check_still_consenting(db, new_ids)  # the index may lag a withdrawal by a moment
-        described = describe(db, index, new_ids, lang=lang, check=True)
+        stored = proposals.get_proposal(db, group["proposal_id"])["request"]
+        described = describe(db, index, new_ids, lang=lang, check=True, request=stored)
         # The firm swapped in is the facilitator's choice: locked, so a re-run keeps it here.
         locked = {m["id"] for m in group["members"] if m.get("locked")} | {request.in_}
         for member in described["members"]:
@@ -240,8 +242,9 @@ def redescribe(db, group_ids) -> int:
         ids = [m["id"] for m in group["members"] if m.get("id") is not None]
         if len(ids) < 2 or any(c not in index for c in ids):
             continue
-        lang = proposals.get_proposal(db, group["proposal_id"])["request"].get("lang") or "da"
-        described = describe(db, index, ids, lang=lang)
+        request = proposals.get_proposal(db, group["proposal_id"])["request"]
+        lang = request.get("lang") or "da"
+        described = describe(db, index, ids, lang=lang, request=request)
         with db.atomic():
             current = _network(db, group_id)
             if [m.get("id") for m in current["members"]] != ids:
@@ -256,14 +259,15 @@ def redescribe(db, group_ids) -> int:
     return done
 
 
-def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False) -> dict:
-    """Score, type, purpose and member reasons of one network of stored firms; with `check`,
-    Conflict if it breaks a hard constraint."""
+def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False,
+             request: dict | None = None) -> dict:  # fmt: skip
+    """Score, type, purpose, member reasons and warnings (by the stored `request`'s need) of
+    one network of stored firms; with `check`, Conflict if it breaks a hard constraint."""
     scores = networks.pool_scores(index, ids)
     pos = {c: k for k, c in enumerate(ids)}
     profiles = [index.profiles_[c] for c in ids]
+    forbidden, why = networks.forbidden_pairs(db, ids, pos, scores)
     if check:
-        _, why = networks.forbidden_pairs(db, ids, pos, scores)
         for (i, j), rule in sorted(why.items()):
             found = networks.unmet_reason(rule, a=profiles[i]["name"], b=profiles[j]["name"])
             raise Conflict({"in": found["reason"]}, "The swap breaks a hard constraint")
@@ -275,6 +279,10 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False
     describer = networks.Describer(profiles, scores, lang)
     out = describer.network(rows)
     out["score"] = round(networks.group_score(scores, rows), 4)
+    need, need_of = stated_need(request or {}, ids, profiles)
+    out["warnings"] = Warnings(index, ids, profiles, scores, forbidden, lang, need, need_of).of(
+        rows
+    )
     out["members"] = [
         {"id": ids[i], "name": profiles[i].get("name"), "reason": describer.member_reason(i, rows)}
         for i in rows

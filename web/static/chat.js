@@ -77,6 +77,17 @@
     return typeof value === "number" ? value.toFixed(2) : "";
   }
 
+  // A design warning beside a network: what is wrong, then what would fix it.
+  function warningsList(warnings) {
+    const ul = el("ul", "warnings");
+    warnings.forEach(function (w) {
+      const li = el("li", "warning", w.text);
+      if (w.fix) li.appendChild(el("span", "fix", " " + w.fix));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
   function reasonsList(reasons) {
     const ul = el("ul", "reasons");
     (reasons || []).forEach(function (r) {
@@ -156,6 +167,7 @@
       if (card.purpose) box.appendChild(el("p", "purpose", card.purpose));
       box.appendChild(memberList(card.members));
       if (card.reasons && card.reasons.length) box.appendChild(reasonsList(card.reasons));
+      if (card.warnings && card.warnings.length) box.appendChild(warningsList(card.warnings));
     },
     cohort: function (box, card) {
       heading(box, null, card.title);
