@@ -19,7 +19,7 @@ from matchmaker.grouping import cohorts, networks, recruitment, review
 from matchmaker.reference.regions import REGIONS
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from matchmaker.store import proposals, questionnaires
-from web import firms, get_db
+from web import firms, get_db, learning
 from web.auth import facilitator_required
 from web.i18n import current_language, error_text, field_error, t
 
@@ -162,7 +162,10 @@ def network_action(group_id: int, action: str):
                 "out": _int(request.form.get("out")),
                 "in": firms.resolve(request.form.get("in"), "in"),
             }
-            review.swap(db, group_id, data, max_per_firm=_max_per_firm(), lang=current_language())
+            swapped = review.swap(
+                db, group_id, data, max_per_firm=_max_per_firm(), lang=current_language()
+            )
+            learning.record_swap(db, swapped, data)  # a decision the matcher learns from
         else:
             abort(404)
     except NotFound:
