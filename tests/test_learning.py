@@ -15,7 +15,7 @@ from matchmaker import matching
 from matchmaker.cli import main as cli
 from matchmaker.config import Settings
 from matchmaker.matching import learning
-from matchmaker.matching.local_scorer import MIN_PAIRS, fit_delta, refit
+from matchmaker.matching.local_scorer import MIN_PAIRS, ListViews, fit_delta, list_shares, refit
 from matchmaker.matching.scorer import LinearModel
 from matchmaker.store import learned_scorers, profiles
 
@@ -223,3 +223,46 @@ def test_the_page_shows_decisions_and_refits_on_a_button(client, app, runner, de
     assert "Tilpasset" in text and ("taget i brug" in text or "fælles model beholdt" in text)
     english = client.get("/learning?lang=en").get_data(as_text=True)
     assert "Learning from your decisions" in english and "Re-fit the model now" in english
+
+
+def _judged_lists(base: LinearModel, truth: np.ndarray, anchors: int, seed: int):
+    """Synthetic suggestion lists: per anchor, the base model's top 10 of 60 candidates judged
+    by another model (accepted when it ranks the candidate in its own top 5)."""
+    rng = np.random.default_rng(seed)
+    k = len(base.weights)
+    mats, views, x, y, groups = [], [], [], [], []
+    for a in range(anchors):
+        m = rng.normal(size=(60, k)).astype(np.float32)
+        mats.append(m)
+        good = set(np.argsort(-(m @ truth))[:5])
+        for c in np.argsort(-(m @ base.weights))[:10]:
+            views.append([(a, int(c))])
+            x.append(m[c])
+            y.append(int(c in good))
+            groups.append(a)
+    return np.array(x), np.array(y), groups, ListViews(mats, views)
+
+
+def test_the_list_check_keeps_the_global_model_unless_lists_get_better():
+    k = 12
+    base = LinearModel(np.r_[np.ones(3), np.zeros(k - 3)].astype(np.float32), 0.0)
+    # A facilitator who agrees with the global model: nothing to gain, the global model stays.
+    # One who judges at random: kept unless the held-out lists really got better.
+    for seed in range(4):
+        x, y, groups, views = _judged_lists(base, base.weights.astype(float), 2, seed)
+        fit = refit(base, x, y, groups=groups, lists=views)
+        assert not fit.adopted and fit.apply(base) is base and fit.cv_global == 1.0
+        noise = (np.random.default_rng(seed).random(len(y)) < 0.4).astype(int)
+        fit = refit(base, x, noise, groups=groups, lists=views)
+        assert fit.apply(base) is base if not fit.adopted else fit.cv_local >= fit.cv_global + 0.01
+    # A facilitator who wants something else, over many lists: adopted, and the lists it makes
+    # hold more of what the facilitator accepts.
+    truth = np.r_[np.ones(3), 3 * np.ones(3), np.zeros(k - 6)]
+    x, y, groups, views = _judged_lists(base, truth, 30, 9)
+    fit = refit(base, x, y, groups=groups, lists=views)
+    assert fit.adopted and fit.cv_local > fit.cv_global
+    everything = np.arange(len(y))
+    assert (
+        list_shares(views.hits(fit.apply(base), everything), y)[0]
+        > list_shares(views.hits(base, everything), y)[0]
+    )

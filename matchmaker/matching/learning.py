@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matchmaker.matching.features import feature_names, pair_features
-from matchmaker.matching.local_scorer import LocalFit, refit
+from matchmaker.matching.local_scorer import ListViews, LocalFit, refit
 from matchmaker.matching.scorer import LinearModel, PairScorer
 from matchmaker.store import decisions as decision_store
 from matchmaker.store import learned_scorers
@@ -37,8 +37,9 @@ LABELS = {
 }  # fmt: skip
 # Which kind decides a pair judged by several: the earlier in this tuple.
 PRECEDENCE = ("never", "formed", "not_formed", "accepted", "swapped_in", "swapped_out", "rejected")
-# Query rows whose features are computed at once.
+# Firms whose features are computed at once; firms a judged pair is ranked among, at most.
 BLOCK = 64
+CANDIDATES = 500
 
 
 @dataclass
@@ -77,31 +78,50 @@ def decision_pairs(db, indexed=None) -> DecisionPairs:
     return DecisionPairs(pairs, labels, kinds, [chosen[p].source for p in pairs])
 
 
-def pair_features_of(index, pairs: list[tuple[int, int]]) -> np.ndarray:
-    """Feature rows (pairs × features) of pairs of indexed firms, computed as the service
-    computes them (the index's encoder and feature scale)."""
-    out = np.zeros((len(pairs), len(feature_names())), dtype=np.float32)
+def decision_views(
+    index, pairs: list[tuple[int, int]], base: PairScorer, candidates: int = CANDIDATES
+) -> tuple[np.ndarray, ListViews]:
+    """Feature rows (pairs × features) of judged pairs of indexed firms, computed as the
+    service computes them (the index's encoder and feature scale), and each pair as the lists
+    of its two firms show it: ranked among the indexed firms (at most `candidates` of them, a
+    fixed sample, plus the judged ones), likely competitors left out as lists leave them out."""
+    x = np.zeros((len(pairs), len(feature_names())), dtype=np.float32)
     if not pairs:
-        return out
-    firms = sorted({c for p in pairs for c in p})
-    col = {c: k for k, c in enumerate(firms)}
-    s_rows = index.rows(firms)
+        return x, ListViews([], [])
+    judged = sorted({c for p in pairs for c in p})
+    others = [c for c in index.ids() if c not in set(judged)]
+    if len(others) > candidates:
+        pick = np.random.default_rng(0).choice(len(others), candidates, replace=False)
+        others = [others[k] for k in sorted(pick)]
+    pool = judged + others
+    s_rows = index.rows(pool)
     s_vectors, s_facts = index.vectors_.take(s_rows), index.facts_.take(s_rows)
-    by_anchor: dict[int, list[int]] = {}
-    for k, (a, _) in enumerate(pairs):
-        by_anchor.setdefault(a, []).append(k)
-    anchors = sorted(by_anchor)
-    for start in range(0, len(anchors), BLOCK):
-        chunk = anchors[start : start + BLOCK]
+    where = {c: k for k, c in enumerate(pool)}
+    anchors, columns = [], {}
+    for start in range(0, len(judged), BLOCK):
+        chunk = judged[start : start + BLOCK]
         q_rows = index.rows(chunk)
         tensor = pair_features(
             index.encoder_, index.vectors_.take(q_rows), index.facts_.take(q_rows),
             s_vectors, s_facts, index.scale_,
         )  # fmt: skip
+        rival = base.competitors(tensor)
         for i, a in enumerate(chunk):
-            for k in by_anchor[a]:
-                out[k] = tensor[:, i, col[pairs[k][1]]]
-    return out
+            keep = ~rival[i]
+            keep[where[a]] = False
+            for p in pairs:  # a judged partner stays in its list, whatever the rival rule says
+                if a in p:
+                    keep[where[p[1] if p[0] == a else p[0]]] = True
+            cols = np.flatnonzero(keep)
+            columns[a] = (len(anchors), {pool[c]: k for k, c in enumerate(cols)})
+            anchors.append(np.ascontiguousarray(tensor[:, i, cols].T))
+    views = []
+    for k, (a, b) in enumerate(pairs):
+        n_a, col_a = columns[a]
+        n_b, col_b = columns[b]
+        x[k] = anchors[n_a][col_a[b]]
+        views.append([(n_a, col_a[b]), (n_b, col_b[a])])
+    return x, ListViews(anchors, views)
 
 
 def fingerprint(scorer: PairScorer) -> str:
@@ -118,8 +138,8 @@ def refit_store(db, index, base: PairScorer, *, created_by: int | None = None) -
     the global scorer."""
     started = time.perf_counter()
     found = decision_pairs(db, set(index.ids()))
-    x = pair_features_of(index, found.pairs)
-    fit = refit(base.partner_, x, found.labels, groups=found.sources)
+    x, views = decision_views(index, found.pairs, base)
+    fit = refit(base.partner_, x, found.labels, groups=found.sources, lists=views)
     record = {
         "created_by": created_by,
         "adopted": fit.adopted,

@@ -28,7 +28,7 @@ def migrate(db: sqlite_utils.Database) -> None:
             "positive": int,
             "negative": int,
             "strength": float,  # the prior's weight, in pairs (None when not adopted)
-            "cv_global": float,  # cross-validated ranking quality (AUC) on the decisions
+            "cv_global": float,  # the held-out check on the decisions (`local_scorer.refit`)
             "cv_local": float,
             "seconds": float,
             "decisions": str,  # JSON: decisions per kind when it was fitted
