@@ -7,10 +7,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from matchmaker import matching
+from matchmaker.reference import messages
 from matchmaker.store import decisions
 from web import get_db
 from web.auth import facilitator_required
-from web.i18n import t
+from web.i18n import current_language
 
 bp = Blueprint("learning", __name__)
 
@@ -47,5 +48,5 @@ def index():
 @facilitator_required
 def refit_now():
     found = refit(get_db())
-    flash(t("learning.adopted" if found["adopted"] else "learning.not_adopted"), "info")
+    flash(messages.render(found["reason"], current_language()), "info")
     return redirect(url_for("learning.index"))

@@ -186,8 +186,8 @@ def refit(
     else:
         codes = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)[1]
     splits = _splits(x, y, codes, groups is not None, folds, random_state)
-    if not splits:
-        return LocalFit(zero, 0.0, False, "learning.reason_too_few")
+    if not splits:  # every held-out part would leave the rest with one kind of pair only
+        return LocalFit(zero, 0.0, False, "learning.reason_too_few_decisions")
     everything = np.arange(len(y))
     global_score = x @ base.weights.astype(np.float64) + base.intercept
     if lists is None:
