@@ -7,7 +7,7 @@ move it a little and many move it more. The strength is chosen by cross-validati
 decisions themselves (one decision's pairs held out together), and the change is adopted only
 if, on the held-out decisions, the suggestion lists it makes show more accepted pairs in their
 firm's top 5 than the global model's lists (ranked among all candidate firms, not only the
-judged ones) by a margin and two standard errors, and no more turned-down pairs. Otherwise the
+judged ones) by a margin and three standard errors, and no more turned-down pairs. Otherwise the
 re-fit keeps the global model (a zero change).
 """
 
@@ -165,7 +165,7 @@ def refit(
     strengths: tuple[float, ...] = STRENGTHS,
     folds: int = 5,
     margin: float = 0.01,
-    errors: float = 2.0,
+    errors: float = 3.0,
     random_state: int = 0,
 ) -> LocalFit:
     """Re-fit `base` on labelled pairs; adopted only if it does better on held-out pairs.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from typing import Any
 
 import sqlite_utils
@@ -75,8 +76,12 @@ def get(db: sqlite_utils.Database, refit_id: int, with_model: bool = False) -> d
 
 
 def latest_id(db: sqlite_utils.Database) -> int | None:
-    """The id of the newest re-fit (cheap: the service asks before every request)."""
-    row = db.execute("SELECT max(id) FROM learned_scorers").fetchone()
+    """The id of the newest re-fit (cheap: the service asks before every request); None also
+    for a store served read-only before it was migrated to hold re-fits."""
+    try:
+        row = db.execute("SELECT max(id) FROM learned_scorers").fetchone()
+    except sqlite3.OperationalError:
+        return None
     return row[0] if row else None
 
 
