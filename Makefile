@@ -69,6 +69,7 @@ lint: .venv/.installed-dev
 bench: .venv/.installed-dev models/pair_scorer.json models/cohort_readers.joblib
 	$(PY) bench/representations.py
 	$(PY) -m bench.partners
+	$(PY) -m bench.learning
 	$(PY) -m bench.erdf
 	$(PY) bench/proposals.py
 	$(PY) bench/roles.py

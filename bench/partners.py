@@ -48,9 +48,11 @@ K = 5
 class LabelledSet:
     """A labelled set loaded into a temporary store and indexed by the real MatchIndex."""
 
-    def __init__(self, name: str, cache):
+    def __init__(self, name: str, cache, path: Path | None = None, scorer=None):
         self.name = name
-        self.index, self.data, keys = training.load_set(SETS[name], cache, default_scorer())
+        self.index, self.data, keys = training.load_set(
+            path or SETS[name], cache, scorer or default_scorer()
+        )
         self.db = None
         self.ids = self.index.ids()
         pos = {k: i for i, k in enumerate(keys)}

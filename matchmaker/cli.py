@@ -26,7 +26,8 @@ def main() -> None:
     """matchmaker: the store named by MATCHMAKER_DB (default instance/matchmaker.sqlite3)."""
     from matchmaker import matching
 
-    matching.configure(model_name=Settings.from_env().model_name)
+    settings = Settings.from_env()
+    matching.configure(model_name=settings.model_name, learn=settings.learn)
 
 
 @main.command("init-db")
@@ -199,6 +200,28 @@ def train_matcher(paths: tuple[Path, ...]) -> None:
     scorer = training.train(list(paths) or None)
     scorer.save(SCORER_PATH)
     click.echo(f"Pair scorer written to {SCORER_PATH}: trained on {scorer.trained_on_}")
+
+
+@main.command("refit-matcher")
+def refit_matcher() -> None:
+    """Re-fit the partner model on the store's decisions (accepted and rejected networks,
+    swaps, 'never together' pairs, outcomes) and keep it in the store; the service ranks with it
+    under MATCHMAKER_LEARN=1 when it beat the global model on held-out decisions."""
+    from matchmaker import matching
+
+    db = _open()
+    index = matching.match_index(db)
+    found = matching.learning.refit_store(db, index, matching.default_scorer())
+    verdict = "adopted" if found["adopted"] else "not adopted: the global model stays"
+    cv = (
+        f"; held-out AUC global {found['cv_global']:.3f}, local {found['cv_local']:.3f}"
+        if found["cv_global"] is not None
+        else ""
+    )
+    click.echo(
+        f"Re-fit {found['id']} on {found['pairs']} labelled pairs ({found['positive']} positive, "
+        f"{found['negative']} negative){cv}: {verdict} ({found['seconds']:.1f} s)."
+    )
 
 
 @main.command("train-cohorts")

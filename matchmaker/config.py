@@ -30,6 +30,9 @@ class Settings:
     # Chat conversations, the change log and the export log older than this are purged
     # (`python -m matchmaker purge`, and daily by a running server); 0 keeps them for ever.
     retention_days: int = 365
+    # Rank partners with the partner model re-fitted on the store's own decisions
+    # (`python -m matchmaker refit-matcher`); the global model stays the floor.
+    learn: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,4 +41,5 @@ class Settings:
             model_name=os.environ.get("MATCHMAKER_MODEL") or DEFAULT_MODEL,
             max_proposals_per_firm=_int_env("MATCHMAKER_MAX_PROPOSALS_PER_FIRM", 2),
             retention_days=_int_env("MATCHMAKER_RETENTION_DAYS", 365),
+            learn=os.environ.get("MATCHMAKER_LEARN", "0") == "1",
         )

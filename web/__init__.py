@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         DATABASE=str(settings.db_path),
         MODEL_NAME=settings.model_name,
         MAX_PROPOSALS_PER_FIRM=settings.max_proposals_per_firm,
+        LEARN=settings.learn,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -60,8 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    # The sentence model named by MATCHMAKER_MODEL (read once, here) serves every new index.
-    matching.configure(model_name=app.config["MODEL_NAME"])
+    # The sentence model named by MATCHMAKER_MODEL (read once, here) serves every new index;
+    # MATCHMAKER_LEARN=1 ranks with the partner model re-fitted on the store's decisions.
+    matching.configure(model_name=app.config["MODEL_NAME"], learn=bool(app.config["LEARN"]))
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     db_path = Path(app.config["DATABASE"])
@@ -83,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         roles,
         security,
     )
+    from web import learning as learning_pages
 
     security.init_app(app)
     auth.init_app(app)
@@ -96,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(consortia.bp)
     app.register_blueprint(outcomes.bp)
     app.register_blueprint(private_links.bp)
+    app.register_blueprint(learning_pages.bp)
     app.teardown_appcontext(close_db)
     app.before_request(_per_firm_cap)
 

@@ -19,7 +19,7 @@ from matchmaker.grouping import cohorts, networks, recruitment, review
 from matchmaker.reference.regions import REGIONS
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from matchmaker.store import proposals, questionnaires
-from web import firms, get_db
+from web import firms, get_db, learning
 from web.auth import facilitator_required
 from web.i18n import current_language, error_text, field_error, t
 
@@ -179,6 +179,7 @@ def network_action(group_id: int, action: str):
             found = review.swap(
                 db, group_id, data, max_per_firm=_max_per_firm(), lang=current_language()
             )
+            learning.record_swap(db, found, data)  # a decision the matcher learns from
             name = next(m["name"] for m in found["members"] if m["id"] == data["in"])
             flash(t("saved"), "info")
             flash(t("swap_locked").format(name=name), "info")

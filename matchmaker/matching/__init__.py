@@ -6,11 +6,14 @@ The public seam other stages use; the modules behind it are
 firms), `reasons` (why a pair fits, as message records) and `suggestions`.
 """
 
+from matchmaker.matching import learning
 from matchmaker.matching.index import (
     MatchIndex,
     company_profile,
     configure,
     default_encoder,
+    default_scorer,
+    learning_enabled,
     match_index,
 )
 from matchmaker.matching.scorer import PairScorer
@@ -34,7 +37,7 @@ from matchmaker.matching.suggestions import (
 
 __all__ = [
     "MAX_POOL", "MODES", "BlockScores", "MatchIndex", "PairScorer", "PairScores",
-    "PartnerSuggestion", "company_profile", "configure", "default_encoder", "display_score",
-    "filter_mask", "match_index", "pair_score", "pair_score_matrix", "pair_type",
-    "partner_suggestions", "score_rows", "top_candidates",
+    "PartnerSuggestion", "company_profile", "configure", "default_encoder", "default_scorer",
+    "display_score", "filter_mask", "learning", "learning_enabled", "match_index", "pair_score",
+    "pair_score_matrix", "pair_type", "partner_suggestions", "score_rows", "top_candidates",
 ]  # fmt: skip

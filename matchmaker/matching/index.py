@@ -7,6 +7,7 @@ request and works on that snapshot.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections import OrderedDict
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.base import clone
 
+from matchmaker.matching import learning
 from matchmaker.matching.features import FeatureScale, FirmFacts
 from matchmaker.matching.scorer import PairScorer
 from matchmaker.reference.lexicon import Lexicon, default_lexicon
@@ -37,12 +39,22 @@ class _Defaults:
 
     model_name: str | None = None
     scorer: PairScorer | None = None
+    learn: bool = False
 
 
-def configure(model_name: str | None = None, scorer: PairScorer | None = None) -> None:
-    """Set the sentence model and pair scorer every new index uses (read once at start-up)."""
+def configure(
+    model_name: str | None = None, scorer: PairScorer | None = None, learn: bool = False
+) -> None:
+    """Set the sentence model and pair scorer every new index uses (read once at start-up);
+    with `learn`, a store's index ranks with the partner model re-fitted on its decisions."""
     _Defaults.model_name = model_name
     _Defaults.scorer = scorer
+    _Defaults.learn = learn
+
+
+def learning_enabled() -> bool:
+    """Whether indexes rank with the partner model re-fitted on the store's decisions."""
+    return _Defaults.learn
 
 
 def default_scorer() -> PairScorer:
@@ -105,6 +117,7 @@ class MatchIndex:
             vectors = vectors.take([])
         self.encoder_ = encoder
         self.scorer_ = self.scorer or default_scorer()
+        self.learned_id_ = None
         self._publish(profiles, vectors, last_seq, len(profiles), 0)
         reference = getattr(self.scorer_, "reference_scale_", None)
         self.scale_ = FeatureScale.fit(encoder, vectors, self.facts_, reference=reference)
@@ -128,6 +141,7 @@ class MatchIndex:
             parts.append(self.encoder_.transform(fresh, db=db))
         new = MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share)
         new.encoder_, new.scorer_, new.scale_ = self.encoder_, self.scorer_, self.scale_
+        new.learned_id_ = self.learned_id_
         new._publish(
             profiles, ProfileVectors.concat(parts), rows[-1][0], self.fitted_size_, changes
         )
@@ -148,6 +162,13 @@ class MatchIndex:
         self.kind_ = np.array([p.get("kind") or "" for p in ordered], dtype=object)
         self.size_ = np.array([size_band(p.get("employees")) or "" for p in ordered], dtype=object)
         self.nace_ = np.array([digits(p.get("nace")) for p in ordered], dtype=object)
+
+    def with_scorer(self, scorer: PairScorer, learned_id: int | None) -> MatchIndex:
+        """This snapshot scored by another pair scorer (the re-fit `learned_id` of the
+        store's decisions, or None for the global one); vectors and facts are shared."""
+        new = copy.copy(self)
+        new.scorer_, new.learned_id_ = scorer, learned_id
+        return new
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -212,11 +233,13 @@ def match_index(db) -> MatchIndex:
         index = _INDEXES.get(key)
         lock = _BUILD_LOCKS.setdefault(key, threading.Lock())
     if index is not None and not company_feed.changed_since(db, index.last_seq_):
-        return index
+        if _learned_current(db, index):
+            return index
     with lock:
         with _INDEXES_LOCK:
             index = _INDEXES.get(key)
         index = MatchIndex().fit(db) if index is None else index.refreshed(db)
+        index = _learned(db, index)
         with _INDEXES_LOCK:
             _INDEXES[key] = index
             _INDEXES.move_to_end(key)
@@ -224,6 +247,27 @@ def match_index(db) -> MatchIndex:
                 dropped, _ = _INDEXES.popitem(last=False)
                 _BUILD_LOCKS.pop(dropped, None)
     return index
+
+
+def _wanted_refit(db) -> int | None:
+    """The re-fit the store's index should rank with: the newest, when learning is on."""
+    if not _Defaults.learn:
+        return None
+    return learning.latest_refit_id(db)
+
+
+def _learned_current(db, index: MatchIndex) -> bool:
+    return index.learned_id_ == _wanted_refit(db)
+
+
+def _learned(db, index: MatchIndex) -> MatchIndex:
+    """The index scored by the partner model learning asks for (a new snapshot if it changed)."""
+    wanted = _wanted_refit(db)
+    if wanted == index.learned_id_:
+        return index
+    if wanted is None:
+        return index.with_scorer(default_scorer(), None)
+    return index.with_scorer(learning.service_scorer(db, default_scorer()), wanted)
 
 
 def resolve(index_or_db) -> tuple[MatchIndex, object]:

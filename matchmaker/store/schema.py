@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -308,7 +308,15 @@ def _v5(db: sqlite_utils.Database) -> None:
     private_links.migrate(db)
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
+def _v6(db: sqlite_utils.Database) -> None:
+    """Learning from decisions: the swap log, and the pair scorers re-fitted on decisions."""
+    from matchmaker.store import decisions, learned_scorers
+
+    decisions.migrate(db)
+    learned_scorers.migrate(db)
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
 
 
 def _version(db: sqlite_utils.Database) -> int:

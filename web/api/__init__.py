@@ -69,6 +69,7 @@ from web.api import (  # noqa: E402,F401  (routes on bp)
     companies,
     consortia,
     exports,
+    learning,
     links,
     masterclasses,
     networks,

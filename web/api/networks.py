@@ -7,7 +7,7 @@ from flask import current_app, g, jsonify, url_for
 
 from matchmaker.grouping import networks, review
 from matchmaker.store import proposals
-from web import get_db
+from web import get_db, learning
 from web.api import bp, json_body
 from web.api.openapi import documented
 from web.auth import facilitator_required
@@ -124,7 +124,10 @@ def unlock_member_post(group_id: int, company_id: int):
             body=review.SwapIn, errors=(409,))  # fmt: skip
 @facilitator_required
 def swap_member(group_id: int):
-    return jsonify(review.swap(get_db(), group_id, json_body(), max_per_firm=_max_per_firm()))
+    data = json_body()
+    swapped = review.swap(get_db(), group_id, data, max_per_firm=_max_per_firm())
+    learning.record_swap(get_db(), swapped, data)  # a decision the matcher learns from
+    return jsonify(swapped)
 
 
 @bp.get("/pairs")
