@@ -38,9 +38,12 @@ K = 5
 class LabelledSet:
     """A labelled set loaded into a temporary store and indexed by the real MatchIndex."""
 
-    def __init__(self, name: str, cache):
+    def __init__(self, name: str, cache, loaded=None):
+        """`loaded`: an (index, data, keys) already built (e.g. by `bench.concepts`)."""
         self.name = name
-        self.index, self.data, keys = training.load_set(SETS[name], cache, default_scorer())
+        self.index, self.data, keys = loaded or training.load_set(
+            SETS[name], cache, default_scorer()
+        )
         self.db = None
         self.ids = self.index.ids()
         pos = {k: i for i, k in enumerate(keys)}

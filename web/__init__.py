@@ -67,7 +67,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(db_path)
     store.connect(db_path).close()  # create and migrate once, before any request
 
-    from web import api, auth, chat, consortia, i18n, outcomes, pages, proposals, roles, security
+    from web import (
+        api,
+        auth,
+        chat,
+        concepts,
+        consortia,
+        i18n,
+        outcomes,
+        pages,
+        proposals,
+        roles,
+        security,
+    )
 
     security.init_app(app)
     auth.init_app(app)
@@ -80,6 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(proposals.bp)
     app.register_blueprint(consortia.bp)
     app.register_blueprint(outcomes.bp)
+    app.register_blueprint(concepts.bp)
     app.teardown_appcontext(close_db)
     app.before_request(_per_firm_cap)
 
