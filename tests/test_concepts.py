@@ -14,7 +14,11 @@ from conftest import company_body, valid_cvr
 
 from matchmaker.matching.index import MatchIndex
 from matchmaker.reference.lexicon import default_lexicon
-from matchmaker.representation.capabilities import ConceptChoice, concept_choices
+from matchmaker.representation.capabilities import (
+    ConceptChoice,
+    concept_choices,
+    counted_concepts,
+)
 from matchmaker.representation.embedding import HybridEncoder
 from matchmaker.representation.lexical import LexicalEncoder
 
@@ -185,6 +189,14 @@ def test_confirmed_concepts_weigh_more_and_removed_ones_are_suppressed():
     gone = [FIRMS[0] | {"need_concepts_removed": ["packaging", "export", "export_germany"]}]
     encoder, stated = _lexical_vectors(gone + FIRMS[1:])
     assert all(_concept_cosine(encoder, stated, 0, b, "needs", "offers") == 0 for b in (1, 2))
+
+
+def test_the_counted_concepts_put_the_confirmed_first_and_leave_out_the_removed():
+    firm = FIRMS[0] | {"need_concepts": ["robotics"], "need_concepts_removed": ["export"]}
+    assert counted_concepts(FIRMS[0], "needs") == ["packaging", "export", "export_germany"]
+    assert counted_concepts(firm, "needs") == ["robotics", "packaging", "export_germany"]
+    stored = FIRMS[1] | {"offer_concepts": json.dumps(["robotics"])}  # as an index row holds it
+    assert counted_concepts(stored, "profile")[0] == "robotics"
 
 
 def test_the_weight_of_a_confirmed_concept_is_a_setting():

@@ -16,6 +16,7 @@ from typing import Literal
 from matchmaker.reference.concept_lists import FIELDS
 from matchmaker.reference.lexicon import Lexicon, default_lexicon
 from matchmaker.reference.validation import Strict, long_text
+from matchmaker.representation.parts import profile_texts
 
 # Which stated lists apply to each text part of a profile ("profile" holds the offers text).
 PART_SOURCES = {"profile": "offers", "offers": "offers", "needs": "needs"}
@@ -61,6 +62,14 @@ def concept_choices(profile: Mapping) -> dict[str, ConceptChoice]:
             tuple(_ids(profile.get(confirmed))), frozenset(_ids(profile.get(removed)))
         )
     return {part: by_source[source] for part, source in PART_SOURCES.items()}
+
+
+def counted_concepts(profile: Mapping, part: str, lexicon: Lexicon | None = None) -> list[str]:
+    """The concepts of a profile's text part as the matcher counts them: the confirmed ones
+    first, then those read in the text and not removed (for reasons and consortia to use)."""
+    lexicon = lexicon or default_lexicon()
+    read = lexicon.concept_ids(profile_texts(profile)[part])
+    return concept_choices(profile)[part].apply(read)
 
 
 class DraftTextIn(Strict):
