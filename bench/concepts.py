@@ -4,7 +4,7 @@ concepts do to partner suggestions, simulated on the labelled sets.
 Run: .venv/bin/python -m bench.concepts [--sets dev train] [--weights 1 2 3]
 
 No labelled firm ever confirmed anything, so what firms would say is simulated. For each set the
-service's recall@5 (complementary, exactly as `bench.partners` measures it, with the scorer in
+service's recall@5 (complementary, ranked as `bench.partners` measures it, with the scorer in
 `models/`) is printed when
 - nobody says anything (free text alone: must equal `bench.partners`' figure);
 - every firm confirms exactly the concepts read in its offers and needs;
@@ -30,8 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.partners import SETS, TRAIN, LabelledSet, service_row
+from bench.partners import SETS, TRAIN, K, LabelledSet
 from bench.representations import table
+from matchmaker.matching import top_candidates
 from matchmaker.matching.index import MatchIndex, default_scorer
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.representation.embedding import HybridEncoder, LexicalEncoder
@@ -145,12 +146,26 @@ def run(name: str, cache, weight: float, variants) -> list[list]:
             said = change(firm, by_key, partners, rng)
             changed += said is not None and said != firm
             firms.append(firm if said is None else said)
-        loaded = index_firms(firms, cache, weight)
-        s = LabelledSet(name, cache, loaded=(loaded[0], data, loaded[1]))
-        service = service_row(s)
-        rows.append([label, weight, changed, service[1], service[2]])
-        print(f"{name} w={weight} {label}: recall@5 {service[1]:.3f}", flush=True)
+        index, keys = index_firms(firms, cache, weight)
+        recall, rivals = suggested(LabelledSet(name, cache, loaded=(index, data, keys)))
+        rows.append([label, weight, changed, recall, rivals])
+        print(f"{name} w={weight} {label}: recall@5 {recall:.3f}", flush=True)
     return rows
+
+
+def suggested(s: LabelledSet) -> tuple[float, float]:
+    """Recall@5 and lists with a labelled rival of the service's ranking: `top_candidates`
+    ranks exactly as `partner_suggestions` (complementary, competitors left out) without
+    writing the reasons, which the scores do not depend on."""
+    ids = [s.ids[q] for q in s.queries]
+    found = top_candidates(s.index, K, ids=ids)
+    recalls, with_rival = [], 0
+    for q, cid in zip(s.queries, ids, strict=True):
+        top = [s.pos[other] for other, _ in found[cid]]
+        truth = np.flatnonzero(s.partner[q])
+        recalls.append(len(set(top) & set(truth)) / len(truth))
+        with_rival += bool(s.competitor[q, top].any())
+    return float(np.mean(recalls)), with_rival / len(s.queries)
 
 
 def main() -> None:

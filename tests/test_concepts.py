@@ -191,12 +191,14 @@ def test_confirmed_concepts_weigh_more_and_removed_ones_are_suppressed():
     assert all(_concept_cosine(encoder, stated, 0, b, "needs", "offers") == 0 for b in (1, 2))
 
 
-def test_the_counted_concepts_put_the_confirmed_first_and_leave_out_the_removed():
+def test_the_counted_concepts_add_the_confirmed_and_leave_out_the_removed():
     firm = FIRMS[0] | {"need_concepts": ["robotics"], "need_concepts_removed": ["export"]}
     assert counted_concepts(FIRMS[0], "needs") == ["packaging", "export", "export_germany"]
-    assert counted_concepts(firm, "needs") == ["robotics", "packaging", "export_germany"]
+    assert counted_concepts(firm, "needs") == ["packaging", "export_germany", "robotics"]
     stored = FIRMS[1] | {"offer_concepts": json.dumps(["robotics"])}  # as an index row holds it
-    assert counted_concepts(stored, "profile")[0] == "robotics"
+    assert counted_concepts(stored, "profile")[-1] == "robotics"
+    confirmed = FIRMS[0] | {"need_concepts": ["export_germany", "packaging", "export"]}
+    assert counted_concepts(confirmed, "needs") == counted_concepts(FIRMS[0], "needs")
 
 
 def test_the_weight_of_a_confirmed_concept_is_a_setting():

@@ -33,12 +33,12 @@ class ConceptChoice:
         return bool(self.confirmed or self.removed)
 
     def apply(self, read: Sequence[str]) -> list[str]:
-        """The part's concepts: the confirmed ones first, then those read and not removed."""
+        """The part's concepts: those read and not removed, in reading order, then the confirmed
+        ones the text does not name (so that confirming what was read changes no order)."""
         if not self:
             return list(read)
-        confirmed = set(self.confirmed)
-        rest = [c for c in read if c not in confirmed and c not in self.removed]
-        return [*self.confirmed, *rest]
+        kept = [c for c in read if c not in self.removed]
+        return kept + [c for c in self.confirmed if c not in kept]
 
 
 NO_CHOICE = ConceptChoice()
@@ -65,8 +65,8 @@ def concept_choices(profile: Mapping) -> dict[str, ConceptChoice]:
 
 
 def counted_concepts(profile: Mapping, part: str, lexicon: Lexicon | None = None) -> list[str]:
-    """The concepts of a profile's text part as the matcher counts them: the confirmed ones
-    first, then those read in the text and not removed (for reasons and consortia to use)."""
+    """The concepts of a profile's text part as the matcher counts them: those read in the text
+    and not removed, then the confirmed ones it does not name (for reasons and consortia)."""
     lexicon = lexicon or default_lexicon()
     read = lexicon.concept_ids(profile_texts(profile)[part])
     return concept_choices(profile)[part].apply(read)

@@ -90,7 +90,7 @@ class HybridEncoder(BaseEstimator):
 
     def _model_text(self, text: str, lexicon: Lexicon, choice: ConceptChoice = NO_CHOICE) -> str:
         """Text for the (English) sentence model: the text plus English labels of its concepts
-        (confirmed ones first, removed ones left out)."""
+        (removed ones left out, added ones after those read)."""
         if not self.gloss_concepts or not (text or choice.confirmed):
             return text
         concepts = choice.apply(lexicon.concept_ids(text))
