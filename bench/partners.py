@@ -48,9 +48,10 @@ K = 5
 class LabelledSet:
     """A labelled set loaded into a temporary store and indexed by the real MatchIndex."""
 
-    def __init__(self, name: str, cache, path: Path | None = None, scorer=None):
+    def __init__(self, name: str, cache, path: Path | None = None, scorer=None, loaded=None):
+        """`loaded`: an (index, data, keys) already built (e.g. by `bench.concepts`)."""
         self.name = name
-        self.index, self.data, keys = training.load_set(
+        self.index, self.data, keys = loaded or training.load_set(
             path or SETS[name], cache, scorer or default_scorer()
         )
         self.db = None

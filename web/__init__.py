@@ -76,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api,
         auth,
         chat,
+        concepts,
         consortia,
         i18n,
         outcomes,
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(outcomes.bp)
     app.register_blueprint(private_links.bp)
     app.register_blueprint(learning_pages.bp)
+    app.register_blueprint(concepts.bp)
     app.teardown_appcontext(close_db)
     app.before_request(_per_firm_cap)
 

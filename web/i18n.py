@@ -160,6 +160,8 @@ ERROR_PATTERNS = [
         (r"No company with id (?P<firm>\d+)", "no_company"),
         (r"no firm is named '(?P<names>.*)'; pick one from the list", "unknown_firm"),
         (r"No '(?P<rule>\w+)' rule for companies (?P<a>\d+) and (?P<b>\d+)", "no_rule"),
+        (r"unknown concepts: (?P<names>.*)", "unknown_concepts"),
+        (r"also confirmed, so not removed: (?P<names>.*)", "concepts_overlap"),
     )
 ]  # fmt: skip
 

@@ -22,18 +22,20 @@ from flask import (
 
 from matchmaker import matching
 from matchmaker.reference import nace
+from matchmaker.reference.concept_lists import ALL_FIELDS as CONCEPT_FIELDS
 from matchmaker.reference.regions import REGIONS
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from matchmaker.store import dashboard as board
 from matchmaker.store import notes, profiles, questionnaires
-from web import firms, get_db, i18n, mail
+from web import concepts, firms, get_db, i18n, mail
 from web.auth import facilitator_required, is_facilitator
 from web.i18n import current_language, field_error, t
 from web.security import REGISTRATION_LIMIT, limiter
 
 bp = Blueprint("pages", __name__)
 
-PROFILE_FORM_FIELDS = profiles.PUBLIC_FIELDS
+# The concept lists come from the form's checkboxes (`concepts.stated`), not from one field.
+PROFILE_FORM_FIELDS = tuple(f for f in profiles.PUBLIC_FIELDS if f not in CONCEPT_FIELDS)
 NEW_REGISTRATION_DAYS = 7
 # "62.01 Computerprogrammering" (a pick from the NACE list) is the code 62.01.
 _PICKED_NACE = re.compile(r"^\s*(\d{2}(?:\.\d{1,2})?)\s+\D.*$")
@@ -110,7 +112,8 @@ def register():
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            _, token = profiles.create(get_db(), _form_data(PROFILE_FORM_FIELDS))
+            data = _form_data(PROFILE_FORM_FIELDS) | concepts.stated(request.form)
+            _, token = profiles.create(get_db(), data)
         except InvalidInput as exc:
             errors = exc.fields
         except Conflict as exc:
@@ -119,9 +122,11 @@ def register():
         else:
             return redirect(url_for("pages.own_profile", token=token, new=1))
     status = 409 if cvr_taken else (422 if errors else 200)
+    form = request.form if request.method == "POST" else None
     return render_template(
         "profile_form.html", values=values, errors=errors, regions=REGIONS, mode="register",
         nace_options=nace_options(), cvr_taken=cvr_taken,
+        concept_rows=concepts.form_rows(values, form), concept_form=form,
     ), status  # fmt: skip
 
 
@@ -138,7 +143,7 @@ def own_profile(token: str):
     link = url_for("pages.own_profile", token=token, _external=True)
     return render_template(
         "own_profile.html", company=company, token=token, link=link, new=request.args.get("new"),
-        mail_ready=mail.configured(),
+        mail_ready=mail.configured(), concept_rows=concepts.form_rows(company),
     )  # fmt: skip
 
 
@@ -149,10 +154,12 @@ def edit_profile(token: str):
     values = {k: company.get(k) for k in PROFILE_FORM_FIELDS}
     values["markets"] = ", ".join(company["markets"])
     values["nace"] = dict(nace_options()).get(company.get("nace"), company.get("nace"))
+    form = request.form if request.method == "POST" else None
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            profiles.update(get_db(), company["id"], _form_data(PROFILE_FORM_FIELDS))
+            data = _form_data(PROFILE_FORM_FIELDS) | concepts.stated(request.form)
+            profiles.update(get_db(), company["id"], data)
         except (InvalidInput, Conflict) as exc:
             errors = exc.fields
         else:
@@ -166,6 +173,8 @@ def edit_profile(token: str):
         mode="edit",
         token=token,
         nace_options=nace_options(),
+        concept_rows=concepts.form_rows(values if form else company, form),
+        concept_form=form,
     ), (422 if errors else 200)
 
 

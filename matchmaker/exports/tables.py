@@ -8,6 +8,7 @@ from typing import Any
 from matchmaker.exports.model import Export, Group, Participant, plain_text
 from matchmaker.reference import messages
 from matchmaker.reference.clock import local_time
+from matchmaker.reference.lexicon import default_lexicon
 
 # What a network's action plan must settle; the words are `exports.point_<key>[_question]`.
 OPEN_POINT_KEYS = (
@@ -17,8 +18,8 @@ OPEN_POINT_KEYS = (
 
 COMPANY_COLUMNS = (
     "id", "name", "cvr", "employees", "founded", "region", "city", "sector", "nace", "kind",
-    "role", "description", "offers", "needs", "markets", "language", "contact_name",
-    "contact_email", "consent", "created_at", "updated_at",
+    "role", "description", "offers", "needs", "offer_concepts", "need_concepts", "markets",
+    "language", "contact_name", "contact_email", "consent", "created_at", "updated_at",
 )  # fmt: skip
 TIME_COLUMNS = frozenset({"created_at", "updated_at"})
 
@@ -34,6 +35,12 @@ def optional_label(prefix: str, value: Any, lang: str) -> str:
         return ""
     key = f"{prefix}_{value}"
     return label(key, lang) if messages.has(f"exports.{key}") else str(value).replace("_", " ")
+
+
+def concept_label(concept: str, lang: str) -> str:
+    """A capability concept's label in `lang` (its id when the lexicon no longer holds it)."""
+    lexicon = default_lexicon()
+    return lexicon.label(concept, lang) if concept in lexicon.concepts else concept
 
 
 def size_class(employees: int | None, lang: str) -> str:
@@ -176,6 +183,8 @@ def company_values(c: dict[str, Any], lang: str) -> dict[str, Any]:
     values["markets"] = ", ".join(c.get("markets") or [])
     values["kind"] = optional_label("kind", c.get("kind"), lang)
     values["role"] = optional_label("role", c.get("role"), lang)
+    for key in ("offer_concepts", "need_concepts"):
+        values[key] = ", ".join(concept_label(cid, lang) for cid in c.get(key) or [])
     values["consent"] = label("yes" if c.get("consent") else "no_", lang)
     for key in TIME_COLUMNS:
         values[key] = local_time(values[key], lang)

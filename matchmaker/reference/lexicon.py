@@ -81,6 +81,10 @@ class Lexicon:
         self._keys = {k for p in self._phrases for k in p.keys}
         self._cache: dict[str, frozenset[tuple[str, str]]] = {}
         self._found: dict[str, tuple[ConceptMatch, ...]] = {}
+        self._by_name: dict[str, str] = {}
+        for c in concepts:
+            for name in (c.id, *c.labels.values()):
+                self._by_name.setdefault(_name_key(name), c.id)
         self._by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, p in enumerate(self._phrases):
             for k in set(p.keys):
@@ -169,6 +173,22 @@ class Lexicon:
     def label(self, concept: str, language: str = "da") -> str:
         """Display label of a concept in 'da' or 'en'."""
         return self.concepts[concept].labels.get(language) or concept
+
+    def labels(self, language: str = "da") -> list[tuple[str, str]]:
+        """(id, label in `language`) of every concept, in the order a reader looks them up."""
+        return sorted(
+            ((cid, self.label(cid, language)) for cid in self.concepts),
+            key=lambda pair: (pair[1].casefold(), pair[0]),
+        )
+
+    def concept_of(self, value: str) -> str | None:
+        """The concept a person or a spreadsheet names: its id, or its label in either
+        language (case and spacing ignored); None when no concept goes by that name."""
+        return self._by_name.get(_name_key(value))
+
+
+def _name_key(name: str) -> str:
+    return " ".join(str(name).casefold().split())
 
 
 def _phrase_span(

@@ -15,6 +15,7 @@ from matchmaker.reference.text import (
     LANGUAGES,
     guess_language,
 )
+from matchmaker.representation.capabilities import NO_CHOICE, ConceptChoice, concept_choices
 from matchmaker.representation.lexical import LexicalEncoder
 from matchmaker.representation.parts import (
     DEFAULT_WEIGHTS,
@@ -87,13 +88,17 @@ class HybridEncoder(BaseEstimator):
         """Whether the sentence model is part of this representation."""
         return self._weights()["model"] > 0
 
-    def _model_text(self, text: str, lexicon: Lexicon) -> str:
-        """Text for the (English) sentence model: the text plus English labels of its concepts."""
-        if not self.gloss_concepts or not text:
+    def _model_text(self, text: str, lexicon: Lexicon, choice: ConceptChoice = NO_CHOICE) -> str:
+        """Text for the (English) sentence model: the text plus English labels of its concepts
+        (removed ones left out, added ones after those read)."""
+        if not self.gloss_concepts or not (text or choice.confirmed):
             return text
-        labels = [lexicon.label(c, "en") for c in lexicon.concept_ids(text)]
+        concepts = choice.apply(lexicon.concept_ids(text))
+        labels = [lexicon.label(c, "en") for c in concepts]
         # In front, so that truncation of long texts keeps it.
-        return f"{'; '.join(labels)}.\n{text}" if labels else text
+        if not labels:
+            return text
+        return f"{'; '.join(labels)}.\n{text}" if text else f"{'; '.join(labels)}."
 
     def fit(self, profiles: Sequence[Mapping], db=None) -> HybridEncoder:
         """Fit the parts on `profiles` and calibrate each representation's similarity scale."""
@@ -109,8 +114,17 @@ class HybridEncoder(BaseEstimator):
         self.lexical_ = self.lexical or LexicalEncoder()
         self.structured_ = self.structured or StructuredEncoder()
         texts = [profile_texts(p) for p in profiles]
+        choices = [concept_choices(p) for p in profiles]
         if weights["lexical"] > 0:
-            self.lexical_.fit([t[part] for t in texts for part in PARTS if t[part]] or [""])
+            said = [
+                (t[part], c[part])
+                for t, c in zip(texts, choices, strict=True)
+                for part in PARTS
+                if t[part] or c[part].confirmed
+            ]
+            self.lexical_.fit(
+                [text for text, _ in said] or [""], [choice for _, choice in said] or None
+            )
         self.structured_.fit(profiles)
         if weights["model"] > 0:
             self.model_.fit()
@@ -130,14 +144,19 @@ class HybridEncoder(BaseEstimator):
         """Vectors of `profiles`; ids are the profiles' 'id' (or their position)."""
         weights = self._weights()
         texts = [profile_texts(p) for p in profiles]
+        choices = [concept_choices(p) for p in profiles]
         n = len(profiles)
         dense, sparse = {}, {}
         lexicon = self.lexical_._lexicon()
         for part in PARTS:
             part_texts = [t[part] for t in texts]
+            part_choices = [c[part] for c in choices]
             if weights["model"] > 0:
                 raw = self.model_.encode(
-                    [self._model_text(t, lexicon) for t in part_texts],
+                    [
+                        self._model_text(t, lexicon, c)
+                        for t, c in zip(part_texts, part_choices, strict=True)
+                    ],
                     db=db,
                     show_progress=show_progress,
                 )
@@ -145,7 +164,7 @@ class HybridEncoder(BaseEstimator):
             else:
                 dense[part] = np.zeros((n, 0), dtype=np.float32)
             if weights["lexical"] > 0:
-                sparse[part] = self.lexical_.transform(part_texts)
+                sparse[part] = self.lexical_.transform(part_texts, part_choices)
             else:
                 sparse[part] = sp.csr_matrix((n, 0), dtype=np.float32)
         return ProfileVectors(

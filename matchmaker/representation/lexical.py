@@ -1,4 +1,8 @@
-"""Danish-aware lexical vectors: TF-IDF of stemmed words, lexicon concepts, in-word n-grams."""
+"""Danish-aware lexical vectors: TF-IDF of stemmed words, lexicon concepts, in-word n-grams.
+
+The concepts of a text are those the lexicon reads in it, adjusted by what the firm said about
+them (`capabilities.ConceptChoice`): confirmed ones weigh `confirmed_weight` times as much.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from matchmaker.reference.text import (
     word_parts,
     words,
 )
+from matchmaker.representation.capabilities import ConceptChoice
 
 
 class LexicalEncoder(BaseEstimator):
@@ -32,6 +37,7 @@ class LexicalEncoder(BaseEstimator):
         char_sizes: tuple[int, int] = (3, 5),
         min_df: int = 1,
         lexicon: Lexicon | None = None,
+        confirmed_weight: float = 2.0,
     ):
         self.word_weight = word_weight
         self.concept_weight = concept_weight
@@ -39,6 +45,7 @@ class LexicalEncoder(BaseEstimator):
         self.char_sizes = char_sizes
         self.min_df = min_df
         self.lexicon = lexicon
+        self.confirmed_weight = confirmed_weight
 
     def _lexicon(self) -> Lexicon:
         return self.lexicon or default_lexicon()
@@ -53,8 +60,38 @@ class LexicalEncoder(BaseEstimator):
             if not is_stopword(part)
         ]
 
-    def _concepts(self, text: str) -> list[str]:
-        return self._lexicon().concept_ids(text)
+    def _concepts(self, doc: str | list[str]) -> list[str]:
+        """Concepts read in a text, or a list of concepts already read and adjusted."""
+        return list(doc) if isinstance(doc, list) else self._lexicon().concept_ids(doc)
+
+    def _concept_docs(
+        self, texts: Sequence[str], choices: Sequence[ConceptChoice] | None
+    ) -> list[str | list[str]]:
+        """The concept block's documents: the texts, or their concepts as the firms said."""
+        if choices is None or not any(choices):
+            return list(texts)
+        return [
+            choice.apply(self._lexicon().concept_ids(text)) if choice else text
+            for text, choice in zip(texts, choices, strict=True)
+        ]
+
+    def _weigh_confirmed(
+        self, block: sp.csr_matrix, choices: Sequence[ConceptChoice] | None
+    ) -> sp.csr_matrix:
+        """The concept block with each row's confirmed concepts weighted up."""
+        if choices is None or self.confirmed_weight == 1.0 or not any(choices):
+            return block
+        vocabulary = self.vectorizers_["concepts"].vocabulary_
+        block = block.tocsr(copy=True)
+        for row, choice in enumerate(choices):
+            columns = {vocabulary[c] for c in choice.confirmed if c in vocabulary}
+            if not columns:
+                continue
+            lo, hi = block.indptr[row], block.indptr[row + 1]
+            for k in range(lo, hi):
+                if block.indices[k] in columns:
+                    block.data[k] *= self.confirmed_weight
+        return block
 
     def _chars(self, text: str) -> list[str]:
         return [
@@ -69,9 +106,13 @@ class LexicalEncoder(BaseEstimator):
         ]
         return [(name, w, analyzer) for name, w, analyzer in blocks if w > 0]
 
-    def fit(self, texts: Sequence[str]) -> LexicalEncoder:
-        """Learn vocabulary and idf per block from `texts`."""
+    def fit(
+        self, texts: Sequence[str], choices: Sequence[ConceptChoice] | None = None
+    ) -> LexicalEncoder:
+        """Learn vocabulary and idf per block from `texts` (and what each firm said about the
+        concepts of its text, `choices`, one per text)."""
         self.vectorizers_ = {}
+        concept_docs = self._concept_docs(texts, choices)
         for name, _, analyzer in self._blocks():
             vec = TfidfVectorizer(
                 analyzer=analyzer,
@@ -80,7 +121,7 @@ class LexicalEncoder(BaseEstimator):
                 dtype=np.float32,
             )
             try:
-                vec.fit(texts)
+                vec.fit(concept_docs if name == "concepts" else texts)
             except ValueError:  # no features at all in this block (e.g. no concepts found)
                 continue
             self.vectorizers_[name] = vec
@@ -91,17 +132,26 @@ class LexicalEncoder(BaseEstimator):
             start += len(vec.vocabulary_)
         return self
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def transform(
+        self, texts: Sequence[str], choices: Sequence[ConceptChoice] | None = None
+    ) -> sp.csr_matrix:
         """Sparse L2-normalised rows; the dot of two rows is the weighted mean of block cosines."""
         weights = {name: w for name, w, _ in self._blocks()}
-        blocks = [
-            l2_normalize(vec.transform(texts)) * np.float32(np.sqrt(weights[name]))
-            for name, vec in self.vectorizers_.items()
-        ]
+        blocks = []
+        for name, vec in self.vectorizers_.items():
+            if name == "concepts":
+                block = self._weigh_confirmed(
+                    vec.transform(self._concept_docs(texts, choices)), choices
+                )
+            else:
+                block = vec.transform(texts)
+            blocks.append(l2_normalize(block) * np.float32(np.sqrt(weights[name])))
         if not blocks:
             return sp.csr_matrix((len(texts), 0), dtype=np.float32)
         return l2_normalize(sp.hstack(blocks, format="csr")).astype(np.float32)
 
-    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def fit_transform(
+        self, texts: Sequence[str], choices: Sequence[ConceptChoice] | None = None
+    ) -> sp.csr_matrix:
         """`fit` then `transform` on the same texts."""
-        return self.fit(texts).transform(texts)
+        return self.fit(texts, choices).transform(texts, choices)

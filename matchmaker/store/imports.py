@@ -22,6 +22,8 @@ HEADER_ALIASES = {
     "email": "contact_email", "e-mail": "contact_email", "mail": "contact_email",
     "samtykke": "consent",
     "rolle": "role", "værdikæde": "role", "rolle i værdikæden": "role", "value chain role": "role",
+    "kompetencer (tilbyder)": "offer_concepts", "capabilities offered": "offer_concepts",
+    "kompetencer (søger)": "need_concepts", "capabilities needed": "need_concepts",
 }  # fmt: skip
 # Value-chain roles as a Danish (or English) spreadsheet may write them → the API's codes.
 ROLE_ALIASES = {

@@ -10,9 +10,10 @@ import secrets
 from typing import Any, Literal
 
 import sqlite_utils
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, ValidationInfo, field_validator
 
-from matchmaker.reference import nace, regions
+from matchmaker.reference import concept_lists, nace, regions
+from matchmaker.reference.concept_lists import ConceptIds
 from matchmaker.reference.regions import Region
 from matchmaker.reference.sizes import SME_MAX_EMPLOYEES
 from matchmaker.reference.text import guess_language
@@ -40,7 +41,7 @@ CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 PUBLIC_FIELDS = (
     "name", "cvr", "employees", "founded", "region", "city", "sector", "nace", "kind", "role",
     "description", "offers", "needs", "markets", "language", "contact_name", "contact_email",
-    "consent",
+    "consent", *concept_lists.ALL_FIELDS,
 )  # fmt: skip
 CONTACT_FIELDS = ("contact_name", "contact_email")
 
@@ -77,6 +78,20 @@ class CompanyIn(Strict):
     contact_name: text(200) | None = None
     contact_email: EmailStr | None = None
     consent: bool
+    # Capability concepts the firm confirmed or added / removed (None: it has not said).
+    offer_concepts: ConceptIds | None = None
+    offer_concepts_removed: ConceptIds | None = None
+    need_concepts: ConceptIds | None = None
+    need_concepts_removed: ConceptIds | None = None
+
+    @field_validator("offer_concepts_removed", "need_concepts_removed")
+    @classmethod
+    def _removed(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        kept = info.data.get(info.field_name.removesuffix("_removed"))
+        both = concept_lists.overlap(kept, value)
+        if both:
+            raise ValueError("also confirmed, so not removed: " + ", ".join(both))
+        return value
 
     @field_validator("cvr")
     @classmethod
@@ -136,6 +151,10 @@ class CompanyPatch(Strict):
     contact_name: str | None = None
     contact_email: str | None = None
     consent: bool | None = None
+    offer_concepts: list[str] | None = None
+    offer_concepts_removed: list[str] | None = None
+    need_concepts: list[str] | None = None
+    need_concepts_removed: list[str] | None = None
 
 
 def coerce_strings(data: dict[str, Any]) -> dict[str, Any]:
@@ -150,6 +169,8 @@ def coerce_strings(data: dict[str, Any]) -> dict[str, Any]:
                 value = value.lower() in ("1", "true", "yes", "ja", "on", "y", "x")
             elif key == "markets":
                 value = [m.strip() for m in re.split(r"[,;|\n]", value) if m.strip()]
+            elif key in concept_lists.ALL_FIELDS:
+                value = concept_lists.split(value) if value else None
             elif value == "" and key not in ("name", "description", "region", "kind"):
                 value = None
         elif isinstance(value, float) and key in ("employees", "founded") and value.is_integer():
@@ -169,6 +190,8 @@ def hash_token(token: str) -> str:
 def _row(profile: CompanyIn) -> dict[str, Any]:
     row = profile.model_dump()
     row["markets"] = json.dumps(row["markets"], ensure_ascii=False)
+    for key in concept_lists.ALL_FIELDS:
+        row[key] = None if row[key] is None else json.dumps(row[key])
     row["consent"] = int(row["consent"])
     if not row["language"]:
         row["language"] = guess_language(
@@ -193,6 +216,8 @@ def decode(row: dict[str, Any]) -> dict[str, Any]:
     """A stored row as the core passes it around (markets a list, consent a bool)."""
     company = dict(row)
     company["markets"] = json.loads(company.get("markets") or "[]")
+    for key in concept_lists.ALL_FIELDS:
+        company[key] = json.loads(company[key]) if company.get(key) else None
     company["consent"] = bool(company["consent"])
     company.pop("edit_token_hash", None)
     company["sme"] = company.get("kind") == "company" and (

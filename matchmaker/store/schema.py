@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -316,7 +316,17 @@ def _v6(db: sqlite_utils.Database) -> None:
     learned_scorers.migrate(db)
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
+def _v7(db: sqlite_utils.Database) -> None:
+    """The capability concepts a firm confirmed, added or removed (JSON lists of lexicon ids;
+    NULL while it has said nothing)."""
+    columns = db["companies"].columns_dict
+    for name in ("offer_concepts", "offer_concepts_removed", "need_concepts",
+                 "need_concepts_removed"):  # fmt: skip
+        if name not in columns:
+            db["companies"].add_column(name, str)
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
 
 
 def _version(db: sqlite_utils.Database) -> int:

@@ -67,6 +67,7 @@ def http_error_json(exc: HTTPException):
 from web.api import (  # noqa: E402,F401  (routes on bp)
     cohorts,
     companies,
+    concepts,
     consortia,
     exports,
     learning,
