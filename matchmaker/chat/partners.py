@@ -199,9 +199,10 @@ def narrowed_suggestions(turn: Turn, firm_id: int, mode: str, params: dict, coun
     suggestions = []
     for cid, _ in ranked[:count]:
         pair = matching.pair_score(turn.db, firm_id, cid, mode=mode, lang=turn.lang)
-        # The score shown is the one the list is ranked by: the match, raised by the purpose.
-        boost = PURPOSE_WEIGHT * relevance.get(cid, 0.0)
-        pair.score = round(pair.score + boost * (1.0 - pair.score), 4)
+        # The score shown is the one the list is ranked by: with a purpose, the match mixed
+        # with how well the firm serves the purpose.
+        if cid in relevance:
+            pair.score = round(purpose_score(pair.score, relevance[cid]), 4)
         if evidence.get(cid):
             reason = say(
                 "purpose_reason",
@@ -214,13 +215,18 @@ def narrowed_suggestions(turn: Turn, firm_id: int, mode: str, params: dict, coun
     return suggestions
 
 
+def purpose_score(match: float, relevance: float) -> float:
+    """A 0–1 score for a facilitator who stated a purpose: the match mixed with the purpose."""
+    return (1.0 - PURPOSE_WEIGHT) * match + PURPOSE_WEIGHT * relevance
+
+
 def rank_by_purpose(
     turn: Turn, ranked: list[tuple[int, float]], purpose: str
 ) -> tuple[list[tuple[int, float]], dict[int, list[str]], dict[int, float]]:
     """Re-rank (id, score) candidates by how well each firm's offers serve the purpose: shared
-    lexicon concepts (Danish/English) and the sentence model's cosine (vectors cached by text).
-    Returns the new order and, per firm, the concept labels it shares with the purpose and its
-    relevance (0–1)."""
+    lexicon concepts (Danish/English) and the sentence model's cosine (vectors cached by text);
+    ranked by `purpose_score`. Returns the new order and, per
+    firm, the concept labels it shares with the purpose and its relevance (0–1)."""
     if not ranked:
         return ranked, {}, {}
     from matchmaker.reference.lexicon import default_lexicon
@@ -245,6 +251,6 @@ def rank_by_purpose(
     for (cid, score), cos in zip(ranked, cosines, strict=True):
         lexical = len(evidence[cid]) / len(wanted) if wanted else 0.0
         relevance[cid] = 0.5 * lexical + 0.5 * max(cos, 0.0)
-        rescored.append((cid, score + PURPOSE_WEIGHT * relevance[cid]))
+        rescored.append((cid, purpose_score(score, relevance[cid])))
     rescored.sort(key=lambda pair: (-pair[1], pair[0]))
     return rescored, evidence, relevance
