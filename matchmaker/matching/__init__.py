@@ -18,7 +18,9 @@ from matchmaker.matching.scoring import (
     MAX_POOL,
     MODES,
     BlockScores,
+    CandidateGraph,
     PairScores,
+    candidate_graph,
     display_score,
     pair_score_matrix,
     score_rows,
@@ -33,8 +35,8 @@ from matchmaker.matching.suggestions import (
 )
 
 __all__ = [
-    "MAX_POOL", "MODES", "BlockScores", "MatchIndex", "PairScorer", "PairScores",
-    "PartnerSuggestion", "company_profile", "configure", "default_encoder", "display_score",
-    "filter_mask", "match_index", "pair_score", "pair_score_matrix", "pair_type",
-    "partner_suggestions", "score_rows", "top_candidates",
+    "MAX_POOL", "MODES", "BlockScores", "CandidateGraph", "MatchIndex", "PairScorer",
+    "PairScores", "PartnerSuggestion", "candidate_graph", "company_profile", "configure",
+    "default_encoder", "display_score", "filter_mask", "match_index", "pair_score",
+    "pair_score_matrix", "pair_type", "partner_suggestions", "score_rows", "top_candidates",
 ]  # fmt: skip

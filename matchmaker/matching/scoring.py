@@ -193,3 +193,104 @@ def top_candidates(
             cols = cols[np.lexsort((cols, -z[i, cols]))]
             out[cid] = [(all_ids[c], float(display_score(z[i, c]))) for c in cols]
     return out
+
+
+@dataclass
+class CandidateGraph:
+    """Each pool firm's k best partners, with the pair scores (0–1) of those pairs only.
+
+    Row i holds up to k neighbours (-1 pads) by the symmetric pair fit, best first, likely
+    competitors left out: `pair[i, r]` the fit with neighbour `neighbours[i, r]`, `cover[i, r]`
+    how well the neighbour's offers meet i's needs, `cover_back[i, r]` how well i's offers meet
+    the neighbour's needs, `similar[i, r]` how alike the profiles are. `competitor` holds every
+    likely-competitor pair of the pool (i < j, rows of a 2-column array), and `typical_pair` /
+    `typical_cover` each row's median fit and cover over the pool (an estimate for a pair that
+    is in no list).
+    """
+
+    ids: list[int]
+    neighbours: np.ndarray
+    pair: np.ndarray
+    cover: np.ndarray
+    cover_back: np.ndarray
+    similar: np.ndarray
+    competitor: np.ndarray
+    typical_pair: np.ndarray
+    typical_cover: np.ndarray
+
+
+def candidate_graph(index_or_db, ids: Sequence[int], k: int = 48, *, workers: int = 2):
+    """The sparse counterpart of `pair_score_matrix` for pools of any size: every pair is
+    scored once by `score_block` (rows in blocks, `workers` blocks at a time), but only each
+    firm's k best partners and the likely-competitor pairs are kept, so memory grows with
+    n·k, never n².
+
+    Pair fit, cover and likeness of a kept pair equal the dense matrices' entries (the fit is
+    the mean of both firms' view of the pair, as there). Facilitator rules are not applied:
+    the grouping stage applies them to `competitor`.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    index, _ = resolve(index_or_db)
+    rows = index.rows(ids)
+    n = rows.size
+    kk = max(min(k, n - 1), 0)
+    vectors, facts = index.vectors_.take(rows), index.facts_.take(rows)
+    silent = ~(facts.has_needs | facts.has_offers)
+    no_needs = ~facts.has_needs
+
+    def scored(block: np.ndarray):
+        found = score_block(
+            index, vectors.take(block), facts.take(block), vectors, facts, "complementary"
+        )
+        mine = display_score(found.score)  # each row firm's own view of the pair
+        likeness = display_score(SIMILAR_SLOPE * (found.similar - SIMILAR_CENTER))
+        # The column firm's view: the same partner log-odds (the features are symmetric),
+        # or profile likeness where the column firm wrote neither needs nor offers.
+        theirs = np.where(silent[None, :], likeness, mine)
+        quiet = np.flatnonzero(silent[block])
+        for s in range(0, quiet.size, 8):  # silent row firms: ask the others for their view
+            few = block[quiet[s : s + 8]]
+            back = score_block(index, vectors, facts, vectors.take(few), facts.take(few))
+            theirs[quiet[s : s + 8]] = display_score(back.score).T
+        pair = (mine + theirs) / 2
+        similar = unit_similarity(found.similar)
+        cover = np.where(no_needs[block, None], similar, unit_similarity(found.need_offer))
+        cover_back = np.where(no_needs[None, :], similar, unit_similarity(found.offer_need))
+        local = np.arange(block.size)
+        competitor = found.competitor.copy()
+        competitor[local, block] = False
+        ci, cj = np.nonzero(competitor)
+        rival = np.column_stack([np.minimum(block[ci], cj), np.maximum(block[ci], cj)])
+        typical = np.median(pair, axis=1), np.median(cover, axis=1)
+        z = np.where(competitor, -1.0, pair)
+        z[local, block] = -np.inf
+        if kk == 0:
+            top = np.zeros((block.size, 0), dtype=np.intp)
+        else:
+            top = np.argpartition(-z, kk - 1, axis=1)[:, :kk]
+            # best first, ties by position: the order the dense path gives
+            order = np.lexsort((top, -np.take_along_axis(z, top, axis=1)), axis=1)
+            top = np.take_along_axis(top, order, axis=1)
+        ok = np.take_along_axis(z, top, axis=1) >= 0
+        take = lambda m: np.take_along_axis(m, top, axis=1).astype(np.float32)  # noqa: E731
+        return (np.where(ok, top, -1), take(pair), take(cover), take(cover_back),
+                take(similar), rival, typical)  # fmt: skip
+
+    blocks = [np.arange(s, min(n, s + BLOCK)) for s in range(0, n, BLOCK)]
+    parts = [scored(blocks[0])] if blocks else []  # the first warms the index's caches
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        parts += list(pool.map(scored, blocks[1:]))
+    if not parts:
+        empty = np.zeros((0, 0), np.float32)
+        return CandidateGraph([], empty.astype(np.intp), empty, empty, empty, empty,
+                              np.zeros((0, 2), np.intp), np.zeros(0), np.zeros(0))  # fmt: skip
+    stack = [np.vstack([p[f] for p in parts]) for f in range(5)]
+    rival = np.unique(np.vstack([p[5] for p in parts]), axis=0)
+    return CandidateGraph(
+        [index.vectors_.ids[r] for r in rows],
+        *stack,
+        competitor=rival.astype(np.intp),
+        typical_pair=np.concatenate([p[6][0] for p in parts]).astype(np.float32),
+        typical_cover=np.concatenate([p[6][1] for p in parts]).astype(np.float32),
+    )
