@@ -326,7 +326,7 @@ def plan(
             )
         elif explicit:
             unmet.append(_unmet_firm(profiles[k], "not_best", count=count))
-    describer = Describer(profiles, scores, request.lang)
+    describer = Describer(profiles, grouping.pool, request.lang)
     locked_set = {c for g in locked_groups for c in g}
     networks = []
     for members, score in zip(grouping.groups, grouping.scores, strict=True):

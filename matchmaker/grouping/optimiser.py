@@ -51,6 +51,7 @@ class Grouping:
     scores: list[float]
     unplaced: list[int]
     notes: list[dict] = field(default_factory=list)
+    pool: PoolScores | None = None  # the scores the group scores come from (settled)
 
     @property
     def worst(self) -> float:
@@ -219,6 +220,18 @@ class _Search:
         if not self.count_is_bounded:
             self._place_leftovers(order)
         self._repair_small()
+        if not self.count_is_bounded:
+            self._regroup_leftovers(order)
+
+    def _regroup_leftovers(self, order: list[int]) -> None:
+        """Firms left out because their planned network could not be filled seed new ones."""
+        left = [x for x in order if self.group_of[x] < 0 and self.cand[x]]
+        if len(left) < self.min_size:
+            return
+        sizes = [len(g) for g in self.groups]
+        self._grow_all(sizes + [self.min_size] * (len(left) // self.min_size), left)
+        self._place_leftovers(left)
+        self._repair_small()
 
     def _targets(self, n_total: int) -> list[int]:
         """Planned size per network: as even as the bounds and the count allow."""
@@ -239,7 +252,8 @@ class _Search:
         queue = iter(order)
         for g, target in enumerate(targets):
             if g >= len(self.groups):
-                seed = next((x for x in queue if self.group_of[x] < 0), None)
+                # a firm with no compatible partner seeds nothing
+                seed = next((x for x in queue if self.group_of[x] < 0 and self.cand[x]), None)
                 if seed is None:
                     break
                 self.groups.append([])
@@ -485,12 +499,12 @@ class _Search:
     allow_bench = False
 
     def result(self) -> Grouping:
-        if self.s.sparse:  # estimates replaced by exact scores of the pairs formed
-            self.s.settle(self.groups)
-            self.scores = [self.score(m) for m in self.groups]
+        pool = self.s.settle(self.groups)  # a sparse pool's estimates replaced by exact scores
+        if pool is not self.s:
+            self.scores = [group_score(pool, m) for m in self.groups]
         placed = {x for members in self.groups for x in members}
         unplaced = [i for i in range(self.n) if i not in placed and self.p.placeable[i]]
-        return Grouping([list(m) for m in self.groups], list(self.scores), unplaced)
+        return Grouping([list(m) for m in self.groups], list(self.scores), unplaced, pool=pool)
 
 
 def form_networks(

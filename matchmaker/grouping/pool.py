@@ -7,6 +7,7 @@ other pairs estimated until `settle` scores the pairs of the groups formed.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -89,23 +90,27 @@ class PoolScores:
             len(rows), len(cols)
         )
 
-    def settle(self, groups: Sequence[Sequence[int]]) -> None:
-        """Score every pair inside `groups` exactly (a sparse pool; a dense one holds all)."""
+    def settle(self, groups: Sequence[Sequence[int]]) -> PoolScores:
+        """Scores that hold every pair inside `groups` exactly: the pool itself when dense, a
+        new sparse pool of those pairs otherwise (this one, which a search read, unchanged)."""
         if not self.sparse:
-            return
+            return self
+        out = PoolScores(
+            PairTable(self.cover.estimate), PairTable(self.similar.estimate), self.competitor,
+            PairTable(self.pair.estimate), neighbours=self.neighbours, scorer=self.scorer,
+        )  # fmt: skip
         groups = [list(g) for g in groups if len(g) > 1]
         for s in range(0, len(groups), SETTLE_GROUPS):
             rows = sorted({i for g in groups[s : s + SETTLE_GROUPS] for i in g})
             found = self.scorer(rows)
             at = {x: k for k, x in enumerate(rows)}
             for g in groups[s : s + SETTLE_GROUPS]:
-                for i in g:
-                    for j in g:
-                        if i != j:
-                            a, b = at[i], at[j]
-                            self.pair[i, j] = float(found.scores[a, b])
-                            self.cover[i, j] = float(found.cover[a, b])
-                            self.similar[i, j] = float(found.similar[a, b])
+                for i, j in itertools.permutations(g, 2):
+                    a, b = at[i], at[j]
+                    out.pair[i, j] = float(found.scores[a, b])
+                    out.cover[i, j] = float(found.cover[a, b])
+                    out.similar[i, j] = float(found.similar[a, b])
+        return out
 
 
 def _no_needs(index, ids: Sequence[int]) -> np.ndarray:
