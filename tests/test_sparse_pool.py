@@ -39,7 +39,6 @@ def test_the_graph_holds_the_dense_scores_of_its_pairs(client, db):
             assert graph.pair[i, r] == pytest.approx(dense.pair[i, j], abs=1e-5)
             assert graph.cover[i, r] == pytest.approx(dense.cover[i, j], abs=1e-5)
             assert graph.cover_back[i, r] == pytest.approx(dense.cover[j, i], abs=1e-5)
-            assert graph.similar[i, r] == pytest.approx(dense.similar[i, j], abs=1e-5)
     rivals = {tuple(p) for p in graph.competitor.tolist()}
     assert rivals == dense.competitor and rivals  # FIRMS holds two rival pairs
 

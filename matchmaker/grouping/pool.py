@@ -151,8 +151,9 @@ def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
         for r, j in enumerate(row):
             if j < 0:
                 break
-            pair[i, j] = pair[j, i] = fit[r]
-            cover[i, j], cover[j, i] = met[r], back[r]
+            ij, ji = (i, j), (j, i)  # one key object for both tables
+            pair[ij] = pair[ji] = fit[r]
+            cover[ij], cover[ji] = met[r], back[r]
     competitor = {(int(i), int(j)) for i, j in graph.competitor.tolist()}
     ids = list(ids)
     return PoolScores(

@@ -202,10 +202,9 @@ class CandidateGraph:
     Row i holds up to k neighbours (-1 pads) by the symmetric pair fit, best first, likely
     competitors left out: `pair[i, r]` the fit with neighbour `neighbours[i, r]`, `cover[i, r]`
     how well the neighbour's offers meet i's needs, `cover_back[i, r]` how well i's offers meet
-    the neighbour's needs, `similar[i, r]` how alike the profiles are. `competitor` holds every
-    likely-competitor pair of the pool (i < j, rows of a 2-column array), and `typical_pair` /
-    `typical_cover` each row's median fit and cover over the pool (an estimate for a pair that
-    is in no list).
+    the neighbour's needs. `competitor` holds every likely-competitor pair of the pool (i < j,
+    rows of a 2-column array), and `typical_pair` / `typical_cover` each row's mean fit (over
+    non-competitors) and cover over the pool (an estimate for a pair that is in no list).
     """
 
     ids: list[int]
@@ -213,21 +212,21 @@ class CandidateGraph:
     pair: np.ndarray
     cover: np.ndarray
     cover_back: np.ndarray
-    similar: np.ndarray
     competitor: np.ndarray
     typical_pair: np.ndarray
     typical_cover: np.ndarray
 
 
 def candidate_graph(index_or_db, ids: Sequence[int], k: int = 48, *, workers: int = 2):
-    """The sparse counterpart of `pair_score_matrix` for pools of any size: every pair is
-    scored once by `score_block` (rows in blocks, `workers` blocks at a time), but only each
-    firm's k best partners and the likely-competitor pairs are kept, so memory grows with
-    n·k, never n².
+    """The sparse counterpart of `pair_score_matrix` for pools of any size: each firm's k best
+    partners and every likely-competitor pair, memory growing with n·k, never n².
 
-    Pair fit, cover and likeness of a kept pair equal the dense matrices' entries (the fit is
-    the mean of both firms' view of the pair, as there). Facilitator rules are not applied:
-    the grouping stage applies them to `competitor`.
+    The pair features are symmetric, so each pair is scored once: a block of rows against the
+    columns from its first row on (`workers` blocks at a time), its values merged into the
+    rows' and the columns' lists. Pair fit, cover and likeness of a kept pair equal the dense
+    matrices' entries (the fit is the mean of both firms' view of the pair, as there); a
+    row's typical fit and cover are its means over the pool. Facilitator rules are not
+    applied: the grouping stage applies them to `competitor`.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -239,58 +238,100 @@ def candidate_graph(index_or_db, ids: Sequence[int], k: int = 48, *, workers: in
     silent = ~(facts.has_needs | facts.has_offers)
     no_needs = ~facts.has_needs
 
-    def scored(block: np.ndarray):
+    def scored(start: int):
+        block = np.arange(start, min(n, start + BLOCK))
+        cols = np.arange(start, n)
+        s_vec, s_facts = vectors.take(cols), facts.take(cols)
         found = score_block(
-            index, vectors.take(block), facts.take(block), vectors, facts, "complementary"
+            index, vectors.take(block), facts.take(block), s_vec, s_facts, "complementary"
         )
         mine = display_score(found.score)  # each row firm's own view of the pair
         likeness = display_score(SIMILAR_SLOPE * (found.similar - SIMILAR_CENTER))
         # The column firm's view: the same partner log-odds (the features are symmetric),
         # or profile likeness where the column firm wrote neither needs nor offers.
-        theirs = np.where(silent[None, :], likeness, mine)
+        theirs = np.where(silent[None, cols], likeness, mine)
         quiet = np.flatnonzero(silent[block])
-        for s in range(0, quiet.size, 8):  # silent row firms: ask the others for their view
-            few = block[quiet[s : s + 8]]
-            back = score_block(index, vectors, facts, vectors.take(few), facts.take(few))
-            theirs[quiet[s : s + 8]] = display_score(back.score).T
+        for q in range(0, quiet.size, 8):  # silent row firms: ask the others for their view
+            few = block[quiet[q : q + 8]]
+            back = score_block(index, s_vec, s_facts, vectors.take(few), facts.take(few))
+            theirs[quiet[q : q + 8]] = display_score(back.score).T
         pair = (mine + theirs) / 2
         similar = unit_similarity(found.similar)
         cover = np.where(no_needs[block, None], similar, unit_similarity(found.need_offer))
-        cover_back = np.where(no_needs[None, :], similar, unit_similarity(found.offer_need))
+        back = np.where(no_needs[None, cols], similar, unit_similarity(found.offer_need))
         local = np.arange(block.size)
-        competitor = found.competitor.copy()
-        competitor[local, block] = False
-        ci, cj = np.nonzero(competitor)
-        rival = np.column_stack([np.minimum(block[ci], cj), np.maximum(block[ci], cj)])
-        typical = np.median(pair, axis=1), np.median(cover, axis=1)
-        z = np.where(competitor, -1.0, pair)
-        z[local, block] = -np.inf
-        if kk == 0:
-            top = np.zeros((block.size, 0), dtype=np.intp)
-        else:
-            top = np.argpartition(-z, kk - 1, axis=1)[:, :kk]
-            # best first, ties by position: the order the dense path gives
-            order = np.lexsort((top, -np.take_along_axis(z, top, axis=1)), axis=1)
-            top = np.take_along_axis(top, order, axis=1)
-        ok = np.take_along_axis(z, top, axis=1) >= 0
-        take = lambda m: np.take_along_axis(m, top, axis=1).astype(np.float32)  # noqa: E731
-        return (np.where(ok, top, -1), take(pair), take(cover), take(cover_back),
-                take(similar), rival, typical)  # fmt: skip
+        rival = found.competitor.copy()
+        rival[local, local] = False  # the block's own diagonal
+        pair[local, local] = -np.inf
+        ci, cj = np.nonzero(rival)
+        pairs = np.column_stack([block[ci], cols[cj]])
+        pair[rival] = -np.inf
+        return block, cols, pair, cover.astype(np.float32), back.astype(np.float32), pairs
 
-    blocks = [np.arange(s, min(n, s + BLOCK)) for s in range(0, n, BLOCK)]
-    parts = [scored(blocks[0])] if blocks else []  # the first warms the index's caches
+    top = np.full((n, kk), -np.inf, dtype=np.float32)
+    nb = np.full((n, kk), -1, dtype=np.intp)
+    met = np.zeros((n, kk), dtype=np.float32)  # cover: the neighbour meets the row firm's needs
+    gives = np.zeros((n, kk), dtype=np.float32)  # the row firm meets the neighbour's needs
+    sums = np.zeros((2, n))  # pair fit and cover summed over the others
+    rivals = []
+
+    def merge(at, values, idx, cover, back):
+        v = np.concatenate([top[at], values], axis=1)
+        j = np.concatenate([nb[at], idx], axis=1)
+        c = np.concatenate([met[at], cover], axis=1)
+        b = np.concatenate([gives[at], back], axis=1)
+        order = np.lexsort((j, -v), axis=1)[:, :kk]  # best first, ties by position
+        top[at] = np.take_along_axis(v, order, axis=1)
+        nb[at] = np.take_along_axis(j, order, axis=1)
+        met[at] = np.take_along_axis(c, order, axis=1)
+        gives[at] = np.take_along_axis(b, order, axis=1)
+
+    def absorb(part) -> None:
+        block, cols, pair, cover, back, pairs = part
+        rivals.append(pairs)
+        finite = np.where(np.isfinite(pair), pair, 0.0)
+        inside = block.size  # columns inside the block: both views are rows of the block
+        sums[0, block] += finite.sum(axis=1)
+        sums[0, cols[inside:]] += finite[:, inside:].sum(axis=0)
+        sums[1, block] += (cover * (np.arange(cols.size) != np.arange(block.size)[:, None]
+                                    )).sum(axis=1)  # fmt: skip
+        sums[1, cols[inside:]] += back[:, inside:].sum(axis=0)
+        if kk == 0:
+            return
+        m = min(kk, cols.size)
+        best = np.argpartition(-pair, m - 1, axis=1)[:, :m]
+        v = np.take_along_axis(pair, best, axis=1)
+        merge(
+            block,
+            v,
+            np.where(np.isfinite(v), cols[best], -1),
+            np.take_along_axis(cover, best, axis=1),
+            np.take_along_axis(back, best, axis=1),
+        )
+        if cols.size > inside:  # the block's rows as candidates of the later columns
+            rest = pair[:, inside:].T
+            m = min(kk, block.size)
+            best = np.argpartition(-rest, m - 1, axis=1)[:, :m]
+            v = np.take_along_axis(rest, best, axis=1)
+            merge(cols[inside:], v, np.where(np.isfinite(v), block[best], -1),
+                  np.take_along_axis(back[:, inside:].T, best, axis=1),
+                  np.take_along_axis(cover[:, inside:].T, best, axis=1))  # fmt: skip
+
+    starts = list(range(0, n, BLOCK))
+    if starts:
+        absorb(scored(starts[0]))  # the first warms the index's caches
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
-        parts += list(pool.map(scored, blocks[1:]))
-    if not parts:
-        empty = np.zeros((0, 0), np.float32)
-        return CandidateGraph([], empty.astype(np.intp), empty, empty, empty, empty,
-                              np.zeros((0, 2), np.intp), np.zeros(0), np.zeros(0))  # fmt: skip
-    stack = [np.vstack([p[f] for p in parts]) for f in range(5)]
-    rival = np.unique(np.vstack([p[5] for p in parts]), axis=0)
+        for s in range(1, len(starts), max(workers, 1)):  # a few blocks in memory at once
+            for part in pool.map(scored, starts[s : s + max(workers, 1)]):
+                absorb(part)
+    keep = np.isfinite(top)
+    nb[~keep] = -1
+    rival = np.vstack(rivals) if rivals else np.zeros((0, 2), np.intp)
+    rival = np.unique(np.sort(rival, axis=1), axis=0).astype(np.intp)
+    others = max(n - 1, 1)
     return CandidateGraph(
-        [index.vectors_.ids[r] for r in rows],
-        *stack,
-        competitor=rival.astype(np.intp),
-        typical_pair=np.concatenate([p[6][0] for p in parts]).astype(np.float32),
-        typical_cover=np.concatenate([p[6][1] for p in parts]).astype(np.float32),
-    )
+        [index.vectors_.ids[r] for r in rows], nb, np.where(keep, top, 0).astype(np.float32),
+        met, gives, rival,
+        typical_pair=(sums[0] / others).astype(np.float32),
+        typical_cover=(sums[1] / others).astype(np.float32),
+    )  # fmt: skip
