@@ -223,7 +223,7 @@ def candidate_graph(index_or_db, ids: Sequence[int], k: int = 48, *, workers: in
 
     The pair features are symmetric, so each pair is scored once: a block of rows against the
     columns from its first row on (`workers` blocks at a time), its values merged into the
-    rows' and the columns' lists. Pair fit, cover and likeness of a kept pair equal the dense
+    rows' and the columns' lists. Pair fit and cover (both ways) of a kept pair equal the dense
     matrices' entries (the fit is the mean of both firms' view of the pair, as there); a
     row's typical fit and cover are its means over the pool. Facilitator rules are not
     applied: the grouping stage applies them to `competitor`.
