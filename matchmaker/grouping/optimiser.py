@@ -51,6 +51,7 @@ class Grouping:
     scores: list[float]
     unplaced: list[int]
     notes: list[dict] = field(default_factory=list)
+    pool: PoolScores | None = None  # the scores the group scores come from (settled)
 
     @property
     def worst(self) -> float:
@@ -132,17 +133,31 @@ class _Search:
     # -- neighbourhoods -----------------------------------------------------------------------
 
     def _candidates(self) -> None:
-        """Per firm its top-k compatible partners by pair fit; the pair-fit matrix is kept in
-        half precision for cheap ranking of moves (exact scores come from `group_score`)."""
+        """Per firm its top-k compatible partners by pair fit. A dense pool keeps its pair-fit
+        matrix in half precision for cheap ranking of moves (exact scores come from
+        `group_score`); a sparse pool takes them from its candidate graph."""
         n, k = self.n, min(CANDIDATES, max(self.n - 1, 1))
         self.forbidden_of: list[set[int]] = [set() for _ in range(n)]
         for i, j in self.forbidden:
             self.forbidden_of[i].add(j)
             self.forbidden_of[j].add(i)
         self.cand: list[list[int]] = [[] for _ in range(n)]
-        self.pair_fit_ = np.empty((n, n), dtype=np.float16)
         usable = self.p.placeable.copy()
         usable[list(self.locked_firms)] = True
+        if self.s.sparse:
+            self.pair_fit_ = None
+            for i, row in enumerate(self.s.neighbours.tolist()):
+                ok = [j for j in row if j >= 0 and usable[j] and j not in self.forbidden_of[i]]
+                self.cand[i] = ok[:k]
+        else:
+            self._dense_candidates(k, usable)
+        self.cand_top_ = np.full((n, 10), -1, dtype=np.intp)
+        for i, c in enumerate(self.cand):
+            self.cand_top_[i, : min(10, len(c))] = c[:10]
+
+    def _dense_candidates(self, k: int, usable: np.ndarray) -> None:
+        n = self.n
+        self.pair_fit_ = np.empty((n, n), dtype=np.float16)
         block = 512
         for start in range(0, n, block):
             rows = np.arange(start, min(n, start + block))
@@ -158,9 +173,12 @@ class _Search:
             for r, i in enumerate(rows.tolist()):
                 order = top[r][np.argsort(-fit[r, top[r]], kind="stable")]
                 self.cand[i] = [int(j) for j in order if fit[r, j] >= 0]
-        self.cand_top_ = np.full((n, 10), -1, dtype=np.intp)
-        for i, c in enumerate(self.cand):
-            self.cand_top_[i, : min(10, len(c))] = c[:10]
+
+    def _fit(self, rows: Sequence[int], cols: Sequence[int]) -> np.ndarray:
+        """Pair fit of rows × cols for ranking moves (half precision when dense)."""
+        if self.pair_fit_ is not None:
+            return self.pair_fit_[np.ix_(rows, cols)]
+        return self.s.fit_block(rows, cols)
 
     def allowed(self, i: int, j: int) -> bool:
         return i != j and j not in self.forbidden_of[i]
@@ -195,12 +213,24 @@ class _Search:
         required = set(self.p.required)
         order = sorted(free, key=lambda i: (i not in required, len(self.cand[i]) // 4, noise[i]))
         if self.count_is_bounded:  # the strongest neighbourhoods first
-            strength = {i: -float(np.mean(self.pair_fit_[i, self.cand[i][:4]], dtype=np.float32))
+            strength = {i: -float(np.mean(self._fit([i], self.cand[i][:4]), dtype=np.float32))
                         if self.cand[i] else 0.0 for i in free}  # fmt: skip
             order = sorted(free, key=lambda i: (i not in required, strength[i], noise[i]))
         self._grow_all(targets, order)
         if not self.count_is_bounded:
             self._place_leftovers(order)
+        self._repair_small()
+        if not self.count_is_bounded:
+            self._regroup_leftovers(order)
+
+    def _regroup_leftovers(self, order: list[int]) -> None:
+        """Firms left out because their planned network could not be filled seed new ones."""
+        left = [x for x in order if self.group_of[x] < 0 and self.cand[x]]
+        if len(left) < self.min_size:
+            return
+        sizes = [len(g) for g in self.groups]
+        self._grow_all(sizes + [self.min_size] * (len(left) // self.min_size), left)
+        self._place_leftovers(left)
         self._repair_small()
 
     def _targets(self, n_total: int) -> list[int]:
@@ -222,7 +252,8 @@ class _Search:
         queue = iter(order)
         for g, target in enumerate(targets):
             if g >= len(self.groups):
-                seed = next((x for x in queue if self.group_of[x] < 0), None)
+                # a firm with no compatible partner seeds nothing
+                seed = next((x for x in queue if self.group_of[x] < 0 and self.cand[x]), None)
                 if seed is None:
                     break
                 self.groups.append([])
@@ -249,7 +280,7 @@ class _Search:
         if not options:
             return None
         if len(options) > 12:  # pre-rank by summed pair fit, score the most promising fully
-            fit = self.pair_fit_[np.ix_(options, members)].sum(axis=1, dtype=np.float32)
+            fit = self._fit(options, members).sum(axis=1, dtype=np.float32)
             options = [options[i] for i in np.argsort(-fit, kind="stable")[:12]]
         gains = [self.score([*members, x]) for x in options]
         return options[int(np.argmax(gains))]
@@ -259,10 +290,17 @@ class _Search:
         free = np.nonzero((self.group_of < 0) & self.p.placeable)[0]
         if free.size == 0:
             return []
-        fit = self.pair_fit_[np.ix_(members, free)].sum(axis=0, dtype=np.float32)
+        if self.pair_fit_ is None:  # sparse: the members' graph partners first, then the rest
+            near = np.unique(self.s.neighbours[members].ravel())
+            near = near[(near >= 0) & np.isin(near, free)]
+            fit = self._fit(members, near).sum(axis=0, dtype=np.float32)
+            ranked = near[np.argsort(-fit, kind="stable")]
+            order = np.concatenate([ranked, free[~np.isin(free, ranked)]])
+        else:
+            fit = self._fit(members, free).sum(axis=0, dtype=np.float32)
+            order = free[np.argsort(-fit, kind="stable")]
         out = []
-        for pos in np.argsort(-fit, kind="stable"):
-            x = int(free[pos])
+        for x in order.tolist():
             if self.fits_into(x, members):
                 out.append(x)
                 if len(out) >= 12:
@@ -425,9 +463,8 @@ class _Search:
         if outsiders.size:
             outsiders = outsiders[~np.isin(outsiders, members)]
         if outsiders.size:
-            fit = self.pair_fit_
-            gain = fit[np.ix_(outsiders, rest)].sum(axis=1, dtype=np.float32)
-            gain -= fit[i, rest].sum(dtype=np.float32)
+            gain = self._fit(outsiders, rest).sum(axis=1, dtype=np.float32)
+            gain -= self._fit([i], rest).sum(dtype=np.float32)
             keep = np.flatnonzero(gain > 0)
             order = keep[np.argsort(-gain[keep], kind="stable")]
             for x in outsiders[order].tolist():
@@ -462,9 +499,12 @@ class _Search:
     allow_bench = False
 
     def result(self) -> Grouping:
+        pool = self.s.settle(self.groups)  # a sparse pool's estimates replaced by exact scores
+        if pool is not self.s:
+            self.scores = [group_score(pool, m) for m in self.groups]
         placed = {x for members in self.groups for x in members}
         unplaced = [i for i in range(self.n) if i not in placed and self.p.placeable[i]]
-        return Grouping([list(m) for m in self.groups], list(self.scores), unplaced)
+        return Grouping([list(m) for m in self.groups], list(self.scores), unplaced, pool=pool)
 
 
 def form_networks(

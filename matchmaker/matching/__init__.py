@@ -21,7 +21,9 @@ from matchmaker.matching.scoring import (
     MAX_POOL,
     MODES,
     BlockScores,
+    CandidateGraph,
     PairScores,
+    candidate_graph,
     display_score,
     pair_score_matrix,
     score_rows,
@@ -36,8 +38,9 @@ from matchmaker.matching.suggestions import (
 )
 
 __all__ = [
-    "MAX_POOL", "MODES", "BlockScores", "MatchIndex", "PairScorer", "PairScores",
-    "PartnerSuggestion", "company_profile", "configure", "default_encoder", "default_scorer",
-    "display_score", "filter_mask", "learning", "learning_enabled", "match_index", "pair_score",
+    "MAX_POOL", "MODES", "BlockScores", "CandidateGraph", "MatchIndex", "PairScorer",
+    "PairScores", "PartnerSuggestion", "candidate_graph", "company_profile", "configure",
+    "default_encoder", "default_scorer", "display_score", "filter_mask", "learning",
+    "learning_enabled", "match_index", "pair_score",
     "pair_score_matrix", "pair_type", "partner_suggestions", "score_rows", "top_candidates",
 ]  # fmt: skip

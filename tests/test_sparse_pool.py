@@ -1,0 +1,93 @@
+"""Large pools as a sparse candidate graph: the same pair scores as the dense pool where both
+hold a pair, every competitor pair known, and networks through the API that keep every hard
+constraint. The graph is forced on the small test pool by lowering the dense limit."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from test_networks import FIRMS, assert_hard_constraints, propose, register
+
+from matchmaker import matching
+from matchmaker.grouping import networks, pool
+
+
+@pytest.fixture
+def small_dense_limit(monkeypatch):
+    monkeypatch.setattr(matching, "MAX_POOL", 4)
+
+
+def test_the_graph_holds_the_dense_scores_of_its_pairs(client, db):
+    register(client)
+    index = matching.match_index(db)
+    ids = sorted(index.row_)
+    dense = networks.pool_scores(index, ids)
+    graph = matching.candidate_graph(index, ids, k=5, workers=2)
+    n = len(ids)
+    assert graph.neighbours.shape == (n, 5) and graph.ids == ids
+    for i in range(n):
+        row = [j for j in graph.neighbours[i].tolist() if j >= 0]
+        assert i not in row and len(row) == len(set(row))
+        # the k best by pair fit among the non-competitors, best first
+        allowed = [j for j in range(n) if j != i and (min(i, j), max(i, j)) not in
+                   dense.competitor]  # fmt: skip
+        best = sorted(allowed, key=lambda j: -dense.pair[i, j])[:5]
+        assert np.allclose(sorted(dense.pair[i, row]), sorted(dense.pair[i, best]), atol=1e-5)
+        for r, j in enumerate(row):
+            assert graph.pair[i, r] == pytest.approx(dense.pair[i, j], abs=1e-5)
+            assert graph.cover[i, r] == pytest.approx(dense.cover[i, j], abs=1e-5)
+            assert graph.cover_back[i, r] == pytest.approx(dense.cover[j, i], abs=1e-5)
+    rivals = {tuple(p) for p in graph.competitor.tolist()}
+    assert rivals == dense.competitor and rivals  # FIRMS holds two rival pairs
+
+
+def test_a_sparse_pool_settles_to_the_dense_scores(client, db, small_dense_limit):
+    register(client)
+    index = matching.match_index(db)
+    ids = sorted(index.row_)
+    sparse = pool.pool_scores(index, ids)
+    assert sparse.sparse and sparse.competitor
+    dense = pool.PoolScores(*_dense_parts(index, ids))
+    groups = [list(range(0, 4)), list(range(6, 11))]
+    settled = sparse.settle(groups)
+    for g in groups:
+        assert networks.group_score(settled, g) == pytest.approx(
+            networks.group_score(dense, g), abs=1e-5
+        )
+        for i, j in itertools.permutations(g, 2):
+            assert settled.similar[i, j] == pytest.approx(dense.similar[i, j], abs=1e-5)
+
+
+def _dense_parts(index, ids):
+    """The dense pool's matrices, whatever the dense limit (as `pool_scores` makes them)."""
+    found = matching.pair_score_matrix(index, ids)
+    no_needs = np.array([not (index.profile(c).get("needs") or "").strip() for c in ids])
+    found.cover[no_needs] = found.similar[no_needs]
+    return found.cover, found.similar, set(), found.scores
+
+
+def test_networks_from_a_sparse_pool_keep_every_hard_constraint(
+    client, auth, db, small_dense_limit
+):
+    ids = register(client)
+    body = propose(client, auth, seed=2).get_json()
+    assert body["networks"], body
+    assert_hard_constraints(db, body)
+    placed = {m["id"] for n in body["networks"] for m in n["members"]}
+    unmet = {u["company_id"] for u in body["unmet"] if "company_id" in u}
+    assert placed | unmet == set(ids)
+    index = matching.match_index(db)
+    order = sorted(index.row_)
+    exact = pool.PoolScores(*_dense_parts(index, order))
+    at = {c: k for k, c in enumerate(order)}
+    for network in body["networks"]:  # scores are exact, not the graph's estimates
+        members = [at[m["id"]] for m in network["members"]]
+        assert network["score"] == pytest.approx(networks.group_score(exact, members), abs=1e-3)
+        assert all(len(m["reason"]) > 20 for m in network["members"])
+    again = propose(client, auth, seed=2).get_json()
+    assert [[m["id"] for m in n["members"]] for n in again["networks"]] == [
+        [m["id"] for m in n["members"]] for n in body["networks"]
+    ]
+    assert len(FIRMS) == len(ids)
