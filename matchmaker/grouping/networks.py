@@ -29,7 +29,6 @@ from matchmaker.grouping.optimiser import (
     harmonic_mean,
 )
 from matchmaker.grouping.pool import PoolScores, forbidden_pairs, pair_rules, pool_scores
-from matchmaker.grouping.pruning import prune_weak
 from matchmaker.reference import messages, regions
 from matchmaker.reference import nace as nace_codes
 from matchmaker.reference.regions import Region
@@ -329,19 +328,13 @@ def plan(
     )  # fmt: skip
     if design is not None:
         grouping = design.finish(problem, grouping, scores, profiles, unmet)
-    weak: list[int] = []
-    if count is None and design is None:
-        held = {pos[c] for g in locked_groups for c in g if c in pos}
-        grouping, weak = prune_weak(grouping, request.min_size, keep=held)
     if count is not None and len(grouping.groups) < count:
         unmet.append(
             {"constraint": "count", **unmet_reason("count", count=count, n=len(grouping.groups))}
         )
     explicit = request.company_ids is not None
     for k in grouping.unplaced:
-        if k in weak:
-            unmet.append(_unmet_firm(profiles[k], "weak_fit"))
-        elif count is None:
+        if count is None:
             unmet.append(
                 _unmet_firm(profiles[k], "unplaced", min=request.min_size, max=request.max_size)
             )
