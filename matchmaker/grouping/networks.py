@@ -340,7 +340,7 @@ def plan(
             )
         elif explicit:
             unmet.append(_unmet_firm(profiles[k], "not_best", count=count))
-    describer = Describer(profiles, grouping.pool, request.lang)
+    describer = Describer(profiles, grouping.pool or scores, request.lang)
     need, need_of = stated_need(request, ids, profiles)
     warnings = Warnings(index, ids, profiles, scores, forbidden, request.lang, need, need_of)
     locked_set = {c for g in locked_groups for c in g}
