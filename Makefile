@@ -39,7 +39,7 @@ models/intents.joblib: .venv/.installed $(wildcard data/chat/*)
 	$(PY) -m matchmaker train-intents
 
 # The pair scorer (partners, competitors), fitted on the labelled sets in data/training/.
-models/pair_scorer.json: .venv/.installed data/lexicon.json $(wildcard data/training/partners_*.json)
+models/pair_scorer.json: .venv/.installed data/lexicon.json $(wildcard data/training/partners_*.json) matchmaker/matching/scorer.py matchmaker/matching/features.py
 	$(PY) -m matchmaker train-matcher
 
 # The cohort readers (industry, maturity), fitted on data/training/{industry,maturity}.jsonl.
