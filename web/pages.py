@@ -110,10 +110,11 @@ def register():
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            _, token = profiles.create(get_db(), _form_data(PROFILE_FORM_FIELDS))
+            company, token = profiles.create(get_db(), _form_data(PROFILE_FORM_FIELDS))
         except (InvalidInput, Conflict) as exc:
             errors = exc.fields
         else:
+            matching.embed_stored(get_db(), [company["id"]])
             return redirect(url_for("pages.own_profile", token=token, new=1))
     status = 422 if errors else 200
     return render_template(
@@ -152,6 +153,7 @@ def edit_profile(token: str):
         except (InvalidInput, Conflict) as exc:
             errors = exc.fields
         else:
+            matching.embed_stored(get_db(), [company["id"]])
             flash(t("saved"), "info")
             return redirect(url_for("pages.own_profile", token=token))
     return render_template(

@@ -11,7 +11,9 @@ from matchmaker.matching.index import (
     company_profile,
     configure,
     default_encoder,
+    embed_stored,
     match_index,
+    published,
 )
 from matchmaker.matching.scorer import PairScorer
 from matchmaker.matching.scoring import (
@@ -35,6 +37,6 @@ from matchmaker.matching.suggestions import (
 __all__ = [
     "MAX_POOL", "MODES", "BlockScores", "MatchIndex", "PairScorer", "PairScores",
     "PartnerSuggestion", "company_profile", "configure", "default_encoder", "display_score",
-    "filter_mask", "match_index", "pair_score", "pair_score_matrix", "pair_type",
-    "partner_suggestions", "score_rows", "top_candidates",
+    "embed_stored", "filter_mask", "match_index", "pair_score", "pair_score_matrix", "pair_type",
+    "partner_suggestions", "published", "score_rows", "top_candidates",
 ]  # fmt: skip
