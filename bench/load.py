@@ -2,17 +2,17 @@
 
     .venv/bin/python -m bench.load [--workers 2] [--threads 4] [--concurrency 16]
                                    [--registrations 400] [--partners 300] [--chat 150]
-                                   [--writers 4]
+                                   [--writers 4] [--write-rate 10]
 
 Starts gunicorn on 127.0.0.1 (a free port) over a fresh temporary store loaded with the bundled
 demo data, then runs its phases, each bounded by a request count and by `--phase-seconds`:
 registration (POST /api/v1/companies); partner suggestions (GET /companies/<id>/partners)
-while `--writers` of the client threads keep registering firms; the same suggestions with no
-writes; and chat (POST /api/v1/chat). It prints requests per second and p50/p95/p99 latency
-per phase, then stops gunicorn and counts lost writes: registrations answered 201 whose firm is
-not in the store. A phase whose endpoint answers 404 is skipped with a note. Registration runs
-as a token client (bulk clients are not throttled); a short anonymous burst shows the
-registration limit.
+while `--writers` of the client threads keep registering firms (`--write-rate` a second in
+all); the same suggestions with no writes; and chat (POST /api/v1/chat). It prints requests
+per second and p50/p95/p99 latency per phase, then stops gunicorn and counts lost writes:
+registrations answered 201 whose firm is not in the store. A phase whose endpoint answers 404
+is skipped with a note. Registration runs as a token client (bulk clients are not throttled);
+a short anonymous burst shows the registration limit.
 """
 
 from __future__ import annotations
@@ -168,14 +168,20 @@ def run_phase(phase: Phase, jobs, client: Client, concurrency: int, seconds: flo
     phase.seconds = time.perf_counter() - started
 
 
-def run_beside(phase: Phase, jobs, client: Client, threads: int, stop: threading.Event, on_result):
-    """Start `jobs` on `threads` threads that run until `stop` is set (or the jobs run out);
-    returns a function that waits for them."""
+def run_beside(phase: Phase, jobs, client: Client, threads: int, stop: threading.Event, on_result,
+               rate: float = 0.0):  # fmt: skip
+    """Start `jobs` on `threads` threads that run until `stop` is set (or the jobs run out),
+    at most `rate` requests per second in all (0: as fast as they go); returns a function
+    that waits for them."""
     lock = threading.Lock()
     iterator = iter(jobs)
+    pause = threads / rate if rate > 0 else 0.0
 
     def worker():
+        due = time.monotonic()
         while not stop.is_set():
+            due += pause
+            stop.wait(max(0.0, due - time.monotonic()))
             with lock:
                 job = next(iterator, None)
             if job is None:
@@ -215,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chat", type=int, default=150)
     parser.add_argument("--writers", type=int, default=4,
                         help="client threads registering firms during the suggestions")  # fmt: skip
+    parser.add_argument("--write-rate", type=float, default=10.0,
+                        help="registrations per second (in all) during the suggestions; "
+                             "0: as fast as the writers go")  # fmt: skip
     parser.add_argument("--phase-seconds", type=float, default=60.0)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary store and log")
@@ -290,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             ("GET", f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5", None)
             for _ in range(args.partners)
         ]
-        during = Phase(f"partner suggestions while {args.writers} clients register")
+        during = Phase(f"partner suggestions while firms register ({args.write_rate:g}/s)")
         beside = Phase("registration (beside the suggestions)")
         steady = Phase("partner suggestions, no writes")
         if probe(client, "GET", f"/api/v1/companies/{demo_ids[0]}/partners") == 404:
@@ -299,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
             stop = threading.Event()
             more = (("POST", "/api/v1/companies", firm(i, next(cvrs)))
                     for i in range(args.registrations, 10**9))  # fmt: skip
-            finish = run_beside(beside, more, client, args.writers, stop, registered)
+            finish = run_beside(beside, more, client, args.writers, stop, registered,
+                                args.write_rate)  # fmt: skip
             run_phase(during, suggestion_jobs, client, args.concurrency - args.writers,
                       args.phase_seconds, lambda *a: 0)  # fmt: skip
             stop.set()
