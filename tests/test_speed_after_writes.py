@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,6 +15,7 @@ from test_matching import FIRMS
 
 from matchmaker import matching
 from matchmaker.matching import MatchIndex
+from matchmaker.reference.text import stem
 from matchmaker.representation import vectors as profile_vectors
 from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, load_model
 from matchmaker.representation.lexical import LexicalEncoder
@@ -143,3 +145,16 @@ def test_appended_rows_give_the_same_dots_as_one_matrix():
     )
     sims = encoder.similarity(query, grown, "needs", "offers")
     assert np.allclose(sims, encoder.similarity(query, whole, "needs", "offers"), atol=1e-5)
+
+
+def test_threads_stem_words_at_once_without_corrupting_each_other():
+    words = [f"{w}{s}" for w in ("virksomhed", "eksport", "marked", "emballage", "produkt")
+             for s in ("", "en", "erne", "ernes", "s", "et")] * 40  # fmt: skip
+    alone = [(stem.__wrapped__(w, "da"), stem.__wrapped__(w, "en")) for w in words]
+
+    def both(word: str) -> tuple[str, str]:
+        return stem.__wrapped__(word, "da"), stem.__wrapped__(word, "en")
+
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(5):
+            assert list(pool.map(both, words)) == alone

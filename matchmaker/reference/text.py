@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -117,9 +118,17 @@ def guess_language(text: str | None) -> str:
     return "en" if en > da else "da"
 
 
-@cache
+_STEMMERS = threading.local()
+
+
 def _stemmer(language: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(_STEMMER_NAMES[language])
+    """This thread's Snowball stemmer for `language` (a stemmer keeps its word in itself, so
+    threads sharing one corrupt each other's stems or fail)."""
+    found = getattr(_STEMMERS, language, None)
+    if found is None:
+        found = snowballstemmer.stemmer(_STEMMER_NAMES[language])
+        setattr(_STEMMERS, language, found)
+    return found
 
 
 @lru_cache(maxsize=200_000)
