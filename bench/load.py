@@ -2,14 +2,17 @@
 
     .venv/bin/python -m bench.load [--workers 2] [--threads 4] [--concurrency 16]
                                    [--registrations 400] [--partners 300] [--chat 150]
+                                   [--writers 4] [--write-rate 10]
 
 Starts gunicorn on 127.0.0.1 (a free port) over a fresh temporary store loaded with the bundled
-demo data, then runs three phases, each bounded by a request count and by `--phase-seconds`:
-registration (POST /api/v1/companies), partner suggestions (GET /companies/<id>/partners) and
-chat (POST /api/v1/chat). It prints requests per second and p50/p95/p99 latency per phase,
-then stops gunicorn and counts lost writes: registrations answered 201 whose firm is not in the
-store. A phase whose endpoint answers 404 is skipped with a note. Registration runs as a token
-client (bulk clients are not throttled); a short anonymous burst shows the registration limit.
+demo data, then runs its phases, each bounded by a request count and by `--phase-seconds`:
+registration (POST /api/v1/companies); partner suggestions (GET /companies/<id>/partners)
+while `--writers` of the client threads keep registering firms (`--write-rate` a second in
+all); the same suggestions with no writes; and chat (POST /api/v1/chat). It prints requests
+per second and p50/p95/p99 latency per phase, then stops gunicorn and counts lost writes:
+registrations answered 201 whose firm is not in the store. A phase whose endpoint answers 404
+is skipped with a note. Registration runs as a token client (bulk clients are not throttled);
+a short anonymous burst shows the registration limit.
 """
 
 from __future__ import annotations
@@ -91,15 +94,25 @@ def valid_cvrs(start: int, taken: set[str]):
         n += 1
 
 
+PRODUCTS = ("emballage", "maskiner", "software", "sensorer", "møbler", "reservedele",
+            "måleudstyr", "robotceller")  # fmt: skip
+INDUSTRIES = ("fødevareindustrien", "landbruget", "byggeriet", "sundhedssektoren",
+              "energisektoren", "detailhandlen", "transportbranchen")  # fmt: skip
+MARKETS = ("Tyskland", "Sverige", "Norge", "Holland", "Polen")
+
+
 def firm(i: int, cvr: str | None) -> dict:
-    """A registration body for the i-th test firm."""
+    """A registration body for the i-th test firm (texts vary, so most are new to the model)."""
+    product = PRODUCTS[i % len(PRODUCTS)]
+    industry = INDUSTRIES[(i // len(PRODUCTS)) % len(INDUSTRIES)]
+    market = MARKETS[(i // (len(PRODUCTS) * len(INDUSTRIES))) % len(MARKETS)]
     return {
         "name": f"Belastning {i} ApS", "cvr": cvr, "employees": i % 300,
         "region": ("Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden")[i % 5],
         "kind": "company", "consent": True,
-        "description": "Vi producerer emballage og maskiner til fødevareindustrien.",
-        "offers": "Automatisering, pakning og logistik.",
-        "needs": "Partnere til eksport til Tyskland.",
+        "description": f"Vi producerer {product} til {industry}.",
+        "offers": f"Udvikling, produktion og service af {product}; automatisering og logistik.",
+        "needs": f"Partnere til eksport til {market} og kunder i {industry}.",
         "contact_email": f"kontakt{i}@belastning.dk",
     }  # fmt: skip
 
@@ -155,6 +168,42 @@ def run_phase(phase: Phase, jobs, client: Client, concurrency: int, seconds: flo
     phase.seconds = time.perf_counter() - started
 
 
+def run_beside(phase: Phase, jobs, client: Client, threads: int, stop: threading.Event, on_result,
+               rate: float = 0.0):  # fmt: skip
+    """Start `jobs` on `threads` threads that run until `stop` is set (or the jobs run out),
+    at most `rate` requests per second in all (0: as fast as they go); returns a function
+    that waits for them."""
+    lock = threading.Lock()
+    iterator = iter(jobs)
+    pause = threads / rate if rate > 0 else 0.0
+
+    def worker():
+        due = time.monotonic()
+        while not stop.is_set():
+            due += pause
+            stop.wait(max(0.0, due - time.monotonic()))
+            with lock:
+                job = next(iterator, None)
+            if job is None:
+                return
+            status, content, latency = client.request(*job)
+            with lock:
+                phase.add(status, latency)
+                on_result(job, status, content)
+
+    started = time.perf_counter()
+    running = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in running:
+        t.start()
+
+    def finish():
+        for t in running:
+            t.join()
+        phase.seconds = time.perf_counter() - started
+
+    return finish
+
+
 def probe(client: Client, method: str, path: str, body=None) -> int:
     status, content, _ = client.request(method, path, body)
     if status == 404 and b"No such endpoint" in content:
@@ -170,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registrations", type=int, default=400)
     parser.add_argument("--partners", type=int, default=300)
     parser.add_argument("--chat", type=int, default=150)
+    parser.add_argument("--writers", type=int, default=4,
+                        help="client threads registering firms during the suggestions")  # fmt: skip
+    parser.add_argument("--write-rate", type=float, default=10.0,
+                        help="registrations per second (in all) during the suggestions; "
+                             "0: as fast as the writers go")  # fmt: skip
     parser.add_argument("--phase-seconds", type=float, default=60.0)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary store and log")
@@ -240,15 +294,29 @@ def main(argv: list[str] | None = None) -> int:
             if status == 201:
                 acknowledged[json.loads(content)["id"]] = None
 
-        partners = Phase("partner suggestions (GET /companies/<id>/partners)")
+        rng = random.Random(0)
+        suggestion_jobs = [
+            ("GET", f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5", None)
+            for _ in range(args.partners)
+        ]
+        during = Phase(f"partner suggestions while firms register ({args.write_rate:g}/s)")
+        beside = Phase("registration (beside the suggestions)")
+        steady = Phase("partner suggestions, no writes")
         if probe(client, "GET", f"/api/v1/companies/{demo_ids[0]}/partners") == 404:
-            partners.note = "skipped: endpoint not served (404)"
+            during.note = steady.note = "skipped: endpoint not served (404)"
         else:
-            rng = random.Random(0)
-            jobs = [("GET", f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5", None)
-                    for _ in range(args.partners)]  # fmt: skip
-            run_phase(partners, jobs, client, args.concurrency, args.phase_seconds, lambda *a: 0)
-        phases.append(partners)
+            stop = threading.Event()
+            more = (("POST", "/api/v1/companies", firm(i, next(cvrs)))
+                    for i in range(args.registrations, 10**9))  # fmt: skip
+            finish = run_beside(beside, more, client, args.writers, stop, registered,
+                                args.write_rate)  # fmt: skip
+            run_phase(during, suggestion_jobs, client, args.concurrency - args.writers,
+                      args.phase_seconds, lambda *a: 0)  # fmt: skip
+            stop.set()
+            finish()
+            run_phase(steady, suggestion_jobs, client, args.concurrency, args.phase_seconds,
+                      lambda *a: 0)  # fmt: skip
+        phases += [during, beside, steady]
 
         chat = Phase("chat (POST /chat)")
         if probe(client, "POST", "/api/v1/chat", {"session_id": "probe", "message": "hej"}) == 404:

@@ -113,13 +113,14 @@ def register():
         values = request.form.to_dict()
         try:
             data = _form_data(PROFILE_FORM_FIELDS) | concepts.stated(request.form)
-            _, token = profiles.create(get_db(), data)
+            company, token = profiles.create(get_db(), data)
         except InvalidInput as exc:
             errors = exc.fields
         except Conflict as exc:
             # A firm registering again: a way to get its link by e-mail, never the link here.
             errors, cvr_taken = exc.fields, "cvr" in exc.fields
         else:
+            matching.embed_stored(get_db(), [company["id"]])
             return redirect(url_for("pages.own_profile", token=token, new=1))
     status = 409 if cvr_taken else (422 if errors else 200)
     form = request.form if request.method == "POST" else None
@@ -163,6 +164,7 @@ def edit_profile(token: str):
         except (InvalidInput, Conflict) as exc:
             errors = exc.fields
         else:
+            matching.embed_stored(get_db(), [company["id"]])
             flash(t("saved"), "info")
             return redirect(url_for("pages.own_profile", token=token))
     return render_template(

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 
 from matchmaker.matching import learning
@@ -24,6 +28,9 @@ from matchmaker.reference.nace import digits
 from matchmaker.reference.sizes import size_band
 from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, SentenceEncoder
 from matchmaker.store import company_feed
+from matchmaker.store import db as store_db
+
+log = logging.getLogger(__name__)
 
 # Stores whose index a process keeps (least recently used dropped first).
 MAX_INDEXES = 8
@@ -118,36 +125,53 @@ class MatchIndex:
         self.encoder_ = encoder
         self.scorer_ = self.scorer or default_scorer()
         self.learned_id_ = None
-        self._publish(profiles, vectors, last_seq, len(profiles), 0)
+        self.market_vocab_: dict[str, int] = {}
+        facts = FirmFacts.of(profiles, self.market_vocab_)
+        self._publish(profiles, vectors, facts, last_seq, len(profiles), 0)
         reference = getattr(self.scorer_, "reference_scale_", None)
         self.scale_ = FeatureScale.fit(encoder, vectors, self.facts_, reference=reference)
         return self
 
     def refreshed(self, db) -> MatchIndex:
-        """This index with the changes logged since it was built; itself when there are none."""
+        """This index with the changes logged since it was built; itself when there are none.
+
+        New and changed firms are transformed with the fitted encoder (their sentence vectors
+        are read from the store's cache, put there when they were stored) and appended; the
+        encoder is never re-fitted here. `drifted()` tells when a re-fit is due.
+        """
         rows = company_feed.changes_since(db, self.last_seq_)
         if not rows:
             return self
         changed = sorted({cid for _, cid in rows})
-        changes = self.changes_since_fit_ + len(changed)
-        if changes > self.refit_share * max(self.fitted_size_, 20):
-            return MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share).fit(db)
         fresh = [company_profile(r) for r in company_feed.consenting(db, changed)]
         gone = set(changed)
         keep = [i for i, cid in enumerate(self.vectors_.ids) if cid not in gone]
-        profiles = [self.profiles_[self.vectors_.ids[i]] for i in keep] + fresh
-        parts = [self.vectors_.take(keep)]
-        if fresh:
-            parts.append(self.encoder_.transform(fresh, db=db))
+        kept = len(keep) == len(self)  # only new firms: the rows stay as they are
+        vectors = self.vectors_ if kept else self.vectors_.take(keep)
+        facts = self.facts_ if kept else self.facts_.take(keep)
+        profiles = [self.profiles_[cid] for cid in vectors.ids]
         new = MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share)
         new.encoder_, new.scorer_, new.scale_ = self.encoder_, self.scorer_, self.scale_
         new.learned_id_ = self.learned_id_
-        new._publish(
-            profiles, ProfileVectors.concat(parts), rows[-1][0], self.fitted_size_, changes
-        )
+        new.market_vocab_ = dict(self.market_vocab_)
+        if fresh:
+            vectors = ProfileVectors.concat([vectors, self.encoder_.transform(fresh, db=db)])
+            facts = joined(facts, FirmFacts.of(fresh, new.market_vocab_))
+            profiles += fresh
+        changes = self.changes_since_fit_ + len(changed)
+        new._publish(profiles, vectors, facts, rows[-1][0], self.fitted_size_, changes)
         return new
 
-    def _publish(self, profiles, vectors, last_seq, fitted_size, changes) -> None:
+    def drifted(self) -> bool:
+        """Whether more firms changed since the fit than `refit_share` of the fitted ones
+        (new words and a shifted calibration then call for a re-fit)."""
+        return self.changes_since_fit_ > self.refit_share * max(self.fitted_size_, 20)
+
+    def refitted(self, db) -> MatchIndex:
+        """A new index with these settings, fitted on the store as it is now."""
+        return MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share).fit(db)
+
+    def _publish(self, profiles, vectors, facts, last_seq, fitted_size, changes) -> None:
         """Set the fitted state (only while this object is being built)."""
         self.last_seq_ = last_seq
         self.fitted_size_ = fitted_size
@@ -155,10 +179,9 @@ class MatchIndex:
         self.profiles_ = {p["id"]: p for p in profiles}
         self.vectors_ = vectors
         self.row_ = {cid: i for i, cid in enumerate(vectors.ids)}
+        self.facts_ = facts
+        self.region_ = facts.regions
         ordered = [self.profiles_[cid] for cid in vectors.ids]
-        self.market_vocab_: dict[str, int] = {}
-        self.facts_ = FirmFacts.of(ordered, self.market_vocab_)
-        self.region_ = self.facts_.regions
         self.kind_ = np.array([p.get("kind") or "" for p in ordered], dtype=object)
         self.size_ = np.array([size_band(p.get("employees")) or "" for p in ordered], dtype=object)
         self.nace_ = np.array([digits(p.get("nace")) for p in ordered], dtype=object)
@@ -217,6 +240,19 @@ class MatchIndex:
         return FirmFacts.of(profiles, dict(self.market_vocab_))
 
 
+def joined(first: FirmFacts, second: FirmFacts) -> FirmFacts:
+    """The facts of two consecutive row sets (the second's market vocabulary extends the
+    first's) as one."""
+    width = max(first.markets.shape[1], second.markets.shape[1])
+    first, second = first.resized(width), second.resized(width)
+    parts = {}
+    for f in fields(FirmFacts):
+        a, b = getattr(first, f.name), getattr(second, f.name)
+        both = sp.vstack([a, b], format="csr") if sp.issparse(a) else np.concatenate([a, b])
+        parts[f.name] = both
+    return FirmFacts(**parts)
+
+
 _INDEXES: OrderedDict[str, MatchIndex] = OrderedDict()
 _INDEXES_LOCK = threading.Lock()
 _BUILD_LOCKS: dict[str, threading.Lock] = {}
@@ -226,7 +262,9 @@ def match_index(db) -> MatchIndex:
     """The process-wide index of a store, built on first use and caught up on every call.
 
     Only one thread builds or refreshes an index at a time; others keep reading the snapshot
-    that is published, which never changes under them.
+    that is published, which never changes under them. Catching up only appends the changed
+    firms; when they have drifted too far from the fit, a re-fit runs in a background thread
+    on its own connection and is swapped in when whole (a store in memory re-fits at once).
     """
     key = company_feed.store_key(db)
     with _INDEXES_LOCK:
@@ -239,14 +277,78 @@ def match_index(db) -> MatchIndex:
         with _INDEXES_LOCK:
             index = _INDEXES.get(key)
         index = MatchIndex().fit(db) if index is None else index.refreshed(db)
+        if index.drifted() and key.startswith("memory:"):
+            index = index.refitted(db)
         index = _learned(db, index)
-        with _INDEXES_LOCK:
-            _INDEXES[key] = index
-            _INDEXES.move_to_end(key)
-            while len(_INDEXES) > MAX_INDEXES:
-                dropped, _ = _INDEXES.popitem(last=False)
-                _BUILD_LOCKS.pop(dropped, None)
+        _publish(key, index)
+    if index.drifted():
+        _refit_in_background(key, index)
     return index
+
+
+def embed_stored(db, company_ids: Sequence[int]) -> None:
+    """Put the sentence vectors of firms just stored into the store's vector cache, so that
+    every process's index takes them in by reading. Call it after the write has committed
+    (never inside a write transaction). Best effort: a store too busy to take the vectors now
+    leaves them to the index, which embeds what it does not find."""
+    if db.conn.in_transaction:
+        raise RuntimeError("embed after the write transaction, not inside it")
+    rows = company_feed.consenting(db, company_ids)
+    if not rows:
+        return
+    index = published(db)
+    encoder = default_encoder() if index is None else index.encoder_
+    try:
+        encoder.cache_sentences([company_profile(r) for r in rows], db)
+    except sqlite3.DatabaseError as exc:
+        log.warning("sentence vectors of firms %s left to the index: %s", company_ids, exc)
+
+
+def published(db) -> MatchIndex | None:
+    """The index this process has published for a store, as it is (None before the first)."""
+    with _INDEXES_LOCK:
+        return _INDEXES.get(company_feed.store_key(db))
+
+
+def _publish(key: str, index: MatchIndex) -> None:
+    with _INDEXES_LOCK:
+        _INDEXES[key] = index
+        _INDEXES.move_to_end(key)
+        while len(_INDEXES) > MAX_INDEXES:
+            dropped, _ = _INDEXES.popitem(last=False)
+            _BUILD_LOCKS.pop(dropped, None)
+
+
+_REFITTING: set[str] = set()
+
+
+def _refit_in_background(key: str, drifted: MatchIndex) -> None:
+    """Fit a new index of the store at `key` in a thread; catch it up and swap it in."""
+    with _INDEXES_LOCK:
+        if key in _REFITTING:
+            return
+        _REFITTING.add(key)
+
+    def refit() -> None:
+        try:
+            conn = store_db.connect(key, migrate=False)
+            try:
+                fitted = drifted.refitted(conn)
+                with _INDEXES_LOCK:
+                    lock = _BUILD_LOCKS.get(key)
+                if lock is None:  # the store's index was dropped meanwhile
+                    return
+                with lock:
+                    _publish(key, fitted.refreshed(conn))
+            finally:
+                conn.close()
+        except Exception:  # a store gone or busy: the drifted index keeps serving
+            log.warning("re-fit of the match index of %s failed", key, exc_info=True)
+        finally:
+            with _INDEXES_LOCK:
+                _REFITTING.discard(key)
+
+    threading.Thread(target=refit, name="match-index-refit", daemon=True).start()
 
 
 def _wanted_refit(db) -> int | None:

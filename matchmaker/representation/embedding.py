@@ -174,6 +174,19 @@ class HybridEncoder(BaseEstimator):
             structured=self.structured_.transform(profiles),
         )
 
+    def cache_sentences(self, profiles: Sequence[Mapping], db) -> None:
+        """Put the sentence vectors of `profiles` in the store's vector cache (texts cached
+        already are not encoded again): called when firms are stored, so that every process's
+        index takes them in by reading, without running the model."""
+        if not self.uses_model():
+            return
+        model = getattr(self, "model_", None) or self.model or SentenceEncoder()
+        lexical = getattr(self, "lexical_", None) or self.lexical
+        lexicon = (lexical.lexicon if lexical is not None else None) or default_lexicon()
+        texts = [self._model_text(t[part], lexicon) for t in map(profile_texts, profiles)
+                 for part in PARTS]  # fmt: skip
+        model.encode(texts, db=db)
+
     def _language_means(self, texts: list[dict], vectors: ProfileVectors, db=None) -> dict:
         """Mean model vector per language of the fitted texts (overall under None).
 
@@ -218,9 +231,9 @@ class HybridEncoder(BaseEstimator):
             out["model"] = dense_dot(query.dense[query_part], stored.dense[stored_part])
         if weights["lexical"] > 0:
             q = query.sparse[query_part]
-            out["lexical"] = np.asarray((q @ stored.sparse_t(stored_part)).todense())
+            out["lexical"] = stored.sparse_dots(q, stored_part)
         if weights["structured"] > 0:
-            out["structured"] = (query.structured @ stored.structured_t()).toarray()
+            out["structured"] = stored.structured_dots(query.structured)
         return out
 
     def lexical_block_cosine(
@@ -236,8 +249,8 @@ class HybridEncoder(BaseEstimator):
         if columns is None or columns[0] == columns[1]:
             return np.zeros((len(query), len(stored)), dtype=np.float32)
         q, q_norms = query.block(query_part, columns)
-        _, s_norms = stored.block(stored_part, columns)
-        dots = np.asarray((q @ stored.block_t(stored_part, columns)).todense(), dtype=np.float32)
+        s_norms = stored.block_norms(stored_part, columns)
+        dots = stored.block_dots(q, stored_part, columns)
         denominator = np.outer(q_norms, s_norms)
         return np.divide(dots, denominator, out=np.zeros_like(dots), where=denominator > 0)
 

@@ -9,6 +9,73 @@ import numpy as np
 import scipy.sparse as sp
 
 
+class RowBlock:
+    """The sparse matrices of consecutive profiles, with the transposes that make one query's
+    dots fast, computed once when first asked for."""
+
+    def __init__(self, sparse: dict[str, sp.csr_matrix], structured: sp.csr_matrix):
+        self.sparse = sparse
+        self.structured = structured
+        self.kept: dict = {}
+
+    def __len__(self) -> int:
+        return self.structured.shape[0]
+
+    def sparse_t(self, part: str) -> sp.csr_matrix:
+        """Transposed lexical matrix of a part (term × profile)."""
+        if part not in self.kept:
+            self.kept[part] = self.sparse[part].T.tocsr()
+        return self.kept[part]
+
+    def block(self, part: str, columns: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """One lexical block of a part (rows × its columns) and each row's norm in it."""
+        key = (part, columns)
+        if key not in self.kept:
+            m = self.sparse[part][:, columns[0] : columns[1]].tocsr()
+            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel()).astype(np.float32)
+            self.kept[key] = (m, norms)
+        return self.kept[key]
+
+    def block_t(self, part: str, columns: tuple[int, int]) -> sp.csr_matrix:
+        """The transposed block (columns × rows)."""
+        key = ("t", part, columns)
+        if key not in self.kept:
+            self.kept[key] = self.block(part, columns)[0].T.tocsr()
+        return self.kept[key]
+
+    def structured_t(self) -> sp.csr_matrix:
+        """Transposed structured matrix (category × profile)."""
+        if "structured" not in self.kept:
+            self.kept["structured"] = self.structured.T.tocsr()
+        return self.kept["structured"]
+
+    @staticmethod
+    def joined(first: RowBlock, second: RowBlock) -> RowBlock:
+        return RowBlock(
+            {k: sp.vstack([first.sparse[k], second.sparse[k]], format="csr") for k in first.sparse},
+            sp.vstack([first.structured, second.structured], format="csr"),
+        )
+
+
+# Row blocks a set of vectors is kept in at most: each block costs every query a few sparse
+# products, each join re-transposes the joined rows once.
+MOST_ROW_BLOCKS = 3
+
+
+def compacted(blocks: Sequence[RowBlock]) -> list[RowBlock]:
+    """Row blocks in order, the last two joined while the last is at least half as long as
+    the one before or there are more than MOST_ROW_BLOCKS: a few new rows at a time cost the
+    transposes of a short tail, and the whole is transposed again only when it has grown by
+    half."""
+    out: list[RowBlock] = []
+    for block in blocks:
+        out.append(block)
+        while len(out) > 1 and (len(out) > MOST_ROW_BLOCKS or 2 * len(out[-1]) >= len(out[-2])):
+            second, first = out.pop(), out.pop()
+            out.append(RowBlock.joined(first, second))
+    return out
+
+
 @dataclass
 class ProfileVectors:
     """Vectors of a set of profiles: per text part the model and lexical matrix, plus structured."""
@@ -17,10 +84,16 @@ class ProfileVectors:
     dense: dict[str, np.ndarray]
     sparse: dict[str, sp.csr_matrix]
     structured: sp.csr_matrix
-    _transposed: dict = field(default_factory=dict, repr=False, compare=False)
+    _blocks: list[RowBlock] = field(default_factory=list, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def row_blocks(self) -> list[RowBlock]:
+        """The row blocks whose kept transposes serve query dots (one, unless concatenated)."""
+        if not self._blocks:
+            self._blocks = [RowBlock(self.sparse, self.structured)]
+        return self._blocks
 
     def take(self, rows: Sequence[int]) -> ProfileVectors:
         """The vectors of the given row positions."""
@@ -39,42 +112,44 @@ class ProfileVectors:
 
     @staticmethod
     def concat(parts: Sequence[ProfileVectors]) -> ProfileVectors:
-        """Rows of several vector sets, in order."""
+        """Rows of several vector sets, in order.
+
+        The parts' row blocks are kept (see `compacted`): an index that takes in a few new
+        firms reuses the transposes it has, instead of transposing every firm again.
+        """
         first = parts[0]
         return ProfileVectors(
             ids=[i for p in parts for i in p.ids],
             dense={k: np.vstack([p.dense[k] for p in parts]) for k in first.dense},
             sparse={k: sp.vstack([p.sparse[k] for p in parts], format="csr") for k in first.sparse},
             structured=sp.vstack([p.structured for p in parts], format="csr"),
+            _blocks=compacted([b for p in parts for b in p.row_blocks()]),
         )
 
-    def sparse_t(self, part: str) -> sp.csr_matrix:
-        """Transposed lexical matrix of a part (term × profile), kept for fast query dots."""
-        if part not in self._transposed:
-            self._transposed[part] = self.sparse[part].T.tocsr()
-        return self._transposed[part]
+    def sparse_dots(self, query: sp.csr_matrix, part: str) -> np.ndarray:
+        """query · (lexical matrix of `part`)ᵀ, dense (queries × profiles)."""
+        return _side_by_side([(query @ b.sparse_t(part)).toarray() for b in self.row_blocks()])
+
+    def structured_dots(self, query: sp.csr_matrix) -> np.ndarray:
+        """query · (structured matrix)ᵀ, dense (queries × profiles)."""
+        return _side_by_side([(query @ b.structured_t()).toarray() for b in self.row_blocks()])
 
     def block(self, part: str, columns: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray]:
         """One lexical block of a part (rows × its columns) and each row's norm in it."""
-        key = (part, columns)
-        if key not in self._transposed:
-            m = self.sparse[part][:, columns[0] : columns[1]].tocsr()
-            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel()).astype(np.float32)
-            self._transposed[key] = (m, norms, None)
-        m, norms, _ = self._transposed[key]
-        return m, norms
+        blocks = self.row_blocks()
+        if len(blocks) == 1:
+            return blocks[0].block(part, columns)
+        return RowBlock(self.sparse, self.structured).block(part, columns)
 
-    def block_t(self, part: str, columns: tuple[int, int]) -> sp.csr_matrix:
-        """The transposed block (columns × rows), kept for fast query dots."""
-        self.block(part, columns)
-        m, norms, mt = self._transposed[(part, columns)]
-        if mt is None:
-            mt = m.T.tocsr()
-            self._transposed[(part, columns)] = (m, norms, mt)
-        return mt
+    def block_norms(self, part: str, columns: tuple[int, int]) -> np.ndarray:
+        """Each row's norm in one lexical block of a part."""
+        return np.concatenate([b.block(part, columns)[1] for b in self.row_blocks()])
 
-    def structured_t(self) -> sp.csr_matrix:
-        """Transposed structured matrix (category × profile), kept for fast query dots."""
-        if "structured" not in self._transposed:
-            self._transposed["structured"] = self.structured.T.tocsr()
-        return self._transposed["structured"]
+    def block_dots(self, query: sp.csr_matrix, part: str, columns: tuple[int, int]) -> np.ndarray:
+        """query (rows × the block's columns) · (block of `part`)ᵀ, dense float32."""
+        found = [(query @ b.block_t(part, columns)).toarray() for b in self.row_blocks()]
+        return _side_by_side(found).astype(np.float32, copy=False)
+
+
+def _side_by_side(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.hstack(parts)

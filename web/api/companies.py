@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request, url_for
 
+from matchmaker import matching
 from matchmaker.grouping import review
 from matchmaker.reference import nace, regions
 from matchmaker.reference.validation import InvalidInput
@@ -70,6 +71,7 @@ def refused(company_id: int):
 @limiter.limit(REGISTRATION_LIMIT, exempt_when=authenticated_client)
 def create_company():
     company, token = profiles.create(get_db(), json_body())
+    matching.embed_stored(get_db(), [company["id"]])
     body = company_view(company)
     body["edit_token"] = token
     body["edit_url"] = url_for("pages.own_profile", token=token, _external=True)
@@ -147,8 +149,9 @@ def _company_key() -> str:
 def patch_company(company_id: int):
     if not _own_or_facilitator(company_id):
         return refused(company_id)
-    data = json_body()
-    return jsonify(company_view(profiles.update(get_db(), company_id, data)))
+    company = profiles.update(get_db(), company_id, json_body())
+    matching.embed_stored(get_db(), [company_id])
+    return jsonify(company_view(company))
 
 
 @bp.post("/companies/<int:company_id>/edit-token")
@@ -187,6 +190,7 @@ def import_companies():
     rows = imports.read_table(upload.filename or "", upload.read())
     valid_only = (request.args.get("valid_only") or request.form.get("valid_only") or "").lower()
     report = profiles.import_rows(get_db(), rows, valid_only=valid_only in ("1", "true", "yes"))
+    matching.embed_stored(get_db(), [r["id"] for r in report["rows"] if "id" in r])
     if report["refused"] and not report["written"]:
         fields = {f"row {r['row']}": "; ".join(f"{k}: {v}" for k, v in r["errors"].items())
                   for r in report["rows"] if r["status"] == "refused"}  # fmt: skip

@@ -1,0 +1,134 @@
+"""Speed after writes (issue 15): new firms are embedded when they are stored, the index takes
+them in without re-fitting on the request path, and a new firm is matchable at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from conftest import company_body, valid_cvr
+from sklearn.preprocessing import normalize
+from test_matching import FIRMS
+
+from matchmaker import matching
+from matchmaker.matching import MatchIndex
+from matchmaker.representation import vectors as profile_vectors
+from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, load_model
+from matchmaker.representation.lexical import LexicalEncoder
+from matchmaker.store import db as store
+
+
+def sklearn_lexical(encoder: LexicalEncoder, texts: list[str]) -> sp.csr_matrix:
+    """The lexical vectors as scikit-learn's own TfidfVectorizer.transform computes them."""
+    weights = {
+        "words": encoder.word_weight,
+        "concepts": encoder.concept_weight,
+        "chars": encoder.char_weight,
+    }
+    blocks = [
+        normalize(vec.transform(texts)) * np.float32(np.sqrt(weights[name]))
+        for name, vec in encoder.vectorizers_.items()
+    ]
+    return normalize(sp.hstack(blocks, format="csr"))
+
+
+def firm_body(k: int, **overrides) -> dict:
+    """A registration body built from the k-th test firm (its own name, CVR and texts)."""
+    firm = FIRMS[k % len(FIRMS)]
+    fields = ("name", "employees", "region", "nace", "description", "offers", "needs", "markets")
+    body = {f: firm[f] for f in fields if f in firm}
+    body["name"] = f"{firm['name']} {k}"
+    return company_body(cvr=valid_cvr(500 + k), **body) | overrides
+
+
+def test_a_registered_firm_is_embedded_by_its_own_request_and_only_read_later(
+    client, auth, app, monkeypatch
+):
+    for k in range(3):
+        assert client.post("/api/v1/companies", json=firm_body(k)).status_code == 201
+    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
+    model = load_model(app.config["MODEL_NAME"])
+    encoded: list[str] = []
+    real = model.encode
+
+    def spy(texts, *args, **kwargs):
+        encoded.extend([texts] if isinstance(texts, str) else texts)
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(model, "encode", spy)
+    description = "Vi bygger solcelledrevne kølecontainere til fiskeindustrien i Nordatlanten."
+    answer = client.post("/api/v1/companies", json=firm_body(7, description=description))
+    assert answer.status_code == 201
+    assert any(description in t for t in encoded)  # embedded while it was stored
+    encoded.clear()
+    new = answer.get_json()["id"]
+    for asking in (1, new):
+        assert client.get(f"/api/v1/companies/{asking}/partners", headers=auth).status_code == 200
+    assert not any(description in t for t in encoded)  # the index only read its vectors
+    assert new in published(app)
+
+
+def published(app) -> MatchIndex:
+    """The index this process has published for the app's store."""
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        return matching.published(conn)
+    finally:
+        conn.close()
+
+
+def test_registrations_never_refit_the_index_on_the_request_path(client, auth, app, monkeypatch):
+    for k in range(3):
+        client.post("/api/v1/companies", json=firm_body(k))
+    fits: list[str] = []
+    real = MatchIndex.fit
+
+    def watched(self, *args, **kwargs):
+        fits.append(threading.current_thread().name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(MatchIndex, "fit", watched)
+    request_thread = threading.current_thread().name
+    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
+    registered = []
+    for k in range(3, 15):  # four times the 25 % that call for a re-fit
+        answer = client.post("/api/v1/companies", json=firm_body(k))
+        registered.append(answer.get_json()["id"])
+        found = client.get(f"/api/v1/companies/{registered[-1]}/partners?limit=20", headers=auth)
+        assert found.status_code == 200 and found.get_json()["partners"]
+        assert fits.count(request_thread) == 1  # built once, then only caught up
+        others = client.get("/api/v1/companies/1/partners?limit=50&include_competitors=true",
+                            headers=auth).get_json()  # fmt: skip
+        assert set(registered) <= {p["id"] for p in others["partners"]}  # matchable at once
+    deadline = time.monotonic() + 120
+    while published(app).fitted_size_ < 15 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the re-fit runs beside the requests and is swapped in when whole
+    index = published(app)
+    assert len(index) == 15 and index.fitted_size_ > 3 and fits.count(request_thread) == 1
+
+
+def test_appended_rows_give_the_same_dots_as_one_matrix():
+    profiles = [dict(f, id=i + 1) for i, f in enumerate(FIRMS * 3)]
+    encoder = HybridEncoder().fit(profiles[:4])
+    whole = encoder.transform(profiles)
+    grown = whole.take(range(4))
+    for start in range(4, len(profiles)):  # one firm at a time, as registrations come
+        grown = ProfileVectors.concat([grown, whole.take([start])])
+        assert len(grown.row_blocks()) <= profile_vectors.MOST_ROW_BLOCKS
+    assert grown.ids == whole.ids
+    query = whole.take([0, 5])
+    columns = encoder.lexical_.block_columns_["chars"]
+    for part in ("profile", "offers", "needs"):
+        q = query.sparse[part]
+        assert np.allclose(grown.sparse_dots(q, part), whole.sparse_dots(q, part), atol=1e-6)
+        qb, _ = query.block(part, columns)
+        assert np.allclose(grown.block_dots(qb, part, columns), whole.block_dots(qb, part, columns))
+        assert np.allclose(grown.block_norms(part, columns), whole.block_norms(part, columns))
+        assert np.array_equal(grown.dense[part], whole.dense[part])
+    assert np.allclose(
+        grown.structured_dots(query.structured), whole.structured_dots(query.structured)
+    )
+    sims = encoder.similarity(query, grown, "needs", "offers")
+    assert np.allclose(sims, encoder.similarity(query, whole, "needs", "offers"), atol=1e-5)
