@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from matchmaker.matching.features import FirmFacts, pair_features
 from matchmaker.matching.index import MatchIndex, resolve
@@ -28,8 +29,8 @@ BLOCK = 64
 
 
 def display_score(logit: np.ndarray | float) -> np.ndarray | float:
-    """A log-odds as a 0–1 score."""
-    return 1.0 / (1.0 + np.exp(-np.asarray(logit)))
+    """A log-odds as a 0–1 score (a blocked pair's −inf gives 0, without overflow)."""
+    return expit(np.asarray(logit))
 
 
 def unit_similarity(z: np.ndarray | float) -> np.ndarray | float:
