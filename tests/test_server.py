@@ -154,11 +154,17 @@ def test_concurrent_review_over_http_loses_nothing_and_keeps_the_cap(server_for,
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(job, range(8)))
     assert all(a[0] < 500 for a in answers), [(a[0], a[1]) for a in answers]
-    assert answers[3][0] == 200  # the accept was acknowledged ...
+    # The accept either came first (acknowledged, and then kept through every re-run) or came
+    # after a re-run had replaced the network (404: nothing acknowledged, nothing accepted).
+    assert answers[3][0] in (200, 404), answers[3]
     status, stored, _ = call(base, "GET", f"/api/v1/networks/proposals/{first['id']}", None,
                              token)  # fmt: skip
     by_id = {n["id"]: n for n in stored["networks"]}
-    assert by_id[target["id"]]["status"] == "accepted"  # ... and kept
+    if answers[3][0] == 200:
+        assert by_id[target["id"]]["status"] == "accepted"
+    else:
+        assert target["id"] not in by_id
+        assert all(n["status"] != "accepted" for n in stored["networks"])
     assert len(stored["networks"]) == len(first["networks"])
     placed = [m["id"] for n in stored["networks"] for m in n["members"]]
     assert len(placed) == len(set(placed))
