@@ -152,20 +152,27 @@ def run_phase(phase: Phase, jobs, client: Client, concurrency: int, seconds: flo
 
     def worker():
         while time.monotonic() < deadline:
-            with lock:
-                job = next(iterator, None)
-            if job is None:
+            if not take_one(lock, iterator, client, phase, on_result):
                 return
-            status, content, latency = client.request(*job)
-            with lock:
-                phase.add(status, latency)
-                on_result(job, status, content)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         for _ in range(concurrency):
             pool.submit(worker)
     phase.seconds = time.perf_counter() - started
+
+
+def take_one(lock, iterator, client: Client, phase: Phase, on_result) -> bool:
+    """Send the next job of `iterator` and record its answer; False when the jobs ran out."""
+    with lock:
+        job = next(iterator, None)
+    if job is None:
+        return False
+    status, content, latency = client.request(*job)
+    with lock:
+        phase.add(status, latency)
+        on_result(job, status, content)
+    return True
 
 
 def run_beside(phase: Phase, jobs, client: Client, threads: int, stop: threading.Event, on_result,
@@ -182,14 +189,8 @@ def run_beside(phase: Phase, jobs, client: Client, threads: int, stop: threading
         while not stop.is_set():
             due += pause
             stop.wait(max(0.0, due - time.monotonic()))
-            with lock:
-                job = next(iterator, None)
-            if job is None:
+            if not take_one(lock, iterator, client, phase, on_result):
                 return
-            status, content, latency = client.request(*job)
-            with lock:
-                phase.add(status, latency)
-                on_result(job, status, content)
 
     started = time.perf_counter()
     running = [threading.Thread(target=worker) for _ in range(threads)]
