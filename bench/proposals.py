@@ -214,7 +214,10 @@ def bench_networks(set_name: str = "dev") -> str:
             unplaced.append(len(pool) - sum(len(g) for g in groups))
             sizes = [len(g) for g in groups]
             base_r = random_groups(pool, sizes, seed)
-            label_k = constrained_kmeans(model[[row[c] for c in pool]], sizes, seed)
+            # k-means fills the same sizes; firms the service left out fill one more cluster,
+            # which is dropped (so it leaves out as many firms)
+            rest = [len(pool) - sum(sizes)] if len(pool) > sum(sizes) else []
+            label_k = constrained_kmeans(model[[row[c] for c in pool]], sizes + rest, seed)
             base_k = [[pool[i] for i in np.flatnonzero(label_k == c)] for c in range(len(sizes))]
             greedy = networks.plan(db, request, max_per_firm=10**6, max_passes=0)
             base_g = [[m["id"] for m in n["members"]] for n in greedy.networks]

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from matchmaker import matching
 from matchmaker.config import Settings
+from matchmaker.grouping import pruning
 from matchmaker.grouping.describe import NETWORK_TYPES, Describer, network_type
 from matchmaker.grouping.design import Design, DesignFields, Warnings, stated_need
 from matchmaker.grouping.optimiser import (
@@ -29,7 +30,6 @@ from matchmaker.grouping.optimiser import (
     harmonic_mean,
 )
 from matchmaker.grouping.pool import PoolScores, forbidden_pairs, pair_rules, pool_scores
-from matchmaker.grouping.pruning import MIN_MEMBER_FIT, MIN_POOL, prune_weak
 from matchmaker.reference import messages, regions
 from matchmaker.reference import nace as nace_codes
 from matchmaker.reference.regions import Region
@@ -334,20 +334,25 @@ def plan(
     )  # fmt: skip
     if design is not None:
         grouping = design.finish(problem, grouping, scores, profiles, unmet)
-    weak: dict[int, float] = {}
+    weak: dict[int, float | None] = {}
     if _prunes(request, count, design, n_free):
         held = {pos[c] for g in locked_groups for c in g if c in pos}
-        grouping, weak = prune_weak(grouping, request.min_size, keep=held)
+        grouping, weak = pruning.prune_weak(grouping, request.min_size, keep=held)
     if count is not None and len(grouping.groups) < count:
         unmet.append(
             {"constraint": "count", **unmet_reason("count", count=count, n=len(grouping.groups))}
         )
     explicit = request.company_ids is not None
     for k in grouping.unplaced:
-        if k in weak:
+        if k in weak and weak[k] is None:
+            unmet.append(_unmet_firm(profiles[k], "weak_network", min=request.min_size))
+        elif k in weak:
             unmet.append(
                 _unmet_firm(
-                    profiles[k], "weak_fit", fit=f"{weak[k]:.2f}", bar=f"{MIN_MEMBER_FIT:.2f}"
+                    profiles[k],
+                    "weak_fit",
+                    fit=f"{weak[k]:.2f}",
+                    bar=f"{pruning.MIN_MEMBER_FIT:.2f}",
                 )
             )
         elif count is None:
@@ -394,7 +399,7 @@ def _prunes(request: NetworkProposalIn, count: int | None, design, n_free: int) 
     if request.place_all is False:
         return True
     whole = request.company_ids is None and request.around_company_id is None
-    return whole and n_free >= MIN_POOL
+    return whole and n_free >= pruning.MIN_POOL
 
 
 def _passes(profile: Mapping, request: NetworkProposalIn) -> bool:

@@ -37,16 +37,18 @@ def prune_weak(
     min_size: int,
     keep: Collection[int] = (),
     bar: float = MIN_MEMBER_FIT,
-) -> tuple[Grouping, dict[int, float]]:
+) -> tuple[Grouping, dict[int, float | None]]:
     """`grouping` with its weakest members taken out, one at a time, while any fits below
     `bar`; a network left under `min_size` is dissolved. Firms in `keep` (locked) stay, and a
     network holding one is never dissolved. Returns the new grouping and the firms taken out,
-    each with its mean fit in the network it left."""
+    each with its mean fit in the network it left (None: it fitted, but its network was left
+    with too few members)."""
     pool = grouping.pool
     if pool is None:
         return grouping, {}
     keep = set(keep)
-    groups, scores, out = [], [], {}
+    groups, scores = [], []
+    out: dict[int, float | None] = {}
     for members in grouping.groups:
         members = list(members)
         while len(members) > 1:
@@ -62,8 +64,7 @@ def prune_weak(
         if len(members) >= min_size or keep & set(members):
             groups.append(members)
             scores.append(group_score(pool, members))
-        else:
-            for i in members:
-                out[i] = member_fit(pool, members, i)
+        else:  # too few left for a network: they go too, without a weak fit of their own
+            out.update(dict.fromkeys(members))
     unplaced = sorted({*grouping.unplaced, *out})
     return Grouping(groups, scores, unplaced, grouping.notes, pool), out
