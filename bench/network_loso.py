@@ -64,6 +64,8 @@ def held_out(name: str, cache):
     rivals = {tuple(sorted((pos[c["a"]], pos[c["b"]]))) for c in data["competitors"]}
     ids = index.ids()
     scores = pool.pool_scores(index, ids)
+    for (i, j), fit in scores.lookalike.items():  # the pair fit before the look-alike penalty
+        scores.pair[i, j] = scores.pair[j, i] = fit
     v, f = index.vectors_, index.facts_
     features = pair_features(index.encoder_, v, f, v, f, index.scale_)
     return scorer, scores, features, known, rivals, index
