@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_networks import FIRMS, propose, register
 
+from matchmaker import matching
 from matchmaker.grouping import networks, pool, pruning
 from matchmaker.grouping.optimiser import Problem, form_networks, group_score
 from matchmaker.grouping.pool import PoolScores
@@ -170,3 +171,20 @@ def test_no_firm_twice_and_sizes_in_bounds_after_pruning(client, auth):
     assert len(members) == len(set(members))
     for n in body["networks"]:
         assert body["request"]["min_size"] <= len(n["members"]) <= body["request"]["max_size"]
+
+
+def test_an_allowed_look_alike_pair_gets_its_full_fit_back(client, db):
+    ids = register(client)
+    index = matching.match_index(db)
+    scores = networks.pool_scores(index, ids)
+    assert scores.lookalike, "this pool holds near-identical firms"
+    (i, j), fit = sorted(scores.lookalike.items())[0]
+    assert scores.pair[i, j] == pytest.approx(max(fit - pool.LOOKALIKE_PENALTY, 0.0), abs=1e-6)
+    other = [(k, f) for k, f in scores.lookalike.items() if k != (i, j)]
+    a, b = sorted((ids[i], ids[j]))
+    db["pair_rules"].insert({"a_id": a, "b_id": b, "rule": "allow"})
+    networks.forbidden_pairs(db, ids, {c: k for k, c in enumerate(ids)}, scores)
+    assert scores.pair[i, j] == scores.pair[j, i] == pytest.approx(fit)
+    assert (i, j) not in scores.lookalike
+    for (x, y), f in other:  # pairs nobody allowed keep the penalty
+        assert scores.pair[x, y] == pytest.approx(max(f - pool.LOOKALIKE_PENALTY, 0.0), abs=1e-6)
