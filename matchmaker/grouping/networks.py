@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from matchmaker import matching
 from matchmaker.config import Settings
+from matchmaker.grouping import pruning
 from matchmaker.grouping.describe import NETWORK_TYPES, Describer, network_type
 from matchmaker.grouping.design import Design, DesignFields, Warnings, stated_need
 from matchmaker.grouping.optimiser import (
@@ -69,6 +70,11 @@ class NetworkProposalIn(DesignFields, Strict):
         default_factory=list, max_length=1_000, description="Groups of firms kept together"
     )
     lang: Literal["da", "en"] = Field(default="da", description="Language of the reasons")
+    place_all: bool | None = Field(
+        default=None,
+        description="true: place every firm the constraints allow; false: leave weak members "
+        "out (to unmet); default: leave them out of a whole pool of 40 or more firms",
+    )
 
     @field_validator("region", mode="before")
     @classmethod
@@ -328,13 +334,28 @@ def plan(
     )  # fmt: skip
     if design is not None:
         grouping = design.finish(problem, grouping, scores, profiles, unmet)
+    weak: dict[int, float | None] = {}
+    if _prunes(request, count, design, n_free):
+        held = {pos[c] for g in locked_groups for c in g if c in pos}
+        grouping, weak = pruning.prune_weak(grouping, request.min_size, keep=held)
     if count is not None and len(grouping.groups) < count:
         unmet.append(
             {"constraint": "count", **unmet_reason("count", count=count, n=len(grouping.groups))}
         )
     explicit = request.company_ids is not None
     for k in grouping.unplaced:
-        if count is None:
+        if k in weak and weak[k] is None:
+            unmet.append(_unmet_firm(profiles[k], "weak_network", min=request.min_size))
+        elif k in weak:
+            unmet.append(
+                _unmet_firm(
+                    profiles[k],
+                    "weak_fit",
+                    fit=f"{weak[k]:.2f}",
+                    bar=f"{pruning.MIN_MEMBER_FIT:.2f}",
+                )
+            )
+        elif count is None:
             unmet.append(
                 _unmet_firm(profiles[k], "unplaced", min=request.min_size, max=request.max_size)
             )
@@ -367,6 +388,18 @@ def plan(
         unmet,
         len(ids),
     )
+
+
+def _prunes(request: NetworkProposalIn, count: int | None, design, n_free: int) -> bool:
+    """Whether weak members leave their networks (`pruning`): never with a count, a design or
+    `place_all: true`; always otherwise with `place_all: false`; by default for a whole pool
+    (no list of firms, not around one firm) of at least `MIN_POOL` placeable firms."""
+    if count is not None or design is not None or request.place_all:
+        return False
+    if request.place_all is False:
+        return True
+    whole = request.company_ids is None and request.around_company_id is None
+    return whole and n_free >= pruning.MIN_POOL
 
 
 def _passes(profile: Mapping, request: NetworkProposalIn) -> bool:

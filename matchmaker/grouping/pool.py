@@ -20,6 +20,12 @@ from matchmaker.store import pair_rules as stored_rules
 GRAPH_NEIGHBOURS = 32
 # Groups whose member pairs `settle` scores in one block.
 SETTLE_GROUPS = 40
+# Look-alikes: a pair whose profiles read this alike (0–1 likeness, either way) loses this much
+# of its pair fit in a network. Firms fear competitors in a long-term network, and most labelled
+# rival pairs the competitor rule misses read this alike (while few known network pairs do):
+# chosen leaving one labelled set out (bench/network_loso.py, bench/README.md "Networks").
+LOOKALIKE_SIMILAR = 0.9
+LOOKALIKE_PENALTY = 1.0
 
 
 class PairTable(dict):
@@ -51,6 +57,8 @@ class PoolScores:
     pair: np.ndarray | PairTable | None = None
     neighbours: np.ndarray | None = None
     scorer: Callable[[list[int]], tuple] | None = None
+    # look-alike pairs (i < j) whose pair fit was lowered, with the fit before
+    lookalike: dict[tuple[int, int], float] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.pair is None:
@@ -134,7 +142,24 @@ def pool_scores(index, ids: Sequence[int]) -> PoolScores:
     found = _dense(index, ids)
     ii, jj = np.nonzero(np.triu(found.competitor, 1))
     competitor = {(int(i), int(j)) for i, j in zip(ii, jj, strict=True)}
-    return PoolScores(found.cover, found.similar, competitor, found.scores)
+    pair, lookalike = penalise_lookalikes(found.scores, found.similar)
+    return PoolScores(found.cover, found.similar, competitor, pair, lookalike=lookalike)
+
+
+def penalise_lookalikes(
+    pair: np.ndarray, similar: np.ndarray
+) -> tuple[np.ndarray, dict[tuple[int, int], float]]:
+    """Pair fit with `LOOKALIKE_PENALTY` taken off every look-alike pair (profile likeness at
+    least `LOOKALIKE_SIMILAR` either way; floored at 0), and those pairs with their fit before."""
+    alike = np.maximum(similar, similar.T) >= LOOKALIKE_SIMILAR
+    np.fill_diagonal(alike, False)
+    ii, jj = np.nonzero(np.triu(alike, 1))
+    before = {(int(i), int(j)): float(pair[i, j]) for i, j in zip(ii, jj, strict=True)}
+    if not before:
+        return pair, before
+    out = np.array(pair, dtype=np.float32, copy=True)
+    out[alike] = np.maximum(out[alike] - LOOKALIKE_PENALTY, 0.0)
+    return out, before
 
 
 def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
@@ -174,6 +199,7 @@ def forbidden_pairs(
     facilitator allowed the pair), 'never together', and pairs of rejected networks."""
     rules = pair_rules(db)
     why: dict[tuple[int, int], str] = {}
+    _lift_allowed_lookalikes(ids, scores, rules)
     for i, j in scores.competitor:
         rule = rules.get((min(ids[i], ids[j]), max(ids[i], ids[j])), set())
         if "allow" not in rule:
@@ -186,3 +212,11 @@ def forbidden_pairs(
             elif "rejected" in kinds:
                 why[(i, j)] = "rejected"
     return set(why), why
+
+
+def _lift_allowed_lookalikes(ids, scores: PoolScores, rules) -> None:
+    """A look-alike pair a facilitator allowed gets its full pair fit back."""
+    for (i, j), fit in list(scores.lookalike.items()):
+        if "allow" in rules.get((min(ids[i], ids[j]), max(ids[i], ids[j])), set()):
+            scores.pair[i, j] = scores.pair[j, i] = fit
+            del scores.lookalike[(i, j)]

@@ -1,0 +1,166 @@
+"""Network knobs chosen by leaving one labelled set out: fit the pair scorer on two of dev,
+train and rivals, form networks over the third (its whole pool, as the API does by default)
+and score them against its known networks and labelled rival pairs.
+
+Run: .venv/bin/python -m bench.network_loso [--seeds 3]
+
+Knobs measured (the optimiser runs once per network threshold and seed; pruning is applied to
+its result):
+- the network threshold: pairs whose competitor probability is above it (and that pass the
+  competitor rule's offers gate and are no value chain) are kept apart in networks as well as
+  the detected competitors;
+- the weak-member bar: a member whose mean learned pair fit with the others is under it leaves
+  its network (to `unmet`).
+Never run on the blind set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from matchmaker.grouping import optimiser, pool  # noqa: E402
+from matchmaker.matching import training  # noqa: E402
+from matchmaker.matching.features import pair_features  # noqa: E402
+from matchmaker.store import db as store  # noqa: E402
+
+SETS = {
+    "dev": REPO / "data" / "training" / "partners_dev.json",
+    "train": REPO / "data" / "training" / "partners_train.json",
+    "rivals": REPO / "data" / "training" / "partners_rivals.json",
+}
+CACHE_DB = Path(tempfile.gettempdir()) / "matchmaker-bench-vectors.sqlite3"
+
+
+def pairs(groups) -> set[tuple[int, int]]:
+    return {tuple(sorted(p)) for g in groups for p in itertools.combinations(g, 2)}
+
+
+def f1(proposed: set, known: set) -> tuple[float, float, float]:
+    hit = len(proposed & known)
+    p = hit / len(proposed) if proposed else 0.0
+    r = hit / len(known) if known else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def held_out(name: str, cache):
+    """The held-out set scored by a scorer fitted on the two others."""
+    rest = [p for k, p in SETS.items() if k != name]
+    scorer = training.train(rest, vector_cache=cache)
+    index, data, keys = training.load_set(SETS[name], cache, scorer)
+    pos = {k: i for i, k in enumerate(keys)}
+    known = pairs([[pos[m] for m in n["members"]] for n in data["networks"]])
+    rivals = {tuple(sorted((pos[c["a"]], pos[c["b"]]))) for c in data["competitors"]}
+    ids = index.ids()
+    scores = pool.pool_scores(index, ids)
+    for (i, j), fit in scores.lookalike.items():  # the pair fit before the look-alike penalty
+        scores.pair[i, j] = scores.pair[j, i] = fit
+    v, f = index.vectors_, index.facts_
+    features = pair_features(index.encoder_, v, f, v, f, index.scale_)
+    return scorer, scores, features, known, rivals, index
+
+
+def likely_rivals(scorer, features, threshold: float) -> set[tuple[int, int]]:
+    flagged = dataclasses.replace(scorer, competitor_threshold=threshold).competitors(features)
+    flagged = flagged | flagged.T
+    ii, jj = np.nonzero(np.triu(flagged, 1))
+    return {(int(i), int(j)) for i, j in zip(ii, jj, strict=True)}
+
+
+def prune(pool_scores, groups, bar: float, min_size: int = 3) -> list[list[int]]:
+    out = []
+    for members in groups:
+        members = list(members)
+        while len(members) > 1:
+            fit = {i: np.mean([pool_scores.pair[i, j] for j in members if j != i]) for i in members}
+            worst = min(members, key=lambda i: (fit[i], i))
+            if fit[worst] >= bar:
+                break
+            members.remove(worst)
+        if len(members) >= min_size:
+            out.append(members)
+    return out
+
+
+def lookalike_pool(scores, likeness: float | None, penalty: float):
+    """The pool with look-alike pairs (likeness ≥ `likeness`) penalised; itself for None."""
+    if likeness is None:
+        return pool.PoolScores(scores.cover, scores.similar, scores.competitor, scores.pair)
+    alike = np.maximum(scores.similar, scores.similar.T) >= likeness
+    np.fill_diagonal(alike, False)
+    pair = np.clip(scores.pair - penalty * alike, 0.0, 1.0).astype(np.float32)
+    return pool.PoolScores(scores.cover, scores.similar, scores.competitor, pair)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--thresholds", type=float, nargs="+", default=[1.0])
+    parser.add_argument("--likeness", type=float, nargs="+", default=[0.0, 0.85, 0.9, 0.95],
+                        help="look-alike likeness (0: no penalty)")  # fmt: skip
+    parser.add_argument("--penalty", type=float, default=1.0)
+    parser.add_argument("--bars", type=float, nargs="+", default=[0.0, 0.65, 0.7, 0.75, 0.8])
+    args = parser.parse_args()
+    cache = store.connect(CACHE_DB)
+    keyed: dict = {}
+    for name in args.sets:
+        scorer, scores, features, known, rivals, index = held_out(name, cache)
+        n = scores.n
+        knowledge = np.array(
+            [index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()]
+        )
+        detected = set(scores.competitor)
+        print(f"{name}: {n} firms, {len(known)} known pairs, {len(rivals)} rival pairs, "
+              f"{len(rivals & detected)} detected", flush=True)  # fmt: skip
+        alike = np.maximum(scores.similar, scores.similar.T)
+        for t, like in itertools.product(args.thresholds, args.likeness):
+            extra = likely_rivals(scorer, features, t) if t < 1.0 else set()
+            forbidden = detected | extra
+            penalised = lookalike_pool(scores, like or None, args.penalty)
+            cost = len(known & (extra - detected))
+            cost += sum(alike[i, j] >= like for i, j in known) if like else 0
+            for seed in range(args.seeds):
+                problem = optimiser.Problem(penalised, knowledge, forbidden, np.ones(n, bool))
+                grouping = optimiser.form_networks(problem, seed=seed)
+                for bar in args.bars:
+                    groups = prune(penalised, grouping.groups, bar) if bar else grouping.groups
+                    placed = sum(len(g) for g in groups)
+                    p, r, f = f1(pairs(groups), known)
+                    together = len(pairs(groups) & rivals)
+                    keyed.setdefault((t, like, bar), {}).setdefault(name, []).append(
+                        (p, r, f, together, n - placed, len(groups), cost)
+                    )
+    print("\nthreshold | look-alike likeness | bar | F1 mean | F1 per set | rival pairs together "
+          "(all seeds) | share of networks with a rival | unplaced per run | known pairs "
+          "forbidden or penalised | F1 − 2 × rival-network share")  # fmt: skip
+    rows = []
+    for key, per in keyed.items():
+        v = {k: np.array(x, dtype=float) for k, x in per.items()}
+        f1s = [x[:, 2].mean() for x in v.values()]
+        riv = sum(x[:, 3].sum() for x in v.values())
+        nets = sum(x[:, 5].sum() for x in v.values())
+        unplaced = np.mean([x[:, 4].mean() for x in v.values()])
+        cost = sum(x[0, 6] for x in v.values())
+        share = riv / max(nets, 1)
+        rows.append((float(np.mean(f1s)) - 2 * share, key, f1s, riv, share, unplaced, cost))
+    for crit, key, f1s, riv, share, unplaced, cost in sorted(rows, reverse=True):
+        per = " / ".join(f"{x:.3f}" for x in f1s)
+        print(f"{key[0]} | {key[1]} | {key[2]} | {np.mean(f1s):.3f} | {per} | {riv:.0f} | "
+              f"{share:.3f} | {unplaced:.1f} | {cost:.0f} | {crit:.3f}")  # fmt: skip
+    print(f"(sets: {', '.join(args.sets)}; seeds 0–{args.seeds - 1})")
+
+
+if __name__ == "__main__":
+    main()
