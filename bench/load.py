@@ -46,6 +46,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+# A keep-alive connection idle longer than this is replaced (gunicorn's keepalive is 2 s).
+IDLE_RECONNECT = 1.0
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 CHAT_MESSAGES = (
     "Find fem partnere til Limfjordens Mejeriselskab",
@@ -135,8 +137,12 @@ class Client:
 
     def request(self, method: str, path: str, body=None) -> tuple[int, bytes, float]:
         conn = getattr(self.local, "conn", None)
+        if conn is not None and time.monotonic() - self.local.used > IDLE_RECONNECT:
+            conn.close()  # gunicorn drops idle keep-alive connections after a few seconds
+            conn = None
         if conn is None:
             conn = self.local.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+        self.local.used = time.monotonic()
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -150,6 +156,7 @@ class Client:
             conn.close()
             self.local.conn = None
             return 0, b"", time.perf_counter() - started
+        self.local.used = time.monotonic()
         return answer.status, content, time.perf_counter() - started
 
 
@@ -265,6 +272,23 @@ def warm_up(port: int, token: str, demo_ids: list[int], workers: int) -> None:
             return
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the gunicorn workers of master `pid` have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # not Linux
+        return float("nan")
+    total = 0
+    for child in children:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def load_average() -> str:
     """The machine's load average (1, 5, 15 minutes), as `uptime` shows it."""
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -334,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     server = subprocess.Popen(gunicorn, env=env, cwd=REPO, stdout=log, stderr=log)
     phases: list[Phase] = []
     open_phases: list[Phase] = []
+    open_cpu = float("nan")
     load_before = load_average()
     acknowledged: dict[int, str] = {}
     anonymous: dict[int, int] = {}
@@ -425,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
                  (("POST", "/api/v1/companies", firm(next(next_firm), next(cvrs)))
                   for _ in range(10**9)), args.write_rate),
             ]  # fmt: skip
+            cpu_before = server_cpu(server.pid)
             run_open_loop(streams, client, args.open_seconds, registered)
+            open_cpu = server_cpu(server.pid) - cpu_before
             open_phases += [phase for phase, _, rate in streams if rate > 0]
     finally:
         server.send_signal(signal.SIGTERM)
@@ -460,6 +487,9 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|---:|---:|---:|---|")
         for phase in open_phases:
             print(phase.row())
+        print()
+        print(f"Server CPU during the open loop: {open_cpu:.1f} s "
+              f"({open_cpu / args.open_seconds:.2f} of the {os.cpu_count()} cores)")  # fmt: skip
     print()
     print(f"Load average (1, 5, 15 min) at the start: {load_before}; at the end: {load_after}")
     print("Anonymous registration burst (15 requests): "
@@ -479,7 +509,8 @@ def main(argv: list[str] | None = None) -> int:
                           "streams": [{"name": p.name, "requests": len(p.latencies),
                                        "p50_ms": p.percentile(50), "p95_ms": p.percentile(95),
                                        "p99_ms": p.percentile(99), "statuses": p.statuses}
-                                      for p in open_phases]},
+                                      for p in open_phases],
+                          "server_cpu_seconds": open_cpu},
             "load_average": {"start": load_before, "end": load_after},
             "anonymous_burst": anonymous, "acknowledged": len(acknowledged),
             "lost_writes": len(lost), "integrity_check": integrity,

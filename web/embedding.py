@@ -1,6 +1,6 @@
 """A firm's sentence vectors are made before its registration is written: once the write
-commits, every worker's match index can take the firm in by reading them (nothing embeds on
-a suggestion's path), and the model runs at a lower priority than the requests beside it."""
+commits, every worker's match index takes the firm in by reading them, so no suggestion or
+chat request that catches up runs the model for it."""
 
 from __future__ import annotations
 

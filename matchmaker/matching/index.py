@@ -309,14 +309,13 @@ def embed_ahead(db, profiles: Sequence[Mapping]) -> None:
 
 
 def _cache_sentences(db, profiles: list[dict], which) -> None:
-    """Encode what the vector cache lacks of `profiles` on the low-priority thread (the
-    caller waits; the request threads of every worker go first)."""
+    """Encode what the vector cache lacks of `profiles` and store it there."""
     if not profiles:
         return
     index = published(db)
     encoder = default_encoder() if index is None else index.encoder_
     try:
-        background.run(encoder.cache_sentences, profiles, db)
+        encoder.cache_sentences(profiles, db)
     except sqlite3.DatabaseError as exc:
         log.warning("sentence vectors of firms %s left to the index: %s", which, exc)
 
