@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.load [--workers 2] [--threads 4] [--concurrency 16]
                                    [--registrations 400] [--partners 300] [--chat 150]
                                    [--writers 4] [--write-rate 10]
-                                   [--open-seconds 60] [--rate 5] [--chat-rate 1] [--open-only]
+                                   [--open-seconds 60] [--rate 2] [--chat-rate 0.5]
+                                   [--open-write-rate 2] [--open-only]
 
 Starts gunicorn on 127.0.0.1 (a free port) over a fresh temporary store loaded with the bundled
 demo data, then runs its phases, each bounded by a request count and by `--phase-seconds`:
@@ -17,7 +18,7 @@ is skipped with a note.
 Closed-loop clients keep the server saturated, so their latency is about clients ÷ throughput.
 The open-loop phase then measures what a user sees at a given load: for `--open-seconds`,
 suggestions arrive at `--rate` a second, chat turns at `--chat-rate` and registrations at
-`--write-rate`, each on a fixed schedule whatever the server's answers, and latency counts from
+`--open-write-rate`, each on a fixed schedule whatever the server's answers, and latency counts from
 the scheduled send time (time spent queued behind a busy server counts).
 
 Registration runs as a token client (bulk clients are not throttled); a short anonymous burst
@@ -317,10 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase-seconds", type=float, default=60.0)
     parser.add_argument("--open-seconds", type=float, default=60.0,
                         help="length of the open-loop phase (0: none)")  # fmt: skip
-    parser.add_argument("--rate", type=float, default=5.0,
+    parser.add_argument("--rate", type=float, default=2.0,
                         help="suggestions per second in the open-loop phase")  # fmt: skip
-    parser.add_argument("--chat-rate", type=float, default=1.0,
+    parser.add_argument("--chat-rate", type=float, default=0.5,
                         help="chat turns per second in the open-loop phase")  # fmt: skip
+    parser.add_argument("--open-write-rate", type=float, default=2.0,
+                        help="registrations per second in the open-loop phase")  # fmt: skip
     parser.add_argument("--open-only", action="store_true",
                         help="run the open-loop phase only (no closed-loop phases)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -436,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         next_firm = iter(range(10**6, 10**9))
         if args.open_seconds > 0:
             print(f"Open loop for {args.open_seconds:g} s: {args.rate:g} suggestions/s, "
-                  f"{args.chat_rate:g} chat turns/s, {args.write_rate:g} registrations/s "
+                  f"{args.chat_rate:g} chat turns/s, {args.open_write_rate:g} registrations/s "
                   f"(load average {load_average()})", flush=True)  # fmt: skip
             streams = [
                 (Phase(f"partner suggestions ({args.rate:g}/s)"),
@@ -446,9 +449,9 @@ def main(argv: list[str] | None = None) -> int:
                  (("POST", "/api/v1/chat", {"session_id": f"open-{i % 40}",
                                             "message": CHAT_MESSAGES[i % len(CHAT_MESSAGES)]})
                   for i in range(10**9)), args.chat_rate),
-                (Phase(f"registration ({args.write_rate:g}/s)"),
+                (Phase(f"registration ({args.open_write_rate:g}/s)"),
                  (("POST", "/api/v1/companies", firm(next(next_firm), next(cvrs)))
-                  for _ in range(10**9)), args.write_rate),
+                  for _ in range(10**9)), args.open_write_rate),
             ]  # fmt: skip
             cpu_before = server_cpu(server.pid)
             run_open_loop(streams, client, args.open_seconds, registered)
@@ -505,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
                         "p99_ms": p.percentile(99), "statuses": p.statuses, "note": p.note}
                        for p in phases],
             "open_loop": {"seconds": args.open_seconds, "rate": args.rate,
-                          "chat_rate": args.chat_rate, "write_rate": args.write_rate,
+                          "chat_rate": args.chat_rate, "write_rate": args.open_write_rate,
                           "streams": [{"name": p.name, "requests": len(p.latencies),
                                        "p50_ms": p.percentile(50), "p95_ms": p.percentile(95),
                                        "p99_ms": p.percentile(99), "statuses": p.statuses}
