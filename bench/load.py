@@ -3,6 +3,8 @@
     .venv/bin/python -m bench.load [--workers 2] [--threads 4] [--concurrency 16]
                                    [--registrations 400] [--partners 300] [--chat 150]
                                    [--writers 4] [--write-rate 10]
+                                   [--open-seconds 60] [--rate 2] [--chat-rate 0.5]
+                                   [--open-write-rate 2] [--open-only]
 
 Starts gunicorn on 127.0.0.1 (a free port) over a fresh temporary store loaded with the bundled
 demo data, then runs its phases, each bounded by a request count and by `--phase-seconds`:
@@ -11,8 +13,16 @@ while `--writers` of the client threads keep registering firms (`--write-rate` a
 all); the same suggestions with no writes; and chat (POST /api/v1/chat). It prints requests
 per second and p50/p95/p99 latency per phase, then stops gunicorn and counts lost writes:
 registrations answered 201 whose firm is not in the store. A phase whose endpoint answers 404
-is skipped with a note. Registration runs as a token client (bulk clients are not throttled);
-a short anonymous burst shows the registration limit.
+is skipped with a note.
+
+Closed-loop clients keep the server saturated, so their latency is about clients ÷ throughput.
+The open-loop phase then measures what a user sees at a given load: for `--open-seconds`,
+suggestions arrive at `--rate` a second, chat turns at `--chat-rate` and registrations at
+`--open-write-rate`, each on a fixed schedule whatever the server's answers, and latency counts from
+the scheduled send time (time spent queued behind a busy server counts).
+
+Registration runs as a token client (bulk clients are not throttled); a short anonymous burst
+shows the registration limit.
 """
 
 from __future__ import annotations
@@ -37,6 +47,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+# A keep-alive connection idle longer than this is replaced (gunicorn's keepalive is 2 s).
+IDLE_RECONNECT = 1.0
 CVR_WEIGHTS = (2, 7, 6, 5, 4, 3, 2, 1)
 CHAT_MESSAGES = (
     "Find fem partnere til Limfjordens Mejeriselskab",
@@ -126,8 +138,12 @@ class Client:
 
     def request(self, method: str, path: str, body=None) -> tuple[int, bytes, float]:
         conn = getattr(self.local, "conn", None)
+        if conn is not None and time.monotonic() - self.local.used > IDLE_RECONNECT:
+            conn.close()  # gunicorn drops idle keep-alive connections after a few seconds
+            conn = None
         if conn is None:
             conn = self.local.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+        self.local.used = time.monotonic()
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -141,6 +157,7 @@ class Client:
             conn.close()
             self.local.conn = None
             return 0, b"", time.perf_counter() - started
+        self.local.used = time.monotonic()
         return answer.status, content, time.perf_counter() - started
 
 
@@ -205,6 +222,79 @@ def run_beside(phase: Phase, jobs, client: Client, threads: int, stop: threading
     return finish
 
 
+def run_open_loop(streams, client: Client, seconds: float, on_result) -> None:
+    """Send each stream's jobs on a fixed schedule for `seconds`: `streams` holds
+    (phase, jobs, rate); job k of a stream is due `k / rate` seconds after the start. Requests
+    go out from a pool large enough that a slow answer does not hold back the next one, and a
+    latency counts from the due time, so queueing (in the pool or the server) counts."""
+    lock = threading.Lock()
+    started = time.perf_counter()
+    end = started + seconds
+
+    def send(phase: Phase, job, due: float) -> None:
+        status, content, _ = client.request(*job)
+        with lock:
+            phase.add(status, time.perf_counter() - due)
+            on_result(job, status, content)
+
+    def schedule(pool: ThreadPoolExecutor, phase: Phase, jobs, rate: float) -> None:
+        for k, job in enumerate(jobs):
+            due = started + k / rate
+            if due >= end:
+                return
+            time.sleep(max(0.0, due - time.perf_counter()))
+            pool.submit(send, phase, job, due)
+
+    active = [(phase, jobs, rate) for phase, jobs, rate in streams if rate > 0]
+    with ThreadPoolExecutor(64) as pool:
+        schedulers = [threading.Thread(target=schedule, args=(pool, *s)) for s in active]
+        for t in schedulers:
+            t.start()
+        for t in schedulers:
+            t.join()
+    for phase, _, _ in active:
+        phase.seconds = seconds
+
+
+def warm_up(port: int, token: str, demo_ids: list[int], workers: int) -> None:
+    """Wait for every worker's background warm-up (sentence model, match index): rounds of
+    concurrent requests on fresh connections (so they spread over the workers) until one
+    round answers within a second, at most two minutes."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        clients = [Client(port, token) for _ in range(2 * workers)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(len(clients)) as pool:
+            for i, c in enumerate(clients):
+                pool.submit(c.request, "GET", f"/api/v1/companies/{demo_ids[i]}/partners")
+                pool.submit(c.request, "POST", "/api/v1/chat", {"session_id": "warm",
+                                                                "message": "hej"})  # fmt: skip
+        if time.perf_counter() - started < 1.0:
+            return
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the gunicorn workers of master `pid` have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # not Linux
+        return float("nan")
+    total = 0
+    for child in children:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes), as `uptime` shows it."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def probe(client: Client, method: str, path: str, body=None) -> int:
     status, content, _ = client.request(method, path, body)
     if status == 404 and b"No such endpoint" in content:
@@ -226,6 +316,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="registrations per second (in all) during the suggestions; "
                              "0: as fast as the writers go")  # fmt: skip
     parser.add_argument("--phase-seconds", type=float, default=60.0)
+    parser.add_argument("--open-seconds", type=float, default=60.0,
+                        help="length of the open-loop phase (0: none)")  # fmt: skip
+    parser.add_argument("--rate", type=float, default=2.0,
+                        help="suggestions per second in the open-loop phase")  # fmt: skip
+    parser.add_argument("--chat-rate", type=float, default=0.5,
+                        help="chat turns per second in the open-loop phase")  # fmt: skip
+    parser.add_argument("--open-write-rate", type=float, default=2.0,
+                        help="registrations per second in the open-loop phase")  # fmt: skip
+    parser.add_argument("--open-only", action="store_true",
+                        help="run the open-loop phase only (no closed-loop phases)")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary store and log")
     args = parser.parse_args(argv)
@@ -260,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     log = open(tmp / "gunicorn.log", "w")  # noqa: SIM115  (closed after the server stops)
     server = subprocess.Popen(gunicorn, env=env, cwd=REPO, stdout=log, stderr=log)
     phases: list[Phase] = []
+    open_phases: list[Phase] = []
+    open_cpu = float("nan")
+    load_before = load_average()
     acknowledged: dict[int, str] = {}
     anonymous: dict[int, int] = {}
     try:
@@ -269,65 +372,91 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit(f"gunicorn did not come up; see {tmp / 'gunicorn.log'}")
             time.sleep(0.5)
-        # Let the workers' background warm-up (sentence model, match index) finish.
-        client.request("GET", f"/api/v1/companies/{demo_ids[0]}/partners")
-        client.request("POST", "/api/v1/chat", {"session_id": "warm", "message": "hej"})
+        warm_up(port, token, demo_ids, args.workers)
         print(f"gunicorn up on {HOST}:{port}, {args.workers} workers × {args.threads} threads; "
               f"{args.concurrency} client threads", flush=True)  # fmt: skip
 
         cvrs = valid_cvrs(90_000_000, taken)
-        registration = Phase("registration (POST /companies)")
-        jobs = [("POST", "/api/v1/companies", firm(i, next(cvrs)))
-                for i in range(args.registrations)]  # fmt: skip
 
         def registered(job, status, content):
             if status == 201:
                 acknowledged[json.loads(content)["id"]] = job[2]["cvr"]
 
-        run_phase(registration, jobs, client, args.concurrency, args.phase_seconds, registered)
-        phases.append(registration)
+        if not args.open_only:
+            registration = Phase("registration (POST /companies)")
+            jobs = [("POST", "/api/v1/companies", firm(i, next(cvrs)))
+                    for i in range(args.registrations)]  # fmt: skip
 
-        burst = Client(port, None)
-        for i in range(15):
-            body = firm(i, None) | {"name": f"Anonym {i} ApS"}
-            status, content, _ = burst.request("POST", "/api/v1/companies", body)
-            anonymous[status] = anonymous.get(status, 0) + 1
-            if status == 201:
-                acknowledged[json.loads(content)["id"]] = None
+            run_phase(registration, jobs, client, args.concurrency, args.phase_seconds, registered)
+            phases.append(registration)
 
-        rng = random.Random(0)
-        suggestion_jobs = [
-            ("GET", f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5", None)
-            for _ in range(args.partners)
-        ]
-        during = Phase(f"partner suggestions while firms register ({args.write_rate:g}/s)")
-        beside = Phase("registration (beside the suggestions)")
-        steady = Phase("partner suggestions, no writes")
-        if probe(client, "GET", f"/api/v1/companies/{demo_ids[0]}/partners") == 404:
-            during.note = steady.note = "skipped: endpoint not served (404)"
-        else:
-            stop = threading.Event()
-            more = (("POST", "/api/v1/companies", firm(i, next(cvrs)))
-                    for i in range(args.registrations, 10**9))  # fmt: skip
-            finish = run_beside(beside, more, client, args.writers, stop, registered,
-                                args.write_rate)  # fmt: skip
-            run_phase(during, suggestion_jobs, client, args.concurrency - args.writers,
-                      args.phase_seconds, lambda *a: 0)  # fmt: skip
-            stop.set()
-            finish()
-            run_phase(steady, suggestion_jobs, client, args.concurrency, args.phase_seconds,
-                      lambda *a: 0)  # fmt: skip
-        phases += [during, beside, steady]
+            burst = Client(port, None)
+            for i in range(15):
+                body = firm(i, None) | {"name": f"Anonym {i} ApS"}
+                status, content, _ = burst.request("POST", "/api/v1/companies", body)
+                anonymous[status] = anonymous.get(status, 0) + 1
+                if status == 201:
+                    acknowledged[json.loads(content)["id"]] = None
 
-        chat = Phase("chat (POST /chat)")
-        if probe(client, "POST", "/api/v1/chat", {"session_id": "probe", "message": "hej"}) == 404:
-            chat.note = "skipped: endpoint not served (404)"
-        else:
-            jobs = [("POST", "/api/v1/chat", {"session_id": f"load-{i % 40}",
-                                              "message": CHAT_MESSAGES[i % len(CHAT_MESSAGES)]})
-                    for i in range(args.chat)]  # fmt: skip
-            run_phase(chat, jobs, client, args.concurrency, args.phase_seconds, lambda *a: 0)
-        phases.append(chat)
+            rng = random.Random(0)
+            suggestion_jobs = [
+                ("GET", f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5", None)
+                for _ in range(args.partners)
+            ]
+            during = Phase(f"partner suggestions while firms register ({args.write_rate:g}/s)")
+            beside = Phase("registration (beside the suggestions)")
+            steady = Phase("partner suggestions, no writes")
+            if probe(client, "GET", f"/api/v1/companies/{demo_ids[0]}/partners") == 404:
+                during.note = steady.note = "skipped: endpoint not served (404)"
+            else:
+                stop = threading.Event()
+                more = (("POST", "/api/v1/companies", firm(i, next(cvrs)))
+                        for i in range(args.registrations, 10**9))  # fmt: skip
+                finish = run_beside(beside, more, client, args.writers, stop, registered,
+                                    args.write_rate)  # fmt: skip
+                run_phase(during, suggestion_jobs, client, args.concurrency - args.writers,
+                          args.phase_seconds, lambda *a: 0)  # fmt: skip
+                stop.set()
+                finish()
+                run_phase(steady, suggestion_jobs, client, args.concurrency, args.phase_seconds,
+                          lambda *a: 0)  # fmt: skip
+            phases += [during, beside, steady]
+
+            chat = Phase("chat (POST /chat)")
+            if (
+                probe(client, "POST", "/api/v1/chat", {"session_id": "probe", "message": "hej"})
+                == 404
+            ):
+                chat.note = "skipped: endpoint not served (404)"
+            else:
+                jobs = [("POST", "/api/v1/chat", {"session_id": f"load-{i % 40}",
+                                                  "message": CHAT_MESSAGES[i % len(CHAT_MESSAGES)]})
+                        for i in range(args.chat)]  # fmt: skip
+                run_phase(chat, jobs, client, args.concurrency, args.phase_seconds, lambda *a: 0)
+            phases.append(chat)
+
+        rng = random.Random(1)
+        next_firm = iter(range(10**6, 10**9))
+        if args.open_seconds > 0:
+            print(f"Open loop for {args.open_seconds:g} s: {args.rate:g} suggestions/s, "
+                  f"{args.chat_rate:g} chat turns/s, {args.open_write_rate:g} registrations/s "
+                  f"(load average {load_average()})", flush=True)  # fmt: skip
+            streams = [
+                (Phase(f"partner suggestions ({args.rate:g}/s)"),
+                 (("GET", f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5", None)
+                  for _ in range(10**9)), args.rate),
+                (Phase(f"chat ({args.chat_rate:g}/s)"),
+                 (("POST", "/api/v1/chat", {"session_id": f"open-{i % 40}",
+                                            "message": CHAT_MESSAGES[i % len(CHAT_MESSAGES)]})
+                  for i in range(10**9)), args.chat_rate),
+                (Phase(f"registration ({args.open_write_rate:g}/s)"),
+                 (("POST", "/api/v1/companies", firm(next(next_firm), next(cvrs)))
+                  for _ in range(10**9)), args.open_write_rate),
+            ]  # fmt: skip
+            cpu_before = server_cpu(server.pid)
+            run_open_loop(streams, client, args.open_seconds, registered)
+            open_cpu = server_cpu(server.pid) - cpu_before
+            open_phases += [phase for phase, _, rate in streams if rate > 0]
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -337,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
             server.wait()
         log.close()
 
+    load_after = load_average()
     store = sqlite3.connect(tmp / "store.sqlite3")
     integrity = store.execute("PRAGMA integrity_check").fetchone()[0]
     stored = dict(store.execute("SELECT id, cvr FROM companies").fetchall())
@@ -346,12 +476,25 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Workers: {args.workers} × {args.threads} threads (gunicorn, gthread); "
           f"client threads: {args.concurrency}; loopback {HOST}")  # fmt: skip
+    if phases:
+        print()
+        print("| phase | requests | req/s | p50 ms | p95 ms | p99 ms | statuses |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for phase in phases:
+            print(phase.row())
+    if open_phases:
+        print()
+        print(f"Open loop, {args.open_seconds:g} s; latency from the scheduled send time:")
+        print()
+        print("| stream | requests | req/s | p50 ms | p95 ms | p99 ms | statuses |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for phase in open_phases:
+            print(phase.row())
+        print()
+        print(f"Server CPU during the open loop: {open_cpu:.1f} s "
+              f"({open_cpu / args.open_seconds:.2f} of the {os.cpu_count()} cores)")  # fmt: skip
     print()
-    print("| phase | requests | req/s | p50 ms | p95 ms | p99 ms | statuses |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for phase in phases:
-        print(phase.row())
-    print()
+    print(f"Load average (1, 5, 15 min) at the start: {load_before}; at the end: {load_after}")
     print("Anonymous registration burst (15 requests): "
           + ", ".join(f"{k}×{v}" for k, v in sorted(anonymous.items())))  # fmt: skip
     print(f"Acknowledged registrations: {len(acknowledged)}; stored: "
@@ -364,6 +507,14 @@ def main(argv: list[str] | None = None) -> int:
                         "p50_ms": p.percentile(50), "p95_ms": p.percentile(95),
                         "p99_ms": p.percentile(99), "statuses": p.statuses, "note": p.note}
                        for p in phases],
+            "open_loop": {"seconds": args.open_seconds, "rate": args.rate,
+                          "chat_rate": args.chat_rate, "write_rate": args.open_write_rate,
+                          "streams": [{"name": p.name, "requests": len(p.latencies),
+                                       "p50_ms": p.percentile(50), "p95_ms": p.percentile(95),
+                                       "p99_ms": p.percentile(99), "statuses": p.statuses}
+                                      for p in open_phases],
+                          "server_cpu_seconds": open_cpu},
+            "load_average": {"start": load_before, "end": load_after},
             "anonymous_burst": anonymous, "acknowledged": len(acknowledged),
             "lost_writes": len(lost), "integrity_check": integrity,
         }, indent=2))  # fmt: skip

@@ -29,6 +29,7 @@ from matchmaker.store import dashboard as board
 from matchmaker.store import notes, profiles, questionnaires
 from web import concepts, firms, get_db, i18n, mail
 from web.auth import facilitator_required, is_facilitator
+from web.embedding import embed_registration
 from web.i18n import current_language, field_error, t
 from web.security import REGISTRATION_LIMIT, limiter
 
@@ -113,6 +114,7 @@ def register():
         values = request.form.to_dict()
         try:
             data = _form_data(PROFILE_FORM_FIELDS) | concepts.stated(request.form)
+            embed_registration(data)
             company, token = profiles.create(get_db(), data)
         except InvalidInput as exc:
             errors = exc.fields

@@ -13,6 +13,7 @@ from matchmaker.matching.index import (
     configure,
     default_encoder,
     default_scorer,
+    embed_ahead,
     embed_stored,
     learning_enabled,
     match_index,
@@ -42,7 +43,7 @@ from matchmaker.matching.suggestions import (
 __all__ = [
     "MAX_POOL", "MODES", "BlockScores", "CandidateGraph", "MatchIndex", "PairScorer",
     "PairScores", "PartnerSuggestion", "candidate_graph", "company_profile", "configure",
-    "default_encoder", "default_scorer", "display_score", "embed_stored", "filter_mask",
-    "learning", "learning_enabled", "match_index", "pair_score", "pair_score_matrix",
+    "default_encoder", "default_scorer", "display_score", "embed_ahead", "embed_stored",
+    "filter_mask", "learning", "learning_enabled", "match_index", "pair_score", "pair_score_matrix",
     "pair_type", "partner_suggestions", "published", "score_rows", "top_candidates",
 ]  # fmt: skip

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from matchmaker.matching import learning
+from matchmaker.matching import background, learning
 from matchmaker.matching.features import FeatureScale, FirmFacts
 from matchmaker.matching.scorer import PairScorer
 from matchmaker.reference.lexicon import Lexicon, default_lexicon
@@ -294,14 +294,30 @@ def embed_stored(db, company_ids: Sequence[int]) -> None:
     if db.conn.in_transaction:
         raise RuntimeError("embed after the write transaction, not inside it")
     rows = company_feed.consenting(db, company_ids)
-    if not rows:
+    _cache_sentences(db, [company_profile(r) for r in rows], company_ids)
+
+
+def embed_ahead(db, profiles: Sequence[Mapping]) -> None:
+    """Put the sentence vectors of firms about to be stored (validated profiles, no id yet)
+    into the store's vector cache before their write, so that no index, in any process,
+    meets the new firm before its vectors: catching up then only reads them. Never inside a
+    write transaction; best effort like `embed_stored` (which stays the check afterwards)."""
+    if db.conn.in_transaction:
+        raise RuntimeError("embed before the write transaction, not inside it")
+    wanted = [company_profile(p) for p in profiles if p.get("consent")]
+    _cache_sentences(db, wanted, "about to be stored")
+
+
+def _cache_sentences(db, profiles: list[dict], which) -> None:
+    """Encode what the vector cache lacks of `profiles` and store it there."""
+    if not profiles:
         return
     index = published(db)
     encoder = default_encoder() if index is None else index.encoder_
     try:
-        encoder.cache_sentences([company_profile(r) for r in rows], db)
+        encoder.cache_sentences(profiles, db)
     except sqlite3.DatabaseError as exc:
-        log.warning("sentence vectors of firms %s left to the index: %s", company_ids, exc)
+        log.warning("sentence vectors of firms %s left to the index: %s", which, exc)
 
 
 def published(db) -> MatchIndex | None:
@@ -330,6 +346,7 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
         _REFITTING.add(key)
 
     def refit() -> None:
+        background.lower_priority()  # the requests beside it go first
         try:
             conn = store_db.connect(key, migrate=False)
             try:

@@ -14,6 +14,7 @@ from web import get_db
 from web.api import bp, json_body
 from web.api.openapi import documented
 from web.auth import facilitator_required, is_facilitator
+from web.embedding import embed_registration
 from web.security import (
     OWN_CHANGES_LIMIT,
     REGISTRATION_LIMIT,
@@ -70,7 +71,9 @@ def refused(company_id: int):
             auth=False, status=201, errors=(409,))  # fmt: skip
 @limiter.limit(REGISTRATION_LIMIT, exempt_when=authenticated_client)
 def create_company():
-    company, token = profiles.create(get_db(), json_body())
+    data = json_body()
+    embed_registration(data)
+    company, token = profiles.create(get_db(), data)
     matching.embed_stored(get_db(), [company["id"]])
     body = company_view(company)
     body["edit_token"] = token
