@@ -40,7 +40,9 @@ SURROGATE_RANK = 128
 # ranking is what it must get right).
 FIT_QUANTILE = 0.8
 # Rows ranked by the surrogate at once (rows × pool floats in memory).
-SURROGATE_BLOCK = 512
+SURROGATE_BLOCK = 256
+# Sample rows judged at once against the whole pool (features × rows × pool floats).
+BLOCK = 16
 # Pairs judged by the learned scorer at once (features × pairs floats in memory).
 PAIR_CHUNK = 50_000
 PARTS = ("profile", "offers", "needs")
@@ -276,7 +278,9 @@ def candidate_graph(
     sample = np.unique(np.linspace(0, n - 1, num=min(n, SAMPLE_ROWS)).astype(np.intp))
     typical = np.zeros((2, n), dtype=np.float32)
     if n:
-        pair, cover, back, rival = judge(sample, everyone)
+        parts = [judge(sample[s : s + BLOCK], everyone) for s in range(0, sample.size, BLOCK)]
+        pair, cover, back, rival = (np.vstack(x) for x in zip(*parts, strict=True))
+        del parts
         judged = pair.size
         ci, cj = np.nonzero(rival)
         rivals.append(np.column_stack([sample[ci], everyone[cj]]))
