@@ -1,7 +1,9 @@
 """Does the sparse candidate graph propose the networks the dense pool does? On the labelled
 training sets (data/training/partners_{dev,train,rivals}.json), networks over the whole set
-with the dense pool scores and with the sparse path forced (`matching.MAX_POOL` set to 0; the
-sets are larger than the surrogate's shortlist, so both stages run): pairwise F1 against the
+with the dense pool scores, with the sparse path forced (`matching.MAX_POOL` set to 0; the
+sets are larger than the surrogate's shortlist, so both stages run) and with the sparse path
+judging every pair (no shortlist: what the graph and the optimiser's estimates alone change):
+pairwise F1 against the
 known networks, labelled and detected competitor pairs together, worst and harmonic-mean fit.
 
 Run: .venv/bin/python bench/sparse_pool.py [--sets dev train rivals] [--seeds 3]
@@ -23,6 +25,7 @@ from proposals import REPO, WORK, firm_store, pairs, prf, table  # noqa: E402
 
 from matchmaker import matching  # noqa: E402
 from matchmaker.grouping import networks  # noqa: E402
+from matchmaker.matching import candidates  # noqa: E402
 
 SETS = {name: REPO / "data" / "training" / f"partners_{name}.json"
         for name in ("dev", "train", "rivals")}  # fmt: skip
@@ -41,8 +44,10 @@ def run(name: str, seeds: int) -> list[list]:
     detected = {(pool[i], pool[j]) for i, j in dense_scores.competitor}
     rows = []
     limit = matching.MAX_POOL
-    for path in ("dense", "sparse (forced)"):
+    shortlist = candidates.SHORTLIST
+    for path in ("dense", "sparse (forced)", "sparse, every pair judged"):
         matching.MAX_POOL = 0 if path.startswith("sparse") else limit
+        candidates.SHORTLIST = len(pool) if path.endswith("judged") else shortlist
         found, together, seconds, fit = [], [0, 0], [], []
         for seed in range(seeds):
             request = networks.parse_request({"company_ids": pool, "seed": seed})
@@ -55,7 +60,7 @@ def run(name: str, seeds: int) -> list[list]:
             together[0] += len(inside & labelled)
             together[1] += len(inside & detected)
             fit.append((plan.worst_score, plan.harmonic_mean))
-        matching.MAX_POOL = limit
+        matching.MAX_POOL, candidates.SHORTLIST = limit, shortlist
         p, r, f = np.mean(found, axis=0)
         worst, hm = np.mean(fit, axis=0)
         rows.append([f"{name} ({len(pool)} firms)", path, float(p), float(r), float(f),

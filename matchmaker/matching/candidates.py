@@ -254,19 +254,21 @@ def candidate_graph(
     k: int = 48,
     *,
     workers: int = 2,
-    shortlist: int = SHORTLIST,
+    shortlist: int | None = None,
 ) -> CandidateGraph:
     """The sparse counterpart of `pair_score_matrix` for pools of any size: each firm's k best
     partners and its likely competitors, memory growing with n·shortlist, never n².
 
-    Each firm's `shortlist` best candidates by the surrogate (all firms when the pool is no
-    larger) and the firms of its NACE group are judged by the learned scorer, pair by pair
+    Each firm's `shortlist` (default `SHORTLIST`) best candidates by the surrogate (all firms
+    when the pool is no larger) and the firms of its NACE group are judged by the learned
+    scorer, pair by pair
     (`scoring.score_pairs`); pair fit and cover (both ways) of a kept pair equal the dense
     matrices' entries. A row's typical fit and cover are estimated from `SAMPLE_ROWS` rows
     judged against the whole pool. Facilitator rules are not applied: the grouping stage
     applies them to `competitor`.
     """
     index, _ = resolve(index_or_db)
+    shortlist = SHORTLIST if shortlist is None else shortlist
     rows = index.rows(ids)
     n = rows.size
     kk = max(min(k, n - 1), 0)
