@@ -4,10 +4,12 @@ found without scoring every pair with the learned scorer.
 Two stages. A cheap surrogate of the partner fit (the structured facts exactly, the sentence
 vectors reduced to `SURROGATE_RANK` dimensions, weights fitted by least squares on the exact
 scores of a sample of the pool's rows) ranks every pair by dot products, a block of rows at a
-time, and keeps each firm's `shortlist` best. The learned scorer (`scoring.score_block`) then
-judges exactly each block of firms against the union of their shortlists and of the firms of
-their NACE group (the competitor rule needs the same group), so every kept pair value and every
-competitor judgement is the learned scorer's own. Memory grows with n·shortlist, never n².
+time, and keeps each firm's `shortlist` best. The learned scorer then judges exactly, pair by
+pair (`scoring.score_pairs`), the shortlisted pairs and every pair of firms of one NACE group
+(the competitor rule needs the same group), so every kept pair value and every competitor
+judgement is the learned scorer's own. Memory grows with n·shortlist and the pairs of the
+groups, never n². A competitor pair of two NACE groups that only the learned competitor model
+flags is found only when it is shortlisted.
 """
 
 from __future__ import annotations
@@ -272,7 +274,10 @@ def candidate_graph(
     rows = index.rows(ids)
     n = rows.size
     kk = max(min(k, n - 1), 0)
-    vectors, facts = index.vectors_.take(rows), index.facts_.take(rows)
+    if np.array_equal(rows, np.arange(len(index))):  # the whole index: share its kept transposes
+        vectors, facts = index.vectors_, index.facts_
+    else:
+        vectors, facts = index.vectors_.take(rows), index.facts_.take(rows)
     judge = _Judge(index, vectors, facts)
     everyone = np.arange(n)
     edges: list[tuple] = []
