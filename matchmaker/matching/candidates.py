@@ -27,7 +27,6 @@ from matchmaker.matching.scoring import (
     SIMILAR_CENTER,
     SIMILAR_SLOPE,
     display_score,
-    score_block,
     score_pairs,
     unit_similarity,
 )
@@ -43,8 +42,6 @@ SURROGATE_RANK = 128
 FIT_QUANTILE = 0.8
 # Rows ranked by the surrogate at once (rows × pool floats in memory).
 SURROGATE_BLOCK = 256
-# Sample rows judged at once against the whole pool (features × rows × pool floats).
-BLOCK = 16
 # Pairs judged by the learned scorer at once (features × pairs floats in memory).
 PAIR_CHUNK = 50_000
 PARTS = ("profile", "offers", "needs")
@@ -75,36 +72,32 @@ class CandidateGraph:
 
 
 class _Judge:
-    """Exact pair values of pool rows against pool columns, by the learned scorer: the pair
-    fit (mean of both firms' views), cover both ways, competitors."""
+    """Exact values of listed pairs (left[k], right[k]) of the pool, by the learned scorer
+    (`scoring.score_pairs`): the pair fit (mean of both firms' views; -inf for a competitor or
+    a firm with itself), cover both ways, competitors."""
 
     def __init__(self, index, vectors, facts: FirmFacts):
-        self.index, self.vectors, self.facts = index, vectors, facts
+        self.index, self.facts = index, facts
+        self.dots = PairDots(index.encoder_, vectors)
         self.silent = ~(facts.has_needs | facts.has_offers)
         self.no_needs = ~facts.has_needs
 
-    def __call__(self, block: np.ndarray, cols: np.ndarray):
-        index, vectors, facts = self.index, self.vectors, self.facts
-        s_vec, s_facts = vectors.take(cols), facts.take(cols)
-        found = score_block(index, vectors.take(block), facts.take(block), s_vec, s_facts)
-        mine = display_score(found.score)  # each row firm's own view of the pair
-        likeness = display_score(SIMILAR_SLOPE * (found.similar - SIMILAR_CENTER))
-        # The column firm's view: the same partner log-odds (the features are symmetric),
-        # or profile likeness where the column firm wrote neither needs nor offers.
-        theirs = np.where(self.silent[None, cols], likeness, mine)
-        quiet = np.flatnonzero(self.silent[block])
-        for q in range(0, quiet.size, 8):  # silent row firms: ask the others for their view
-            few = block[quiet[q : q + 8]]
-            back = score_block(index, s_vec, s_facts, vectors.take(few), facts.take(few))
-            theirs[quiet[q : q + 8]] = display_score(back.score).T
-        pair = ((mine + theirs) / 2).astype(np.float32)
+    def __call__(self, left: np.ndarray, right: np.ndarray):
+        index, dots, facts, silent = self.index, self.dots, self.facts, self.silent
+        found = score_pairs(index, dots, facts, left, right)
+        view = found.score.copy()  # the left firm's view (its likeness when silent)
+        other = view.copy()  # the right firm's view
+        other[silent[right]] = SIMILAR_SLOPE * (found.similar[silent[right]] - SIMILAR_CENTER)
+        ask = silent[left] & ~silent[right]  # the partner log-odds a silent left firm skipped
+        if ask.any():
+            other[ask] = score_pairs(index, dots, facts, right[ask], left[ask]).score
+        fit = ((display_score(view) + display_score(other)) / 2).astype(np.float32)
         similar = unit_similarity(found.similar)
-        cover = np.where(self.no_needs[block, None], similar, unit_similarity(found.need_offer))
-        back = np.where(self.no_needs[None, cols], similar, unit_similarity(found.offer_need))
-        rival = found.competitor & (block[:, None] != cols[None, :])
-        pair[block[:, None] == cols[None, :]] = -np.inf
-        pair[rival] = -np.inf
-        return pair, cover.astype(np.float32), back.astype(np.float32), rival
+        cover = np.where(self.no_needs[left], similar, unit_similarity(found.need_offer))
+        back = np.where(self.no_needs[right], similar, unit_similarity(found.offer_need))
+        rival = found.competitor & (left != right)
+        fit[rival | (left == right)] = -np.inf
+        return fit, cover.astype(np.float32), back.astype(np.float32), rival
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
@@ -285,9 +278,12 @@ def candidate_graph(
     sample = np.unique(np.linspace(0, n - 1, num=min(n, SAMPLE_ROWS)).astype(np.intp))
     typical = np.zeros((2, n), dtype=np.float32)
     if n:
-        parts = [judge(sample[s : s + BLOCK], everyone) for s in range(0, sample.size, BLOCK)]
-        pair, cover, back, rival = (np.vstack(x) for x in zip(*parts, strict=True))
-        del parts
+        left, right = np.repeat(sample, n), np.tile(everyone, sample.size)
+        parts = [judge(left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK])
+                 for s in range(0, left.size, PAIR_CHUNK)]  # fmt: skip
+        pair, cover, back, rival = (np.concatenate(x).reshape(sample.size, n)
+                                    for x in zip(*parts, strict=True))  # fmt: skip
+        del parts, left, right
         judged = pair.size
         ci, cj = np.nonzero(rival)
         rivals.append(np.column_stack([sample[ci], everyone[cj]]))
@@ -311,27 +307,12 @@ def candidate_graph(
     skip = np.zeros(n, dtype=bool)
     skip[sample] = True
     todo = _pairs_to_judge(chosen, _codes(facts.groups), skip)
-    dots = PairDots(index.encoder_, vectors)
-    silent = ~(facts.has_needs | facts.has_offers)
-    no_needs = ~facts.has_needs
     for s in range(0, len(todo), PAIR_CHUNK):
         left, right = todo[s : s + PAIR_CHUNK].T
-        found = score_pairs(index, dots, facts, left, right)
-        view = found.score.copy()  # the left firm's view (its likeness when silent)
-        other = view.copy()  # the right firm's view
-        other[silent[right]] = SIMILAR_SLOPE * (found.similar[silent[right]] - SIMILAR_CENTER)
-        ask = silent[left] & ~silent[right]  # the partner log-odds a silent left firm skipped
-        if ask.any():
-            other[ask] = score_pairs(index, dots, facts, right[ask], left[ask]).score
-        fit = (display_score(view) + display_score(other)) / 2
-        similar = unit_similarity(found.similar)
-        cover = np.where(no_needs[left], similar, unit_similarity(found.need_offer))
-        back = np.where(no_needs[right], similar, unit_similarity(found.offer_need))
-        rival = found.competitor
+        fit, cover, back, rival = judge(left, right)
         rivals.append(np.column_stack([left[rival], right[rival]]))
         ok = ~rival
-        edges.append((left[ok], right[ok], fit[ok].astype(np.float32),
-                      cover[ok].astype(np.float32), back[ok].astype(np.float32)))  # fmt: skip
+        edges.append((left[ok], right[ok], fit[ok], cover[ok], back[ok]))
         judged += left.size
     nb, fit, met, gives = _top_lists(n, kk, edges)
     rival = np.vstack(rivals) if rivals else np.zeros((0, 2), np.intp)
