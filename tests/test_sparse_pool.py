@@ -12,6 +12,7 @@ from test_networks import FIRMS, assert_hard_constraints, propose, register
 
 from matchmaker import matching
 from matchmaker.grouping import networks, pool
+from matchmaker.matching import candidates, pairwise, scoring
 
 
 @pytest.fixture
@@ -91,3 +92,70 @@ def test_networks_from_a_sparse_pool_keep_every_hard_constraint(
         [m["id"] for m in n["members"]] for n in body["networks"]
     ]
     assert len(FIRMS) == len(ids)
+
+
+def test_listed_pairs_score_as_their_block(client, db):
+    """`score_pairs` (pair by pair, compiled sparse dots) gives the block scores of the pairs."""
+    register(client)
+    index = matching.match_index(db)
+    vectors, facts = index.vectors_, index.facts_
+    n = len(index)
+    block = scoring.score_block(index, vectors, facts, vectors, facts)
+    left, right = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
+    found = scoring.score_pairs(index, pairwise.PairDots(index.encoder_, vectors), facts, left,
+                                right)  # fmt: skip
+    for name in ("score", "need_offer", "offer_need", "similar"):
+        assert np.allclose(getattr(found, name), getattr(block, name).ravel(), atol=2e-5), name
+    assert (found.competitor == block.competitor.ravel()).all() and found.competitor.any()
+    some = np.array([3, 0, 7]), np.array([5, 9, 7])  # any order, repeats, a firm with itself
+    few = scoring.score_pairs(index, pairwise.PairDots(index.encoder_, vectors), facts, *some)
+    assert np.allclose(few.score, block.score[some], atol=2e-5)
+
+
+def test_a_shortlisted_graph_judges_its_pairs_exactly(client, db, monkeypatch):
+    """With shortlists shorter than the pool (the surrogate stage runs, fitted on a sample of
+    four rows), every kept pair carries the learned scorer's values, no competitor is listed as
+    a partner, and every competitor pair of one NACE group is found; fewer pairs are judged."""
+    monkeypatch.setattr(candidates, "SAMPLE_ROWS", 4)
+    register(client)
+    index = matching.match_index(db)
+    ids = sorted(index.row_)
+    n = len(ids)
+    dense = networks.pool_scores(index, ids)
+    graph = matching.candidate_graph(index, ids, k=3, shortlist=4)
+    assert graph.judged < n * n  # the sample's rows against all, and shortlisted pairs
+    groups = [index.facts_.groups[index.row_[c]] for c in ids]
+    rivals = {tuple(p) for p in graph.competitor.tolist()}
+    assert rivals <= dense.competitor
+    assert {(i, j) for i, j in dense.competitor if groups[i] == groups[j]} <= rivals
+    listed = 0
+    for i in range(n):
+        row = [j for j in graph.neighbours[i].tolist() if j >= 0]
+        assert i not in row and len(row) == len(set(row))
+        for r, j in enumerate(row):
+            assert (min(i, j), max(i, j)) not in dense.competitor
+            assert graph.pair[i, r] == pytest.approx(dense.pair[i, j], abs=1e-5)
+            assert graph.cover[i, r] == pytest.approx(dense.cover[i, j], abs=1e-5)
+            assert graph.cover_back[i, r] == pytest.approx(dense.cover[j, i], abs=1e-5)
+        assert graph.pair[i, : len(row)].tolist() == sorted(graph.pair[i, : len(row)],
+                                                           reverse=True)  # fmt: skip
+        listed += len(row)
+    assert listed >= 2 * n  # lists are filled from the shortlists
+
+
+def test_forcing_the_sparse_path_on_a_small_store_gives_the_same_networks(
+    client, auth, db, monkeypatch
+):
+    """A pool smaller than the graph's neighbour lists holds every pair exactly, so the sparse
+    path proposes the dense path's networks with the same scores."""
+    register(client)
+    dense = propose(client, auth, seed=3).get_json()
+    monkeypatch.setattr(matching, "MAX_POOL", 4)
+    sparse = propose(client, auth, seed=3).get_json()
+    assert dense["networks"]
+    assert [[m["id"] for m in n["members"]] for n in sparse["networks"]] == [
+        [m["id"] for m in n["members"]] for n in dense["networks"]
+    ]
+    assert [n["score"] for n in sparse["networks"]] == pytest.approx(
+        [n["score"] for n in dense["networks"]], abs=1e-4
+    )

@@ -3,10 +3,12 @@
 The public seam other stages use; the modules behind it are
 `index` (the immutable snapshot of the consenting firms), `features` (how two firms relate),
 `scorer` (the learned partner and competitor models), `scoring` (scores of firms against
-firms), `reasons` (why a pair fits, as message records) and `suggestions`.
+firms), `candidates` (the candidate graph of a large pool), `reasons` (why a pair fits, as
+message records) and `suggestions`.
 """
 
 from matchmaker.matching import learning
+from matchmaker.matching.candidates import CandidateGraph, candidate_graph
 from matchmaker.matching.index import (
     MatchIndex,
     company_profile,
@@ -24,9 +26,7 @@ from matchmaker.matching.scoring import (
     MAX_POOL,
     MODES,
     BlockScores,
-    CandidateGraph,
     PairScores,
-    candidate_graph,
     display_score,
     pair_score_matrix,
     score_rows,

@@ -9,7 +9,7 @@ texts are longer, shorter or in another style.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,27 +120,43 @@ class FirmFacts:
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return ((a[:, None] == b[None, :]) & (a[:, None] != "")).astype(np.float32)
+    return ((a == b) & (a != "")).astype(np.float32)
 
 
-def structured_features(q: FirmFacts, s: FirmFacts) -> list[np.ndarray]:
-    """The STRUCTURED and MISSING feature matrices (queries × stored)."""
+def structured_features(q: FirmFacts, s: FirmFacts, paired: bool = False) -> list[np.ndarray]:
+    """The STRUCTURED and MISSING feature matrices (queries × stored), or with `paired` the
+    features of the pairs (q[k], s[k]) as vectors."""
     width = max(q.markets.shape[1], s.markets.shape[1])
     q, s = q.resized(width), s.resized(width)
-    shared = (q.markets @ s.markets.T).toarray() > 0
-    kq, ks = q.knowledge[:, None], s.knowledge[None, :]
+    if paired:
+        shared = np.asarray(q.markets.multiply(s.markets).sum(axis=1)).ravel() > 0
+
+        def a(x):
+            return x
+
+        b = a
+    else:
+        shared = (q.markets @ s.markets.T).toarray() > 0
+
+        def a(x):
+            return x[:, None]
+
+        def b(x):
+            return x[None, :]
+
+    kq, ks = a(q.knowledge), b(s.knowledge)
     return [
-        _same(q.classes, s.classes),
-        _same(q.groups, s.groups),
-        _same(q.divisions, s.divisions),
-        _same(q.sections, s.sections),
-        _same(q.regions, s.regions),
-        _same(q.sizes, s.sizes),
+        _same(a(q.classes), b(s.classes)),
+        _same(a(q.groups), b(s.groups)),
+        _same(a(q.divisions), b(s.divisions)),
+        _same(a(q.sections), b(s.sections)),
+        _same(a(q.regions), b(s.regions)),
+        _same(a(q.sizes), b(s.sizes)),
         shared.astype(np.float32),
         (kq & ks).astype(np.float32),
         (kq ^ ks).astype(np.float32),
-        (~q.has_needs[:, None]).astype(np.float32) / 2 + (~s.has_needs[None, :]) / 2,
-        (~q.has_offers[:, None]).astype(np.float32) / 2 + (~s.has_offers[None, :]) / 2,
+        (~a(q.has_needs)).astype(np.float32) / 2 + (~b(s.has_needs)) / 2,
+        (~a(q.has_offers)).astype(np.float32) / 2 + (~b(s.has_offers)) / 2,
     ]
 
 
@@ -218,31 +234,48 @@ def pair_features(
     scale: FeatureScale | None,
 ) -> np.ndarray:
     """Feature tensor (features × queries × stored), standardised with `scale` when given."""
+    return features_of(
+        lambda a, b: _rep_cosines(encoder, q, s, a, b),
+        structured_features(q_facts, s_facts),
+        (len(q), len(s)),
+        scale,
+    )
+
+
+def features_of(
+    cosines: Callable[[str, str], Mapping[str, np.ndarray]],
+    structured: list[np.ndarray],
+    shape: tuple,
+    scale: FeatureScale | None,
+) -> np.ndarray:
+    """The feature tensor (features × `shape`) from the raw cosines of two text parts per
+    representation (`cosines(query part, stored part)`; a missing one reads as zeros) and the
+    `structured_features`, standardised with `scale` when given."""
     per_rep: dict[str, list[np.ndarray]] = {rep: [] for rep in REPRESENTATIONS}
-    shape = (len(q), len(s))
     for a, b in SYMMETRIC_PARTS:
-        cos = _rep_cosines(encoder, q, s, a, b)
+        cos = cosines(a, b)
         for rep in REPRESENTATIONS:
             per_rep[rep].append(cos.get(rep, np.zeros(shape, np.float32)))
     for a, b in DIRECTED_PARTS:
-        forward = _rep_cosines(encoder, q, s, a, b)
+        forward = cosines(a, b)
         # The stored firm's `a` against the query's `b`, computed query-first (a cosine is
         # symmetric), which keeps a single query row on the fast path.
-        backward = _rep_cosines(encoder, q, s, b, a)
+        backward = cosines(b, a)
         for rep in REPRESENTATIONS:
             f = forward.get(rep, np.zeros(shape, np.float32))
             g = backward.get(rep, np.zeros(shape, np.float32))
             per_rep[rep] += [np.maximum(f, g), np.minimum(f, g)]
     mats = [m for rep in REPRESENTATIONS for m in per_rep[rep]]
-    mats += structured_features(q_facts, s_facts)
+    mats += structured
     names = feature_names()
     n_base = len(mats)
     out = np.empty((len(names), *shape), dtype=np.float32)
     for k, m in enumerate(mats):
         out[k] = m
+    scale_shape = (slice(None),) + (None,) * len(shape)
     if scale is not None:
-        out[:n_base] -= scale.mean[:n_base, None, None]
-        out[:n_base] /= scale.scale[:n_base, None, None]
+        out[:n_base] -= scale.mean[:n_base][scale_shape]
+        out[:n_base] /= scale.scale[:n_base][scale_shape]
     at = {name: k for k, name in enumerate(names)}
     for k, (a, b) in enumerate(INTERACTIONS):
         np.multiply(out[at[a]], out[at[b]], out=out[n_base + k])

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from matchmaker.matching.features import FirmFacts, pair_features
+from matchmaker.matching.features import (
+    FirmFacts,
+    features_of,
+    pair_features,
+    structured_features,
+)
 from matchmaker.matching.index import MatchIndex, resolve
+from matchmaker.matching.pairwise import PairDots
 from matchmaker.representation.embedding import ProfileVectors
 from matchmaker.store import pair_rules
 
@@ -60,12 +66,48 @@ def score_block(
     """Every query firm against every stored firm, vectorised."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    encoder, scorer = index.encoder_, index.scorer_
+    encoder = index.encoder_
     features = pair_features(encoder, q, q_facts, s, s_facts, index.scale_)
     need_offer = encoder.similarity(q, s, "needs", "offers")
     offer_need = encoder.similarity(q, s, "offers", "needs")
-    competitor = scorer.competitors(features)
     similar = encoder.similarity(q, s, "profile", "profile")
+    silent = ~(q_facts.has_needs | q_facts.has_offers)
+    return _judged(index, features, need_offer, offer_need, similar, silent, mode)
+
+
+def score_pairs(
+    index: MatchIndex,
+    dots: PairDots,
+    facts: FirmFacts,
+    left: np.ndarray,
+    right: np.ndarray,
+    mode: str = "complementary",
+) -> BlockScores:
+    """`score_block` for listed pairs (left[k], right[k]) of the firms `dots` and `facts`
+    describe (row positions): the same values, as vectors over the pairs."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    encoder, shape = index.encoder_, (len(left),)
+    cos = dots(left, right)
+    q_facts, s_facts = facts.take(left), facts.take(right)
+    structured = structured_features(q_facts, s_facts, paired=True)
+    features = features_of(cos.cosines, structured, shape, index.scale_)
+
+    def similarity(a: str, b: str) -> np.ndarray:
+        return encoder.combine_similarities(cos.similarities(a, b), a, b, shape)
+
+    silent = ~(q_facts.has_needs | q_facts.has_offers)
+    return _judged(
+        index, features, similarity("needs", "offers"), similarity("offers", "needs"),
+        similarity("profile", "profile"), silent, mode,
+    )  # fmt: skip
+
+
+def _judged(index, features, need_offer, offer_need, similar, silent, mode) -> BlockScores:
+    """Scores from pair features and similarities: the partner log-odds (profile likeness for
+    a query firm that wrote neither needs nor offers, or in 'similar' mode), competitors."""
+    scorer = index.scorer_
+    competitor = scorer.competitors(features)
     likeness = SIMILAR_SLOPE * (similar - SIMILAR_CENTER)
     if mode == "similar":
         score = likeness
@@ -73,7 +115,6 @@ def score_block(
         score = scorer.partner_logit(features)
         # A firm that wrote neither needs nor offers gives nothing to complement: its partners
         # are judged by how alike the profiles are.
-        silent = ~(q_facts.has_needs | q_facts.has_offers)
         if silent.any():
             score[silent] = likeness[silent]
     return BlockScores(score.astype(np.float32), need_offer, offer_need, competitor, similar)
@@ -194,145 +235,3 @@ def top_candidates(
             cols = cols[np.lexsort((cols, -z[i, cols]))]
             out[cid] = [(all_ids[c], float(display_score(z[i, c]))) for c in cols]
     return out
-
-
-@dataclass
-class CandidateGraph:
-    """Each pool firm's k best partners, with the pair scores (0–1) of those pairs only.
-
-    Row i holds up to k neighbours (-1 pads) by the symmetric pair fit, best first, likely
-    competitors left out: `pair[i, r]` the fit with neighbour `neighbours[i, r]`, `cover[i, r]`
-    how well the neighbour's offers meet i's needs, `cover_back[i, r]` how well i's offers meet
-    the neighbour's needs. `competitor` holds every likely-competitor pair of the pool (i < j,
-    rows of a 2-column array), and `typical_pair` / `typical_cover` each row's mean fit (over
-    non-competitors) and cover over the pool (an estimate for a pair that is in no list).
-    """
-
-    ids: list[int]
-    neighbours: np.ndarray
-    pair: np.ndarray
-    cover: np.ndarray
-    cover_back: np.ndarray
-    competitor: np.ndarray
-    typical_pair: np.ndarray
-    typical_cover: np.ndarray
-
-
-def candidate_graph(index_or_db, ids: Sequence[int], k: int = 48, *, workers: int = 2):
-    """The sparse counterpart of `pair_score_matrix` for pools of any size: each firm's k best
-    partners and every likely-competitor pair, memory growing with n·k, never n².
-
-    The pair features are symmetric, so each pair is scored once: a block of rows against the
-    columns from its first row on (`workers` blocks at a time), its values merged into the
-    rows' and the columns' lists. Pair fit and cover (both ways) of a kept pair equal the dense
-    matrices' entries (the fit is the mean of both firms' view of the pair, as there); a
-    row's typical fit and cover are its means over the pool. Facilitator rules are not
-    applied: the grouping stage applies them to `competitor`.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    index, _ = resolve(index_or_db)
-    rows = index.rows(ids)
-    n = rows.size
-    kk = max(min(k, n - 1), 0)
-    vectors, facts = index.vectors_.take(rows), index.facts_.take(rows)
-    silent = ~(facts.has_needs | facts.has_offers)
-    no_needs = ~facts.has_needs
-
-    def scored(start: int):
-        block = np.arange(start, min(n, start + BLOCK))
-        cols = np.arange(start, n)
-        s_vec, s_facts = vectors.take(cols), facts.take(cols)
-        found = score_block(
-            index, vectors.take(block), facts.take(block), s_vec, s_facts, "complementary"
-        )
-        mine = display_score(found.score)  # each row firm's own view of the pair
-        likeness = display_score(SIMILAR_SLOPE * (found.similar - SIMILAR_CENTER))
-        # The column firm's view: the same partner log-odds (the features are symmetric),
-        # or profile likeness where the column firm wrote neither needs nor offers.
-        theirs = np.where(silent[None, cols], likeness, mine)
-        quiet = np.flatnonzero(silent[block])
-        for q in range(0, quiet.size, 8):  # silent row firms: ask the others for their view
-            few = block[quiet[q : q + 8]]
-            back = score_block(index, s_vec, s_facts, vectors.take(few), facts.take(few))
-            theirs[quiet[q : q + 8]] = display_score(back.score).T
-        pair = (mine + theirs) / 2
-        similar = unit_similarity(found.similar)
-        cover = np.where(no_needs[block, None], similar, unit_similarity(found.need_offer))
-        back = np.where(no_needs[None, cols], similar, unit_similarity(found.offer_need))
-        local = np.arange(block.size)
-        rival = found.competitor.copy()
-        rival[local, local] = False  # the block's own diagonal
-        pair[local, local] = -np.inf
-        ci, cj = np.nonzero(rival)
-        pairs = np.column_stack([block[ci], cols[cj]])
-        pair[rival] = -np.inf
-        return block, cols, pair, cover.astype(np.float32), back.astype(np.float32), pairs
-
-    top = np.full((n, kk), -np.inf, dtype=np.float32)
-    nb = np.full((n, kk), -1, dtype=np.intp)
-    met = np.zeros((n, kk), dtype=np.float32)  # cover: the neighbour meets the row firm's needs
-    gives = np.zeros((n, kk), dtype=np.float32)  # the row firm meets the neighbour's needs
-    sums = np.zeros((2, n))  # pair fit and cover summed over the others
-    rivals = []
-
-    def merge(at, values, idx, cover, back):
-        v = np.concatenate([top[at], values], axis=1)
-        j = np.concatenate([nb[at], idx], axis=1)
-        c = np.concatenate([met[at], cover], axis=1)
-        b = np.concatenate([gives[at], back], axis=1)
-        order = np.lexsort((j, -v), axis=1)[:, :kk]  # best first, ties by position
-        top[at] = np.take_along_axis(v, order, axis=1)
-        nb[at] = np.take_along_axis(j, order, axis=1)
-        met[at] = np.take_along_axis(c, order, axis=1)
-        gives[at] = np.take_along_axis(b, order, axis=1)
-
-    def absorb(part) -> None:
-        block, cols, pair, cover, back, pairs = part
-        rivals.append(pairs)
-        finite = np.where(np.isfinite(pair), pair, 0.0)
-        inside = block.size  # columns inside the block: both views are rows of the block
-        sums[0, block] += finite.sum(axis=1)
-        sums[0, cols[inside:]] += finite[:, inside:].sum(axis=0)
-        sums[1, block] += (cover * (np.arange(cols.size) != np.arange(block.size)[:, None]
-                                    )).sum(axis=1)  # fmt: skip
-        sums[1, cols[inside:]] += back[:, inside:].sum(axis=0)
-        if kk == 0:
-            return
-        m = min(kk, cols.size)
-        best = np.argpartition(-pair, m - 1, axis=1)[:, :m]
-        v = np.take_along_axis(pair, best, axis=1)
-        merge(
-            block,
-            v,
-            np.where(np.isfinite(v), cols[best], -1),
-            np.take_along_axis(cover, best, axis=1),
-            np.take_along_axis(back, best, axis=1),
-        )
-        if cols.size > inside:  # the block's rows as candidates of the later columns
-            rest = pair[:, inside:].T
-            m = min(kk, block.size)
-            best = np.argpartition(-rest, m - 1, axis=1)[:, :m]
-            v = np.take_along_axis(rest, best, axis=1)
-            merge(cols[inside:], v, np.where(np.isfinite(v), block[best], -1),
-                  np.take_along_axis(back[:, inside:].T, best, axis=1),
-                  np.take_along_axis(cover[:, inside:].T, best, axis=1))  # fmt: skip
-
-    starts = list(range(0, n, BLOCK))
-    if starts:
-        absorb(scored(starts[0]))  # the first warms the index's caches
-    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
-        for s in range(1, len(starts), max(workers, 1)):  # a few blocks in memory at once
-            for part in pool.map(scored, starts[s : s + max(workers, 1)]):
-                absorb(part)
-    keep = np.isfinite(top)
-    nb[~keep] = -1
-    rival = np.vstack(rivals) if rivals else np.zeros((0, 2), np.intp)
-    rival = np.unique(np.sort(rival, axis=1), axis=0).astype(np.intp)
-    others = max(n - 1, 1)
-    return CandidateGraph(
-        [index.vectors_.ids[r] for r in rows], nb, np.where(keep, top, 0).astype(np.float32),
-        met, gives, rival,
-        typical_pair=(sums[0] / others).astype(np.float32),
-        typical_cover=(sums[1] / others).astype(np.float32),
-    )  # fmt: skip

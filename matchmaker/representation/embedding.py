@@ -267,18 +267,33 @@ class HybridEncoder(BaseEstimator):
         With calibration each representation's cosine is standardised by the mean and spread
         learned in fit, so parts on different scales mix fairly; the result is a z-like score.
         """
+        sims = self.representation_similarities(query, stored, query_part, stored_part)
+        return self.combine_similarities(
+            sims, query_part, stored_part, (len(query), len(stored)), calibrated
+        )
+
+    def combine_similarities(
+        self,
+        sims: Mapping[str, np.ndarray],
+        query_part: str,
+        stored_part: str,
+        shape: tuple,
+        calibrated: bool = True,
+    ) -> np.ndarray:
+        """`similarity` from the representations' cosines (arrays of `shape`, e.g. of listed
+        pairs): those of the representations with a positive weight are read."""
         weights = self._weights()
         total = sum(weights.values()) or 1.0
         result = None
-        for rep, sims in self.representation_similarities(
-            query, stored, query_part, stored_part
-        ).items():
+        for rep, w in weights.items():
+            if w <= 0:
+                continue
             calibration = self.calibration_ if calibrated else {}
             mu, sd = calibration.get((rep, query_part, stored_part), (0.0, 1.0))
-            term = (sims - mu) * (weights[rep] / (sd * total))
+            term = (sims[rep] - mu) * (w / (sd * total))
             result = term if result is None else result + term
         if result is None:
-            return np.zeros((len(query), len(stored)), dtype=np.float32)
+            return np.zeros(shape, dtype=np.float32)
         return result.astype(np.float32, copy=False)
 
     def _calibration(self, vectors: ProfileVectors, sample: int = 400) -> dict:

@@ -1,0 +1,323 @@
+"""The candidate graph of a large pool: each firm's best partners and its likely competitors,
+found without scoring every pair with the learned scorer.
+
+Two stages. A cheap surrogate of the partner fit (the structured facts exactly, the sentence
+vectors reduced to `SURROGATE_RANK` dimensions, weights fitted by least squares on the exact
+scores of a sample of the pool's rows) ranks every pair by dot products, a block of rows at a
+time, and keeps each firm's `shortlist` best. The learned scorer then judges exactly, pair by
+pair (`scoring.score_pairs`), the shortlisted pairs and every pair of firms of one NACE group
+(the competitor rule needs the same group), so every kept pair value and every competitor
+judgement is the learned scorer's own. Memory grows with n·shortlist and the pairs of the
+groups, never n². A competitor pair of two NACE groups that only the learned competitor model
+flags is found only when it is shortlisted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from matchmaker.matching.features import MISSING, STRUCTURED, FirmFacts, structured_features
+from matchmaker.matching.index import resolve
+from matchmaker.matching.pairwise import PairDots
+from matchmaker.matching.scoring import (
+    SIMILAR_CENTER,
+    SIMILAR_SLOPE,
+    display_score,
+    score_pairs,
+    unit_similarity,
+)
+
+# Candidates per firm the surrogate passes to the learned scorer.
+SHORTLIST = 96
+# Rows whose exact scores against the whole pool fit the surrogate and estimate typical fits.
+SAMPLE_ROWS = 64
+# Dimensions the sentence vectors are reduced to for the surrogate's dot products.
+SURROGATE_RANK = 128
+# The surrogate is fitted on the sample pairs above this quantile of exact fit (the top of a
+# ranking is what it must get right).
+FIT_QUANTILE = 0.8
+# Rows ranked by the surrogate at once (rows × pool floats in memory).
+SURROGATE_BLOCK = 256
+# Pairs judged by the learned scorer at once (features × pairs floats in memory).
+PAIR_CHUNK = 50_000
+PARTS = ("profile", "offers", "needs")
+
+
+@dataclass
+class CandidateGraph:
+    """Each pool firm's k best partners, with the pair scores (0–1) of those pairs only.
+
+    Row i holds up to k neighbours (-1 pads) by the symmetric pair fit, best first, likely
+    competitors left out: `pair[i, r]` the fit with neighbour `neighbours[i, r]`, `cover[i, r]`
+    how well the neighbour's offers meet i's needs, `cover_back[i, r]` how well i's offers meet
+    the neighbour's needs. `competitor` holds every likely-competitor pair found (i < j, rows of
+    a 2-column array), and `typical_pair` / `typical_cover` each row's mean fit (over
+    non-competitors) and cover over the pool (an estimate for a pair that is in no list).
+    `judged` counts the pairs the learned scorer judged.
+    """
+
+    ids: list[int]
+    neighbours: np.ndarray
+    pair: np.ndarray
+    cover: np.ndarray
+    cover_back: np.ndarray
+    competitor: np.ndarray
+    typical_pair: np.ndarray
+    typical_cover: np.ndarray
+    judged: int = 0
+
+
+class _Judge:
+    """Exact values of listed pairs (left[k], right[k]) of the pool, by the learned scorer
+    (`scoring.score_pairs`): the pair fit (mean of both firms' views; -inf for a competitor or
+    a firm with itself), cover both ways, competitors."""
+
+    def __init__(self, index, vectors, facts: FirmFacts):
+        self.index, self.facts = index, facts
+        self.dots = PairDots(index.encoder_, vectors)
+        self.silent = ~(facts.has_needs | facts.has_offers)
+        self.no_needs = ~facts.has_needs
+
+    def __call__(self, left: np.ndarray, right: np.ndarray):
+        index, dots, facts, silent = self.index, self.dots, self.facts, self.silent
+        found = score_pairs(index, dots, facts, left, right)
+        view = found.score.copy()  # the left firm's view (its likeness when silent)
+        other = view.copy()  # the right firm's view
+        other[silent[right]] = SIMILAR_SLOPE * (found.similar[silent[right]] - SIMILAR_CENTER)
+        ask = silent[left] & ~silent[right]  # the partner log-odds a silent left firm skipped
+        if ask.any():
+            other[ask] = score_pairs(index, dots, facts, right[ask], left[ask]).score
+        fit = ((display_score(view) + display_score(other)) / 2).astype(np.float32)
+        similar = unit_similarity(found.similar)
+        cover = np.where(self.no_needs[left], similar, unit_similarity(found.need_offer))
+        back = np.where(self.no_needs[right], similar, unit_similarity(found.offer_need))
+        rival = found.competitor & (left != right)
+        fit[rival | (left == right)] = -np.inf
+        return fit, cover.astype(np.float32), back.astype(np.float32), rival
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Integer codes of a fact column; an empty fact gets -1 (equal to nothing)."""
+    _, codes = np.unique(values.astype(str), return_inverse=True)
+    codes = codes.astype(np.int32)
+    codes[values == ""] = -1
+    return codes
+
+
+class _Surrogate:
+    """A linear stand-in for the pair fit that ranks a block of rows against the pool with dot
+    products: the structured facts exactly, the text parts' sentence-vector cosines in a
+    reduced space, weights fitted on exact scores."""
+
+    def __init__(self, vectors, facts: FirmFacts):
+        self.facts = facts
+        dense = [np.asarray(vectors.dense[p], dtype=np.float32) for p in PARTS]
+        stacked = np.vstack(dense)
+        rank = min(SURROGATE_RANK, stacked.shape[1])
+        _, basis = np.linalg.eigh(stacked.T @ stacked)  # principal directions, ascending
+        basis = basis[:, ::-1][:, :rank].astype(np.float32)
+        self.reduced = [d @ basis for d in dense]
+        self.stacked = np.hstack(self.reduced)
+        self.codes = [
+            _codes(getattr(facts, name))
+            for name in ("classes", "groups", "divisions", "sections", "regions", "sizes")
+        ]
+        self.weights: np.ndarray | None = None
+
+    def text_terms(self, rows: np.ndarray, cols: np.ndarray | None) -> list[np.ndarray]:
+        """The reduced cosines of the part pairs, symmetric (a·b + b·a for a ≠ b)."""
+        q = [r[rows] for r in self.reduced]
+        s = self.reduced if cols is None else [r[cols] for r in self.reduced]
+        out = []
+        for a in range(len(PARTS)):
+            for b in range(a, len(PARTS)):
+                m = q[a] @ s[b].T
+                out.append(m if a == b else m + q[b] @ s[a].T)
+        return out
+
+    def fit(self, rows: np.ndarray, pair: np.ndarray) -> None:
+        """Least squares of the exact fit's log-odds (rows × pool, -inf where excluded) on the
+        surrogate's terms, over the pairs at the top of the ranking."""
+        ok = np.isfinite(pair)
+        if ok.sum() < 10:
+            self.weights = None
+            return
+        p = np.clip(pair, 1e-6, 1 - 1e-6)
+        target = np.log(p / (1 - p))
+        top = ok & (pair >= np.quantile(pair[ok], FIT_QUANTILE))
+        terms = structured_features(self.facts.take(rows), self.facts)
+        terms += self.text_terms(rows, None)
+        design = np.stack([t[top] for t in terms] + [np.ones(int(top.sum()))], axis=1)
+        self.weights, *_ = np.linalg.lstsq(design, target[top], rcond=None)
+
+    def rank(self, rows: np.ndarray) -> np.ndarray:
+        """Surrogate fit of `rows` against the whole pool (rows × pool, float32)."""
+        w = self.weights
+        n_struct = len(STRUCTURED)
+        out = np.zeros((rows.size, len(self.facts.classes)), dtype=np.float32)
+        for weight, codes in zip(w[:6], self.codes, strict=True):
+            same = (codes[rows, None] == codes[None, :]) & (codes[rows, None] >= 0)
+            out += np.float32(weight) * same
+        f = self.facts
+        shared = (f.markets[rows] @ f.markets.T).toarray() > 0
+        out += np.float32(w[6]) * shared
+        kq, ks = f.knowledge[rows, None], f.knowledge[None, :]
+        out += np.float32(w[7]) * (kq & ks) + np.float32(w[8]) * (kq ^ ks)
+        for weight, has in zip(w[n_struct : n_struct + len(MISSING)], (f.has_needs, f.has_offers),
+                               strict=True):  # fmt: skip
+            out += np.float32(weight / 2) * ((~has[rows, None]).astype(np.float32) + ~has[None, :])
+        # The fitted text terms as one product: row parts weighted against the pool's parts.
+        c = w[n_struct + len(MISSING) : -1]
+        coef = np.zeros((3, 3), dtype=np.float32)
+        coef[np.triu_indices(3)] = c
+        coef = coef + coef.T - np.diag(np.diag(coef))  # symmetric: c_ab = c_ba
+        q = np.hstack([sum(coef[a, b] * self.reduced[a][rows] for a in range(3))
+                       for b in range(3)])  # fmt: skip
+        out += q @ self.stacked.T
+        return out
+
+
+def _shortlists(surrogate: _Surrogate, n: int, size: int, workers: int) -> np.ndarray:
+    """Each row's `size` best columns by the surrogate (self left out)."""
+    out = np.empty((n, size), dtype=np.intp)
+
+    def one(start: int) -> None:
+        rows = np.arange(start, min(n, start + SURROGATE_BLOCK))
+        z = surrogate.rank(rows)
+        z[np.arange(rows.size), rows] = -np.inf
+        out[rows] = np.argpartition(-z, size - 1, axis=1)[:, :size]
+
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        list(pool.map(one, range(0, n, SURROGATE_BLOCK)))
+    return out
+
+
+def _top_lists(n: int, k: int, edges: list[tuple]) -> tuple[np.ndarray, ...]:
+    """Each row's best k of the judged pairs, best first (ties by neighbour): neighbours (-1
+    pads), fit, cover and cover back; `edges` are chunks of (i, j, fit, cover, cover back)
+    with each pair once, read both ways."""
+    nb = np.full((n, k), -1, dtype=np.intp)
+    out = [np.zeros((n, k), dtype=np.float32) for _ in range(3)]
+    if k == 0 or not edges:
+        return nb, *out
+    i, j, fit, cover, back = (np.concatenate(parts) for parts in zip(*edges, strict=True))
+    rows = np.concatenate([i, j])
+    cols = np.concatenate([j, i])
+    fit = np.concatenate([fit, fit])
+    met, gives = np.concatenate([cover, back]), np.concatenate([back, cover])
+    order = np.lexsort((cols, -fit, rows))
+    rows, cols = rows[order], cols[order]
+    start = np.searchsorted(rows, np.arange(n))
+    rank = np.arange(rows.size) - start[rows]
+    keep = rank < k
+    at = (rows[keep], rank[keep])
+    nb[at] = cols[keep]
+    for dest, values in zip(out, (fit, met, gives), strict=True):
+        dest[at] = values[order][keep]
+    return nb, *out
+
+
+def _pairs_to_judge(chosen, groups: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    """Pairs (i < j) the learned scorer judges: each row's shortlist (all pairs when there is
+    none) and every pair of firms of one NACE group (the competitor rule needs it); pairs with
+    a row in `skip` (already judged) left out."""
+    n = groups.size
+    found = []
+    if chosen is None:
+        found.append(np.column_stack(np.triu_indices(n, 1)))
+    else:
+        found.append(np.column_stack([np.repeat(np.arange(n), chosen.shape[1]), chosen.ravel()]))
+        order = np.argsort(groups, kind="stable")
+        order = order[groups[order] >= 0]
+        bounds = np.flatnonzero(np.r_[True, np.diff(groups[order]) != 0, True])
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            members = order[a:b]
+            iu, ju = np.triu_indices(members.size, 1)
+            found.append(np.column_stack([members[iu], members[ju]]))
+    pairs = np.sort(np.vstack(found).astype(np.intp), axis=1)
+    pairs = pairs[(pairs[:, 0] != pairs[:, 1]) & ~skip[pairs[:, 0]] & ~skip[pairs[:, 1]]]
+    return np.unique(pairs, axis=0)
+
+
+def candidate_graph(
+    index_or_db,
+    ids: Sequence[int],
+    k: int = 48,
+    *,
+    workers: int = 2,
+    shortlist: int | None = None,
+) -> CandidateGraph:
+    """The sparse counterpart of `pair_score_matrix` for pools of any size: each firm's k best
+    partners and its likely competitors, memory growing with n·shortlist, never n².
+
+    Each firm's `shortlist` (default `SHORTLIST`) best candidates by the surrogate (all firms
+    when the pool is no larger) and the firms of its NACE group are judged by the learned
+    scorer, pair by pair
+    (`scoring.score_pairs`); pair fit and cover (both ways) of a kept pair equal the dense
+    matrices' entries. A row's typical fit and cover are estimated from `SAMPLE_ROWS` rows
+    judged against the whole pool. Facilitator rules are not applied: the grouping stage
+    applies them to `competitor`.
+    """
+    index, _ = resolve(index_or_db)
+    shortlist = SHORTLIST if shortlist is None else shortlist
+    rows = index.rows(ids)
+    n = rows.size
+    kk = max(min(k, n - 1), 0)
+    if np.array_equal(rows, np.arange(len(index))):  # the whole index: share its kept transposes
+        vectors, facts = index.vectors_, index.facts_
+    else:
+        vectors, facts = index.vectors_.take(rows), index.facts_.take(rows)
+    judge = _Judge(index, vectors, facts)
+    everyone = np.arange(n)
+    edges: list[tuple] = []
+    rivals: list[np.ndarray] = []
+    sample = np.unique(np.linspace(0, n - 1, num=min(n, SAMPLE_ROWS)).astype(np.intp))
+    typical = np.zeros((2, n), dtype=np.float32)
+    if n:
+        left, right = np.repeat(sample, n), np.tile(everyone, sample.size)
+        parts = [judge(left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK])
+                 for s in range(0, left.size, PAIR_CHUNK)]  # fmt: skip
+        pair, cover, back, rival = (np.concatenate(x).reshape(sample.size, n)
+                                    for x in zip(*parts, strict=True))  # fmt: skip
+        del parts, left, right
+        judged = pair.size
+        ci, cj = np.nonzero(rival)
+        rivals.append(np.column_stack([sample[ci], everyone[cj]]))
+        later = ~np.isin(everyone, sample) | (everyone[None, :] > sample[:, None])
+        si, sj = np.nonzero(later & np.isfinite(pair))  # each pair once
+        edges.append((sample[si], everyone[sj], pair[si, sj], cover[si, sj], back[si, sj]))
+        # Column j's fit with the sample rows (a competitor's as 0) and the sample's offers
+        # meeting j's needs.
+        self_col = sample[:, None] == everyone[None, :]
+        others = np.maximum((~self_col).sum(axis=0), 1)
+        typical[0] = np.where(np.isfinite(pair), pair, 0).sum(axis=0) / others
+        typical[1] = np.where(self_col, 0, back).sum(axis=0) / others
+    else:
+        judged = 0
+    chosen = None
+    if n - 1 > shortlist:
+        surrogate = _Surrogate(vectors, facts)
+        surrogate.fit(sample, pair)
+        if surrogate.weights is not None:
+            chosen = _shortlists(surrogate, n, shortlist, workers)
+    skip = np.zeros(n, dtype=bool)
+    skip[sample] = True
+    todo = _pairs_to_judge(chosen, _codes(facts.groups), skip)
+    for s in range(0, len(todo), PAIR_CHUNK):
+        left, right = todo[s : s + PAIR_CHUNK].T
+        fit, cover, back, rival = judge(left, right)
+        rivals.append(np.column_stack([left[rival], right[rival]]))
+        ok = ~rival
+        edges.append((left[ok], right[ok], fit[ok], cover[ok], back[ok]))
+        judged += left.size
+    nb, fit, met, gives = _top_lists(n, kk, edges)
+    rival = np.vstack(rivals) if rivals else np.zeros((0, 2), np.intp)
+    rival = np.unique(np.sort(rival, axis=1), axis=0).astype(np.intp)
+    return CandidateGraph(
+        [index.vectors_.ids[r] for r in rows], nb, fit, met, gives, rival,
+        typical_pair=typical[0], typical_cover=typical[1], judged=judged,
+    )  # fmt: skip

@@ -1,0 +1,187 @@
+"""Raw cosines of listed pairs of firms (i, j), the same numbers `pair_features` and
+`HybridEncoder.similarity` compute for whole blocks, without forming a block.
+
+A compiled loop walks each pair's sparse rows once against the first firm's rows scattered
+into a dense scratch row, so a pair costs the stored firm's non-zeros and not the width of a
+block of firms; the candidate graph of a large pool scores its shortlisted pairs with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+
+from matchmaker.representation.embedding import PARTS
+
+LEXICAL_BLOCKS = ("words", "chars", "concepts")
+# (query part, stored part) pairs whose cosines the pair features and similarities read.
+COMBOS = (
+    ("profile", "profile"), ("offers", "offers"), ("needs", "needs"), ("needs", "offers"),
+    ("offers", "needs"), ("needs", "profile"), ("profile", "needs"),
+)  # fmt: skip
+
+
+@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
+def _dots(seg, left, right, indptr, indices, data, n, colblock, dense, s_indptr, s_indices,
+          s_data):  # fmt: skip
+    """Per pair (left[k], right[k]): the sparse dots of every (query part, stored part) per
+    column block (`colblock`, 4 blocks), the dense dots of every part pair, the structured
+    dot. Pairs are grouped by their left firm (`seg` bounds the groups)."""
+    npairs = left.size
+    width = colblock.size
+    lex = np.zeros((npairs, 3, 3, 4), dtype=np.float32)
+    den = np.zeros((npairs, 3, 3), dtype=np.float32)
+    st = np.zeros(npairs, dtype=np.float32)
+    for g in numba.prange(seg.size - 1):
+        a, b = seg[g], seg[g + 1]
+        i = left[a]
+        scratch = np.zeros((width, 3), dtype=np.float32)  # the left firm's parts, by column
+        for part in range(3):
+            row = part * n + i
+            for t in range(indptr[row], indptr[row + 1]):
+                scratch[indices[t], part] = data[t]
+        for p in range(a, b):
+            j = right[p]
+            for spart in range(3):
+                row = spart * n + j
+                x0 = x1 = x2 = x3 = np.float32(0.0)  # query profile, per block
+                y0 = y1 = y2 = y3 = np.float32(0.0)  # query offers
+                z0 = z1 = z2 = z3 = np.float32(0.0)  # query needs
+                for t in range(indptr[row], indptr[row + 1]):
+                    col = indices[t]
+                    v = data[t]
+                    u0 = scratch[col, 0] * v
+                    u1 = scratch[col, 1] * v
+                    u2 = scratch[col, 2] * v
+                    k = colblock[col]
+                    if k == 0:
+                        x0 += u0
+                        y0 += u1
+                        z0 += u2
+                    elif k == 1:
+                        x1 += u0
+                        y1 += u1
+                        z1 += u2
+                    elif k == 2:
+                        x2 += u0
+                        y2 += u1
+                        z2 += u2
+                    else:
+                        x3 += u0
+                        y3 += u1
+                        z3 += u2
+                lex[p, 0, spart, 0], lex[p, 0, spart, 1] = x0, x1
+                lex[p, 0, spart, 2], lex[p, 0, spart, 3] = x2, x3
+                lex[p, 1, spart, 0], lex[p, 1, spart, 1] = y0, y1
+                lex[p, 1, spart, 2], lex[p, 1, spart, 3] = y2, y3
+                lex[p, 2, spart, 0], lex[p, 2, spart, 1] = z0, z1
+                lex[p, 2, spart, 2], lex[p, 2, spart, 3] = z2, z3
+                for qp in range(3):
+                    acc = np.float32(0.0)
+                    for d in range(dense.shape[2]):
+                        acc += dense[qp, i, d] * dense[spart, j, d]
+                    den[p, qp, spart] = acc
+            # structured rows: a merge of two sorted index lists
+            x, xe = s_indptr[i], s_indptr[i + 1]
+            y, ye = s_indptr[j], s_indptr[j + 1]
+            acc = np.float32(0.0)
+            while x < xe and y < ye:
+                if s_indices[x] == s_indices[y]:
+                    acc += s_data[x] * s_data[y]
+                    x += 1
+                    y += 1
+                elif s_indices[x] < s_indices[y]:
+                    x += 1
+                else:
+                    y += 1
+            st[p] = acc
+    return lex, den, st
+
+
+@dataclass
+class PairCosines:
+    """Raw cosines of listed pairs: `cosines(a, b)` per representation as `pair_features` reads
+    them, `similarities(a, b)` per representation as `HybridEncoder.similarity` combines them."""
+
+    model: dict[tuple[str, str], np.ndarray]
+    blocks: dict[tuple[str, str, str], np.ndarray]
+    lexical: dict[tuple[str, str], np.ndarray]
+    structured: np.ndarray
+    has_model: bool
+
+    def cosines(self, a: str, b: str) -> dict[str, np.ndarray]:
+        out = {"model": self.model[a, b]} if self.has_model else {}
+        for block in LEXICAL_BLOCKS:
+            out[block] = self.blocks[a, b, block]
+        return out
+
+    def similarities(self, a: str, b: str) -> dict[str, np.ndarray]:
+        return {"model": self.model[a, b], "lexical": self.lexical[a, b],
+                "structured": self.structured}  # fmt: skip
+
+
+class PairDots:
+    """The vectors of a set of firms laid out for `_dots`, prepared once per set."""
+
+    def __init__(self, encoder, vectors):
+        n = len(vectors)
+        self.n = n
+        stacked = sp.vstack([vectors.sparse[p] for p in PARTS], format="csr")
+        stacked.sort_indices()
+        self.indptr = stacked.indptr.astype(np.int64)
+        self.indices = stacked.indices.astype(np.int32)
+        self.data = stacked.data.astype(np.float32)
+        width = stacked.shape[1]
+        self.columns = getattr(encoder.lexical_, "block_columns_", {})
+        colblock = np.full(width, len(LEXICAL_BLOCKS), dtype=np.int8)  # the rest, if any
+        for k, block in enumerate(LEXICAL_BLOCKS):
+            cols = self.columns.get(block)
+            if cols is not None:
+                colblock[cols[0] : cols[1]] = k
+        self.colblock = colblock
+        self.dense = np.ascontiguousarray(np.stack([vectors.dense[p] for p in PARTS]),
+                                          dtype=np.float32)  # fmt: skip
+        structured = vectors.structured.tocsr()
+        structured.sort_indices()
+        self.s_indptr = structured.indptr.astype(np.int64)
+        self.s_indices = structured.indices.astype(np.int32)
+        self.s_data = structured.data.astype(np.float32)
+        self.norms = {}
+        for block in LEXICAL_BLOCKS:
+            cols = self.columns.get(block)
+            for p in PARTS:
+                if cols is not None and cols[0] != cols[1]:
+                    self.norms[p, block] = vectors.block_norms(p, tuple(cols))
+
+    def __call__(self, left: np.ndarray, right: np.ndarray) -> PairCosines:
+        """Cosines of the pairs (left[k], right[k]) (row positions in the set)."""
+        left = np.asarray(left, dtype=np.int64)
+        right = np.asarray(right, dtype=np.int64)
+        order = np.argsort(left, kind="stable")
+        back = np.empty_like(order)
+        back[order] = np.arange(order.size)
+        lo, ro = left[order], right[order]
+        seg = np.flatnonzero(np.r_[True, lo[1:] != lo[:-1], True]) if lo.size else np.zeros(1)
+        lex, den, st = _dots(
+            seg.astype(np.int64), lo, ro, self.indptr, self.indices, self.data, self.n,
+            self.colblock, self.dense, self.s_indptr, self.s_indices, self.s_data,
+        )  # fmt: skip
+        lex, den, st = lex[back], den[back], st[back]
+        model, blocks, lexical = {}, {}, {}
+        for a, b in COMBOS:
+            qa, sb = PARTS.index(a), PARTS.index(b)
+            model[a, b] = den[:, qa, sb]
+            lexical[a, b] = lex[:, qa, sb, :].sum(axis=1)
+            for k, block in enumerate(LEXICAL_BLOCKS):
+                if (a, block) not in self.norms:
+                    blocks[a, b, block] = np.zeros(left.size, dtype=np.float32)
+                    continue
+                denominator = self.norms[a, block][left] * self.norms[b, block][right]
+                dots = lex[:, qa, sb, k]
+                blocks[a, b, block] = np.divide(
+                    dots, denominator, out=np.zeros_like(dots), where=denominator > 0
+                )
+        return PairCosines(model, blocks, lexical, st, self.dense.shape[2] > 0)
