@@ -75,12 +75,14 @@ def _embed_all(db) -> None:
     from matchmaker import matching
 
     index = matching.MatchIndex().fit(db, show_progress=True)
+    matching.embed_stored(db, index.ids())  # and the clauses reasons compare
     click.echo(f"Embedded {len(index)} consenting profiles.")
 
 
 @main.command()
 def embed() -> None:
-    """Compute and cache the sentence vectors of every profile, in batches."""
+    """Compute and cache the sentence vectors of every profile (and of the clauses of its
+    needs and offers that reasons compare), in batches."""
     _embed_all(_open())
 
 

@@ -26,6 +26,7 @@ from matchmaker.matching.scorer import PairScorer
 from matchmaker.reference.lexicon import Lexicon, default_lexicon
 from matchmaker.reference.nace import digits
 from matchmaker.reference.sizes import size_band
+from matchmaker.representation.clauses import ClauseBook
 from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, SentenceEncoder
 from matchmaker.store import company_feed
 from matchmaker.store import db as store_db
@@ -93,7 +94,8 @@ def company_profile(row: Mapping) -> dict:
 
 
 class MatchIndex:
-    """Vectors, facts and feature scale of the consenting firms of a store at one moment.
+    """Vectors, facts and feature scale of the consenting firms of a store at one moment,
+    and the analysed clauses of their needs and offers (`clauses_`, which reasons quote).
 
     Construct with settings, then `fit(db)` once; afterwards the object is never changed:
     `refreshed(db)` returns a new index with the logged changes applied.
@@ -127,6 +129,7 @@ class MatchIndex:
         self.learned_id_ = None
         self.market_vocab_: dict[str, int] = {}
         facts = FirmFacts.of(profiles, self.market_vocab_)
+        self.clauses_ = ClauseBook.build(encoder.lexical_, self.lexicon_(), profiles)
         self._publish(profiles, vectors, facts, last_seq, len(profiles), 0)
         reference = getattr(self.scorer_, "reference_scale_", None)
         self.scale_ = FeatureScale.fit(encoder, vectors, self.facts_, reference=reference)
@@ -154,6 +157,7 @@ class MatchIndex:
         new.encoder_, new.scorer_, new.scale_ = self.encoder_, self.scorer_, self.scale_
         new.learned_id_ = self.learned_id_
         new.market_vocab_ = dict(self.market_vocab_)
+        new.clauses_ = self.clauses_.updated(fresh, gone)
         if fresh:
             vectors = ProfileVectors.concat([vectors, self.encoder_.transform(fresh, db=db)])
             facts = joined(facts, FirmFacts.of(fresh, new.market_vocab_))

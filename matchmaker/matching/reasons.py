@@ -17,14 +17,14 @@ from matchmaker.matching.features import market_keys
 from matchmaker.matching.index import MatchIndex
 from matchmaker.reference import messages
 from matchmaker.reference.nace import nace_division, nace_section
-from matchmaker.reference.text import clauses, guess_language, snippet
+from matchmaker.reference.text import snippet
+from matchmaker.representation.clauses import TextClauses
 
 # Lexical cosine a need clause and an offer clause need to be quoted as a need→offer reason:
 # with a concept both clauses mention, and (for a strong direction only) without one.
 CONCEPT_CLAUSE_MIN_COSINE = 0.2
 CLAUSE_MIN_COSINE = 0.3
-# Clauses of a text looked at, and need→offer lines per direction.
-MAX_CLAUSES = 12
+# Need→offer lines per direction (the clauses looked at: `clauses.MAX_CLAUSES`).
 MAX_NEED_OFFER_LINES = 2
 # The sentence model's clause cosine counts as much as a lexical one this much lower.
 MODEL_CLAUSE_OFFSET = 0.2
@@ -35,19 +35,20 @@ CLAUSE_CACHE_SIZE = 20_000
 
 
 class _ClauseCache:
-    """Sentence vectors of clauses, bounded, shared by threads (never written to the store)."""
+    """Sentence vectors of clauses, bounded, shared by threads: read from the store's vector
+    cache when given one, else encoded (a request never writes them to the store)."""
 
     def __init__(self, size: int):
         self.size = size
         self.vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get_many(self, model, texts: list[str]) -> np.ndarray:
+    def get_many(self, model, texts: list[str], db=None) -> np.ndarray:
         name = model.model_name
         with self.lock:
             missing = list(dict.fromkeys(t for t in texts if (name, t) not in self.vectors))
         if missing:
-            fresh = np.asarray(model.encode(missing), dtype=np.float32)
+            fresh = np.asarray(model.encode(missing, db=db, write_cache=False), np.float32)
             with self.lock:
                 for t, v in zip(missing, fresh, strict=True):
                     self.vectors[(name, t)] = v
@@ -67,12 +68,14 @@ def name_of(profile: Mapping) -> str:
 class Explainer:
     """Reasons for pairs of firms of one index, in one language."""
 
-    def __init__(self, index: MatchIndex, lang: str):
+    def __init__(self, index: MatchIndex, lang: str, db=None):
         if lang not in messages.LANGUAGES:
             raise ValueError(f"lang must be one of {list(messages.LANGUAGES)}, not {lang!r}")
         self.index = index
         self.lang = lang
         self.lexicon = index.lexicon_()
+        self.book = index.clauses_
+        self.db = db
 
     def need_offer(self, needer: Mapping, offerer: Mapping, strength: float) -> list[dict]:
         """Which need clauses of `needer` meet which offer clauses of `offerer`, quoted.
@@ -84,18 +87,14 @@ class Explainer:
         The sentence model is asked only about the clauses whose verdict the lexical cosine
         leaves open, so most explanations encode nothing at request time.
         """
-        need_text, offer_text = needer.get("needs") or "", offerer.get("offers") or ""
-        needs = clauses(need_text)[:MAX_CLAUSES] if need_text else []
-        offers = clauses(offer_text)[:MAX_CLAUSES] if offer_text else []
-        if not needs or not offers:
+        need = self.book.of(needer, "needs")
+        offer = self.book.of(offerer, "offers")
+        need_text, offer_text = need.text, offer.text
+        needs, offers = need.spans, offer.spans
+        if not needs or not offers or need.matrix is None or offer.matrix is None:
             return []
-        need_clauses = [need_text[a:b] for a, b in needs]
-        offer_clauses = [offer_text[a:b] for a, b in offers]
-        cos = self._lexical_cosines(need_clauses, offer_clauses)
-        if cos is None:
-            return []
-        need_found = [self._clause_concepts(need_text, span) for span in needs]
-        offer_found = [self._clause_concepts(offer_text, span) for span in offers]
+        cos = (need.lexical @ offer.lexical.T).toarray()
+        need_found, offer_found = need.concepts, offer.concepts
         shared = {
             (i, j): [c for c in need_found[i] if c in offer_found[j]]
             for i, j in np.ndindex(*cos.shape)
@@ -106,7 +105,7 @@ class Explainer:
             if found and len(found) < len(need_found[i]) and cos[i, j] < CONCEPT_CLAUSE_MIN_COSINE
         ]
         if undecided:
-            cos = self._with_model(cos, need_clauses, offer_clauses, undecided)
+            cos = self._with_model(cos, need, offer, undecided)
         a, b = name_of(needer), name_of(offerer)
         candidates = []
         for (i, j), found in shared.items():
@@ -134,9 +133,7 @@ class Explainer:
             used_offers.add(j)
         if not lines and strength > STRONG_DIRECTION:
             if cos.max() < CLAUSE_MIN_COSINE:
-                cos = self._with_model(
-                    cos, need_clauses, offer_clauses, list(np.ndindex(*cos.shape))
-                )
+                cos = self._with_model(cos, need, offer, list(np.ndindex(*cos.shape)))
             i, j = np.unravel_index(int(np.argmax(cos)), cos.shape)
             if cos[i, j] >= CLAUSE_MIN_COSINE:
                 lines.append(
@@ -148,28 +145,23 @@ class Explainer:
                 )  # fmt: skip
         return lines
 
-    def _lexical_cosines(self, need_clauses, offer_clauses) -> np.ndarray | None:
-        """Lexical cosine of every need clause with every offer clause (None: not fitted)."""
-        lexical = self.index.encoder_.lexical_
-        if not getattr(lexical, "vectorizers_", None):
-            return None
-        return (lexical.transform(need_clauses) @ lexical.transform(offer_clauses).T).toarray()
-
-    def _with_model(self, cos, need_clauses, offer_clauses, pairs) -> np.ndarray:
+    def _with_model(self, cos, need: TextClauses, offer: TextClauses, pairs) -> np.ndarray:
         """`cos` raised, at `pairs`, to the sentence model's cosine less an offset where it
-        says more (e.g. a Danish need, an English offer); only those clauses are encoded."""
+        says more (e.g. a Danish need, an English offer); only those clauses' vectors are
+        looked up (in the store's cache, where they were put when the firms were stored)."""
         encoder = self.index.encoder_
         model = getattr(encoder, "model_", None)
         if model is None or not encoder.uses_model():
             return cos
         rows = sorted({i for i, _ in pairs})
         cols = sorted({j for _, j in pairs})
-        texts = [need_clauses[i] for i in rows] + [offer_clauses[j] for j in cols]
+        texts = [need.texts[i] for i in rows] + [offer.texts[j] for j in cols]
+        languages = [need.languages[i] for i in rows] + [offer.languages[j] for j in cols]
         try:
-            raw = _CLAUSES.get_many(model, texts)
+            raw = _CLAUSES.get_many(model, texts, self.db)
         except Exception:  # no model available: lexical evidence only
             return cos
-        vectors = encoder.center(raw, [guess_language(t) for t in texts])
+        vectors = encoder.center(raw, languages)
         model_cos = vectors[: len(rows)] @ vectors[len(rows) :].T
         out = cos.copy()
         at_row = {i: k for k, i in enumerate(rows)}
@@ -177,10 +169,6 @@ class Explainer:
         for i, j in pairs:
             out[i, j] = max(out[i, j], model_cos[at_row[i], at_col[j]] - MODEL_CLAUSE_OFFSET)
         return out
-
-    def _clause_concepts(self, text: str, span: tuple[int, int]) -> dict[str, tuple[int, int]]:
-        a, b = span
-        return {m.concept: (a + m.start, a + m.end) for m in self.lexicon.find(text[a:b])}
 
     def shared_capabilities(self, a: Mapping, b: Mapping) -> list[dict]:
         """Concepts both firms' profiles mention (for look-alike partners)."""

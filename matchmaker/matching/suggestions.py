@@ -140,7 +140,7 @@ def partner_suggestions(
     if candidates.size == 0:
         return []
     order = candidates[np.lexsort((candidates, -z[candidates]))][:limit]
-    explainer = Explainer(index, lang)
+    explainer = Explainer(index, lang, db)
     out = []
     for row in order:
         other_id = index.vectors_.ids[row]
@@ -180,6 +180,6 @@ def pair_score(
     if "rejected" in kinds:
         flags.append("rejected_before")
     return _suggestion(
-        Explainer(index, lang), mode, pa, pb, float(found.score[0, 0]),
+        Explainer(index, lang, db), mode, pa, pb, float(found.score[0, 0]),
         float(found.need_offer[0, 0]), float(found.offer_need[0, 0]), flags,
     )  # fmt: skip

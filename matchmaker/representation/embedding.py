@@ -16,6 +16,7 @@ from matchmaker.reference.text import (
     guess_language,
 )
 from matchmaker.representation.capabilities import NO_CHOICE, ConceptChoice, concept_choices
+from matchmaker.representation.clauses import CLAUSE_PARTS, clause_texts
 from matchmaker.representation.lexical import LexicalEncoder
 from matchmaker.representation.parts import (
     DEFAULT_WEIGHTS,
@@ -177,7 +178,8 @@ class HybridEncoder(BaseEstimator):
     def cache_sentences(self, profiles: Sequence[Mapping], db) -> None:
         """Put the sentence vectors of `profiles` in the store's vector cache (texts cached
         already are not encoded again): called when firms are stored, so that every process's
-        index takes them in by reading, without running the model."""
+        index takes them in by reading, without running the model. The clauses of needs and
+        offers that reasons may compare are cached too (`clauses.clause_texts`)."""
         if not self.uses_model():
             return
         model = getattr(self, "model_", None) or self.model or SentenceEncoder()
@@ -185,6 +187,7 @@ class HybridEncoder(BaseEstimator):
         lexicon = (lexical.lexicon if lexical is not None else None) or default_lexicon()
         texts = [self._model_text(t[part], lexicon) for t in map(profile_texts, profiles)
                  for part in PARTS]  # fmt: skip
+        texts += [c for p in profiles for part in CLAUSE_PARTS for c in clause_texts(p.get(part))]
         model.encode(texts, db=db)
 
     def _language_means(self, texts: list[dict], vectors: ProfileVectors, db=None) -> dict:

@@ -102,9 +102,16 @@ class SentenceEncoder(BaseEstimator):
         return self.encode(texts, db=db)
 
     def encode(
-        self, texts: Sequence[str], db=None, show_progress: bool | None = None
+        self,
+        texts: Sequence[str],
+        db=None,
+        show_progress: bool | None = None,
+        write_cache: bool = True,
     ) -> np.ndarray:
-        """Float32 unit vectors; empty texts give zero rows; cached texts are not re-encoded."""
+        """Float32 unit vectors; empty texts give zero rows; cached texts are not re-encoded.
+
+        With `write_cache` False the store's cache is only read (a request that must not
+        write), and texts it lacks are encoded without being stored."""
         if not hasattr(self, "dim_"):
             self.fit()
         out = np.zeros((len(texts), self.dim_), dtype=np.float32)
@@ -128,7 +135,7 @@ class SentenceEncoder(BaseEstimator):
             vectors = self._encode_missing(missing, progress)
             for text, vector in zip(missing, vectors, strict=False):
                 out[rows_by_text[text]] = vector
-            if db is not None:
+            if db is not None and write_cache:
                 self._write_cache(db, [keys[t] for t in missing], vectors)
         return out
 

@@ -1,0 +1,123 @@
+"""The clauses of firms' needs and offers that reasons quote, analysed once per firm.
+
+A reason compares a need clause of one firm with an offer clause of another: their lexical
+cosine, the lexicon concepts each mentions, and (where those leave the verdict open) the
+sentence model's cosine. `ClauseBook` holds the first two for every firm of an index snapshot,
+computed in one batch when the snapshot is built, so a suggestion only multiplies small sparse
+matrices. The sentence vectors of the clauses are put in the store's vector cache when a firm
+is stored (`HybridEncoder.cache_sentences`), so a request reads them instead of encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import scipy.sparse as sp
+
+from matchmaker.reference.lexicon import Lexicon
+from matchmaker.reference.text import clauses, guess_language
+
+# Clauses of a text a reason looks at.
+MAX_CLAUSES = 12
+# The parts whose clauses reasons quote.
+CLAUSE_PARTS = ("needs", "offers")
+
+
+def reason_clauses(text: str | None) -> list[tuple[int, int]]:
+    """Spans of the clauses of `text` that reasons look at (the first MAX_CLAUSES)."""
+    return clauses(text)[:MAX_CLAUSES] if text else []
+
+
+def clause_texts(text: str | None) -> list[str]:
+    """The texts of those clauses, as they are compared and encoded."""
+    return [text[a:b] for a, b in reason_clauses(text)] if text else []
+
+
+@dataclass(frozen=True)
+class TextClauses:
+    """One text's clauses: spans, texts, languages, the concepts each mentions (concept →
+    span in the whole text, in order of first mention) and lexical rows (one per clause)."""
+
+    text: str
+    spans: list[tuple[int, int]]
+    texts: list[str]
+    languages: list[str]
+    concepts: list[dict[str, tuple[int, int]]]
+    matrix: sp.csr_matrix | None  # the rows of a batch, None when the lexical part is unfitted
+    start: int  # first row of these clauses in `matrix`
+
+    @property
+    def lexical(self) -> sp.csr_matrix | None:
+        """Lexical rows of the clauses (None when the lexical encoder is not fitted)."""
+        if self.matrix is None:
+            return None
+        return self.matrix[self.start : self.start + len(self.spans)]
+
+
+def _lexical_ready(lexical) -> bool:
+    return lexical is not None and bool(getattr(lexical, "vectorizers_", None))
+
+
+def analyse(texts: Sequence[str], lexical, lexicon: Lexicon) -> list[TextClauses]:
+    """The clauses of `texts`, their lexical rows transformed in one batch."""
+    spans = [reason_clauses(t) for t in texts]
+    pieces = [t[a:b] for t, ss in zip(texts, spans, strict=True) for a, b in ss]
+    matrix = None
+    if _lexical_ready(lexical) and pieces:
+        matrix = lexical.transform(pieces).tocsr()
+    out, row = [], 0
+    for text, ss in zip(texts, spans, strict=True):
+        own = [text[a:b] for a, b in ss]
+        found = [
+            {m.concept: (a + m.start, a + m.end) for m in lexicon.find(text[a:b])} for a, b in ss
+        ]
+        out.append(
+            TextClauses(
+                text=text or "", spans=ss, texts=own, languages=[guess_language(t) for t in own],
+                concepts=found, matrix=matrix, start=row,
+            )
+        )  # fmt: skip
+        row += len(ss)
+    return out
+
+
+class ClauseBook:
+    """Clause analysis of the needs and offers of a snapshot's firms, by firm id.
+
+    Never changed once built: `updated` returns a new book. `of` answers for any profile: from
+    the book when the firm's text is the one analysed, else analysed on the spot.
+    """
+
+    def __init__(self, lexical, lexicon: Lexicon, entries: dict | None = None):
+        self.lexical = lexical
+        self.lexicon = lexicon
+        self.entries: dict[tuple[int, str], TextClauses] = entries or {}
+
+    @classmethod
+    def build(cls, lexical, lexicon: Lexicon, profiles: Iterable[Mapping]) -> ClauseBook:
+        """The book of `profiles` (their needs and offers analysed in one batch)."""
+        return cls(lexical, lexicon).updated(profiles, ())
+
+    def updated(self, profiles: Iterable[Mapping], gone: Iterable[int]) -> ClauseBook:
+        """A new book without the firms `gone` and with `profiles` (re-)analysed."""
+        profiles = list(profiles)
+        dropped = set(gone) | {p.get("id") for p in profiles}
+        entries = {k: v for k, v in self.entries.items() if k[0] not in dropped}
+        keys = [(p.get("id"), part) for p in profiles for part in CLAUSE_PARTS]
+        texts = [p.get(part) or "" for p in profiles for part in CLAUSE_PARTS]
+        for key, analysed in zip(keys, analyse(texts, self.lexical, self.lexicon), strict=True):
+            if key[0] is not None:
+                entries[key] = analysed
+        return ClauseBook(self.lexical, self.lexicon, entries)
+
+    def of(self, profile: Mapping, part: str) -> TextClauses:
+        """The clauses of a profile's `part` ('needs' or 'offers')."""
+        text = profile.get(part) or ""
+        found = self.entries.get((profile.get("id"), part))
+        if found is not None and found.text == text:
+            return found
+        return analyse([text], self.lexical, self.lexicon)[0]
+
+    def __contains__(self, company_id: int) -> bool:
+        return (company_id, CLAUSE_PARTS[0]) in self.entries

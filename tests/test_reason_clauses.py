@@ -1,0 +1,107 @@
+"""Reasons read clauses analysed once (issue 11, speed): each firm's need and offer clauses are
+analysed when the index snapshot is built and their sentence vectors cached when the firm is
+stored; an edit or a deletion never leaves an old clause in a reason."""
+
+from __future__ import annotations
+
+from conftest import company_body, valid_cvr
+from test_matching import FIRMS
+
+from matchmaker import matching
+from matchmaker.reference.text import clauses
+from matchmaker.representation.clauses import MAX_CLAUSES, clause_texts
+from matchmaker.representation.embedding import load_model
+from matchmaker.representation.sentence import cache_key
+
+FIELDS = ("name", "employees", "region", "nace", "description", "offers", "needs", "markets")
+
+
+def register_all(client) -> dict[str, int]:
+    """The test firms registered through the API (consenting ones only), by name."""
+    ids = {}
+    for k, firm in enumerate(FIRMS):
+        if firm.get("consent") is False:
+            continue
+        body = company_body(cvr=valid_cvr(700 + k), **{f: firm[f] for f in FIELDS if f in firm})
+        answer = client.post("/api/v1/companies", json=body)
+        assert answer.status_code == 201, answer.get_json()
+        ids[firm["name"]] = answer.get_json()["id"]
+    return ids
+
+
+def quoted(suggestions) -> str:
+    return "\n".join(r for s in suggestions for r in s.reasons)
+
+
+def test_clause_texts_are_the_first_clauses_of_a_text():
+    text = "Vi søger en revisor. Vi mangler også hjælp til eksport!\n- og en ny hjemmeside"
+    assert clause_texts(text) == [text[a:b] for a, b in clauses(text)]
+    assert len(clause_texts(text)) == 3
+    many = " ".join(f"Punkt nummer {k} på listen." for k in range(MAX_CLAUSES + 5))
+    assert len(clause_texts(many)) == MAX_CLAUSES
+    assert clause_texts("") == [] and clause_texts(None) == []
+
+
+def test_clause_vectors_are_cached_at_write_time_and_a_request_encodes_nothing(
+    client, auth, app, db, monkeypatch
+):
+    ids = register_all(client)
+    model_name = app.config["MODEL_NAME"]
+    stored = {r[0] for r in db.execute("SELECT key FROM vectors WHERE model = ?", [model_name])}
+    for firm in FIRMS:
+        if firm["name"] not in ids:
+            continue
+        for part in ("needs", "offers"):
+            for text in clause_texts(firm.get(part)):
+                assert cache_key(model_name, text) in stored, (firm["name"], part, text)
+    # The index is built (once per process, it encodes the lexicon's labels) by a first
+    # request about another firm.
+    other = next(i for name, i in ids.items() if name != "Nordisk Emballage ApS")
+    assert client.get(f"/api/v1/companies/{other}/partners", headers=auth).status_code == 200
+    model = load_model(model_name)
+    encoded: list[str] = []
+    real = model.encode
+
+    def spy(texts, *args, **kwargs):
+        encoded.extend([texts] if isinstance(texts, str) else texts)
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(model, "encode", spy)
+    nordisk = ids["Nordisk Emballage ApS"]
+    for lang in ("da", "en"):
+        answer = client.get(f"/api/v1/companies/{nordisk}/partners?limit=8&lang={lang}",
+                            headers=auth)  # fmt: skip
+        assert answer.status_code == 200
+        reasons = [r for p in answer.get_json()["partners"] for r in p["reasons"]]
+        assert any("German market" in r or "DACH" in r for r in reasons)
+    assert encoded == []
+
+
+def test_an_edited_or_deleted_firm_never_leaves_its_old_clauses_in_reasons(client, auth, db):
+    ids = register_all(client)
+    nordisk, partner = ids["Nordisk Emballage ApS"], ids["German Market Partners"]
+    before = matching.partner_suggestions(db, nordisk, limit=8)
+    assert "DACH" in quoted(s for s in before if s.id == partner)
+    assert partner in matching.match_index(db).clauses_
+
+    new_offers = "Revision og bogføring for små og mellemstore virksomheder."
+    answer = client.patch(f"/api/v1/companies/{partner}", json={"offers": new_offers},
+                          headers=auth)  # fmt: skip
+    assert answer.status_code == 200, answer.get_json()
+    index = matching.match_index(db)
+    assert index.clauses_.of(index.profile(partner), "offers").texts == [new_offers]
+    edited = matching.pair_score(db, nordisk, partner)
+    assert "DACH" not in quoted([edited]) and "German market" not in quoted([edited])
+    assert "DACH" not in quoted(matching.partner_suggestions(db, nordisk, limit=20))
+
+    assert client.delete(f"/api/v1/companies/{partner}", headers=auth).status_code == 204
+    index = matching.match_index(db)
+    assert partner not in index.clauses_
+    after = matching.partner_suggestions(db, nordisk, limit=20)
+    assert partner not in {s.id for s in after}
+    assert "Revision og bogføring" not in quoted(after) and "DACH" not in quoted(after)
+    # The firms left are quoted as before.
+    for s in after:
+        same = next((b for b in before if b.id == s.id), None)
+        if same is not None:
+            assert s.reasons == same.reasons
