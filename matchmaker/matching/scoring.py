@@ -47,6 +47,7 @@ class BlockScores:
     offer_need: np.ndarray  # calibrated: the stored firm's needs met by the query's offers
     competitor: np.ndarray  # judged direct competitors
     similar: np.ndarray  # calibrated profile likeness
+    likeness: np.ndarray | None = None  # log-odds of a pair judged as a silent firm's partner
 
 
 def score_block(
@@ -72,11 +73,15 @@ def score_block(
     else:
         score = scorer.partner_logit(features)
         # A firm that wrote neither needs nor offers gives nothing to complement: its partners
-        # are judged by how alike the profiles are.
+        # are judged by the likeness model (learned from real co-participation when fitted,
+        # else how alike the profiles are).
+        likeness = scorer.silent_logit(features, likeness)
         silent = ~(q_facts.has_needs | q_facts.has_offers)
         if silent.any():
             score[silent] = likeness[silent]
-    return BlockScores(score.astype(np.float32), need_offer, offer_need, competitor, similar)
+    return BlockScores(
+        score.astype(np.float32), need_offer, offer_need, competitor, similar, likeness
+    )
 
 
 def score_rows(index: MatchIndex, q_rows: np.ndarray, s_rows: np.ndarray | None, mode: str):
@@ -247,7 +252,7 @@ def candidate_graph(index_or_db, ids: Sequence[int], k: int = 48, *, workers: in
             index, vectors.take(block), facts.take(block), s_vec, s_facts, "complementary"
         )
         mine = display_score(found.score)  # each row firm's own view of the pair
-        likeness = display_score(SIMILAR_SLOPE * (found.similar - SIMILAR_CENTER))
+        likeness = display_score(found.likeness)
         # The column firm's view: the same partner log-odds (the features are symmetric),
         # or profile likeness where the column firm wrote neither needs nor offers.
         theirs = np.where(silent[None, cols], likeness, mine)
