@@ -155,6 +155,7 @@ def test_fitting_on_projects_learns_from_other_projects_only(tmp_path):
     assert len(folds) == 2 and all(f.y.sum() > 0 and (f.y == 0).sum() > 0 for f in folds)
     scorer = training.fit_likeness(copy.deepcopy(default_scorer()), projects)
     assert scorer.likeness_c in training.LIKENESS_CS
+    assert "without_big_players" in scorer.trained_on_["coparticipation"]
     assert scorer.trained_on_["coparticipation"]["projects"] == len(projects)
     # Co-participants share a theme: the learned model weighs profile likeness up.
     weights = dict(zip(LIKENESS_FEATURES, scorer.likeness_.weights[likeness_rows()], strict=True))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,9 @@ LIKENESS_FOLDS = 3
 NEGATIVES = 100  # organisations sampled per participant as non-partners
 LIKENESS_CS = (0.01, 0.1, 1.0, 10.0)
 TOP_K = 10
+# An organisation in more training projects than this is a big player (a university, a
+# region): recall is also judged without them, and a model must do well both ways.
+BIG_PLAYER = 5
 # Projects of this many participants with a profile teach the likeness model.
 MIN_MEMBERS, MAX_MEMBERS = 2, 8
 
@@ -160,6 +164,8 @@ class CoparticipationFold:
     leads: list[np.ndarray]  # per project: organisations × likeness features
     lead_pos: list[int]  # per project: the lead's own position (left out of its ranking)
     truth: list[np.ndarray]  # per project: the positions of the lead's real partners
+    big: np.ndarray  # per organisation: in many projects (a big player)
+    with_big: np.ndarray  # per training row: a big player is one of the pair
 
 
 def coparticipation_folds(
@@ -169,6 +175,7 @@ def coparticipation_folds(
     fold's organisations profiled from the other folds' projects (see the module docstring)."""
     rng = np.random.default_rng(seed)
     rows_of = likeness_rows()
+    count = Counter(o for p in projects for o in p["orgs"])
     out = []
     for part in coparticipation.folds(projects, n_folds):
         hidden = {p["id"] for p in part}
@@ -176,7 +183,8 @@ def coparticipation_folds(
         index, keys = index_firms(list(firms.values()), vector_cache)
         pos = {k: i for i, k in enumerate(keys)}
         v, f = index.vectors_, index.facts_
-        xs, ys, leads, lead_pos, truth = [], [], [], [], []
+        big = np.array([count[k] > BIG_PLAYER for k in keys])
+        xs, ys, leads, lead_pos, truth, with_big = [], [], [], [], [], []
         for p in part:
             members = [pos[o] for o in p["orgs"] if o in pos]
             if not MIN_MEMBERS <= len(members) <= MAX_MEMBERS:
@@ -191,6 +199,7 @@ def coparticipation_folds(
                 cols = np.concatenate([mates, negatives])
                 xs.append(tensor[:, k, cols].T)
                 ys.append(np.r_[np.ones(len(mates)), np.zeros(negatives.size)])
+                with_big.append(big[cols] | big[a])
             lead = p["orgs"][0]
             if lead in pos and 3 <= len(p["orgs"]) <= 5 and len(members) >= 2:
                 leads.append(tensor[:, members.index(pos[lead])].T)
@@ -199,58 +208,80 @@ def coparticipation_folds(
         if not xs or not leads:  # a fold without a project to learn or judge from
             continue
         y = np.concatenate(ys).astype(int)
-        out.append(CoparticipationFold(np.vstack(xs), y, leads, lead_pos, truth))
+        out.append(CoparticipationFold(
+            np.vstack(xs), y, leads, lead_pos, truth, big, np.concatenate(with_big)
+        ))  # fmt: skip
     return out
 
 
-def lead_recall(scorer: PairScorer, fold: CoparticipationFold, k: int = TOP_K) -> float:
-    """Mean recall@k of the leads' real partners among all organisations of a fold."""
+def lead_recall(
+    scorer: PairScorer, fold: CoparticipationFold, k: int = TOP_K, small: bool = False
+) -> float:
+    """Mean recall@k of the leads' real partners among all organisations of a fold (with
+    `small`, among those that are no big player, for leads and partners that are none)."""
     weights = scorer.likeness_.weights[likeness_rows()]
     recalls = []
     for rows, own, truth in zip(fold.leads, fold.lead_pos, fold.truth, strict=True):
         score = rows @ weights
         score[own] = -np.inf
+        if small:
+            truth = truth[~fold.big[truth]]
+            if fold.big[own] or not truth.size:
+                continue
+            score[fold.big] = -np.inf
         order = np.argsort(-score, kind="stable")
         recalls.append(np.isin(truth, order[:k]).mean())
-    return float(np.mean(recalls))
+    return float(np.mean(recalls)) if recalls else 0.0
 
 
-def choose_likeness_c(
+def pair_rows_of(folds: Sequence[CoparticipationFold], without_big: bool):
+    """Training rows and labels of `folds`, with or without the pairs of a big player."""
+    x = np.vstack([f.x[~f.with_big] if without_big else f.x for f in folds])
+    y = np.concatenate([f.y[~f.with_big] if without_big else f.y for f in folds])
+    return x, y
+
+
+def choose_likeness(
     folds: Sequence[CoparticipationFold], cs: Sequence[float] = LIKENESS_CS
-) -> tuple[float, dict[float, float]]:
-    """The regularisation with the best leave-one-fold-out recall@10 (ties: the strongest);
-    with fewer than two folds, the default."""
+) -> tuple[float, bool, dict[str, list[float]]]:
+    """The regularisation, and whether to learn from pairs without big players only, with the
+    best leave-one-fold-out recall@10 averaged over both pools (all organisations, and without
+    the big players); ties go to the strongest regularisation. With fewer than two folds, the
+    default on all pairs."""
     if len(folds) < 2:
-        return PairScorer.likeness_c, {}
-    by_c = {}
-    for c in cs:
-        recalls = []
-        for g, held in enumerate(folds):
-            rest = [f for h, f in enumerate(folds) if h != g]
-            scorer = PairScorer(likeness_c=c).fit_likeness(
-                np.vstack([f.x for f in rest]), np.concatenate([f.y for f in rest])
-            )
-            recalls.append(lead_recall(scorer, held))
-        by_c[c] = float(np.mean(recalls))
-    best = max(cs, key=lambda c: (round(by_c[c], 4), -c))
-    return best, by_c
+        return PairScorer.likeness_c, False, {}
+    by: dict[str, list[float]] = {}
+    for without_big in (False, True):
+        for c in cs:
+            recalls = []
+            for g, held in enumerate(folds):
+                rest = [f for h, f in enumerate(folds) if h != g]
+                scorer = PairScorer(likeness_c=c).fit_likeness(*pair_rows_of(rest, without_big))
+                recalls.append([lead_recall(scorer, held, small=sm) for sm in (False, True)])
+            by[f"C={c}{', without big players' if without_big else ''}"] = [
+                round(float(v), 4) for v in np.mean(recalls, axis=0)
+            ]
+    keys = [(c, w) for w in (False, True) for c in cs]
+    scores = dict(zip(keys, (np.mean(v) for v in by.values()), strict=True))
+    best = max(keys, key=lambda k: (round(scores[k], 4), -k[0]))
+    return best[0], best[1], by
 
 
 def fit_likeness(
     scorer: PairScorer, projects: Sequence[dict], vector_cache=None, name: str = "coparticipation"
 ) -> PairScorer:
     """Fit `scorer`'s likeness model on co-participation in `projects` (training projects
-    only), its regularisation chosen by cross-validation over the folds."""
+    only), its settings chosen by cross-validation over the folds (`choose_likeness`)."""
     folds = coparticipation_folds(projects, vector_cache)
     if not folds:
         raise ValueError("no co-participation to learn from: too few projects share members")
-    c, by_c = choose_likeness_c(folds)
+    c, without_big, by = choose_likeness(folds)
     scorer.likeness_c = c
-    x = np.vstack([f.x for f in folds])
-    y = np.concatenate([f.y for f in folds])
+    x, y = pair_rows_of(folds, without_big)
     trained_on = {
         name: {"projects": len(projects), "pairs": len(y), "partner": int(y.sum()),
-               "likeness_cv_recall@10": {str(k): round(v, 4) for k, v in by_c.items()}}
+               "without_big_players": without_big,
+               "cv_recall@10_all_small": by}
     }  # fmt: skip
     return scorer.fit_likeness(x, y, trained_on)
 
