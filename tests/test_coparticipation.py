@@ -10,7 +10,7 @@ import pytest
 
 from matchmaker.matching import coparticipation, partner_suggestions, top_candidates, training
 from matchmaker.matching.index import default_scorer
-from matchmaker.matching.scorer import LIKENESS_FEATURES, LinearModel, PairScorer, likeness_rows
+from matchmaker.matching.scorer import LIKENESS_INPUTS, LinearModel, PairScorer
 
 
 def project(pid: str, orgs: list[str], text: str, region: str = "Midtjylland") -> dict:
@@ -79,6 +79,7 @@ def region_only(scorer: PairScorer) -> PairScorer:
     weights = np.zeros(len(out.names_), dtype=np.float32)
     weights[out.names_.index("same_region")] = 5.0
     out.likeness_ = LinearModel(weights, 0.0)
+    out.likeness_profile_ = 0.0
     return out
 
 
@@ -115,17 +116,19 @@ def test_a_firm_without_needs_or_offers_is_ranked_by_the_likeness_model(silent_w
 
 def test_likeness_model_survives_a_save_and_load(tmp_path):
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(200, len(LIKENESS_FEATURES)))
-    y = (x[:, 1] + 0.3 * rng.normal(size=200) > 0.5).astype(int)
+    x = rng.normal(size=(200, len(LIKENESS_INPUTS)))
+    y = (x[:, 1] - x[:, -1] + 0.3 * rng.normal(size=200) > 0.5).astype(int)
     scorer = PairScorer(likeness_c=0.1).fit_likeness(x, y, {"co": {"pairs": 200}})
     w = scorer.likeness_.weights
-    assert w[likeness_rows()[1]] > 0 and np.count_nonzero(w) <= len(LIKENESS_FEATURES)
+    assert scorer.likeness_weights()[1] > 0 and scorer.likeness_profile_ < 0
+    assert np.count_nonzero(w) <= len(LIKENESS_INPUTS) - 1
     path = tmp_path / "scorer.json"
     scorer.partner_ = LinearModel(np.zeros(len(scorer.names_), np.float32), 0.0)
     scorer.save(path)
     again = PairScorer.load(path)
     assert again.likeness_c == 0.1
     np.testing.assert_allclose(again.likeness_.weights, w, rtol=1e-6)
+    assert again.likeness_profile_ == pytest.approx(scorer.likeness_profile_)
     assert json.loads(path.read_text())["trained_on"]["co"] == {"pairs": 200}
     with pytest.raises(ValueError):
         scorer.fit_likeness(x[:, :3], y)
@@ -135,7 +138,7 @@ def test_without_a_likeness_model_the_encoder_likeness_is_kept():
     scorer = PairScorer()
     fallback = np.arange(6, dtype=np.float32).reshape(2, 3)
     features = np.ones((len(scorer.names_), 2, 3), dtype=np.float32)
-    assert scorer.silent_logit(features, fallback) is fallback
+    assert scorer.silent_logit(features, fallback + 1, fallback) is fallback
 
 
 def test_fitting_on_projects_learns_from_other_projects_only(tmp_path):
@@ -158,7 +161,7 @@ def test_fitting_on_projects_learns_from_other_projects_only(tmp_path):
     assert "without_big_players" in scorer.trained_on_["coparticipation"]
     assert scorer.trained_on_["coparticipation"]["projects"] == len(projects)
     # Co-participants share a theme: the learned model weighs profile likeness up.
-    weights = dict(zip(LIKENESS_FEATURES, scorer.likeness_.weights[likeness_rows()], strict=True))
-    assert weights["words:profile-profile"] > 0
+    weights = dict(zip(LIKENESS_INPUTS, scorer.likeness_weights(), strict=True))
+    assert weights["words:profile-profile"] + weights["profile_likeness"] > 0
     for fold in folds:
         assert training.lead_recall(scorer, fold) > 0.5

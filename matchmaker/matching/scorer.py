@@ -28,6 +28,9 @@ LIKENESS_FEATURES = (
     *(f"{rep}:profile-profile" for rep in REPRESENTATIONS),
     "same_region", "both_knowledge", "one_knowledge",
 )  # fmt: skip
+# The likeness model's inputs: those features and the encoder's combined profile likeness.
+PROFILE_LIKENESS = "profile_likeness"
+LIKENESS_INPUTS = (*LIKENESS_FEATURES, PROFILE_LIKENESS)
 
 
 @dataclass
@@ -59,7 +62,7 @@ class PairScorer:
     only to a clear value chain (`rule_chain_margin`).
 
     The likeness model ranks the partners of a firm that wrote neither needs nor offers: a
-    logistic regression over `LIKENESS_FEATURES` fitted on real co-participation (who worked
+    logistic regression over `LIKENESS_INPUTS` fitted on real co-participation (who worked
     together in projects), with inverse regularisation strength `likeness_c`. Without it such
     firms are ranked by the encoder's combined profile likeness.
     """
@@ -79,6 +82,7 @@ class PairScorer:
     partner_: LinearModel | None = None
     competitor_: LinearModel | None = None
     likeness_: LinearModel | None = None
+    likeness_profile_: float = 0.0  # the likeness model's weight of the encoder's likeness
     trained_on_: dict = field(default_factory=dict)
     reference_scale_: FeatureScale | None = None
     offers_gate_: float = float("-inf")
@@ -117,23 +121,31 @@ class PairScorer:
         return self
 
     def fit_likeness(self, x: np.ndarray, partner: np.ndarray, trained_on: dict | None = None):
-        """Fit the likeness model on pair rows `x` (pairs × `LIKENESS_FEATURES`) with 0/1
+        """Fit the likeness model on pair rows `x` (pairs × `LIKENESS_INPUTS`) with 0/1
         co-participation labels."""
-        if x.shape[1] != len(LIKENESS_FEATURES):
-            raise ValueError(f"expected {len(LIKENESS_FEATURES)} features, got {x.shape[1]}")
+        if x.shape[1] != len(LIKENESS_INPUTS):
+            raise ValueError(f"expected {len(LIKENESS_INPUTS)} features, got {x.shape[1]}")
         small = _fit_linear(x, partner, self.likeness_c, self.random_state)
         weights = np.zeros(len(self.names_), dtype=np.float32)
-        weights[likeness_rows()] = small.weights
+        weights[likeness_rows()] = small.weights[:-1]
         self.likeness_ = LinearModel(weights, small.intercept)
+        self.likeness_profile_ = float(small.weights[-1])
         self.trained_on_ = {**self.trained_on_, **(trained_on or {})}
         return self
 
-    def silent_logit(self, features: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    def silent_logit(
+        self, features: np.ndarray, similar: np.ndarray, fallback: np.ndarray
+    ) -> np.ndarray:
         """Log-odds for pairs whose query firm wrote neither needs nor offers: the likeness
-        model's, or `fallback` (the encoder's profile likeness) when none was fitted."""
+        model's over the pair `features` and the encoder's calibrated profile likeness
+        `similar`, or `fallback` when none was fitted."""
         if self.likeness_ is None:
             return fallback
-        return self.likeness_.logit(features)
+        return self.likeness_.logit(features) + self.likeness_profile_ * similar
+
+    def likeness_weights(self) -> np.ndarray:
+        """The likeness model's weights over `LIKENESS_INPUTS`."""
+        return np.r_[self.likeness_.weights[likeness_rows()], self.likeness_profile_]
 
     def partner_logit(self, features: np.ndarray) -> np.ndarray:
         """Partner log-odds for a feature tensor (features × …)."""
@@ -187,7 +199,9 @@ class PairScorer:
             "features": self.names_,
             "partner": model(self.partner_),
             "competitor": model(self.competitor_),
-            "likeness": model(self.likeness_),
+            "likeness": None
+            if self.likeness_ is None
+            else {**model(self.likeness_), PROFILE_LIKENESS: self.likeness_profile_},
             "trained_on": self.trained_on_,
             "offers_gate": self.offers_gate_,
             "reference_scale": None
@@ -215,6 +229,7 @@ class PairScorer:
         scorer.partner_ = model(data["partner"])
         scorer.competitor_ = model(data["competitor"])
         scorer.likeness_ = model(data.get("likeness"))
+        scorer.likeness_profile_ = float((data.get("likeness") or {}).get(PROFILE_LIKENESS, 0.0))
         scorer.trained_on_ = data.get("trained_on", {})
         scorer.offers_gate_ = float(data.get("offers_gate", float("-inf")))
         ref = data.get("reference_scale")

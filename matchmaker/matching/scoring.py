@@ -75,7 +75,7 @@ def score_block(
         # A firm that wrote neither needs nor offers gives nothing to complement: its partners
         # are judged by the likeness model (learned from real co-participation when fitted,
         # else how alike the profiles are).
-        likeness = scorer.silent_logit(features, likeness)
+        likeness = scorer.silent_logit(features, similar, likeness)
         silent = ~(q_facts.has_needs | q_facts.has_offers)
         if silent.any():
             score[silent] = likeness[silent]

@@ -191,7 +191,9 @@ def coparticipation_folds(
                 continue
             sel = np.array(members)
             tensor = pair_features(index.encoder_, v.take(sel), f.take(sel), v, f, index.scale_)
-            tensor = tensor[rows_of]  # likeness features × members × organisations
+            similar = index.encoder_.similarity(v.take(sel), v, "profile", "profile")
+            # likeness inputs × members × organisations
+            tensor = np.concatenate([tensor[rows_of], similar[None]])
             others = np.setdiff1d(np.arange(len(keys)), sel)
             for k, a in enumerate(members):
                 mates = [b for b in members if b != a]
@@ -219,7 +221,7 @@ def lead_recall(
 ) -> float:
     """Mean recall@k of the leads' real partners among all organisations of a fold (with
     `small`, among those that are no big player, for leads and partners that are none)."""
-    weights = scorer.likeness_.weights[likeness_rows()]
+    weights = scorer.likeness_weights()
     recalls = []
     for rows, own, truth in zip(fold.leads, fold.lead_pos, fold.truth, strict=True):
         score = rows @ weights
