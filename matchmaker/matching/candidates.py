@@ -24,8 +24,6 @@ from matchmaker.matching.features import MISSING, STRUCTURED, FirmFacts, structu
 from matchmaker.matching.index import resolve
 from matchmaker.matching.pairwise import PairDots
 from matchmaker.matching.scoring import (
-    SIMILAR_CENTER,
-    SIMILAR_SLOPE,
     display_score,
     score_pairs,
     unit_similarity,
@@ -87,7 +85,7 @@ class _Judge:
         found = score_pairs(index, dots, facts, left, right)
         view = found.score.copy()  # the left firm's view (its likeness when silent)
         other = view.copy()  # the right firm's view
-        other[silent[right]] = SIMILAR_SLOPE * (found.similar[silent[right]] - SIMILAR_CENTER)
+        other[silent[right]] = found.likeness[silent[right]]
         ask = silent[left] & ~silent[right]  # the partner log-odds a silent left firm skipped
         if ask.any():
             other[ask] = score_pairs(index, dots, facts, right[ask], left[ask]).score

@@ -17,11 +17,20 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from matchmaker.config import MODELS_DIR
-from matchmaker.matching.features import FeatureScale, feature_names
+from matchmaker.matching.features import REPRESENTATIONS, FeatureScale, feature_names
 
 SCORER_PATH = MODELS_DIR / "pair_scorer.json"
 # How much a labelled look-alike pair (not rivals) weighs in the competitor model.
 LOOK_ALIKE_WEIGHT = 5.0
+# What the likeness model reads: how alike two whole profiles are per representation, and the
+# facts a profile without needs or offers still has (region, knowledge institution).
+LIKENESS_FEATURES = (
+    *(f"{rep}:profile-profile" for rep in REPRESENTATIONS),
+    "same_region", "both_knowledge", "one_knowledge",
+)  # fmt: skip
+# The likeness model's inputs: those features and the encoder's combined profile likeness.
+PROFILE_LIKENESS = "profile_likeness"
+LIKENESS_INPUTS = (*LIKENESS_FEATURES, PROFILE_LIKENESS)
 
 
 @dataclass
@@ -51,6 +60,11 @@ class PairScorer:
     chain: one firm's needs met by the other more strongly (by `chain_margin`, calibrated) than
     their offers are alike. The facilitator's rule (same NACE group, overlapping market) yields
     only to a clear value chain (`rule_chain_margin`).
+
+    The likeness model ranks the partners of a firm that wrote neither needs nor offers: a
+    logistic regression over `LIKENESS_INPUTS` fitted on real co-participation (who worked
+    together in projects), with inverse regularisation strength `likeness_c`. Without it such
+    firms are ranked by the encoder's combined profile likeness.
     """
 
     partner_c: float = 0.03  # chosen by cross-validation on the dev set (bench/partners.py)
@@ -62,10 +76,13 @@ class PairScorer:
     chain_margin: float = 0.0
     rule_chain_margin: float = 3.0
     offers_quantile: float = 0.05
+    likeness_c: float = 1.0
     random_state: int = 0
     names_: list[str] = field(default_factory=feature_names)
     partner_: LinearModel | None = None
     competitor_: LinearModel | None = None
+    likeness_: LinearModel | None = None
+    likeness_profile_: float = 0.0  # the likeness model's weight of the encoder's likeness
     trained_on_: dict = field(default_factory=dict)
     reference_scale_: FeatureScale | None = None
     offers_gate_: float = float("-inf")
@@ -102,6 +119,33 @@ class PairScorer:
         self.trained_on_ = dict(trained_on or {})
         self.reference_scale_ = reference_scale
         return self
+
+    def fit_likeness(self, x: np.ndarray, partner: np.ndarray, trained_on: dict | None = None):
+        """Fit the likeness model on pair rows `x` (pairs × `LIKENESS_INPUTS`) with 0/1
+        co-participation labels."""
+        if x.shape[1] != len(LIKENESS_INPUTS):
+            raise ValueError(f"expected {len(LIKENESS_INPUTS)} features, got {x.shape[1]}")
+        small = _fit_linear(x, partner, self.likeness_c, self.random_state)
+        weights = np.zeros(len(self.names_), dtype=np.float32)
+        weights[likeness_rows()] = small.weights[:-1]
+        self.likeness_ = LinearModel(weights, small.intercept)
+        self.likeness_profile_ = float(small.weights[-1])
+        self.trained_on_ = {**self.trained_on_, **(trained_on or {})}
+        return self
+
+    def silent_logit(
+        self, features: np.ndarray, similar: np.ndarray, fallback: np.ndarray
+    ) -> np.ndarray:
+        """Log-odds for pairs whose query firm wrote neither needs nor offers: the likeness
+        model's over the pair `features` and the encoder's calibrated profile likeness
+        `similar`, or `fallback` when none was fitted."""
+        if self.likeness_ is None:
+            return fallback
+        return self.likeness_.logit(features) + self.likeness_profile_ * similar
+
+    def likeness_weights(self) -> np.ndarray:
+        """The likeness model's weights over `LIKENESS_INPUTS`."""
+        return np.r_[self.likeness_.weights[likeness_rows()], self.likeness_profile_]
 
     def partner_logit(self, features: np.ndarray) -> np.ndarray:
         """Partner log-odds for a feature tensor (features × …)."""
@@ -149,11 +193,15 @@ class PairScorer:
                 "chain_margin": self.chain_margin,
                 "rule_chain_margin": self.rule_chain_margin,
                 "offers_quantile": self.offers_quantile,
+                "likeness_c": self.likeness_c,
                 "random_state": self.random_state,
             },
             "features": self.names_,
             "partner": model(self.partner_),
             "competitor": model(self.competitor_),
+            "likeness": None
+            if self.likeness_ is None
+            else {**model(self.likeness_), PROFILE_LIKENESS: self.likeness_profile_},
             "trained_on": self.trained_on_,
             "offers_gate": self.offers_gate_,
             "reference_scale": None
@@ -180,6 +228,8 @@ class PairScorer:
         scorer.names_ = names
         scorer.partner_ = model(data["partner"])
         scorer.competitor_ = model(data["competitor"])
+        scorer.likeness_ = model(data.get("likeness"))
+        scorer.likeness_profile_ = float((data.get("likeness") or {}).get(PROFILE_LIKENESS, 0.0))
         scorer.trained_on_ = data.get("trained_on", {})
         scorer.offers_gate_ = float(data.get("offers_gate", float("-inf")))
         ref = data.get("reference_scale")
@@ -201,6 +251,12 @@ class PairScorer:
                 f"no pair scorer at {path}: build it with `python -m matchmaker train-matcher`"
             )
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def likeness_rows() -> list[int]:
+    """Positions of `LIKENESS_FEATURES` among the pair features."""
+    names = feature_names()
+    return [names.index(name) for name in LIKENESS_FEATURES]
 
 
 def offers_alike(features: np.ndarray, mean: bool = False) -> np.ndarray:

@@ -53,6 +53,7 @@ class BlockScores:
     offer_need: np.ndarray  # calibrated: the stored firm's needs met by the query's offers
     competitor: np.ndarray  # judged direct competitors
     similar: np.ndarray  # calibrated profile likeness
+    likeness: np.ndarray | None = None  # log-odds of a pair judged as a silent firm's partner
 
 
 def score_block(
@@ -114,10 +115,14 @@ def _judged(index, features, need_offer, offer_need, similar, silent, mode) -> B
     else:
         score = scorer.partner_logit(features)
         # A firm that wrote neither needs nor offers gives nothing to complement: its partners
-        # are judged by how alike the profiles are.
+        # are judged by the likeness model (learned from real co-participation when fitted,
+        # else how alike the profiles are).
+        likeness = scorer.silent_logit(features, similar, likeness)
         if silent.any():
             score[silent] = likeness[silent]
-    return BlockScores(score.astype(np.float32), need_offer, offer_need, competitor, similar)
+    return BlockScores(
+        score.astype(np.float32), need_offer, offer_need, competitor, similar, likeness
+    )
 
 
 def score_rows(index: MatchIndex, q_rows: np.ndarray, s_rows: np.ndarray | None, mode: str):

@@ -5,12 +5,20 @@ keys) and "competitors" (pairs of keys); optional "not_competitors" are look-ali
 not to be rivals. Each set is loaded into a temporary store and indexed by the real
 `MatchIndex`, so its features are computed exactly as in service, standardised on that set's
 own pairs. `python -m matchmaker train-matcher` runs `train` and writes `models/`.
+
+The likeness model (partners of firms that wrote neither needs nor offers) is fitted on real
+co-participation (`coparticipation_folds`): the training projects fall into folds; for each
+fold the organisations are profiled from the *other* folds' projects only and indexed, and
+each participant of a fold's project is paired with its co-participants (positives) and with
+organisations sampled from the rest (negatives). Its regularisation is chosen by
+leave-one-fold-out recall@10 of the leads' real partners (`choose_likeness_c`).
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from matchmaker.config import DATA_DIR
+from matchmaker.matching import coparticipation
 from matchmaker.matching.features import FeatureScale, pair_features
 from matchmaker.matching.index import MatchIndex
-from matchmaker.matching.scorer import PairScorer, pair_rows
+from matchmaker.matching.scorer import PairScorer, likeness_rows, pair_rows
 from matchmaker.store import db as store
 from matchmaker.store import labelled
 from matchmaker.store import vectors as cached_vectors
@@ -30,6 +39,17 @@ TRAINING_SETS = (
     DATA_DIR / "training" / "partners_train.json",
     DATA_DIR / "training" / "partners_rivals.json",
 )
+# Real co-participation (ERDF projects outside the evaluated part) for the likeness model.
+COPARTICIPATION = DATA_DIR / "training" / "coparticipation_erdf.json"
+LIKENESS_FOLDS = 3
+NEGATIVES = 100  # organisations sampled per participant as non-partners
+LIKENESS_CS = (0.01, 0.1, 1.0, 10.0)
+TOP_K = 10
+# An organisation in more training projects than this is a big player (a university, a
+# region): recall is also judged without them, and a model must do well both ways.
+BIG_PLAYER = 5
+# Projects of this many participants with a profile teach the likeness model.
+MIN_MEMBERS, MAX_MEMBERS = 2, 8
 
 
 @dataclass
@@ -106,7 +126,9 @@ def labelled_pairs(path: Path, vector_cache=None) -> LabelledPairs:
 def train(
     paths: Sequence[Path] | None = None, scorer: PairScorer | None = None, vector_cache=None
 ) -> PairScorer:
-    """Fit a pair scorer on every labelled set that exists among `paths`."""
+    """Fit a pair scorer on every labelled set that exists among `paths`; with the default
+    sets (no `paths`), its likeness model too, on the co-participation file if it exists."""
+    default = paths is None
     sets = [labelled_pairs(p, vector_cache) for p in (paths or TRAINING_SETS) if Path(p).exists()]
     if not sets:
         raise FileNotFoundError("no labelled training set found")
@@ -123,7 +145,149 @@ def train(
         np.mean([s.scale.mean for s in sets], axis=0),
         np.mean([s.scale.scale for s in sets], axis=0),
     )
-    return (scorer or PairScorer()).fit(
+    fitted = (scorer or PairScorer()).fit(
         x, partner, competitor, trained_on=trained_on, reference_scale=reference,
         look_alike=look_alike,
     )  # fmt: skip
+    if default and COPARTICIPATION.exists():
+        fit_likeness(fitted, load_coparticipation(), vector_cache)
+    return fitted
+
+
+@dataclass
+class CoparticipationFold:
+    """One fold's pairs: sampled training rows (pairs × likeness features, 0/1 labels) and,
+    for each project of 3–5 participants, its lead's rows against every organisation."""
+
+    x: np.ndarray
+    y: np.ndarray
+    leads: list[np.ndarray]  # per project: organisations × likeness features
+    lead_pos: list[int]  # per project: the lead's own position (left out of its ranking)
+    truth: list[np.ndarray]  # per project: the positions of the lead's real partners
+    big: np.ndarray  # per organisation: in many projects (a big player)
+    with_big: np.ndarray  # per training row: a big player is one of the pair
+
+
+def coparticipation_folds(
+    projects: Sequence[dict], vector_cache=None, n_folds: int = LIKENESS_FOLDS, seed: int = 0
+) -> list[CoparticipationFold]:
+    """Pairs from co-participation in `projects` (training projects only), fold by fold, each
+    fold's organisations profiled from the other folds' projects (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    rows_of = likeness_rows()
+    count = Counter(o for p in projects for o in p["orgs"])
+    out = []
+    for part in coparticipation.folds(projects, n_folds):
+        hidden = {p["id"] for p in part}
+        firms = coparticipation.organisation_profiles(projects, hidden)
+        index, keys = index_firms(list(firms.values()), vector_cache)
+        pos = {k: i for i, k in enumerate(keys)}
+        v, f = index.vectors_, index.facts_
+        big = np.array([count[k] > BIG_PLAYER for k in keys])
+        xs, ys, leads, lead_pos, truth, with_big = [], [], [], [], [], []
+        for p in part:
+            members = [pos[o] for o in p["orgs"] if o in pos]
+            if not MIN_MEMBERS <= len(members) <= MAX_MEMBERS:
+                continue
+            sel = np.array(members)
+            tensor = pair_features(index.encoder_, v.take(sel), f.take(sel), v, f, index.scale_)
+            similar = index.encoder_.similarity(v.take(sel), v, "profile", "profile")
+            # likeness inputs × members × organisations
+            tensor = np.concatenate([tensor[rows_of], similar[None]])
+            others = np.setdiff1d(np.arange(len(keys)), sel)
+            for k, a in enumerate(members):
+                mates = [b for b in members if b != a]
+                negatives = rng.choice(others, size=min(NEGATIVES, others.size), replace=False)
+                cols = np.concatenate([mates, negatives])
+                xs.append(tensor[:, k, cols].T)
+                ys.append(np.r_[np.ones(len(mates)), np.zeros(negatives.size)])
+                with_big.append(big[cols] | big[a])
+            lead = p["orgs"][0]
+            if lead in pos and 3 <= len(p["orgs"]) <= 5 and len(members) >= 2:
+                leads.append(tensor[:, members.index(pos[lead])].T)
+                lead_pos.append(pos[lead])
+                truth.append(np.array([b for b in members if b != pos[lead]]))
+        if not xs or not leads:  # a fold without a project to learn or judge from
+            continue
+        y = np.concatenate(ys).astype(int)
+        out.append(CoparticipationFold(
+            np.vstack(xs), y, leads, lead_pos, truth, big, np.concatenate(with_big)
+        ))  # fmt: skip
+    return out
+
+
+def lead_recall(
+    scorer: PairScorer, fold: CoparticipationFold, k: int = TOP_K, small: bool = False
+) -> float:
+    """Mean recall@k of the leads' real partners among all organisations of a fold (with
+    `small`, among those that are no big player, for leads and partners that are none)."""
+    weights = scorer.likeness_weights()
+    recalls = []
+    for rows, own, truth in zip(fold.leads, fold.lead_pos, fold.truth, strict=True):
+        score = rows @ weights
+        score[own] = -np.inf
+        if small:
+            truth = truth[~fold.big[truth]]
+            if fold.big[own] or not truth.size:
+                continue
+            score[fold.big] = -np.inf
+        order = np.argsort(-score, kind="stable")
+        recalls.append(np.isin(truth, order[:k]).mean())
+    return float(np.mean(recalls)) if recalls else 0.0
+
+
+def pair_rows_of(folds: Sequence[CoparticipationFold], without_big: bool):
+    """Training rows and labels of `folds`, with or without the pairs of a big player."""
+    x = np.vstack([f.x[~f.with_big] if without_big else f.x for f in folds])
+    y = np.concatenate([f.y[~f.with_big] if without_big else f.y for f in folds])
+    return x, y
+
+
+def choose_likeness(
+    folds: Sequence[CoparticipationFold], cs: Sequence[float] = LIKENESS_CS
+) -> tuple[float, bool, dict[str, list[float]]]:
+    """The regularisation, and whether to learn from pairs without big players only, with the
+    best leave-one-fold-out recall@10 averaged over both pools (all organisations, and without
+    the big players); ties go to the strongest regularisation. With fewer than two folds, the
+    default on all pairs."""
+    if len(folds) < 2:
+        return PairScorer.likeness_c, False, {}
+    by: dict[str, list[float]] = {}
+    for without_big in (False, True):
+        for c in cs:
+            recalls = []
+            for g, held in enumerate(folds):
+                rest = [f for h, f in enumerate(folds) if h != g]
+                scorer = PairScorer(likeness_c=c).fit_likeness(*pair_rows_of(rest, without_big))
+                recalls.append([lead_recall(scorer, held, small=sm) for sm in (False, True)])
+            by[f"C={c}{', without big players' if without_big else ''}"] = [
+                round(float(v), 4) for v in np.mean(recalls, axis=0)
+            ]
+    keys = [(c, w) for w in (False, True) for c in cs]
+    scores = dict(zip(keys, (np.mean(v) for v in by.values()), strict=True))
+    best = max(keys, key=lambda k: (round(scores[k], 4), -k[0]))
+    return best[0], best[1], by
+
+
+def fit_likeness(
+    scorer: PairScorer, projects: Sequence[dict], vector_cache=None, name: str = "coparticipation"
+) -> PairScorer:
+    """Fit `scorer`'s likeness model on co-participation in `projects` (training projects
+    only), its settings chosen by cross-validation over the folds (`choose_likeness`)."""
+    folds = coparticipation_folds(projects, vector_cache)
+    if not folds:
+        raise ValueError("no co-participation to learn from: too few projects share members")
+    c, without_big, by = choose_likeness(folds)
+    scorer.likeness_c = c
+    x, y = pair_rows_of(folds, without_big)
+    trained_on = {
+        name: {"projects": len(projects), "pairs": len(y), "partner": int(y.sum()),
+               "without_big_players": without_big,
+               "cv_recall@10_all_small": by}
+    }  # fmt: skip
+    return scorer.fit_likeness(x, y, trained_on)
+
+
+def load_coparticipation(path: Path = COPARTICIPATION) -> list[dict]:
+    """The training projects of a co-participation file (see data/training/README.md)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))["projects"]
