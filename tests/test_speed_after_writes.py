@@ -14,24 +14,12 @@ from test_matching import FIRMS
 
 from matchmaker import matching
 from matchmaker.matching import MatchIndex
+from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.representation import vectors as profile_vectors
+from matchmaker.representation.capabilities import ConceptChoice
 from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, load_model
 from matchmaker.representation.lexical import LexicalEncoder
 from matchmaker.store import db as store
-
-
-def sklearn_lexical(encoder: LexicalEncoder, texts: list[str]) -> sp.csr_matrix:
-    """The lexical vectors as scikit-learn's own TfidfVectorizer.transform computes them."""
-    weights = {
-        "words": encoder.word_weight,
-        "concepts": encoder.concept_weight,
-        "chars": encoder.char_weight,
-    }
-    blocks = [
-        normalize(vec.transform(texts)) * np.float32(np.sqrt(weights[name]))
-        for name, vec in encoder.vectorizers_.items()
-    ]
-    return normalize(sp.hstack(blocks, format="csr"))
 
 
 def firm_body(k: int, **overrides) -> dict:
@@ -132,3 +120,52 @@ def test_appended_rows_give_the_same_dots_as_one_matrix():
     )
     sims = encoder.similarity(query, grown, "needs", "offers")
     assert np.allclose(sims, encoder.similarity(query, whole, "needs", "offers"), atol=1e-5)
+
+
+def sklearn_lexical(encoder, texts, choices=None):
+    """The lexical vectors as scikit-learn's own TfidfVectorizer.transform computes them, the
+    confirmed concepts weighed up after it."""
+    weights = {"words": encoder.word_weight, "concepts": encoder.concept_weight,
+               "chars": encoder.char_weight}  # fmt: skip
+    blocks = []
+    for name, vec in encoder.vectorizers_.items():
+        if name != "concepts":
+            blocks.append(normalize(vec.transform(texts)) * np.sqrt(weights[name]))
+            continue
+        docs = [
+            choice.apply(default_lexicon().concept_ids(text)) if choice else text
+            for text, choice in zip(texts, choices or [None] * len(texts), strict=True)
+        ]
+        block = vec.transform(docs).tolil()
+        for row, choice in enumerate(choices or []):
+            for concept in choice.confirmed if choice else ():
+                column = vec.vocabulary_.get(concept)
+                if column is not None and block[row, column]:
+                    block[row, column] *= encoder.confirmed_weight
+        blocks.append(normalize(block.tocsr()) * np.sqrt(weights[name]))
+    return normalize(sp.hstack(blocks, format="csr"))
+
+
+def test_lexical_transform_gives_scikit_learns_numbers():
+    fitted = [f[k] for f in FIRMS for k in ("description", "offers", "needs")]
+    encoder = LexicalEncoder().fit(fitted)
+    texts = [*fitted, "", "qqq xyzzy", "Eksport til Tyskland, Norge og Sverige", "export"]
+    ours, theirs = encoder.transform(texts), sklearn_lexical(encoder, texts)
+    assert ours.shape == theirs.shape and ours.dtype == np.float32
+    assert ours.nnz == theirs.nnz and ours[len(fitted)].nnz == 0  # the empty text stays empty
+    assert abs(ours - theirs).max() < 1e-6
+    assert np.allclose(sp.linalg.norm(ours[: len(fitted)], axis=1), 1.0, atol=1e-5)
+
+
+def test_lexical_transform_weighs_confirmed_concepts_as_scikit_learn_does():
+    fitted = [f[k] for f in FIRMS for k in ("description", "offers", "needs")]
+    encoder = LexicalEncoder().fit(fitted)
+    read = [default_lexicon().concept_ids(t) for t in fitted]
+    choices = [
+        ConceptChoice(confirmed=tuple(r[:1]), removed=tuple(r[1:2])) if i % 2 and r else None
+        for i, r in enumerate(read)
+    ]
+    assert sum(1 for c in choices if c and c.confirmed) >= 3  # the case is exercised
+    ours, theirs = encoder.transform(fitted, choices), sklearn_lexical(encoder, fitted, choices)
+    assert abs(ours - theirs).max() < 1e-6
+    assert abs(ours - encoder.transform(fitted)).max() > 1e-3  # the choices changed the rows
