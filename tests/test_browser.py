@@ -114,6 +114,14 @@ def browser():
 BOT = "#chat-log .msg.bot:not(.intro):not(.thinking)"
 
 
+def login(page, server: str) -> None:
+    """Log the test facilitator in through the login form."""
+    page.goto(f"{server}/login")
+    page.fill("input[name=email]", "facilitator@example.dk")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.card button")
+
+
 def _bot_messages(page):
     return page.locator(BOT)
 
@@ -161,10 +169,7 @@ def test_register_ask_follow_up_explain_and_export(app, server, browser, runner)
     assert "Aarhus Kafferisteri ApS" in page.content()
 
     # A facilitator logs in and opens the chat.
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", "facilitator@example.dk")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button")
+    login(page, server)
     page.goto(f"{server}/chat")
     page.wait_for_selector("#chat-form")
 
@@ -276,10 +281,7 @@ def test_two_turn_exchanges_off_topic_and_typos(app, server, browser, runner):
     page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", "facilitator@example.dk")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button")
+    login(page, server)
     page.goto(f"{server}/chat")
     page.wait_for_selector("#chat-form")
 

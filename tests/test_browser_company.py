@@ -9,7 +9,8 @@ import re
 
 import test_browser
 from conftest import add_user, company_body, valid_cvr
-from test_browser_pages import DESKTOP, FIRMS, PASSWORD, PHONE, _login, _watch
+from test_browser import login
+from test_browser_pages import DESKTOP, FIRMS, PASSWORD, PHONE, _watch
 from test_private_links import body_of, smtp  # noqa: F401 (a fixture)
 
 from matchmaker.store import questionnaires
@@ -110,7 +111,7 @@ def test_answering_a_questionnaire_twice_stays_one_respondent(app, server, brows
         page.wait_for_selector("#answer-done")
     assert "jeres svar er opdateret" in page.locator("#answer-done").inner_text()
 
-    _login(page, server)
+    login(page, server)
     page.wait_for_url("**/dashboard")
     page.goto(f"{server}/masterclasses/{masterclass['id']}")
     answers = page.locator("section.answer")
@@ -142,7 +143,7 @@ def test_a_rerun_after_a_swap_keeps_the_firm_swapped_in(app, server, browser, ru
 
     page = browser.new_page(viewport=DESKTOP)
     problems = _watch(page)
-    _login(page, server)
+    login(page, server)
     page.wait_for_url("**/dashboard")
     swapped = None
     for candidate in outside:  # the first firm outside the network that the constraints allow

@@ -13,6 +13,7 @@ from test_browser import (  # noqa: F401
     TIMEOUT_MS,
     browser,
     intent_model,
+    login,
     pytestmark,
     server,
 )
@@ -33,10 +34,7 @@ def test_networks_by_design_in_the_browser(app, server, browser, runner):  # noq
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", "facilitator@example.dk")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button")
+    login(page, server)
 
     # From the firm's page: a value-chain network around it, with a need nobody meets.
     page.goto(f"{server}/companies/{lead}", timeout=TIMEOUT_MS)

@@ -4,7 +4,15 @@ a rejected network) show on the learning page, and its button re-fits the partne
 from __future__ import annotations
 
 from conftest import add_user
-from test_browser import PASSWORD, SCREENSHOTS, TIMEOUT_MS, browser, pytestmark, server  # noqa: F401
+from test_browser import (  # noqa: F401
+    PASSWORD,
+    SCREENSHOTS,
+    TIMEOUT_MS,
+    browser,
+    login,
+    pytestmark,
+    server,
+)
 from test_networks import register
 
 
@@ -22,10 +30,7 @@ def test_the_learning_page_counts_decisions_and_refits(app, server, browser, run
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", "facilitator@example.dk")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button")
+    login(page, server)
     page.click("nav >> text=Læring")
     decisions = page.locator("table.learning-decisions").inner_text()
     assert "Accepterede netværk\t1" in decisions and "Afviste netværk\t1" in decisions

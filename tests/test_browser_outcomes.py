@@ -9,7 +9,15 @@ import io
 from pathlib import Path
 
 from conftest import add_user
-from test_browser import PASSWORD, SCREENSHOTS, TIMEOUT_MS, browser, pytestmark, server  # noqa: F401
+from test_browser import (  # noqa: F401
+    PASSWORD,
+    SCREENSHOTS,
+    TIMEOUT_MS,
+    browser,
+    login,
+    pytestmark,
+    server,
+)
 from test_networks import register
 
 from matchmaker.store import db as store
@@ -36,10 +44,7 @@ def test_consortia_and_outcomes_in_the_browser(app, server, browser, runner):  #
     page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", "facilitator@example.dk")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button")
+    login(page, server)
 
     # Paste a call and read the consortia.
     page.click("nav >> text=Konsortier")

@@ -84,13 +84,6 @@ def _store(app, runner) -> dict:
     }
 
 
-def _login(page, server: str) -> None:
-    page.goto(f"{server}/login")
-    page.fill("input[name=email]", "facilitator@example.dk")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.card button")
-
-
 def _watch(page) -> list[str]:
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -102,7 +95,7 @@ def test_a_facilitator_logs_in_and_lands_on_the_dashboard(app, server, browser, 
     made = _store(app, runner)
     page = browser.new_page(viewport=DESKTOP)
     problems = _watch(page)
-    _login(page, server)
+    test_browser.login(page, server)
     page.wait_for_url("**/dashboard")
     headings = page.locator("main h2").all_inner_texts()
     assert any("Nye tilmeldinger" in h for h in headings), headings
@@ -202,7 +195,7 @@ def test_every_page_fits_a_phone(app, server, browser, runner):
             widths[f"{path} ({lang})"] = width
             if width > PHONE["width"]:
                 too_wide[f"{path} ({lang})"] = width
-    _login(page, server)
+    test_browser.login(page, server)
     page.wait_for_url("**/dashboard")
     for path in facilitator:
         for lang in ("da", "en"):
