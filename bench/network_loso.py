@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from matchmaker.grouping import optimiser, pool  # noqa: E402
+from bench.proposals import pairs, prf  # noqa: E402
+from matchmaker.grouping import optimiser, pool, pruning  # noqa: E402
 from matchmaker.matching import training  # noqa: E402
 from matchmaker.matching.features import pair_features  # noqa: E402
 from matchmaker.store import db as store  # noqa: E402
@@ -41,17 +42,6 @@ SETS = {
     "rivals": REPO / "data" / "training" / "partners_rivals.json",
 }
 CACHE_DB = Path(tempfile.gettempdir()) / "matchmaker-bench-vectors.sqlite3"
-
-
-def pairs(groups) -> set[tuple[int, int]]:
-    return {tuple(sorted(p)) for g in groups for p in itertools.combinations(g, 2)}
-
-
-def f1(proposed: set, known: set) -> tuple[float, float, float]:
-    hit = len(proposed & known)
-    p = hit / len(proposed) if proposed else 0.0
-    r = hit / len(known) if known else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def held_out(name: str, cache):
@@ -76,21 +66,6 @@ def likely_rivals(scorer, features, threshold: float) -> set[tuple[int, int]]:
     flagged = flagged | flagged.T
     ii, jj = np.nonzero(np.triu(flagged, 1))
     return {(int(i), int(j)) for i, j in zip(ii, jj, strict=True)}
-
-
-def prune(pool_scores, groups, bar: float, min_size: int = 3) -> list[list[int]]:
-    out = []
-    for members in groups:
-        members = list(members)
-        while len(members) > 1:
-            fit = {i: np.mean([pool_scores.pair[i, j] for j in members if j != i]) for i in members}
-            worst = min(members, key=lambda i: (fit[i], i))
-            if fit[worst] >= bar:
-                break
-            members.remove(worst)
-        if len(members) >= min_size:
-            out.append(members)
-    return out
 
 
 def lookalike_pool(scores, likeness: float | None, penalty: float):
@@ -135,9 +110,10 @@ def main() -> None:
                 problem = optimiser.Problem(penalised, knowledge, forbidden, np.ones(n, bool))
                 grouping = optimiser.form_networks(problem, seed=seed)
                 for bar in args.bars:
-                    groups = prune(penalised, grouping.groups, bar) if bar else grouping.groups
+                    kept = pruning.prune_weak(grouping, 3, bar=bar)[0] if bar else grouping
+                    groups = kept.groups
                     placed = sum(len(g) for g in groups)
-                    p, r, f = f1(pairs(groups), known)
+                    p, r, f = prf(pairs(groups), known)
                     together = len(pairs(groups) & rivals)
                     keyed.setdefault((t, like, bar), {}).setdefault(name, []).append(
                         (p, r, f, together, n - placed, len(groups), cost)
