@@ -72,9 +72,7 @@ def lookalike_pool(scores, likeness: float | None, penalty: float):
     """The pool with look-alike pairs (likeness ≥ `likeness`) penalised; itself for None."""
     if likeness is None:
         return pool.PoolScores(scores.cover, scores.similar, scores.competitor, scores.pair)
-    alike = np.maximum(scores.similar, scores.similar.T) >= likeness
-    np.fill_diagonal(alike, False)
-    pair = np.clip(scores.pair - penalty * alike, 0.0, 1.0).astype(np.float32)
+    pair, _ = pool.penalise_lookalikes(scores.pair, scores.similar, likeness, penalty)
     return pool.PoolScores(scores.cover, scores.similar, scores.competitor, pair)
 
 

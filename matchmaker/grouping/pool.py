@@ -147,18 +147,21 @@ def pool_scores(index, ids: Sequence[int]) -> PoolScores:
 
 
 def penalise_lookalikes(
-    pair: np.ndarray, similar: np.ndarray
+    pair: np.ndarray,
+    similar: np.ndarray,
+    likeness: float = LOOKALIKE_SIMILAR,
+    penalty: float = LOOKALIKE_PENALTY,
 ) -> tuple[np.ndarray, dict[tuple[int, int], float]]:
-    """Pair fit with `LOOKALIKE_PENALTY` taken off every look-alike pair (profile likeness at
-    least `LOOKALIKE_SIMILAR` either way; floored at 0), and those pairs with their fit before."""
-    alike = np.maximum(similar, similar.T) >= LOOKALIKE_SIMILAR
+    """Pair fit with `penalty` taken off every look-alike pair (profile likeness at least
+    `likeness` either way; floored at 0), and those pairs with their fit before."""
+    alike = np.maximum(similar, similar.T) >= likeness
     np.fill_diagonal(alike, False)
     ii, jj = np.nonzero(np.triu(alike, 1))
     before = {(int(i), int(j)): float(pair[i, j]) for i, j in zip(ii, jj, strict=True)}
     if not before:
         return pair, before
     out = np.array(pair, dtype=np.float32, copy=True)
-    out[alike] = np.maximum(out[alike] - LOOKALIKE_PENALTY, 0.0)
+    out[alike] = np.maximum(out[alike] - penalty, 0.0)
     return out, before
 
 
