@@ -566,3 +566,26 @@ def test_long_email_addresses_stay_on_one_line_in_the_pdf():
             p.extract_text() for p in PdfReader(io.BytesIO(exports.to_pdf(export))).pages
         )
         assert any(email in line for line in text.splitlines()), text
+
+
+def test_unmet_firms_are_named_and_read_in_the_exports_language():
+    from matchmaker.exports.model import Export
+    from matchmaker.exports.tables import overview_pairs
+    from matchmaker.grouping.networks import unmet_reason
+    from matchmaker.reference import messages
+
+    weak = {
+        "company_id": 7,
+        "name": "Testfirma ApS",
+        **unmet_reason("weak_fit", fit="0.26", bar="0.75"),
+    }
+    small = {"company_id": 8, "name": "Andet Firma A/S", **unmet_reason("weak_network", min=3)}
+    export = Export("network_proposal", 1, summary={"unmet": [weak, small]})
+    for lang in ("da", "en"):
+        [line] = [v for _, v in overview_pairs(export, lang) if "Testfirma" in str(v)]
+        assert line == (
+            f"Testfirma ApS: {messages.render('reasons.weak_fit', lang, fit='0.26', bar='0.75')}; "
+            f"Andet Firma A/S: {messages.render('reasons.weak_network', lang, min=3)}"
+        )
+    [danish] = [v for _, v in overview_pairs(export, "da") if "Testfirma" in str(v)]
+    assert weak["reason"] not in danish  # the English text stays out of a Danish sheet

@@ -156,13 +156,24 @@ def masterclass_pairs(export: Export, lang: str) -> list[tuple[str, Any]]:
     return [(label("masterclass", lang), f"{mc.title} ({mc.date})" if mc.date else mc.title)]
 
 
-def summary_value(value: Any) -> Any:
-    """A summary figure as it is (numbers stay numbers); lists and records as one line."""
+def summary_value(value: Any, lang: str) -> Any:
+    """A summary figure as it is (numbers stay numbers); lists and records as one line, a
+    record with a catalogue message (an unmet constraint or firm) in the export's language."""
     if isinstance(value, list):
-        return ", ".join(plain_text(v) for v in value)
+        return "; ".join(summary_item(v, lang) for v in value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    return plain_text(value)
+    return summary_item(value, lang)
+
+
+def summary_item(value: Any, lang: str) -> str:
+    """One summary entry as text: a record carrying a catalogue `message` rendered in `lang`
+    (after the firm's name when it names one), anything else as plain text."""
+    record = value.get("message") if isinstance(value, dict) else None
+    if not isinstance(record, dict) or "code" not in record:
+        return plain_text(value)
+    text = messages.render_record(record, lang)
+    return f"{value['name']}: {text}" if value.get("name") else text
 
 
 def overview_pairs(export: Export, lang: str) -> list[tuple[str, Any]]:
@@ -174,7 +185,7 @@ def overview_pairs(export: Export, lang: str) -> list[tuple[str, Any]]:
     pairs.append((label("exported_at", lang), local_time(export.exported_at, lang)))
     for key, value in export.summary.items():
         name = label(key, lang) if messages.has(f"exports.{key}") else key
-        pairs.append((name, summary_value(value)))
+        pairs.append((name, summary_value(value, lang)))
     return pairs
 
 
