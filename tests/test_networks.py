@@ -436,3 +436,21 @@ def test_the_network_type_follows_the_members_relations():
     led = [firm("85.42", "knowledge_institution"), firm("28.99"), firm("62.01")]
     assert networks.network_type(led, needs_met, [0, 1, 2]) == "knowledge"
     assert set(networks.NETWORK_TYPES) >= {"knowledge", "vertical", "horizontal", "congruent"}
+
+
+def test_a_horizontal_network_names_its_trade_in_words():
+    import numpy as np
+
+    from matchmaker.grouping.describe import Describer
+
+    firm = lambda nace: {"nace": nace, "kind": "company", "name": nace}  # noqa: E731
+    peers = [firm("16.23"), firm("16.23"), firm("16.24"), firm("31.01")]
+    cover = np.full((4, 4), 0.2, np.float32)
+    similar = np.full((4, 4), 0.9, np.float32)
+    scores = networks.PoolScores(cover, similar)
+    assert networks.network_type(peers, scores, [0, 1, 2, 3]) == "horizontal"
+    danish = Describer(peers, scores, "da").network([0, 1, 2, 3])["purpose"]
+    english = Describer(peers, scores, "en").network([0, 1, 2, 3])["purpose"]
+    # Three of four firms share division 16 (wood products): its title, not a section letter.
+    assert "Fremstilling af træ" in danish and "(C)" not in danish
+    assert "wood" in english.lower() and "(C)" not in english

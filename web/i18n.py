@@ -40,13 +40,7 @@ def nace_title(code) -> str:
     """The DB07/NACE title of a code in the visitor's language ('' when unknown)."""
     from matchmaker.reference import nace
 
-    try:
-        found = nace.lookup(nace.normalise(str(code))) if code else None
-    except ValueError:
-        found = None
-    if found is None:
-        return ""
-    return found.title_en if current_language() == "en" else found.title_da
+    return nace.title(code, current_language())
 
 
 # Form fields by the names the core uses in its messages.

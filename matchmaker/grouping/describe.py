@@ -6,17 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from matchmaker.grouping.pool import PoolScores
-from matchmaker.reference import messages
+from matchmaker.reference import messages, nace
 from matchmaker.reference.lexicon import default_lexicon
-from matchmaker.reference.nace import nace_section
+from matchmaker.reference.nace import nace_division, nace_section
 from matchmaker.reference.text import clauses
 from matchmaker.representation.roles import role_of
-
-# Links of a product value chain by NACE section: raw materials, production, trade/transport.
-CHAIN_STAGE = {
-    "A": 0, "B": 0, "C": 1, "D": 1, "E": 1, "F": 1, "G": 2, "H": 2,
-}  # fmt: skip
-
 
 NETWORK_TYPES = ("knowledge", "vertical", "horizontal", "complementary", "congruent")
 
@@ -155,16 +149,12 @@ class Describer:
     def network(self, members: Sequence[int]) -> dict[str, Any]:
         """Type, purpose and group-level reasons of one network."""
         kind = network_type(self.profiles, self.scores, members)
-        sections = []
-        for i in members:
-            s = _section(self.profiles[i])
-            if s and s not in sections:
-                sections.append(s)
-        links = " → ".join(sorted(sections, key=lambda s: CHAIN_STAGE.get(s, 3)))
         if kind == "vertical":
             held = set(chain_positions(self.profiles, members).values())
             roles = [r for r, p in CHAIN_POSITION.items() if p in held]
             links = " → ".join(messages.render(f"exports.role_{r}", self.lang) for r in roles)
+        else:
+            links = _trade([self.profiles[i] for i in members], self.lang)
         purpose = self.w["purpose"][kind].format(sections=links)
         reasons = []
         met = []
@@ -177,6 +167,20 @@ class Describer:
         if markets:
             reasons.append(self.w["markets"].format(markets=", ".join(markets[:4])))
         return {"type": kind, "purpose": purpose, "reasons": reasons}
+
+
+def _trade(profiles: Sequence[Mapping], lang: str) -> str:
+    """The members' common trade in words: the NACE title of the division most of the firms
+    share, else of their most common section ('' when no firm has a code)."""
+    firms = [p for p in profiles if p.get("kind") != "knowledge_institution"] or list(profiles)
+    for level in (nace_division, nace_section):
+        codes = [c for c in (level(p.get("nace")) for p in firms) if c]
+        if not codes:
+            return ""
+        best = max(dict.fromkeys(codes), key=codes.count)
+        if level is nace_section or 2 * codes.count(best) > len(firms):
+            return nace.title(best, lang)
+    return ""
 
 
 def _first_clause(text_: str, clauses) -> str:

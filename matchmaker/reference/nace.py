@@ -51,6 +51,17 @@ def lookup(code: str | None) -> NaceCode | None:
     return codes().get(code) if code else None
 
 
+def title(code: str | None, lang: str = "da") -> str:
+    """The DB07/NACE title of a code in Danish or English ('' when unknown or not a code)."""
+    try:
+        found = lookup(normalise(str(code))) if code else None
+    except ValueError:
+        found = lookup(str(code).strip().upper()) if code else None  # a section letter
+    if found is None:
+        return ""
+    return found.title_en if lang == "en" else found.title_da
+
+
 def section_of(code: str | None) -> str | None:
     found = lookup(code)
     return found.section if found else None
