@@ -1,6 +1,7 @@
 """Real consortia: recover held-out ERDF projects' partners from the organisations' other work.
 
-Run: .venv/bin/python -m bench.erdf [--projects 80] [--seed 0] [--splits 0 1 2]
+Run: .venv/bin/python -m bench.erdf [--projects 80] [--seed 0] [--splits 0 1 2] [--save F.json]
+     .venv/bin/python -m bench.erdf --pool A.json B.json   # pool the splits of earlier runs
      .venv/bin/python -m bench.erdf --write-training   # data/training/coparticipation_erdf.json
 
 Protocol (real Danish text nobody on the team wrote, ../shared/data/erdf-dk/projects.csv, or
@@ -225,15 +226,25 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--splits", type=int, nargs="+", default=[coparticipation.EVALUATED])
     parser.add_argument("--write-training", action="store_true", help="write the training file")
+    parser.add_argument("--save", type=Path, help="also write the per-project recalls (JSON)")
+    parser.add_argument(
+        "--pool", type=Path, nargs="+", help="pool the recalls saved by earlier runs, run none"
+    )
     args = parser.parse_args()
     if args.write_training:
         print(f"written: {write_training(read_projects())}", flush=True)
+        return
+    if args.pool:
+        saved = [s for path in args.pool for s in json.loads(path.read_text(encoding="utf-8"))]
+        print(pooled(saved, args.seed), flush=True)
         return
     per_split = []
     for split in args.splits:
         text, results = run(args.projects, args.seed, split)
         print(text + "\n", flush=True)
         per_split.append(results)
+    if args.save:
+        args.save.write_text(json.dumps(per_split), encoding="utf-8")
     if len(per_split) > 1:
         print(pooled(per_split, args.seed), flush=True)
 

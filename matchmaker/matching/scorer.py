@@ -45,10 +45,19 @@ class LinearModel:
         return np.tensordot(self.weights, features, axes=(0, 0)) + self.intercept
 
 
-def _fit_linear(x: np.ndarray, y: np.ndarray, c: float, seed: int, weight=None) -> LinearModel:
+def _fit_linear(
+    x: np.ndarray, y: np.ndarray, c: float, seed: int, weight=None, standardise: bool = False
+) -> LinearModel:
+    """A balanced logistic regression; with `standardise` fitted on inputs scaled to unit
+    spread (so that C regularises every input alike), its weights returned in the raw units."""
+    mean = x.mean(axis=0) if standardise else np.zeros(x.shape[1])
+    spread = x.std(axis=0) if standardise else np.ones(x.shape[1])
+    spread = np.where(spread > 1e-9, spread, 1.0)
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
-    model.fit(x, y, sample_weight=weight)
-    return LinearModel(model.coef_[0].astype(np.float32), float(model.intercept_[0]))
+    model.fit((x - mean) / spread, y, sample_weight=weight)
+    weights = model.coef_[0] / spread
+    intercept = float(model.intercept_[0] - weights @ mean)
+    return LinearModel(weights.astype(np.float32), intercept)
 
 
 @dataclass
@@ -62,9 +71,11 @@ class PairScorer:
     only to a clear value chain (`rule_chain_margin`).
 
     The likeness model ranks the partners of a firm that wrote neither needs nor offers: a
-    logistic regression over `LIKENESS_INPUTS` fitted on real co-participation (who worked
-    together in projects), with inverse regularisation strength `likeness_c`. Without it such
-    firms are ranked by the encoder's combined profile likeness.
+    logistic regression over `LIKENESS_INPUTS` (standardised) fitted on real co-participation
+    (who worked together in projects), with inverse regularisation strength `likeness_c`, its
+    weight of the encoder's profile likeness then raised by `likeness_blend` (a blend with the
+    previous ranking by that likeness alone). Without it such firms are ranked by the
+    encoder's combined profile likeness.
     """
 
     partner_c: float = 0.03  # chosen by cross-validation on the dev set (bench/partners.py)
@@ -77,6 +88,7 @@ class PairScorer:
     rule_chain_margin: float = 3.0
     offers_quantile: float = 0.05
     likeness_c: float = 1.0
+    likeness_blend: float = 0.0
     random_state: int = 0
     names_: list[str] = field(default_factory=feature_names)
     partner_: LinearModel | None = None
@@ -122,14 +134,14 @@ class PairScorer:
 
     def fit_likeness(self, x: np.ndarray, partner: np.ndarray, trained_on: dict | None = None):
         """Fit the likeness model on pair rows `x` (pairs × `LIKENESS_INPUTS`) with 0/1
-        co-participation labels."""
+        co-participation labels; the encoder likeness' weight is raised by `likeness_blend`."""
         if x.shape[1] != len(LIKENESS_INPUTS):
             raise ValueError(f"expected {len(LIKENESS_INPUTS)} features, got {x.shape[1]}")
-        small = _fit_linear(x, partner, self.likeness_c, self.random_state)
+        small = _fit_linear(x, partner, self.likeness_c, self.random_state, standardise=True)
         weights = np.zeros(len(self.names_), dtype=np.float32)
         weights[likeness_rows()] = small.weights[:-1]
         self.likeness_ = LinearModel(weights, small.intercept)
-        self.likeness_profile_ = float(small.weights[-1])
+        self.likeness_profile_ = float(small.weights[-1]) + self.likeness_blend
         self.trained_on_ = {**self.trained_on_, **(trained_on or {})}
         return self
 
@@ -194,6 +206,7 @@ class PairScorer:
                 "rule_chain_margin": self.rule_chain_margin,
                 "offers_quantile": self.offers_quantile,
                 "likeness_c": self.likeness_c,
+                "likeness_blend": self.likeness_blend,
                 "random_state": self.random_state,
             },
             "features": self.names_,

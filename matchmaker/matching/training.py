@@ -10,8 +10,9 @@ The likeness model (partners of firms that wrote neither needs nor offers) is fi
 co-participation (`coparticipation_folds`): the training projects fall into folds; for each
 fold the organisations are profiled from the *other* folds' projects only and indexed, and
 each participant of a fold's project is paired with its co-participants (positives) and with
-organisations sampled from the rest (negatives). Its regularisation is chosen by
-leave-one-fold-out recall@10 of the leads' real partners (`choose_likeness_c`).
+organisations sampled from the rest (negatives). Its settings (regularisation, pairs with or
+without big players, blend with the encoder likeness) are chosen by leave-one-fold-out
+recall@10 of every participant's co-participants (`choose_likeness`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +42,11 @@ TRAINING_SETS = (
 )
 # Real co-participation (ERDF projects outside the evaluated part) for the likeness model.
 COPARTICIPATION = DATA_DIR / "training" / "coparticipation_erdf.json"
-LIKENESS_FOLDS = 3
+LIKENESS_FOLDS = 6
 NEGATIVES = 100  # organisations sampled per participant as non-partners
 LIKENESS_CS = (0.01, 0.1, 1.0, 10.0)
+# Weights added to the encoder likeness after the fit (0: the learned model alone).
+LIKENESS_BLENDS = (0.0, 0.5, 1.0, 2.0, 4.0)
 TOP_K = 10
 # An organisation in more training projects than this is a big player (a university, a
 # region): recall is also judged without them, and a model must do well both ways.
@@ -156,14 +159,14 @@ def train(
 
 @dataclass
 class CoparticipationFold:
-    """One fold's pairs: sampled training rows (pairs × likeness features, 0/1 labels) and,
-    for each project of 3–5 participants, its lead's rows against every organisation."""
+    """One fold's pairs: sampled training rows (pairs × likeness inputs, 0/1 labels) and, for
+    each of its projects, every participant's rows against all organisations (the queries
+    that judge a model: each participant asks for partners, its co-participants are the
+    truth)."""
 
     x: np.ndarray
     y: np.ndarray
-    leads: list[np.ndarray]  # per project: organisations × likeness features
-    lead_pos: list[int]  # per project: the lead's own position (left out of its ranking)
-    truth: list[np.ndarray]  # per project: the positions of the lead's real partners
+    queries: list[tuple[np.ndarray, np.ndarray]]  # per project: inputs × members × orgs, rows
     big: np.ndarray  # per organisation: in many projects (a big player)
     with_big: np.ndarray  # per training row: a big player is one of the pair
 
@@ -184,7 +187,7 @@ def coparticipation_folds(
         pos = {k: i for i, k in enumerate(keys)}
         v, f = index.vectors_, index.facts_
         big = np.array([count[k] > BIG_PLAYER for k in keys])
-        xs, ys, leads, lead_pos, truth, with_big = [], [], [], [], [], []
+        xs, ys, queries, with_big = [], [], [], []
         for p in part:
             members = [pos[o] for o in p["orgs"] if o in pos]
             if not MIN_MEMBERS <= len(members) <= MAX_MEMBERS:
@@ -202,38 +205,35 @@ def coparticipation_folds(
                 xs.append(tensor[:, k, cols].T)
                 ys.append(np.r_[np.ones(len(mates)), np.zeros(negatives.size)])
                 with_big.append(big[cols] | big[a])
-            lead = p["orgs"][0]
-            if lead in pos and 3 <= len(p["orgs"]) <= 5 and len(members) >= 2:
-                leads.append(tensor[:, members.index(pos[lead])].T)
-                lead_pos.append(pos[lead])
-                truth.append(np.array([b for b in members if b != pos[lead]]))
-        if not xs or not leads:  # a fold without a project to learn or judge from
+            queries.append((tensor, sel))
+        if not xs:  # a fold without a project to learn or judge from
             continue
         y = np.concatenate(ys).astype(int)
-        out.append(CoparticipationFold(
-            np.vstack(xs), y, leads, lead_pos, truth, big, np.concatenate(with_big)
-        ))  # fmt: skip
+        out.append(CoparticipationFold(np.vstack(xs), y, queries, big, np.concatenate(with_big)))
     return out
 
 
-def lead_recall(
-    scorer: PairScorer, fold: CoparticipationFold, k: int = TOP_K, small: bool = False
-) -> float:
-    """Mean recall@k of the leads' real partners among all organisations of a fold (with
-    `small`, among those that are no big player, for leads and partners that are none)."""
-    weights = scorer.likeness_weights()
+def query_recall(
+    weights: np.ndarray, fold: CoparticipationFold, k: int = TOP_K, small: bool = False
+) -> list[float]:
+    """Recall@k of each participant's co-participants among all organisations of a fold,
+    ranked by `weights` over `LIKENESS_INPUTS` (with `small`, among the organisations that
+    are no big player, for queries and co-participants that are none)."""
     recalls = []
-    for rows, own, truth in zip(fold.leads, fold.lead_pos, fold.truth, strict=True):
-        score = rows @ weights
-        score[own] = -np.inf
-        if small:
-            truth = truth[~fold.big[truth]]
-            if fold.big[own] or not truth.size:
-                continue
-            score[fold.big] = -np.inf
-        order = np.argsort(-score, kind="stable")
-        recalls.append(np.isin(truth, order[:k]).mean())
-    return float(np.mean(recalls)) if recalls else 0.0
+    for tensor, members in fold.queries:
+        scores = np.tensordot(weights, tensor, axes=(0, 0))  # members × organisations
+        for row, own in enumerate(members):
+            truth = members[members != own]
+            score = scores[row].astype(np.float64)
+            score[own] = -np.inf
+            if small:
+                truth = truth[~fold.big[truth]]
+                if fold.big[own] or not truth.size:
+                    continue
+                score[fold.big] = -np.inf
+            top = np.argpartition(-score, min(k, score.size - 1))[:k]
+            recalls.append(float(np.isin(truth, top).mean()))
+    return recalls
 
 
 def pair_rows_of(folds: Sequence[CoparticipationFold], without_big: bool):
@@ -243,30 +243,47 @@ def pair_rows_of(folds: Sequence[CoparticipationFold], without_big: bool):
     return x, y
 
 
+@dataclass
+class LikenessChoice:
+    """The likeness model's settings chosen by cross-validation, and what each scored."""
+
+    c: float = PairScorer.likeness_c
+    without_big: bool = False
+    blend: float = 0.0
+    scores: dict = field(default_factory=dict)  # setting → [recall all, recall small]
+
+
 def choose_likeness(
-    folds: Sequence[CoparticipationFold], cs: Sequence[float] = LIKENESS_CS
-) -> tuple[float, bool, dict[str, list[float]]]:
-    """The regularisation, and whether to learn from pairs without big players only, with the
-    best leave-one-fold-out recall@10 averaged over both pools (all organisations, and without
-    the big players); ties go to the strongest regularisation. With fewer than two folds, the
-    default on all pairs."""
+    folds: Sequence[CoparticipationFold],
+    cs: Sequence[float] = LIKENESS_CS,
+    blends: Sequence[float] = LIKENESS_BLENDS,
+) -> LikenessChoice:
+    """The regularisation, whether to learn from pairs without big players only, and the
+    blend with the encoder likeness, with the best leave-one-fold-out recall@10 of the
+    participants' co-participants, averaged over both pools (all organisations, and without
+    the big players); ties go to the strongest regularisation, then the smallest blend. With
+    fewer than two folds, the defaults on all pairs."""
     if len(folds) < 2:
-        return PairScorer.likeness_c, False, {}
-    by: dict[str, list[float]] = {}
+        return LikenessChoice()
+    recalls: dict[tuple, list[list[float]]] = {}
     for without_big in (False, True):
         for c in cs:
-            recalls = []
             for g, held in enumerate(folds):
                 rest = [f for h, f in enumerate(folds) if h != g]
                 scorer = PairScorer(likeness_c=c).fit_likeness(*pair_rows_of(rest, without_big))
-                recalls.append([lead_recall(scorer, held, small=sm) for sm in (False, True)])
-            by[f"C={c}{', without big players' if without_big else ''}"] = [
-                round(float(v), 4) for v in np.mean(recalls, axis=0)
-            ]
-    keys = [(c, w) for w in (False, True) for c in cs]
-    scores = dict(zip(keys, (np.mean(v) for v in by.values()), strict=True))
-    best = max(keys, key=lambda k: (round(scores[k], 4), -k[0]))
-    return best[0], best[1], by
+                fitted = scorer.likeness_weights()
+                for blend in blends:
+                    weights = fitted + np.eye(fitted.size)[-1] * blend
+                    found = recalls.setdefault((c, without_big, blend), [[], []])
+                    found[0] += query_recall(weights, held)
+                    found[1] += query_recall(weights, held, small=True)
+    means = {key: [float(np.mean(r)) if r else 0.0 for r in v] for key, v in recalls.items()}
+    best = max(means, key=lambda key: (round(float(np.mean(means[key])), 4), -key[0], -key[2]))
+    scores = {
+        f"C={c}, blend={b}{', without big players' if w else ''}": [round(v, 4) for v in m]
+        for (c, w, b), m in means.items()
+    }
+    return LikenessChoice(best[0], best[1], best[2], scores)
 
 
 def fit_likeness(
@@ -277,13 +294,13 @@ def fit_likeness(
     folds = coparticipation_folds(projects, vector_cache)
     if not folds:
         raise ValueError("no co-participation to learn from: too few projects share members")
-    c, without_big, by = choose_likeness(folds)
-    scorer.likeness_c = c
-    x, y = pair_rows_of(folds, without_big)
+    choice = choose_likeness(folds)
+    scorer.likeness_c, scorer.likeness_blend = choice.c, choice.blend
+    x, y = pair_rows_of(folds, choice.without_big)
     trained_on = {
-        name: {"projects": len(projects), "pairs": len(y), "partner": int(y.sum()),
-               "without_big_players": without_big,
-               "cv_recall@10_all_small": by}
+        name: {"projects": len(projects), "folds": len(folds), "pairs": len(y),
+               "partner": int(y.sum()), "without_big_players": choice.without_big,
+               "cv_recall@10_all_small": choice.scores}
     }  # fmt: skip
     return scorer.fit_likeness(x, y, trained_on)
 
