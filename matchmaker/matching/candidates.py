@@ -69,18 +69,33 @@ class CandidateGraph:
     judged: int = 0
 
 
-class _Judge:
-    """Exact values of listed pairs (left[k], right[k]) of the pool, by the learned scorer
-    (`scoring.score_pairs`): the pair fit (mean of both firms' views; -inf for a competitor or
-    a firm with itself), cover both ways, competitors."""
+@dataclass
+class PairValues:
+    """Exact 0–1 values of listed pairs (left[k], right[k]): `fit` the symmetric pair fit
+    (-inf for a competitor or a firm with itself when masked), `cover` how well the right
+    firm's offers meet the left's needs, `back` the other way, `similar` profile likeness,
+    `rival` judged competitors."""
+
+    fit: np.ndarray
+    cover: np.ndarray
+    back: np.ndarray
+    similar: np.ndarray
+    rival: np.ndarray
+
+
+class PairJudge:
+    """Exact values of listed pairs (left[k], right[k]) of a set of firms (row positions), by
+    the learned scorer (`scoring.score_pairs`): the values a dense pool's matrices hold (pair
+    fit as the mean of both firms' views, cover both ways, likeness), without forming blocks."""
 
     def __init__(self, index, vectors, facts: FirmFacts):
-        self.index, self.facts = index, facts
+        self.index, self.vectors, self.facts = index, vectors, facts
         self.dots = PairDots(index.encoder_, vectors)
         self.silent = ~(facts.has_needs | facts.has_offers)
         self.no_needs = ~facts.has_needs
 
-    def __call__(self, left: np.ndarray, right: np.ndarray):
+    def __call__(self, left: np.ndarray, right: np.ndarray, mask: bool = True) -> PairValues:
+        """The pairs' values; with `mask`, a competitor's or a firm's own fit is -inf."""
         index, dots, facts, silent = self.index, self.dots, self.facts, self.silent
         found = score_pairs(index, dots, facts, left, right)
         view = found.score.copy()  # the left firm's view (its likeness when silent)
@@ -94,8 +109,18 @@ class _Judge:
         cover = np.where(self.no_needs[left], similar, unit_similarity(found.need_offer))
         back = np.where(self.no_needs[right], similar, unit_similarity(found.offer_need))
         rival = found.competitor & (left != right)
-        fit[rival | (left == right)] = -np.inf
-        return fit, cover.astype(np.float32), back.astype(np.float32), rival
+        if mask:
+            fit[rival | (left == right)] = -np.inf
+        f32 = np.float32
+        return PairValues(fit, cover.astype(f32), back.astype(f32), similar.astype(f32), rival)
+
+
+def pair_judge(index, ids: Sequence[int]) -> PairJudge:
+    """A `PairJudge` of the firms `ids` of `index` (pairs given as positions in `ids`)."""
+    rows = index.rows(ids)
+    if np.array_equal(rows, np.arange(len(index))):  # the whole index: share its kept transposes
+        return PairJudge(index, index.vectors_, index.facts_)
+    return PairJudge(index, index.vectors_.take(rows), index.facts_.take(rows))
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
@@ -265,11 +290,8 @@ def candidate_graph(
     rows = index.rows(ids)
     n = rows.size
     kk = max(min(k, n - 1), 0)
-    if np.array_equal(rows, np.arange(len(index))):  # the whole index: share its kept transposes
-        vectors, facts = index.vectors_, index.facts_
-    else:
-        vectors, facts = index.vectors_.take(rows), index.facts_.take(rows)
-    judge = _Judge(index, vectors, facts)
+    judge = pair_judge(index, ids)
+    vectors, facts = judge.vectors, judge.facts
     everyone = np.arange(n)
     edges: list[tuple] = []
     rivals: list[np.ndarray] = []
@@ -277,8 +299,10 @@ def candidate_graph(
     typical = np.zeros((2, n), dtype=np.float32)
     if n:
         left, right = np.repeat(sample, n), np.tile(everyone, sample.size)
-        parts = [judge(left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK])
-                 for s in range(0, left.size, PAIR_CHUNK)]  # fmt: skip
+        parts = []
+        for s in range(0, left.size, PAIR_CHUNK):
+            found = judge(left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK])
+            parts.append((found.fit, found.cover, found.back, found.rival))
         pair, cover, back, rival = (np.concatenate(x).reshape(sample.size, n)
                                     for x in zip(*parts, strict=True))  # fmt: skip
         del parts, left, right
@@ -307,7 +331,8 @@ def candidate_graph(
     todo = _pairs_to_judge(chosen, _codes(facts.groups), skip)
     for s in range(0, len(todo), PAIR_CHUNK):
         left, right = todo[s : s + PAIR_CHUNK].T
-        fit, cover, back, rival = judge(left, right)
+        found = judge(left, right)
+        fit, cover, back, rival = found.fit, found.cover, found.back, found.rival
         rivals.append(np.column_stack([left[rival], right[rival]]))
         ok = ~rival
         edges.append((left[ok], right[ok], fit[ok], cover[ok], back[ok]))
