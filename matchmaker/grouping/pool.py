@@ -94,12 +94,12 @@ class PairSet(Set):
                            dtype=np.int64).reshape(-1, 2)  # fmt: skip
         pairs = np.sort(pairs, axis=1)
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-        self.keys = np.unique(pairs[:, 0] * self.n + pairs[:, 1])
+        self.keys = _sorted_unique(pairs[:, 0] * self.n + pairs[:, 1])
 
     @classmethod
     def of_keys(cls, keys: np.ndarray, n: int) -> PairSet:
         out = cls(np.zeros((0, 2), np.int64), n)
-        out.keys = np.unique(np.asarray(keys, dtype=np.int64))
+        out.keys = _sorted_unique(np.asarray(keys, dtype=np.int64))
         return out
 
     def __contains__(self, pair) -> bool:
@@ -122,6 +122,13 @@ class PairSet(Set):
     def array(self) -> np.ndarray:
         """The pairs as rows of a 2-column array."""
         return np.column_stack([self.keys // self.n, self.keys % self.n])
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """`np.unique(keys)`, without sorting again keys that already are (a graph's pairs)."""
+    if keys.size < 2 or bool((keys[1:] > keys[:-1]).all()):
+        return keys
+    return np.unique(keys)
 
 
 def packed(pairs: Set[tuple[int, int]] | PairSet, n: int) -> np.ndarray:
@@ -361,7 +368,8 @@ def forbidden_pairs(
         competitors = competitors[~np.isin(competitors, allowed_keys)]
     rivals = PairSet.of_keys(competitors, n)
     stated_keys = np.array([i * m + j for i, j in stated], dtype=np.int64)
-    forbidden = PairSet.of_keys(np.concatenate([competitors, stated_keys]), n)
+    forbidden = PairSet.of_keys(np.union1d(competitors, stated_keys) if stated else
+                                competitors, n)  # fmt: skip
     return forbidden, PairReasons(stated, rivals)
 
 

@@ -42,6 +42,8 @@ FIT_QUANTILE = 0.8
 SURROGATE_BLOCK = 256
 # Pairs judged by the learned scorer at once (features × pairs floats in memory).
 PAIR_CHUNK = 50_000
+# Judged pairs (both ways) folded into the neighbour lists at once.
+TOP_FLUSH = 1_000_000
 PARTS = ("profile", "offers", "needs")
 
 
@@ -219,29 +221,55 @@ def _shortlists(surrogate: _Surrogate, n: int, size: int, workers: int) -> np.nd
     return out
 
 
-def _top_lists(n: int, k: int, edges: list[tuple]) -> tuple[np.ndarray, ...]:
-    """Each row's best k of the judged pairs, best first (ties by neighbour): neighbours (-1
-    pads), fit, cover and cover back; `edges` are chunks of (i, j, fit, cover, cover back)
-    with each pair once, read both ways."""
-    nb = np.full((n, k), -1, dtype=np.intp)
-    out = [np.zeros((n, k), dtype=np.float32) for _ in range(3)]
-    if k == 0 or not edges:
-        return nb, *out
-    i, j, fit, cover, back = (np.concatenate(parts) for parts in zip(*edges, strict=True))
-    rows = np.concatenate([i, j])
-    cols = np.concatenate([j, i])
-    fit = np.concatenate([fit, fit])
-    met, gives = np.concatenate([cover, back]), np.concatenate([back, cover])
-    order = np.lexsort((cols, -fit, rows))
-    rows, cols = rows[order], cols[order]
-    start = np.searchsorted(rows, np.arange(n))
-    rank = np.arange(rows.size) - start[rows]
-    keep = rank < k
-    at = (rows[keep], rank[keep])
-    nb[at] = cols[keep]
-    for dest, values in zip(out, (fit, met, gives), strict=True):
-        dest[at] = values[order][keep]
-    return nb, *out
+class _TopLists:
+    """Each row's best k of the judged pairs, best first (ties by neighbour), kept as pairs
+    arrive: chunks of (i, j, fit, cover, cover back), each pair once and read both ways, are
+    folded into the lists whenever `TOP_FLUSH` directed pairs wait, so memory holds the lists
+    and one flush, not every judged pair (the top k of a union is the top k of the top k of
+    its parts, so the lists do not depend on the chunks)."""
+
+    def __init__(self, n: int, k: int):
+        self.n, self.k = n, k
+        self.nb = np.full((n, k), -1, dtype=np.intp)
+        self.values = [np.zeros((n, k), dtype=np.float32) for _ in range(3)]
+        self.waiting: list[tuple] = []
+        self.size = 0
+
+    def add(self, i, j, fit, cover, back) -> None:
+        if self.k == 0 or not len(i):
+            return
+        i, j = i.astype(np.int32), j.astype(np.int32)
+        self.waiting.append((np.concatenate([i, j]), np.concatenate([j, i]),
+                             np.concatenate([fit, fit]), np.concatenate([cover, back]),
+                             np.concatenate([back, cover])))  # fmt: skip
+        self.size += 2 * len(i)
+        if self.size >= TOP_FLUSH:
+            self._fold()
+
+    def _fold(self) -> None:
+        held = self.nb >= 0
+        rows = np.nonzero(held)[0].astype(np.int32)
+        self.waiting.append((rows, self.nb[held].astype(np.int32),
+                             *(v[held] for v in self.values)))  # fmt: skip
+        rows, cols, fit, met, gives = (np.concatenate(x) for x in zip(*self.waiting, strict=True))
+        self.waiting, self.size = [], 0
+        order = np.lexsort((cols, -fit, rows))
+        rows = rows[order]
+        start = np.searchsorted(rows, np.arange(self.n))
+        rank = np.arange(rows.size) - start[rows]
+        keep = order[rank < self.k]
+        at = (rows[rank < self.k], rank[rank < self.k])
+        self.nb.fill(-1)
+        self.nb[at] = cols[keep]
+        for dest, values in zip(self.values, (fit, met, gives), strict=True):
+            dest.fill(0)
+            dest[at] = values[keep]
+
+    def lists(self) -> tuple[np.ndarray, ...]:
+        """Neighbours (-1 pads), fit, cover and cover back, each n × k."""
+        if self.waiting:
+            self._fold()
+        return self.nb, *self.values
 
 
 def _pairs_to_judge(chosen, groups: np.ndarray, skip: np.ndarray) -> np.ndarray:
@@ -293,7 +321,7 @@ def candidate_graph(
     judge = pair_judge(index, ids)
     vectors, facts = judge.vectors, judge.facts
     everyone = np.arange(n)
-    edges: list[tuple] = []
+    top = _TopLists(n, kk)
     rivals: list[np.ndarray] = []
     sample = np.unique(np.linspace(0, n - 1, num=min(n, SAMPLE_ROWS)).astype(np.intp))
     typical = np.zeros((2, n), dtype=np.float32)
@@ -311,7 +339,7 @@ def candidate_graph(
         rivals.append(np.column_stack([sample[ci], everyone[cj]]))
         later = ~np.isin(everyone, sample) | (everyone[None, :] > sample[:, None])
         si, sj = np.nonzero(later & np.isfinite(pair))  # each pair once
-        edges.append((sample[si], everyone[sj], pair[si, sj], cover[si, sj], back[si, sj]))
+        top.add(sample[si], everyone[sj], pair[si, sj], cover[si, sj], back[si, sj])
         # Column j's fit with the sample rows (a competitor's as 0) and the sample's offers
         # meeting j's needs.
         self_col = sample[:, None] == everyone[None, :]
@@ -335,9 +363,9 @@ def candidate_graph(
         fit, cover, back, rival = found.fit, found.cover, found.back, found.rival
         rivals.append(np.column_stack([left[rival], right[rival]]))
         ok = ~rival
-        edges.append((left[ok], right[ok], fit[ok], cover[ok], back[ok]))
+        top.add(left[ok], right[ok], fit[ok], cover[ok], back[ok])
         judged += left.size
-    nb, fit, met, gives = _top_lists(n, kk, edges)
+    nb, fit, met, gives = top.lists()
     rival = np.vstack(rivals) if rivals else np.zeros((0, 2), np.intp)
     rival = np.unique(np.sort(rival, axis=1), axis=0).astype(np.intp)
     return CandidateGraph(
