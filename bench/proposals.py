@@ -343,16 +343,27 @@ def bench_cohorts() -> str:
 
 
 def _measure(fn):
-    """Result, seconds of a plain run, and the tracemalloc peak (MiB) of a second, traced run
-    (tracing slows Python down several times, so it does not time)."""
-    t0 = time.perf_counter()
+    """Result, wall seconds (with CPU seconds and the 1-minute load beside them: on a shared
+    machine wall seconds mean little) of a plain run, and the tracemalloc peak (MiB) of a
+    second, traced run (tracing slows Python down several times, so it does not time)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     result = fn()
-    seconds = time.perf_counter() - t0
+    seconds = f"{time.perf_counter() - t0:.2f} (CPU {time.process_time() - c0:.1f}, load "
+    seconds += f"{os.getloadavg()[0]:.1f})"
     tracemalloc.start()
     fn()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return result, seconds, peak / 2**20
+
+
+def _rss() -> float:
+    """The process's resident set now (MiB)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def _detected_together(index, groups) -> int:
@@ -378,6 +389,7 @@ def bench_speed(sizes: list[int]) -> str:
         index = matching.match_index(db)
         warm = time.perf_counter() - t0
         request = networks.parse_request({"seed": 0})
+        before = _rss()
         plan, seconds, peak = _measure(
             lambda db=db, request=request: networks.plan(db, request, max_per_firm=10**6)
         )
@@ -385,8 +397,9 @@ def bench_speed(sizes: list[int]) -> str:
         misses = (network_misses(groups, set(), index, db) if n <= 2000
                   else {"detected competitors": _detected_together(index, groups)})  # fmt: skip
         rows.append([
-            f"networks, {n:,} firms", f"{seconds:.2f}", f"{peak:,.0f}",
-            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}",
+            f"networks, {n:,} firms", seconds, f"{peak:,.0f}",
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} "
+            f"({before:,.0f} before the proposal)",
             f"{len(plan.networks)} networks, worst {plan.worst_score:.3f}, harmonic mean "
             f"{plan.harmonic_mean:.3f}, {len(plan.unmet)} unmet"
             + (f", detected competitor pairs together {misses['detected competitors']}"
@@ -407,14 +420,14 @@ def bench_speed(sizes: list[int]) -> str:
     cohorts.plan(db, 1, cohorts.CohortRequestIn())  # warm: vectors cached
     plan, seconds, peak = _measure(lambda: cohorts.plan(db, 1, cohorts.CohortRequestIn()))
     rows.append([
-        "cohorts, 200 answers", f"{seconds:.2f}", f"{peak:,.0f}",
+        "cohorts, 200 answers", seconds, f"{peak:,.0f}",
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}",
         f"{len(plan.cohorts)} cohorts of {min(len(c['members']) for c in plan.cohorts)}–"
         f"{max(len(c['members']) for c in plan.cohorts)}", "–",
     ])  # fmt: skip
     return table(
         "Runtime and memory (warm match index, cached sentence vectors)",
-        ["task", "seconds", "peak traced MiB", "process max RSS MiB", "result",
+        ["task", "wall seconds (CPU s, load)", "peak traced MiB", "process max RSS MiB", "result",
          "index warm-up s"],
         rows,
     )  # fmt: skip

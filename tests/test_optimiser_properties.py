@@ -51,11 +51,11 @@ def sparse_scores(dense: PoolScores, k: int) -> PoolScores:
             pair[i, j] = pair[j, i] = float(dense.pair[i, j])
             cover[i, j], cover[j, i] = float(dense.cover[i, j]), float(dense.cover[j, i])
 
-    def exact(rows):
-        at = np.ix_(rows, rows)
+    def exact(left, right):
         return SimpleNamespace(
-            scores=dense.pair[at], cover=dense.cover[at], similar=dense.similar[at]
-        )
+            fit=dense.pair[left, right], cover=dense.cover[left, right],
+            back=dense.cover[right, left], similar=dense.similar[left, right],
+        )  # fmt: skip
 
     return PoolScores(cover, similar, set(), pair, neighbours=neighbours, scorer=exact)
 

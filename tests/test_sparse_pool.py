@@ -5,6 +5,9 @@ constraint. The graph is forced on the small test pool by lowering the dense lim
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -159,3 +162,68 @@ def test_forcing_the_sparse_path_on_a_small_store_gives_the_same_networks(
     assert [n["score"] for n in sparse["networks"]] == pytest.approx(
         [n["score"] for n in dense["networks"]], abs=1e-4
     )
+
+
+def test_pair_sets_read_like_sets_of_tuples():
+    """A `PairSet` (packed keys) answers as the set of (i < j) tuples it was built from."""
+    rng = np.random.default_rng(4)
+    n = 50
+    raw = rng.integers(0, n, size=(300, 2))
+    expected = {(min(i, j), max(i, j)) for i, j in raw.tolist() if i != j}
+    found = pool.PairSet(raw, n)
+    assert found == expected and len(found) == len(expected)
+    assert set(found) == expected and sorted(found) == sorted(expected)
+    for i, j in itertools.product(range(n), repeat=2):
+        assert ((i, j) in found) == ((i, j) in expected)
+    assert (n, n + 1) not in found and "x" not in found and (-1, 3) not in found
+    partners = pool.partners_of(found, n)
+    assert partners == [{b if a == i else a for a, b in expected if i in (a, b)}
+                        for i in range(n)]  # fmt: skip
+
+
+def test_a_sparse_pools_forbidden_pairs_are_its_competitors_and_rules(
+    client, db, small_dense_limit
+):
+    """Forbidden pairs of a sparse pool: every competitor pair of its graph but the one a
+    facilitator allowed, plus 'never together' pairs, each with its reason; networks proposed
+    from it put no forbidden pair together."""
+    ids = register(client)
+    index = matching.match_index(db)
+    order = sorted(index.row_)
+    at = {c: k for k, c in enumerate(order)}
+    scores = pool.pool_scores(index, order)
+    assert isinstance(scores.competitor, pool.PairSet) and scores.competitor
+    forbidden, why = networks.forbidden_pairs(db, order, at, scores)
+    assert forbidden == set(scores.competitor) and dict(why) == dict.fromkeys(forbidden,
+                                                                          "competitor")  # fmt: skip
+    rivals = sorted(scores.competitor)
+    allowed, kept = rivals[0], rivals[1:]
+    never = next((i, j) for i, j in itertools.combinations(range(len(order)), 2)
+                 if (i, j) not in scores.competitor)  # fmt: skip
+    db["pair_rules"].insert({"a_id": order[allowed[0]], "b_id": order[allowed[1]],
+                             "rule": "allow"})  # fmt: skip
+    db["pair_rules"].insert({"a_id": order[never[0]], "b_id": order[never[1]], "rule": "never"})
+    forbidden, why = networks.forbidden_pairs(db, order, at, scores)
+    assert forbidden == set(kept) | {never}
+    assert allowed not in forbidden and never in forbidden
+    assert dict(why) == {**dict.fromkeys(kept, "competitor"), never: "never"}
+    assert len(why) == len(forbidden)
+    with pytest.raises(KeyError):
+        why[allowed]
+    problem = networks.Problem(scores, np.zeros(len(order), bool), forbidden,
+                               np.ones(len(order), bool))  # fmt: skip
+    found = networks.form_networks(problem, min_size=2, max_size=4, seed=1)
+    assert found.groups
+    for g in found.groups:
+        assert not any((min(i, j), max(i, j)) in forbidden for i, j in itertools.combinations(g, 2))
+    assert len(ids) == len(order)
+
+
+def test_the_web_app_starts_without_numba(tmp_path):
+    """numba (slow to import, large) loads only when the compiled pair loop first runs."""
+    code = ("import sys; from web import create_app; create_app({'TESTING': True, "
+            f"'DATABASE': {str(tmp_path / 'x.sqlite3')!r}}}); "
+            "assert 'numba' not in sys.modules, 'numba imported at start-up'")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matchmaker.grouping.pool import PoolScores
+from matchmaker.grouping.pool import PoolScores, partners_of
 
 MAX_KNOWLEDGE_INSTITUTIONS = 2
 
@@ -137,10 +137,7 @@ class _Search:
         matrix in half precision for cheap ranking of moves (exact scores come from
         `group_score`); a sparse pool takes them from its candidate graph."""
         n, k = self.n, min(CANDIDATES, max(self.n - 1, 1))
-        self.forbidden_of: list[set[int]] = [set() for _ in range(n)]
-        for i, j in self.forbidden:
-            self.forbidden_of[i].add(j)
-            self.forbidden_of[j].add(i)
+        self.forbidden_of: list[set[int]] = partners_of(self.forbidden, n)
         self.cand: list[list[int]] = [[] for _ in range(n)]
         usable = self.p.placeable.copy()
         usable[list(self.locked_firms)] = True

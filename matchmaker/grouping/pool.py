@@ -8,18 +8,19 @@ other pairs estimated until `settle` scores the pairs of the groups formed.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from matchmaker import matching
+from matchmaker.matching.candidates import PairValues, pair_judge
 from matchmaker.store import pair_rules as stored_rules
 
 # Partners kept per firm in a sparse pool (the optimiser uses the best 24 it may join).
 GRAPH_NEIGHBOURS = 32
-# Groups whose member pairs `settle` scores in one block.
-SETTLE_GROUPS = 40
+# Pairs `settle` judges at once (features × pairs floats in memory).
+SETTLE_PAIRS = 50_000
 # Look-alikes: a pair whose profiles read this alike (0–1 likeness, either way) loses this much
 # of its pair fit in a network. Firms fear competitors in a long-term network, and most labelled
 # rival pairs the competitor rule misses read this alike (while few known network pairs do):
@@ -39,6 +40,142 @@ class PairTable(dict):
     def __missing__(self, key: tuple[int, int]) -> float:
         return self.estimate(*key)
 
+    def fresh(self) -> PairTable:
+        """An empty table with the same estimates."""
+        return PairTable(self.estimate)
+
+    def estimates(self, rows: Sequence[int], cols: Sequence[int]) -> np.ndarray:
+        """The estimates of `rows` × `cols` (float32)."""
+        est = self.estimate
+        return np.array([[est(i, j) for j in cols] for i in rows], dtype=np.float32).reshape(
+            len(rows), len(cols)
+        )
+
+
+class TypicalTable(PairTable):
+    """A `PairTable` whose estimate of a pair is the lower of the two firms' typical values
+    (`by_row`: the first firm's), read without a Python call per pair where it counts: the
+    optimiser reads millions of estimates."""
+
+    def __init__(self, typical: np.ndarray, by_row: bool = False):
+        self.typical = np.asarray(typical, dtype=np.float32)
+        self.values = self.typical.tolist()
+        self.by_row = by_row
+        values = self.values
+        super().__init__((lambda i, j: values[i]) if by_row else
+                         (lambda i, j: min(values[i], values[j])))  # fmt: skip
+
+    def __missing__(self, key: tuple[int, int]) -> float:
+        values = self.values
+        a = values[key[0]]
+        if self.by_row:
+            return a
+        b = values[key[1]]
+        return a if a < b else b
+
+    def fresh(self) -> TypicalTable:
+        return TypicalTable(self.typical, self.by_row)
+
+    def estimates(self, rows: Sequence[int], cols: Sequence[int]) -> np.ndarray:
+        a = self.typical[np.asarray(rows, dtype=np.intp)]
+        if self.by_row:
+            return np.repeat(a[:, None], len(cols), axis=1)
+        return np.minimum.outer(a, self.typical[np.asarray(cols, dtype=np.intp)])
+
+
+class PairSet(Set):
+    """Pairs (i < j) of a pool of `n` firms, held as sorted packed keys i·n + j: 8 bytes a
+    pair where a set of tuples takes over 100 (a large pool's competitor pairs run to
+    hundreds of thousands). Reads like a set of tuples."""
+
+    def __init__(self, pairs: np.ndarray | Iterable[tuple[int, int]], n: int):
+        self.n = max(int(n), 1)
+        pairs = np.asarray(pairs if isinstance(pairs, np.ndarray) else list(pairs),
+                           dtype=np.int64).reshape(-1, 2)  # fmt: skip
+        pairs = np.sort(pairs, axis=1)
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        self.keys = _sorted_unique(pairs[:, 0] * self.n + pairs[:, 1])
+
+    @classmethod
+    def of_keys(cls, keys: np.ndarray, n: int) -> PairSet:
+        out = cls(np.zeros((0, 2), np.int64), n)
+        out.keys = _sorted_unique(np.asarray(keys, dtype=np.int64))
+        return out
+
+    def __contains__(self, pair) -> bool:
+        try:
+            i, j = pair
+        except (TypeError, ValueError):
+            return False
+        if not 0 <= i < j < self.n:
+            return False
+        key = i * self.n + j
+        at = int(np.searchsorted(self.keys, key))
+        return at < self.keys.size and int(self.keys[at]) == key
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip((self.keys // self.n).tolist(), (self.keys % self.n).tolist(), strict=True)
+
+    def __len__(self) -> int:
+        return int(self.keys.size)
+
+    def array(self) -> np.ndarray:
+        """The pairs as rows of a 2-column array."""
+        return np.column_stack([self.keys // self.n, self.keys % self.n])
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """`np.unique(keys)`, without sorting again keys that already are (a graph's pairs)."""
+    if keys.size < 2 or bool((keys[1:] > keys[:-1]).all()):
+        return keys
+    return np.unique(keys)
+
+
+def packed(pairs: Set[tuple[int, int]] | PairSet, n: int) -> np.ndarray:
+    """Keys i·n + j of pairs (i < j) of a pool of n firms (a `PairSet`'s own when it has n)."""
+    if isinstance(pairs, PairSet) and pairs.n == max(n, 1):
+        return pairs.keys
+    return PairSet(np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2), n).keys
+
+
+def partners_of(pairs: Set[tuple[int, int]] | PairSet, n: int) -> list[set[int]]:
+    """Per firm of a pool of n, the firms it is paired with in `pairs` (both ways)."""
+    keys = packed(pairs, n)
+    m = max(n, 1)
+    i, j = keys // m, keys % m
+    rows, cols = np.concatenate([i, j]), np.concatenate([j, i])
+    order = np.argsort(rows, kind="stable")
+    rows, cols = rows[order], cols[order]
+    bounds = np.searchsorted(rows, np.arange(n + 1)).tolist()
+    cols = cols.tolist()
+    ints = list(range(n))  # one int object per firm, shared by every set (~40 MB at 10,000)
+    return [set(map(ints.__getitem__, cols[a:b])) for a, b in itertools.pairwise(bounds)]
+
+
+class PairReasons(Mapping):
+    """Why each forbidden pair (i < j) is forbidden: the stated rules' reasons ('never',
+    'rejected') first, 'competitor' for the rest of `competitors`; read like a dict."""
+
+    def __init__(self, stated: dict[tuple[int, int], str], competitors: PairSet):
+        self.stated, self.competitors = stated, competitors
+
+    def __getitem__(self, pair: tuple[int, int]) -> str:
+        if pair in self.stated:
+            return self.stated[pair]
+        if pair in self.competitors:
+            return "competitor"
+        raise KeyError(pair)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        yield from self.stated
+        for pair in self.competitors:
+            if pair not in self.stated:
+                yield pair
+
+    def __len__(self) -> int:
+        both = sum(1 for p in self.stated if p in self.competitors)
+        return len(self.stated) + len(self.competitors) - both
+
 
 @dataclass
 class PoolScores:
@@ -53,10 +190,11 @@ class PoolScores:
 
     cover: np.ndarray | PairTable
     similar: np.ndarray | PairTable
-    competitor: set[tuple[int, int]] = field(default_factory=set)
+    competitor: set[tuple[int, int]] | PairSet = field(default_factory=set)
     pair: np.ndarray | PairTable | None = None
     neighbours: np.ndarray | None = None
-    scorer: Callable[[list[int]], tuple] | None = None
+    # exact values of listed pairs (left, right positions; `matching.candidates.PairValues`)
+    scorer: Callable[[np.ndarray, np.ndarray], PairValues] | None = None
     # look-alike pairs (i < j) whose pair fit was lowered, with the fit before
     lookalike: dict[tuple[int, int], float] = field(default_factory=dict)
 
@@ -94,9 +232,14 @@ class PoolScores:
         if not self.sparse:
             return self.pair[np.ix_(rows, cols)]
         pv = self.pair
-        return np.array([[pv[i, j] for j in cols] for i in rows], dtype=np.float32).reshape(
-            len(rows), len(cols)
-        )
+        out = pv.estimates(rows, cols)
+        get = pv.get
+        for a, i in enumerate(rows):
+            for b, j in enumerate(cols):
+                v = get((i, j))
+                if v is not None:
+                    out[a, b] = v
+        return out
 
     def settle(self, groups: Sequence[Sequence[int]]) -> PoolScores:
         """Scores that hold every pair inside `groups` exactly: the pool itself when dense, a
@@ -104,20 +247,25 @@ class PoolScores:
         if not self.sparse:
             return self
         out = PoolScores(
-            PairTable(self.cover.estimate), PairTable(self.similar.estimate), self.competitor,
-            PairTable(self.pair.estimate), neighbours=self.neighbours, scorer=self.scorer,
+            self.cover.fresh(), self.similar.fresh(), self.competitor, self.pair.fresh(),
+            neighbours=self.neighbours, scorer=self.scorer,
         )  # fmt: skip
-        groups = [list(g) for g in groups if len(g) > 1]
-        for s in range(0, len(groups), SETTLE_GROUPS):
-            rows = sorted({i for g in groups[s : s + SETTLE_GROUPS] for i in g})
-            found = self.scorer(rows)
-            at = {x: k for k, x in enumerate(rows)}
-            for g in groups[s : s + SETTLE_GROUPS]:
-                for i, j in itertools.permutations(g, 2):
-                    a, b = at[i], at[j]
-                    out.pair[i, j] = float(found.scores[a, b])
-                    out.cover[i, j] = float(found.cover[a, b])
-                    out.similar[i, j] = float(found.similar[a, b])
+        inside = [(i, j) for g in groups for i, j in itertools.combinations(sorted(g), 2)]
+        if not inside:
+            return out
+        todo = np.unique(np.array(inside, dtype=np.intp), axis=0)
+        for s in range(0, len(todo), SETTLE_PAIRS):
+            left, right = todo[s : s + SETTLE_PAIRS].T
+            found = self.scorer(left, right)
+            values = (found.fit.tolist(), found.cover.tolist(), found.back.tolist(),
+                      found.similar.tolist())  # fmt: skip
+            for i, j, fit, cover, back, similar in zip(
+                left.tolist(), right.tolist(), *values, strict=True
+            ):
+                ij, ji = (i, j), (j, i)
+                out.pair[ij] = out.pair[ji] = fit
+                out.cover[ij], out.cover[ji] = cover, back
+                out.similar[ij] = out.similar[ji] = similar
         return out
 
 
@@ -167,26 +315,26 @@ def penalise_lookalikes(
 
 def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
     graph = matching.candidate_graph(index, ids, GRAPH_NEIGHBOURS)
-    typical_pair = graph.typical_pair.tolist()
-    typical_cover = graph.typical_cover.tolist()
-    pair = PairTable(lambda i, j: min(typical_pair[i], typical_pair[j]))
-    cover = PairTable(lambda i, j: typical_cover[i])
-    similar = PairTable(lambda i, j: 0.0)  # read only for settled groups (their reasons)
+    pair = TypicalTable(graph.typical_pair)
+    cover = TypicalTable(graph.typical_cover, by_row=True)
+    similar = TypicalTable(np.zeros(len(ids)), by_row=True)  # read only for settled groups
     nb = graph.neighbours.tolist()
     values = graph.pair.tolist(), graph.cover.tolist(), graph.cover_back.tolist()
-    for i, row in enumerate(nb):
+    ints = list(range(len(nb)))  # one int object per firm, shared by the keys
+    for i, row in zip(ints, nb, strict=True):
         fit, met, back = (v[i] for v in values)
         for r, j in enumerate(row):
             if j < 0:
                 break
+            j = ints[j]
             ij, ji = (i, j), (j, i)  # one key object for both tables
             pair[ij] = pair[ji] = fit[r]
             cover[ij], cover[ji] = met[r], back[r]
-    competitor = {(int(i), int(j)) for i, j in graph.competitor.tolist()}
+    competitor = PairSet(graph.competitor, len(ids))
     ids = list(ids)
     return PoolScores(
         cover, similar, competitor, pair, neighbours=graph.neighbours,
-        scorer=lambda rows: _dense(index, [ids[r] for r in rows]),
+        scorer=lambda left, right: pair_judge(index, ids)(left, right, mask=False),
     )  # fmt: skip
 
 
@@ -197,24 +345,35 @@ def pair_rules(db) -> dict[tuple[int, int], set[str]]:
 
 def forbidden_pairs(
     db, ids: Sequence[int], pos: Mapping[int, int], scores: PoolScores
-) -> tuple[set[tuple[int, int]], dict[tuple[int, int], str]]:
-    """Pool pairs that must not share a network, and why: likely competitors (unless a
-    facilitator allowed the pair), 'never together', and pairs of rejected networks."""
+) -> tuple[PairSet, PairReasons]:
+    """Pool pairs (i < j) that must not share a network, and why: likely competitors (unless a
+    facilitator allowed the pair), 'never together', and pairs of rejected networks. Both read
+    like a set and a dict of pairs; a large pool's hundreds of thousands of competitor pairs
+    stay packed integers."""
     rules = pair_rules(db)
-    why: dict[tuple[int, int], str] = {}
     _lift_allowed_lookalikes(ids, scores, rules)
-    for i, j in scores.competitor:
-        rule = rules.get((min(ids[i], ids[j]), max(ids[i], ids[j])), set())
-        if "allow" not in rule:
-            why[(i, j)] = "competitor"
+    n = len(ids)
+    stated: dict[tuple[int, int], str] = {}
+    allowed = []
     for (a, b), kinds in rules.items():
         if a in pos and b in pos:
             i, j = sorted((pos[a], pos[b]))
             if "never" in kinds:
-                why[(i, j)] = "never"
+                stated[(i, j)] = "never"
             elif "rejected" in kinds:
-                why[(i, j)] = "rejected"
-    return set(why), why
+                stated[(i, j)] = "rejected"
+            elif "allow" in kinds:
+                allowed.append((i, j))
+    m = max(n, 1)
+    competitors = packed(scores.competitor, n)
+    if allowed:
+        allowed_keys = np.array([i * m + j for i, j in allowed], dtype=np.int64)
+        competitors = competitors[~np.isin(competitors, allowed_keys)]
+    rivals = PairSet.of_keys(competitors, n)
+    stated_keys = np.array([i * m + j for i, j in stated], dtype=np.int64)
+    forbidden = PairSet.of_keys(np.union1d(competitors, stated_keys) if stated else
+                                competitors, n)  # fmt: skip
+    return forbidden, PairReasons(stated, rivals)
 
 
 def _lift_allowed_lookalikes(ids, scores: PoolScores, rules) -> None:

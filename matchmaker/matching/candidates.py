@@ -42,6 +42,8 @@ FIT_QUANTILE = 0.8
 SURROGATE_BLOCK = 256
 # Pairs judged by the learned scorer at once (features × pairs floats in memory).
 PAIR_CHUNK = 50_000
+# Judged pairs (both ways) folded into the neighbour lists at once.
+TOP_FLUSH = 1_000_000
 PARTS = ("profile", "offers", "needs")
 
 
@@ -69,18 +71,33 @@ class CandidateGraph:
     judged: int = 0
 
 
-class _Judge:
-    """Exact values of listed pairs (left[k], right[k]) of the pool, by the learned scorer
-    (`scoring.score_pairs`): the pair fit (mean of both firms' views; -inf for a competitor or
-    a firm with itself), cover both ways, competitors."""
+@dataclass
+class PairValues:
+    """Exact 0–1 values of listed pairs (left[k], right[k]): `fit` the symmetric pair fit
+    (-inf for a competitor or a firm with itself when masked), `cover` how well the right
+    firm's offers meet the left's needs, `back` the other way, `similar` profile likeness,
+    `rival` judged competitors."""
+
+    fit: np.ndarray
+    cover: np.ndarray
+    back: np.ndarray
+    similar: np.ndarray
+    rival: np.ndarray
+
+
+class PairJudge:
+    """Exact values of listed pairs (left[k], right[k]) of a set of firms (row positions), by
+    the learned scorer (`scoring.score_pairs`): the values a dense pool's matrices hold (pair
+    fit as the mean of both firms' views, cover both ways, likeness), without forming blocks."""
 
     def __init__(self, index, vectors, facts: FirmFacts):
-        self.index, self.facts = index, facts
+        self.index, self.vectors, self.facts = index, vectors, facts
         self.dots = PairDots(index.encoder_, vectors)
         self.silent = ~(facts.has_needs | facts.has_offers)
         self.no_needs = ~facts.has_needs
 
-    def __call__(self, left: np.ndarray, right: np.ndarray):
+    def __call__(self, left: np.ndarray, right: np.ndarray, mask: bool = True) -> PairValues:
+        """The pairs' values; with `mask`, a competitor's or a firm's own fit is -inf."""
         index, dots, facts, silent = self.index, self.dots, self.facts, self.silent
         found = score_pairs(index, dots, facts, left, right)
         view = found.score.copy()  # the left firm's view (its likeness when silent)
@@ -94,8 +111,18 @@ class _Judge:
         cover = np.where(self.no_needs[left], similar, unit_similarity(found.need_offer))
         back = np.where(self.no_needs[right], similar, unit_similarity(found.offer_need))
         rival = found.competitor & (left != right)
-        fit[rival | (left == right)] = -np.inf
-        return fit, cover.astype(np.float32), back.astype(np.float32), rival
+        if mask:
+            fit[rival | (left == right)] = -np.inf
+        f32 = np.float32
+        return PairValues(fit, cover.astype(f32), back.astype(f32), similar.astype(f32), rival)
+
+
+def pair_judge(index, ids: Sequence[int]) -> PairJudge:
+    """A `PairJudge` of the firms `ids` of `index` (pairs given as positions in `ids`)."""
+    rows = index.rows(ids)
+    if np.array_equal(rows, np.arange(len(index))):  # the whole index: share its kept transposes
+        return PairJudge(index, index.vectors_, index.facts_)
+    return PairJudge(index, index.vectors_.take(rows), index.facts_.take(rows))
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
@@ -194,29 +221,55 @@ def _shortlists(surrogate: _Surrogate, n: int, size: int, workers: int) -> np.nd
     return out
 
 
-def _top_lists(n: int, k: int, edges: list[tuple]) -> tuple[np.ndarray, ...]:
-    """Each row's best k of the judged pairs, best first (ties by neighbour): neighbours (-1
-    pads), fit, cover and cover back; `edges` are chunks of (i, j, fit, cover, cover back)
-    with each pair once, read both ways."""
-    nb = np.full((n, k), -1, dtype=np.intp)
-    out = [np.zeros((n, k), dtype=np.float32) for _ in range(3)]
-    if k == 0 or not edges:
-        return nb, *out
-    i, j, fit, cover, back = (np.concatenate(parts) for parts in zip(*edges, strict=True))
-    rows = np.concatenate([i, j])
-    cols = np.concatenate([j, i])
-    fit = np.concatenate([fit, fit])
-    met, gives = np.concatenate([cover, back]), np.concatenate([back, cover])
-    order = np.lexsort((cols, -fit, rows))
-    rows, cols = rows[order], cols[order]
-    start = np.searchsorted(rows, np.arange(n))
-    rank = np.arange(rows.size) - start[rows]
-    keep = rank < k
-    at = (rows[keep], rank[keep])
-    nb[at] = cols[keep]
-    for dest, values in zip(out, (fit, met, gives), strict=True):
-        dest[at] = values[order][keep]
-    return nb, *out
+class _TopLists:
+    """Each row's best k of the judged pairs, best first (ties by neighbour), kept as pairs
+    arrive: chunks of (i, j, fit, cover, cover back), each pair once and read both ways, are
+    folded into the lists whenever `TOP_FLUSH` directed pairs wait, so memory holds the lists
+    and one flush, not every judged pair (the top k of a union is the top k of the top k of
+    its parts, so the lists do not depend on the chunks)."""
+
+    def __init__(self, n: int, k: int):
+        self.n, self.k = n, k
+        self.nb = np.full((n, k), -1, dtype=np.intp)
+        self.values = [np.zeros((n, k), dtype=np.float32) for _ in range(3)]
+        self.waiting: list[tuple] = []
+        self.size = 0
+
+    def add(self, i, j, fit, cover, back) -> None:
+        if self.k == 0 or not len(i):
+            return
+        i, j = i.astype(np.int32), j.astype(np.int32)
+        self.waiting.append((np.concatenate([i, j]), np.concatenate([j, i]),
+                             np.concatenate([fit, fit]), np.concatenate([cover, back]),
+                             np.concatenate([back, cover])))  # fmt: skip
+        self.size += 2 * len(i)
+        if self.size >= TOP_FLUSH:
+            self._fold()
+
+    def _fold(self) -> None:
+        held = self.nb >= 0
+        rows = np.nonzero(held)[0].astype(np.int32)
+        self.waiting.append((rows, self.nb[held].astype(np.int32),
+                             *(v[held] for v in self.values)))  # fmt: skip
+        rows, cols, fit, met, gives = (np.concatenate(x) for x in zip(*self.waiting, strict=True))
+        self.waiting, self.size = [], 0
+        order = np.lexsort((cols, -fit, rows))
+        rows = rows[order]
+        start = np.searchsorted(rows, np.arange(self.n))
+        rank = np.arange(rows.size) - start[rows]
+        keep = order[rank < self.k]
+        at = (rows[rank < self.k], rank[rank < self.k])
+        self.nb.fill(-1)
+        self.nb[at] = cols[keep]
+        for dest, values in zip(self.values, (fit, met, gives), strict=True):
+            dest.fill(0)
+            dest[at] = values[keep]
+
+    def lists(self) -> tuple[np.ndarray, ...]:
+        """Neighbours (-1 pads), fit, cover and cover back, each n × k."""
+        if self.waiting:
+            self._fold()
+        return self.nb, *self.values
 
 
 def _pairs_to_judge(chosen, groups: np.ndarray, skip: np.ndarray) -> np.ndarray:
@@ -265,20 +318,19 @@ def candidate_graph(
     rows = index.rows(ids)
     n = rows.size
     kk = max(min(k, n - 1), 0)
-    if np.array_equal(rows, np.arange(len(index))):  # the whole index: share its kept transposes
-        vectors, facts = index.vectors_, index.facts_
-    else:
-        vectors, facts = index.vectors_.take(rows), index.facts_.take(rows)
-    judge = _Judge(index, vectors, facts)
+    judge = pair_judge(index, ids)
+    vectors, facts = judge.vectors, judge.facts
     everyone = np.arange(n)
-    edges: list[tuple] = []
+    top = _TopLists(n, kk)
     rivals: list[np.ndarray] = []
     sample = np.unique(np.linspace(0, n - 1, num=min(n, SAMPLE_ROWS)).astype(np.intp))
     typical = np.zeros((2, n), dtype=np.float32)
     if n:
         left, right = np.repeat(sample, n), np.tile(everyone, sample.size)
-        parts = [judge(left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK])
-                 for s in range(0, left.size, PAIR_CHUNK)]  # fmt: skip
+        parts = []
+        for s in range(0, left.size, PAIR_CHUNK):
+            found = judge(left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK])
+            parts.append((found.fit, found.cover, found.back, found.rival))
         pair, cover, back, rival = (np.concatenate(x).reshape(sample.size, n)
                                     for x in zip(*parts, strict=True))  # fmt: skip
         del parts, left, right
@@ -287,7 +339,7 @@ def candidate_graph(
         rivals.append(np.column_stack([sample[ci], everyone[cj]]))
         later = ~np.isin(everyone, sample) | (everyone[None, :] > sample[:, None])
         si, sj = np.nonzero(later & np.isfinite(pair))  # each pair once
-        edges.append((sample[si], everyone[sj], pair[si, sj], cover[si, sj], back[si, sj]))
+        top.add(sample[si], everyone[sj], pair[si, sj], cover[si, sj], back[si, sj])
         # Column j's fit with the sample rows (a competitor's as 0) and the sample's offers
         # meeting j's needs.
         self_col = sample[:, None] == everyone[None, :]
@@ -307,12 +359,13 @@ def candidate_graph(
     todo = _pairs_to_judge(chosen, _codes(facts.groups), skip)
     for s in range(0, len(todo), PAIR_CHUNK):
         left, right = todo[s : s + PAIR_CHUNK].T
-        fit, cover, back, rival = judge(left, right)
+        found = judge(left, right)
+        fit, cover, back, rival = found.fit, found.cover, found.back, found.rival
         rivals.append(np.column_stack([left[rival], right[rival]]))
         ok = ~rival
-        edges.append((left[ok], right[ok], fit[ok], cover[ok], back[ok]))
+        top.add(left[ok], right[ok], fit[ok], cover[ok], back[ok])
         judged += left.size
-    nb, fit, met, gives = _top_lists(n, kk, edges)
+    nb, fit, met, gives = top.lists()
     rival = np.vstack(rivals) if rivals else np.zeros((0, 2), np.intp)
     rival = np.unique(np.sort(rival, axis=1), axis=0).astype(np.intp)
     return CandidateGraph(

@@ -4,13 +4,14 @@
 A compiled loop walks each pair's sparse rows once against the first firm's rows scattered
 into a dense scratch row, so a pair costs the stored firm's non-zeros and not the width of a
 block of firms; the candidate graph of a large pool scores its shortlisted pairs with it.
+numba is imported, and the loop compiled (or read from numba's cache), when first needed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
@@ -24,7 +25,11 @@ COMBOS = (
 )  # fmt: skip
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
+# `numba.prange` once `_compiled` has run; the plain range before (the loop is only ever run
+# compiled).
+prange = range
+
+
 def _dots(seg, left, right, indptr, indices, data, n, colblock, dense, s_indptr, s_indices,
           s_data):  # fmt: skip
     """Per pair (left[k], right[k]): the sparse dots of every (query part, stored part) per
@@ -35,7 +40,7 @@ def _dots(seg, left, right, indptr, indices, data, n, colblock, dense, s_indptr,
     lex = np.zeros((npairs, 3, 3, 4), dtype=np.float32)
     den = np.zeros((npairs, 3, 3), dtype=np.float32)
     st = np.zeros(npairs, dtype=np.float32)
-    for g in numba.prange(seg.size - 1):
+    for g in prange(seg.size - 1):
         a, b = seg[g], seg[g + 1]
         i = left[a]
         scratch = np.zeros((width, 3), dtype=np.float32)  # the left firm's parts, by column
@@ -99,6 +104,15 @@ def _dots(seg, left, right, indptr, indices, data, n, colblock, dense, s_indptr,
                     y += 1
             st[p] = acc
     return lex, den, st
+
+
+@cache
+def _compiled():
+    """`_dots` compiled by numba (imported here: it costs start-up time and memory)."""
+    import numba
+
+    globals()["prange"] = numba.prange
+    return numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)(_dots)
 
 
 @dataclass
@@ -165,7 +179,7 @@ class PairDots:
         back[order] = np.arange(order.size)
         lo, ro = left[order], right[order]
         seg = np.flatnonzero(np.r_[True, lo[1:] != lo[:-1], True]) if lo.size else np.zeros(1)
-        lex, den, st = _dots(
+        lex, den, st = _compiled()(
             seg.astype(np.int64), lo, ro, self.indptr, self.indices, self.data, self.n,
             self.colblock, self.dense, self.s_indptr, self.s_indices, self.s_data,
         )  # fmt: skip

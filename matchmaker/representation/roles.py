@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from matchmaker.reference.text import normalize
 from matchmaker.store.profiles import ROLES
@@ -76,6 +77,9 @@ CUE_WEIGHT = 1.0
 NACE_WEIGHT = 0.8
 # Cues in the offers speak more of the firm's role than cues in its description of needs.
 FIELD_WEIGHTS = {"description": 1.0, "offers": 1.0, "sector": 1.0}
+# Suggestions remembered per distinct text (describing a large pool's networks asks for each
+# member's role many times).
+REMEMBERED = 32_768
 # Ties are broken by this order (the more specific role first).
 TIE_ORDER = ("knowledge_partner", "subcontractor", "supplier", "distributor", "customer",
              "service_provider", "producer")  # fmt: skip
@@ -134,7 +138,13 @@ def suggest_role(profile: Mapping) -> RoleSuggestion | None:
     """The most likely value-chain role of a profile, or None when nothing points to one."""
     if profile.get("kind") == "knowledge_institution":
         return RoleSuggestion("knowledge_partner", 1.0, ())
-    votes, found = role_votes(profile)
+    texts = tuple(str(profile.get(name) or "") for name in FIELD_WEIGHTS)
+    return _suggestion(texts, str(profile.get("nace") or ""))
+
+
+@lru_cache(maxsize=REMEMBERED)
+def _suggestion(texts: tuple[str, ...], nace: str) -> RoleSuggestion | None:
+    votes, found = role_votes(dict(zip(FIELD_WEIGHTS, texts, strict=True), nace=nace))
     best = max(ROLES, key=lambda r: (votes[r], -TIE_ORDER.index(r)))
     if votes[best] <= 0:
         return None
