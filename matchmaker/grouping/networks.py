@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from matchmaker import matching
 from matchmaker.config import Settings
-from matchmaker.grouping import pruning
+from matchmaker.grouping import clustering, pruning
 from matchmaker.grouping.describe import NETWORK_TYPES, Describer, network_type
 from matchmaker.grouping.design import Design, DesignFields, Warnings, stated_need
 from matchmaker.grouping.optimiser import (
@@ -29,7 +29,13 @@ from matchmaker.grouping.optimiser import (
     group_score,
     harmonic_mean,
 )
-from matchmaker.grouping.pool import PoolScores, forbidden_pairs, pair_rules, pool_scores
+from matchmaker.grouping.pool import (
+    PoolScores,
+    forbidden_pairs,
+    pair_rules,
+    pool_scores,
+    rival_penalised_fit,
+)
 from matchmaker.reference import messages, regions
 from matchmaker.reference import nace as nace_codes
 from matchmaker.reference.regions import Region
@@ -327,15 +333,26 @@ def plan(
             {"constraint": "min_size", **unmet_reason("pool", n=n_free, min=request.min_size)}
         )
         return Plan(_request_json(request), [], 0.0, 0.0, unmet, len(ids))
-    grouping = form_networks(
-        problem, count=count, min_size=request.min_size, max_size=request.max_size,
-        seed=request.seed,
-        max_passes=max_passes,
-    )  # fmt: skip
+    weak: dict[int, float | None] = {}
+    apart: dict[int, float] = {}  # firms no close group took in (clustering), best fit
+    prunes = _prunes(request, count, design, n_free)
+    clustered = prunes and not scores.sparse and not locked_pos
+    if clustered:
+        fit = rival_penalised_fit(scores)
+        grouping = clustering.cluster_networks(
+            problem, fit, min_size=request.min_size, max_size=request.max_size
+        )
+        free = np.flatnonzero(placeable).tolist()
+        apart = {k: clustering.closest_fit(fit, k, free) for k in grouping.unplaced}
+    else:
+        grouping = form_networks(
+            problem, count=count, min_size=request.min_size, max_size=request.max_size,
+            seed=request.seed,
+            max_passes=max_passes,
+        )  # fmt: skip
     if design is not None:
         grouping = design.finish(problem, grouping, scores, profiles, unmet)
-    weak: dict[int, float | None] = {}
-    if _prunes(request, count, design, n_free):
+    if prunes and not clustered:
         held = {pos[c] for g in locked_groups for c in g if c in pos}
         grouping, weak = pruning.prune_weak(grouping, request.min_size, keep=held)
     if count is not None and len(grouping.groups) < count:
@@ -344,7 +361,17 @@ def plan(
         )
     explicit = request.company_ids is not None
     for k in grouping.unplaced:
-        if k in weak and weak[k] is None:
+        if k in apart:
+            unmet.append(
+                _unmet_firm(
+                    profiles[k],
+                    "no_close_network",
+                    fit=f"{apart[k]:.2f}",
+                    link=f"{clustering.LINK:.2f}",
+                    min=request.min_size,
+                )  # fmt: skip
+            )
+        elif k in weak and weak[k] is None:
             unmet.append(_unmet_firm(profiles[k], "weak_network", min=request.min_size))
         elif k in weak:
             unmet.append(
