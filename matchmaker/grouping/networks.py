@@ -259,13 +259,15 @@ def plan(
     exclude: Iterable[int] = (),
     released: Mapping[int, int] | None = None,
     max_passes: int = 8,
+    cluster: bool = True,
 ) -> Plan:
     """Compute networks for a validated request without storing them.
 
     `locked` adds groups kept together (a re-run's locked members), `exclude` keeps firms out
     (members of accepted networks), `released` gives back memberships that are about to be
     replaced (the re-run proposal's own groups); `max_passes` bounds the local search (0: the
-    greedy construction alone).
+    greedy construction alone). A whole pool whose weak firms may stay out is clustered
+    (`clustering`); `cluster=False` gives it the optimiser and weak-member pruning instead.
     """
     max_per_firm = (
         Settings.from_env().max_proposals_per_firm if max_per_firm is None else (max_per_firm)
@@ -336,7 +338,7 @@ def plan(
     weak: dict[int, float | None] = {}
     apart: dict[int, float] = {}  # firms no close group took in (clustering), best fit
     prunes = _prunes(request, count, design, n_free)
-    clustered = prunes and not scores.sparse and not locked_pos
+    clustered = cluster and prunes and not scores.sparse and not locked_pos
     if clustered:
         fit = rival_penalised_fit(scores)
         grouping = clustering.cluster_networks(
