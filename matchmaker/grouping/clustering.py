@@ -95,6 +95,7 @@ def cluster_networks(
 
 
 def closest_fit(fit: np.ndarray, i: int, allowed: Sequence[int]) -> float:
-    """The best pair fit of firm `i` with any of the firms `allowed` (0 for none)."""
+    """The best pair fit of firm `i` with any of the firms `allowed` (0 for none): how close
+    a firm left out came (its caller leaves out the firms it may not join)."""
     others = [j for j in allowed if j != i]
     return float(np.max(fit[i, others])) if others else 0.0

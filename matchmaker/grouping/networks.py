@@ -345,7 +345,12 @@ def plan(
             problem, fit, min_size=request.min_size, max_size=request.max_size
         )
         free = np.flatnonzero(placeable).tolist()
-        apart = {k: clustering.closest_fit(fit, k, free) for k in grouping.unplaced}
+        apart = {
+            k: clustering.closest_fit(
+                fit, k, [j for j in free if (min(j, k), max(j, k)) not in forbidden]
+            )
+            for k in grouping.unplaced
+        }
     else:
         grouping = form_networks(
             problem, count=count, min_size=request.min_size, max_size=request.max_size,
