@@ -195,7 +195,7 @@ def bench_networks(set_name: str = "dev") -> str:
         known_here = {p for p in known if p[0] in pool and p[1] in pool}
         results: dict[str, list] = {"proposed (this service)": [],
                                     "ablation: greedy construction only": [],
-                                    "ablation: optimiser + weak-member pruning": [],
+                                    "ablation: optimiser alone (whole pool: + pruning)": [],
                                     "random groups": [],
                                     "size-constrained k-means (sentence model)": []}  # fmt: skip
         misses: dict[str, Counter] = {name: Counter() for name in results}

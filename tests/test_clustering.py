@@ -89,6 +89,31 @@ def test_clusters_hold_the_constraints_fit_closely_and_are_maximal(case):
     assert len(found.scores) == len(found.groups)
 
 
+@settings(max_examples=120, deadline=None)
+@given(case=problems(), seed=st.integers(0, 100))
+def test_placing_around_clusters_keeps_them_whole_and_the_constraints(case, seed):
+    problem, fit, min_size, max_size, link = case
+    cores = clustering.cluster_networks(
+        problem, fit, min_size=min_size, max_size=max_size, link=link
+    )
+    found = clustering.place_around_clusters(
+        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, link=link
+    )
+    placed = [x for g in found.groups for x in g]
+    assert len(placed) == len(set(placed)) and all(problem.placeable[x] for x in placed)
+    assert set(placed) | set(found.unplaced) == set(np.flatnonzero(problem.placeable).tolist())
+    assert not set(placed) & set(found.unplaced)
+    for g in found.groups:
+        assert min_size <= len(g) <= max_size
+        assert feasible(problem, g, max_size)
+    for core in cores.groups:  # each close group stays whole inside one network
+        assert any(set(core) <= set(g) for g in found.groups)
+    again = clustering.place_around_clusters(
+        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, link=link
+    )
+    assert again.groups == found.groups
+
+
 def test_locked_groups_are_refused():
     fit = np.zeros((3, 3), np.float32)
     problem = Problem(
@@ -96,6 +121,8 @@ def test_locked_groups_are_refused():
     )
     with pytest.raises(ValueError):
         clustering.cluster_networks(problem, fit)
+    with pytest.raises(ValueError):
+        clustering.place_around_clusters(problem, fit)
 
 
 def planted(n_groups: int = 4, size: int = 4, loose: int = 5, seed: int = 0):

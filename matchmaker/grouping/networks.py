@@ -267,7 +267,8 @@ def plan(
     (members of accepted networks), `released` gives back memberships that are about to be
     replaced (the re-run proposal's own groups); `max_passes` bounds the local search (0: the
     greedy construction alone). A whole pool whose weak firms may stay out is clustered
-    (`clustering`); `cluster=False` gives it the optimiser and weak-member pruning instead.
+    (`clustering`), and a pool whose firms are all placed is placed around its clusters;
+    `cluster=False` gives both the optimiser alone (and a whole pool weak-member pruning).
     """
     max_per_firm = (
         Settings.from_env().max_proposals_per_firm if max_per_firm is None else (max_per_firm)
@@ -351,6 +352,11 @@ def plan(
             )
             for k in grouping.unplaced
         }
+    elif cluster and count is None and design is None and not scores.sparse and not locked_pos:
+        grouping = clustering.place_around_clusters(
+            problem, rival_penalised_fit(scores), min_size=request.min_size,
+            max_size=request.max_size, seed=request.seed, max_passes=max_passes,
+        )  # fmt: skip
     else:
         grouping = form_networks(
             problem, count=count, min_size=request.min_size, max_size=request.max_size,
