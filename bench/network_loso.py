@@ -124,6 +124,50 @@ def cluster_sweep(args, cache) -> None:
     print(f"(sets: {', '.join(args.sets)})")
 
 
+def place_all_compare(args, cache) -> None:
+    """Every firm placed (a list of firms, a small pool, `place_all`), leaving one set out:
+    the optimiser alone against the optimiser around the clusters (shipped knobs), over the
+    whole set and over the firms of its known networks."""
+    print("set | pool | method | F1 (mean of seeds) | rival pairs together (all seeds) | "
+          "networks with a rival (all seeds)")  # fmt: skip
+    for name in args.sets:
+        _, scores, _, known, rivals, index = held_out(name, cache)
+        pair, _ = pool.penalise_lookalikes(scores.pair, scores.similar)  # the shipped fit
+        knowledge = np.array(
+            [index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()]
+        )
+        in_known = sorted({x for p in known for x in p})
+        for label, firms in (("all firms", list(range(scores.n))), ("known-network", in_known)):
+            at = np.ix_(firms, firms)
+            where = {x: k for k, x in enumerate(firms)}
+
+            def local(found: set, where=where) -> set:
+                return {(where[i], where[j]) for i, j in found if i in where and j in where}
+
+            sub = pool.PoolScores(
+                scores.cover[at], scores.similar[at], local(scores.competitor), pair[at],
+                lookalike={(where[i], where[j]): v for (i, j), v in scores.lookalike.items()
+                           if i in where and j in where},
+                rival=scores.rival[at],
+            )  # fmt: skip
+            problem = optimiser.Problem(
+                sub, knowledge[firms], set(sub.competitor), np.ones(len(firms), bool)
+            )
+            fit = pool.rival_penalised_fit(sub)
+            for method in ("optimiser alone", "around the clusters"):
+                f1s, together, nets = [], 0, 0
+                for seed in range(args.seeds):
+                    if method == "optimiser alone":
+                        found = optimiser.form_networks(problem, seed=seed)
+                    else:
+                        found = clustering.place_around_clusters(problem, fit, seed=seed)
+                    f1s.append(prf(pairs(found.groups), local(known))[2])
+                    together += len(pairs(found.groups) & local(rivals))
+                    nets += sum(bool(pairs([g]) & local(rivals)) for g in found.groups)
+                print(f"{name} | {label} | {method} | {np.mean(f1s):.3f} | {together} | {nets}",
+                      flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
@@ -138,12 +182,20 @@ def main() -> None:
         action="store_true",
         help="cluster the whole pool (sweeps --links, --likeness, --floors)",
     )
+    parser.add_argument(
+        "--place-all",
+        action="store_true",
+        help="every firm placed: the optimiser alone vs around the clusters",
+    )
     parser.add_argument("--links", type=float, nargs="+", default=[0.7, 0.75, 0.8])
     parser.add_argument("--floors", type=float, nargs="+", default=[0.0, 0.1, 0.5])
     args = parser.parse_args()
     cache = store.connect(CACHE_DB)
     if args.cluster:
         cluster_sweep(args, cache)
+        return
+    if args.place_all:
+        place_all_compare(args, cache)
         return
     keyed: dict = {}
     for name in args.sets:
