@@ -3,6 +3,7 @@ train and rivals, form networks over the third (its whole pool, as the API does 
 and score them against its known networks and labelled rival pairs.
 
 Run: .venv/bin/python -m bench.network_loso [--seeds 3]
+     .venv/bin/python -m bench.network_loso --cluster --likeness 0 0.85 0.9 --floors 0 0.1
 
 Knobs measured (the optimiser runs once per network threshold and seed; pruning is applied to
 its result):
@@ -11,6 +12,10 @@ its result):
   the detected competitors;
 - the weak-member bar: a member whose mean learned pair fit with the others is under it leaves
   its network (to `unmet`).
+With `--cluster` the whole pool is clustered instead (`grouping.clustering`, as the service
+does for a whole pool): the knobs are the link (least mean pair fit between merging groups) and
+the likely-rival penalty's likeness and competitor-probability floor (`pool.rival_penalised_fit`;
+likeness 1 for none). The clustering is deterministic, so it runs once per setting.
 Never run on the blind set.
 """
 
@@ -31,7 +36,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.proposals import pairs, prf  # noqa: E402
-from matchmaker.grouping import optimiser, pool, pruning  # noqa: E402
+from matchmaker.grouping import clustering, optimiser, pool, pruning  # noqa: E402
 from matchmaker.matching import training  # noqa: E402
 from matchmaker.matching.features import pair_features  # noqa: E402
 from matchmaker.store import db as store  # noqa: E402
@@ -76,6 +81,93 @@ def lookalike_pool(scores, likeness: float | None, penalty: float):
     return pool.PoolScores(scores.cover, scores.similar, scores.competitor, pair)
 
 
+def cluster_sweep(args, cache) -> None:
+    """Clustering knobs leaving one set out: F1, rival pairs together, firms left out, the
+    known pairs the rival penalty touches."""
+    keyed: dict = {}
+    for name in args.sets:
+        _, scores, _, known, rivals, index = held_out(name, cache)
+        n = scores.n
+        knowledge = np.array(
+            [index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()]
+        )
+        problem = optimiser.Problem(scores, knowledge, set(scores.competitor), np.ones(n, bool))
+        raw = pool.rival_penalised_fit(scores, likeness=2.0)  # no penalty
+        for like, floor in itertools.product(args.likeness, args.floors):
+            fit = pool.rival_penalised_fit(scores, likeness=like or 2.0, floor=floor)
+            cost = sum(fit[i, j] < raw[i, j] for i, j in known)
+            for link in args.links:
+                found = clustering.cluster_networks(problem, fit, link=link)
+                groups = found.groups
+                p, r, f = prf(pairs(groups), known)
+                together = len(pairs(groups) & rivals)
+                with_rival = sum(bool(pairs([g]) & rivals) for g in groups)
+                keyed.setdefault((like, floor, link), {})[name] = (
+                    p, r, f, together, with_rival, len(groups), len(found.unplaced), cost
+                )  # fmt: skip
+        print(f"{name}: {n} firms, {len(known)} known pairs, {len(rivals)} rival pairs", flush=True)
+    print("\nlikeness | probability floor | link | F1 mean | F1 per set | rival pairs together "
+          "per set | share of networks with a rival | firms left out per set | known pairs "
+          "penalised | F1 − 2 × share")  # fmt: skip
+    rows = []
+    for key, per in keyed.items():
+        f1s = [v[2] for v in per.values()]
+        share = sum(v[4] for v in per.values()) / max(sum(v[5] for v in per.values()), 1)
+        rows.append((float(np.mean(f1s)) - 2 * share, key, per, f1s, share))
+    for crit, key, per, f1s, share in sorted(rows, reverse=True):
+        cells = [" / ".join(f"{x:.3f}" for x in f1s),
+                 " / ".join(str(v[3]) for v in per.values()),
+                 f"{share:.3f}", " / ".join(str(v[6]) for v in per.values()),
+                 " / ".join(str(v[7]) for v in per.values())]  # fmt: skip
+        print(f"{key[0]} | {key[1]} | {key[2]} | {np.mean(f1s):.3f} | " + " | ".join(cells)
+              + f" | {crit:.3f}")  # fmt: skip
+    print(f"(sets: {', '.join(args.sets)})")
+
+
+def place_all_compare(args, cache) -> None:
+    """Every firm placed (a list of firms, a small pool, `place_all`), leaving one set out:
+    the optimiser alone against the optimiser around the clusters (shipped knobs), over the
+    whole set and over the firms of its known networks."""
+    print("set | pool | method | F1 (mean of seeds) | rival pairs together (all seeds) | "
+          "networks with a rival (all seeds)")  # fmt: skip
+    for name in args.sets:
+        _, scores, _, known, rivals, index = held_out(name, cache)
+        pair, _ = pool.penalise_lookalikes(scores.pair, scores.similar)  # the shipped fit
+        knowledge = np.array(
+            [index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()]
+        )
+        in_known = sorted({x for p in known for x in p})
+        for label, firms in (("all firms", list(range(scores.n))), ("known-network", in_known)):
+            at = np.ix_(firms, firms)
+            where = {x: k for k, x in enumerate(firms)}
+
+            def local(found: set, where=where) -> set:
+                return {(where[i], where[j]) for i, j in found if i in where and j in where}
+
+            sub = pool.PoolScores(
+                scores.cover[at], scores.similar[at], local(scores.competitor), pair[at],
+                lookalike={(where[i], where[j]): v for (i, j), v in scores.lookalike.items()
+                           if i in where and j in where},
+                rival=scores.rival[at],
+            )  # fmt: skip
+            problem = optimiser.Problem(
+                sub, knowledge[firms], set(sub.competitor), np.ones(len(firms), bool)
+            )
+            fit = pool.rival_penalised_fit(sub)
+            for method in ("optimiser alone", "around the clusters"):
+                f1s, together, nets = [], 0, 0
+                for seed in range(args.seeds):
+                    if method == "optimiser alone":
+                        found = optimiser.form_networks(problem, seed=seed)
+                    else:
+                        found = clustering.place_around_clusters(problem, fit, seed=seed)
+                    f1s.append(prf(pairs(found.groups), local(known))[2])
+                    together += len(pairs(found.groups) & local(rivals))
+                    nets += sum(bool(pairs([g]) & local(rivals)) for g in found.groups)
+                print(f"{name} | {label} | {method} | {np.mean(f1s):.3f} | {together} | {nets}",
+                      flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
@@ -85,8 +177,26 @@ def main() -> None:
                         help="look-alike likeness (0: no penalty)")  # fmt: skip
     parser.add_argument("--penalty", type=float, default=1.0)
     parser.add_argument("--bars", type=float, nargs="+", default=[0.0, 0.65, 0.7, 0.75, 0.8])
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="cluster the whole pool (sweeps --links, --likeness, --floors)",
+    )
+    parser.add_argument(
+        "--place-all",
+        action="store_true",
+        help="every firm placed: the optimiser alone vs around the clusters",
+    )
+    parser.add_argument("--links", type=float, nargs="+", default=[0.7, 0.75, 0.8])
+    parser.add_argument("--floors", type=float, nargs="+", default=[0.0, 0.1, 0.5])
     args = parser.parse_args()
     cache = store.connect(CACHE_DB)
+    if args.cluster:
+        cluster_sweep(args, cache)
+        return
+    if args.place_all:
+        place_all_compare(args, cache)
+        return
     keyed: dict = {}
     for name in args.sets:
         scorer, scores, features, known, rivals, index = held_out(name, cache)

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 
 from matchmaker import matching
 from matchmaker.config import Settings
-from matchmaker.grouping import pruning
+from matchmaker.grouping import clustering, pruning
 from matchmaker.grouping.describe import NETWORK_TYPES, Describer, network_type
 from matchmaker.grouping.design import Design, DesignFields, Warnings, stated_need
 from matchmaker.grouping.optimiser import (
@@ -29,7 +29,13 @@ from matchmaker.grouping.optimiser import (
     group_score,
     harmonic_mean,
 )
-from matchmaker.grouping.pool import PoolScores, forbidden_pairs, pair_rules, pool_scores
+from matchmaker.grouping.pool import (
+    PoolScores,
+    forbidden_pairs,
+    pair_rules,
+    pool_scores,
+    rival_penalised_fit,
+)
 from matchmaker.reference import messages, regions
 from matchmaker.reference import nace as nace_codes
 from matchmaker.reference.regions import Region
@@ -253,13 +259,16 @@ def plan(
     exclude: Iterable[int] = (),
     released: Mapping[int, int] | None = None,
     max_passes: int = 8,
+    cluster: bool = True,
 ) -> Plan:
     """Compute networks for a validated request without storing them.
 
     `locked` adds groups kept together (a re-run's locked members), `exclude` keeps firms out
     (members of accepted networks), `released` gives back memberships that are about to be
     replaced (the re-run proposal's own groups); `max_passes` bounds the local search (0: the
-    greedy construction alone).
+    greedy construction alone). A whole pool whose weak firms may stay out is clustered
+    (`clustering`), and a pool whose firms are all placed is placed around its clusters;
+    `cluster=False` gives both the optimiser alone (and a whole pool weak-member pruning).
     """
     max_per_firm = (
         Settings.from_env().max_proposals_per_firm if max_per_firm is None else (max_per_firm)
@@ -327,15 +336,36 @@ def plan(
             {"constraint": "min_size", **unmet_reason("pool", n=n_free, min=request.min_size)}
         )
         return Plan(_request_json(request), [], 0.0, 0.0, unmet, len(ids))
-    grouping = form_networks(
-        problem, count=count, min_size=request.min_size, max_size=request.max_size,
-        seed=request.seed,
-        max_passes=max_passes,
-    )  # fmt: skip
+    weak: dict[int, float | None] = {}
+    apart: dict[int, float] = {}  # firms no close group took in (clustering), best fit
+    prunes = _prunes(request, count, design, n_free)
+    clustered = cluster and prunes and not scores.sparse and not locked_pos
+    if clustered:
+        fit = rival_penalised_fit(scores)
+        grouping = clustering.cluster_networks(
+            problem, fit, min_size=request.min_size, max_size=request.max_size
+        )
+        free = np.flatnonzero(placeable).tolist()
+        apart = {
+            k: clustering.closest_fit(
+                fit, k, [j for j in free if (min(j, k), max(j, k)) not in forbidden]
+            )
+            for k in grouping.unplaced
+        }
+    elif cluster and count is None and design is None and not scores.sparse and not locked_pos:
+        grouping = clustering.place_around_clusters(
+            problem, rival_penalised_fit(scores), min_size=request.min_size,
+            max_size=request.max_size, seed=request.seed, max_passes=max_passes,
+        )  # fmt: skip
+    else:
+        grouping = form_networks(
+            problem, count=count, min_size=request.min_size, max_size=request.max_size,
+            seed=request.seed,
+            max_passes=max_passes,
+        )  # fmt: skip
     if design is not None:
         grouping = design.finish(problem, grouping, scores, profiles, unmet)
-    weak: dict[int, float | None] = {}
-    if _prunes(request, count, design, n_free):
+    if prunes and not clustered:
         held = {pos[c] for g in locked_groups for c in g if c in pos}
         grouping, weak = pruning.prune_weak(grouping, request.min_size, keep=held)
     if count is not None and len(grouping.groups) < count:
@@ -344,7 +374,17 @@ def plan(
         )
     explicit = request.company_ids is not None
     for k in grouping.unplaced:
-        if k in weak and weak[k] is None:
+        if k in apart:
+            unmet.append(
+                _unmet_firm(
+                    profiles[k],
+                    "no_close_network",
+                    fit=f"{apart[k]:.2f}",
+                    link=f"{clustering.LINK:.2f}",
+                    min=request.min_size,
+                )  # fmt: skip
+            )
+        elif k in weak and weak[k] is None:
             unmet.append(_unmet_firm(profiles[k], "weak_network", min=request.min_size))
         elif k in weak:
             unmet.append(

@@ -27,6 +27,12 @@ SETTLE_PAIRS = 50_000
 # chosen leaving one labelled set out (bench/network_loso.py, bench/README.md "Networks").
 LOOKALIKE_SIMILAR = 0.9
 LOOKALIKE_PENALTY = 1.0
+# Likely rivals among look-alikes, for networks formed by clustering (`grouping.clustering`):
+# a pair this alike whose competitor probability (the learned model's) is above the floor
+# loses the penalty; chosen with the clustering's link leaving one labelled set out
+# (bench/network_loso.py --cluster, bench/README.md "Networks").
+RIVAL_SIMILAR = 0.85
+RIVAL_FLOOR = 0.1
 
 
 class PairTable(dict):
@@ -197,6 +203,7 @@ class PoolScores:
     scorer: Callable[[np.ndarray, np.ndarray], PairValues] | None = None
     # look-alike pairs (i < j) whose pair fit was lowered, with the fit before
     lookalike: dict[tuple[int, int], float] = field(default_factory=dict)
+    rival: np.ndarray | None = None  # competitor probability of each pair (dense pools)
 
     def __post_init__(self):
         if self.pair is None:
@@ -291,7 +298,9 @@ def pool_scores(index, ids: Sequence[int]) -> PoolScores:
     ii, jj = np.nonzero(np.triu(found.competitor, 1))
     competitor = {(int(i), int(j)) for i, j in zip(ii, jj, strict=True)}
     pair, lookalike = penalise_lookalikes(found.scores, found.similar)
-    return PoolScores(found.cover, found.similar, competitor, pair, lookalike=lookalike)
+    return PoolScores(
+        found.cover, found.similar, competitor, pair, lookalike=lookalike, rival=found.rival
+    )
 
 
 def penalise_lookalikes(
@@ -311,6 +320,25 @@ def penalise_lookalikes(
     out = np.array(pair, dtype=np.float32, copy=True)
     out[alike] = np.maximum(out[alike] - penalty, 0.0)
     return out, before
+
+
+def rival_penalised_fit(
+    scores: PoolScores,
+    likeness: float = RIVAL_SIMILAR,
+    floor: float = RIVAL_FLOOR,
+    penalty: float = LOOKALIKE_PENALTY,
+) -> np.ndarray:
+    """Pair fit of a dense pool with `penalty` taken off the likely rivals among look-alikes
+    (profile likeness at least `likeness` either way and competitor probability over `floor`)
+    instead of off every look-alike pair; floored at 0, zero diagonal."""
+    fit = np.array(scores.pair, dtype=np.float32, copy=True)
+    for (i, j), before in scores.lookalike.items():
+        fit[i, j] = fit[j, i] = before
+    if scores.rival is not None:
+        likely = (np.maximum(scores.similar, scores.similar.T) >= likeness) & (scores.rival > floor)
+        fit[likely] = np.maximum(fit[likely] - penalty, 0.0)
+    np.fill_diagonal(fit, 0.0)
+    return fit
 
 
 def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
@@ -377,8 +405,14 @@ def forbidden_pairs(
 
 
 def _lift_allowed_lookalikes(ids, scores: PoolScores, rules) -> None:
-    """A look-alike pair a facilitator allowed gets its full pair fit back."""
+    """A look-alike pair a facilitator allowed gets its full pair fit back (and counts as no
+    likely rival)."""
     for (i, j), fit in list(scores.lookalike.items()):
         if "allow" in rules.get((min(ids[i], ids[j]), max(ids[i], ids[j])), set()):
             scores.pair[i, j] = scores.pair[j, i] = fit
             del scores.lookalike[(i, j)]
+    if scores.rival is not None:
+        pos = {c: k for k, c in enumerate(ids)}
+        for (a, b), kinds in rules.items():
+            if "allow" in kinds and a in pos and b in pos:
+                scores.rival[pos[a], pos[b]] = scores.rival[pos[b], pos[a]] = 0.0

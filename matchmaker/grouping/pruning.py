@@ -5,9 +5,12 @@ network well (a firm with no good partner in the pool, or one that only looks li
 Such a firm lowers its network for the others; a facilitator is better served by its name in
 `unmet`, with why and how to place it, than by a network it does not belong in.
 
-When it applies (`networks.plan`): a proposal over the whole pool (no `company_ids`, no
-`count`, no design, not around one firm) of at least `MIN_POOL` placeable firms, unless the
-request says `place_all: true`; `place_all: false` asks for it on any pool without `count`.
+When weak firms may stay out (`networks.plan`): a proposal over the whole pool (no
+`company_ids`, no `count`, no design, not around one firm) of at least `MIN_POOL` placeable
+firms, unless the request says `place_all: true`; `place_all: false` asks for it on any pool
+without `count`. Such a pool is clustered (`grouping.clustering`: a firm no close group takes in
+stays out) unless it is sparse (over `matching.MAX_POOL` firms) or holds locked groups; then the
+optimiser's partition is pruned here.
 """
 
 from __future__ import annotations

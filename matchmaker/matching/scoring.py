@@ -54,6 +54,7 @@ class BlockScores:
     competitor: np.ndarray  # judged direct competitors
     similar: np.ndarray  # calibrated profile likeness
     likeness: np.ndarray | None = None  # log-odds of a pair judged as a silent firm's partner
+    rival: np.ndarray | None = None  # the learned competitor model's probability
 
 
 def score_block(
@@ -120,8 +121,9 @@ def _judged(index, features, need_offer, offer_need, similar, silent, mode) -> B
         likeness = scorer.silent_logit(features, similar, likeness)
         if silent.any():
             score[silent] = likeness[silent]
+    rival = scorer.competitor_probability(features).astype(np.float32)
     return BlockScores(
-        score.astype(np.float32), need_offer, offer_need, competitor, similar, likeness
+        score.astype(np.float32), need_offer, offer_need, competitor, similar, likeness, rival
     )
 
 
@@ -146,6 +148,7 @@ class PairScores:
     never: np.ndarray
     cover: np.ndarray
     similar: np.ndarray
+    rival: np.ndarray | None = None  # competitor probability (symmetric: the higher way)
 
 
 def pair_score_matrix(
@@ -165,6 +168,7 @@ def pair_score_matrix(
     cover = np.zeros((n, n), dtype=np.float32)
     similar = np.zeros((n, n), dtype=np.float32)
     competitor = np.zeros((n, n), dtype=bool)
+    rival = np.zeros((n, n), dtype=np.float32)
     s_vectors, s_facts = index.vectors_.take(rows), index.facts_.take(rows)
     for start in range(0, n, BLOCK * 4):
         block = np.arange(start, min(n, start + BLOCK * 4))
@@ -175,6 +179,7 @@ def pair_score_matrix(
         cover[block] = unit_similarity(found.need_offer)
         similar[block] = unit_similarity(found.similar)
         competitor[block] = found.competitor
+        rival[block] = found.rival
     dense = (dense + dense.T) / 2
     np.fill_diagonal(dense, 0.0)
     np.fill_diagonal(cover, 0.0)
@@ -191,7 +196,9 @@ def pair_score_matrix(
             if "never" in kinds:
                 never[pos[a], pos[b]] = never[pos[b], pos[a]] = True
     np.fill_diagonal(competitor, False)
-    return PairScores(pool_ids, dense, competitor, never, cover, similar)
+    rival = np.maximum(rival, rival.T)
+    np.fill_diagonal(rival, 0.0)
+    return PairScores(pool_ids, dense, competitor, never, cover, similar, rival)
 
 
 def top_candidates(

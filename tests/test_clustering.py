@@ -1,0 +1,204 @@
+"""Whole-pool networks by clustering (`grouping.clustering`) and the likely-rival penalty
+(`pool.rival_penalised_fit`).
+
+Properties on synthetic problems (hypothesis): no forbidden pair shares a network, sizes stay in
+bounds, at most two knowledge institutions, every placeable firm is placed once or reported
+unplaced, every network's members fit each other at least `link` on average, no two networks
+could still merge, and the same problem gives the same answer. Then planted groups are found,
+a likely rival pair among look-alikes is kept apart, and the API reports the firms left out.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_networks import assert_hard_constraints, propose, register
+
+from matchmaker.grouping import clustering, pool
+from matchmaker.grouping.optimiser import MAX_KNOWLEDGE_INSTITUTIONS, Problem
+from matchmaker.grouping.pool import PoolScores
+from matchmaker.reference import messages
+
+
+def symmetric(rng: np.random.Generator, n: int) -> np.ndarray:
+    fit = rng.random((n, n)).astype(np.float32)
+    fit = (fit + fit.T) / 2
+    np.fill_diagonal(fit, 0.0)
+    return fit
+
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(1, 24))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    fit = symmetric(rng, n)
+    scores = PoolScores(rng.random((n, n)).astype(np.float32), fit.copy(), set(), fit.copy())
+    all_pairs = list(itertools.combinations(range(n), 2))
+    forbidden = (
+        set(draw(st.lists(st.sampled_from(all_pairs), max_size=len(all_pairs) // 3)))
+        if all_pairs
+        else set()
+    )
+    knowledge = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    placeable = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    min_size = draw(st.integers(2, 4))
+    max_size = draw(st.integers(min_size, 6))
+    link = draw(st.floats(0.3, 0.8))
+    problem = Problem(scores, knowledge, forbidden, placeable)
+    return problem, fit, min_size, max_size, link
+
+
+def feasible(problem: Problem, members: list[int], max_size: int) -> bool:
+    if len(members) > max_size:
+        return False
+    if sum(bool(problem.knowledge[x]) for x in members) > MAX_KNOWLEDGE_INSTITUTIONS:
+        return False
+    return not any(
+        tuple(sorted(p)) in problem.forbidden for p in itertools.combinations(members, 2)
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=problems())
+def test_clusters_hold_the_constraints_fit_closely_and_are_maximal(case):
+    problem, fit, min_size, max_size, link = case
+    found = clustering.cluster_networks(
+        problem, fit, min_size=min_size, max_size=max_size, link=link
+    )
+    placed = [x for g in found.groups for x in g]
+    assert len(placed) == len(set(placed))  # no firm twice
+    assert all(problem.placeable[x] for x in placed)
+    expected_out = {i for i in range(problem.scores.n) if problem.placeable[i]} - set(placed)
+    assert set(found.unplaced) == expected_out
+    for g in found.groups:
+        assert min_size <= len(g) <= max_size
+        assert feasible(problem, g, max_size)  # no forbidden pair, ≤ 2 knowledge institutions
+        mean = np.mean([fit[i, j] for i, j in itertools.combinations(g, 2)])
+        assert mean >= link - 1e-6
+    for g, h in itertools.combinations(found.groups, 2):
+        if feasible(problem, g + h, max_size):
+            assert np.mean([fit[i, j] for i in g for j in h]) < link
+    again = clustering.cluster_networks(
+        problem, fit, min_size=min_size, max_size=max_size, link=link
+    )
+    assert again.groups == found.groups and again.unplaced == found.unplaced
+    assert len(found.scores) == len(found.groups)
+
+
+@settings(max_examples=120, deadline=None)
+@given(case=problems(), seed=st.integers(0, 100))
+def test_placing_around_clusters_keeps_them_whole_and_the_constraints(case, seed):
+    problem, fit, min_size, max_size, link = case
+    cores = clustering.cluster_networks(
+        problem, fit, min_size=min_size, max_size=max_size, link=link
+    )
+    found = clustering.place_around_clusters(
+        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, link=link
+    )
+    placed = [x for g in found.groups for x in g]
+    assert len(placed) == len(set(placed)) and all(problem.placeable[x] for x in placed)
+    assert set(placed) | set(found.unplaced) == set(np.flatnonzero(problem.placeable).tolist())
+    assert not set(placed) & set(found.unplaced)
+    for g in found.groups:
+        assert min_size <= len(g) <= max_size
+        assert feasible(problem, g, max_size)
+    for core in cores.groups:  # each close group stays whole inside one network
+        assert any(set(core) <= set(g) for g in found.groups)
+    again = clustering.place_around_clusters(
+        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, link=link
+    )
+    assert again.groups == found.groups
+
+
+def test_locked_groups_are_refused():
+    fit = np.zeros((3, 3), np.float32)
+    problem = Problem(
+        PoolScores(fit, fit, set(), fit), np.zeros(3, bool), set(), np.ones(3, bool), [[0, 1]]
+    )
+    with pytest.raises(ValueError):
+        clustering.cluster_networks(problem, fit)
+    with pytest.raises(ValueError):
+        clustering.place_around_clusters(problem, fit)
+
+
+def planted(n_groups: int = 4, size: int = 4, loose: int = 5, seed: int = 0):
+    """Groups whose members fit each other well (0.85–0.95) among firms that fit nobody
+    (0.1–0.5): the clustering must return exactly the planted groups."""
+    rng = np.random.default_rng(seed)
+    n = n_groups * size + loose
+    fit = (0.1 + 0.4 * symmetric(rng, n)).astype(np.float32)
+    order = rng.permutation(n)
+    groups = [sorted(order[g * size : (g + 1) * size].tolist()) for g in range(n_groups)]
+    for g in groups:
+        for i, j in itertools.permutations(g, 2):
+            fit[i, j] = 0.85 + 0.1 * ((i * 7 + j * 7) % 10) / 10
+    np.fill_diagonal(fit, 0.0)
+    return fit, groups, sorted(order[n_groups * size :].tolist())
+
+
+def test_planted_groups_are_found_and_loose_firms_stay_out():
+    fit, groups, loose = planted()
+    n = fit.shape[0]
+    problem = Problem(PoolScores(fit, fit, set(), fit), np.zeros(n, bool), set(), np.ones(n, bool))
+    found = clustering.cluster_networks(problem, fit, min_size=3, max_size=5)
+    assert sorted(found.groups) == sorted(groups)
+    assert found.unplaced == loose
+    assert clustering.closest_fit(fit, loose[0], range(n)) < clustering.LINK
+
+
+def test_a_likely_rival_pair_of_look_alikes_is_kept_apart():
+    fit, groups, _ = planted(n_groups=2, size=4, loose=0)
+    n = fit.shape[0]
+    a, b = groups[0][:2]
+    similar = np.zeros((n, n), np.float32)
+    similar[a, b] = similar[b, a] = 0.95  # they read alike
+    rival = np.zeros((n, n), np.float32)
+    scores = PoolScores(fit.copy(), similar, set(), fit.copy(), rival=rival)
+    problem = Problem(scores, np.zeros(n, bool), set(), np.ones(n, bool))
+    # Alike but not likely rivals (the competitor model gives them nothing): together.
+    together = clustering.cluster_networks(problem, pool.rival_penalised_fit(scores))
+    assert groups[0] in together.groups
+    # Alike and the competitor model gives them some probability: never in one network.
+    rival[a, b] = rival[b, a] = pool.RIVAL_FLOOR + 0.05
+    apart = clustering.cluster_networks(problem, pool.rival_penalised_fit(scores))
+    assert not any(a in g and b in g for g in apart.groups)
+
+
+def test_rival_penalised_fit_restores_look_alikes_and_penalises_only_likely_rivals():
+    pair = np.array([[0, 0.9, 0.8], [0.9, 0, 0.7], [0.8, 0.7, 0]], dtype=np.float32)
+    similar = np.array([[0, 0.95, 0.88], [0.95, 0, 0.2], [0.88, 0.2, 0]], dtype=np.float32)
+    penalised, before = pool.penalise_lookalikes(pair, similar)  # the optimiser's penalty
+    rival = np.array([[0, 0.0, 0.5], [0.0, 0, 0.9], [0.5, 0.9, 0]], dtype=np.float32)
+    scores = PoolScores(pair, similar, set(), penalised, lookalike=before, rival=rival)
+    fit = pool.rival_penalised_fit(scores)
+    assert fit[0, 1] == fit[1, 0] == pytest.approx(0.9)  # alike, no rival: full fit back
+    assert fit[0, 2] == fit[2, 0] == pytest.approx(max(0.8 - pool.LOOKALIKE_PENALTY, 0.0))
+    assert fit[1, 2] == pytest.approx(0.7)  # a likely rival, but they do not read alike
+    assert scores.pair[0, 1] == pytest.approx(penalised[0, 1])  # the pool is not changed
+
+
+def test_a_whole_pool_is_clustered_and_the_firms_left_out_say_why(client, auth, db):
+    ids = register(client)
+    answer = propose(client, auth, seed=0, place_all=False)
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert_hard_constraints(db, body)
+    placed = [m["id"] for n in body["networks"] for m in n["members"]]
+    out = [u for u in body["unmet"] if u["message"]["code"] == "reasons.no_close_network"]
+    assert out and set(placed) | {u["company_id"] for u in out} == set(ids)
+    assert not set(placed) & {u["company_id"] for u in out}
+    for u in out:
+        assert float(u["message"]["link"]) == pytest.approx(clustering.LINK)
+        assert 0.0 <= float(u["message"]["fit"]) <= 1.0
+        danish = messages.render_record(u["message"], "da")
+        assert "virksomheder" in danish and "place_all" in danish
+        assert "firms" not in danish
+    # The same seed gives the same networks; another seed too (the clustering has no chance).
+    again = propose(client, auth, seed=3, place_all=False).get_json()
+    assert [sorted(m["id"] for m in n["members"]) for n in again["networks"]] == [
+        sorted(m["id"] for m in n["members"]) for n in body["networks"]
+    ]
