@@ -14,6 +14,7 @@ from test_speed_after_writes import firm_body, published
 
 from matchmaker import matching
 from matchmaker.chat import intents
+from matchmaker.chat.names import Gazetteer, find_firms, name_core
 from matchmaker.matching import MatchIndex
 from matchmaker.representation.embedding import ProfileVectors, load_model
 from matchmaker.representation.sentence import SentenceEncoder
@@ -172,3 +173,16 @@ def test_a_refused_write_or_one_without_an_index_changes_nothing(client, auth, a
     answer = client.open(url, method=method, json={"name": ""}, headers=auth)
     assert answer.status_code >= 400
     assert published(app) is before
+
+
+def test_the_gazetteer_rebuilt_after_a_registration_folds_only_the_new_name():
+    stamp = time.time_ns()
+    names = [(i, f"Fjordens Røgeri {stamp} {i} ApS") for i in range(1, 40)]
+    first = Gazetteer(names)
+    before = name_core.cache_info()
+    grown = Gazetteer([*names, (40, f"Nørre Åby Smedie {stamp} A/S")])
+    after = name_core.cache_info()
+    assert after.misses - before.misses == 1 and after.hits - before.hits == 39
+    assert [f.core_a for f in grown.firms[:39]] == [f.core_a for f in first.firms]
+    found = find_firms(f"Find partnere til Norre Aaby Smedie {stamp}", grown)
+    assert found and found[0].matches[0]["id"] == 40
