@@ -6,6 +6,7 @@ sentence vectors of texts never stored are not recomputed on every request."""
 from __future__ import annotations
 
 import copy
+import sqlite3
 import time
 
 import numpy as np
@@ -186,3 +187,24 @@ def test_the_gazetteer_rebuilt_after_a_registration_folds_only_the_new_name():
     assert [f.core_a for f in grown.firms[:39]] == [f.core_a for f in first.firms]
     found = find_firms(f"Find partnere til Norre Aaby Smedie {stamp}", grown)
     assert found and found[0].matches[0]["id"] == 40
+
+
+def test_a_catch_up_that_fails_never_fails_the_write(client, auth, app, monkeypatch):
+    from matchmaker.matching import index as index_module
+
+    assert client.post("/api/v1/companies", json=firm_body(1)).status_code == 201
+    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
+    real = index_module.match_index
+
+    def busy(db):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(index_module, "match_index", busy)
+    answer = client.post("/api/v1/companies", json=firm_body(2))
+    assert answer.status_code == 201  # acknowledged: the write stands
+    new = answer.get_json()["id"]
+    assert new not in published(app)
+    monkeypatch.setattr(index_module, "match_index", real)
+    found = client.get("/api/v1/companies/1/partners?limit=50&include_competitors=true",
+                       headers=auth)  # fmt: skip
+    assert new in {p["id"] for p in found.get_json()["partners"]}  # the next request caught up

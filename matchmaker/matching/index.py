@@ -305,10 +305,9 @@ def catch_up(db) -> None:
     effort (a failure leaves the catching up to the next request, as before)."""
     if db.conn.in_transaction:
         raise RuntimeError("catch up after the write transaction, not inside it")
-    if published(db) is None:
-        return
     try:
-        match_index(db)
+        if published(db) is not None:
+            match_index(db)
     except Exception:  # the write stands; the next request catches up
         log.warning("the match index did not catch up after a write", exc_info=True)
 
@@ -452,7 +451,7 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
                 if lock is None:  # the store's index was dropped meanwhile
                     return
                 with lock:
-                    _publish(key, _learned(conn, fitted.refreshed(conn)).warmed())
+                    _publish(key, fitted.refreshed(conn).warmed())
             finally:
                 conn.close()
         except Exception:  # a store gone or busy: the drifted index keeps serving
