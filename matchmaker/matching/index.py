@@ -170,7 +170,8 @@ class MatchIndex:
     def warmed(self) -> MatchIndex:
         """Itself, with the transposes every query's dots read computed now (by the thread
         that built or caught up the index, before it is published), not by a request."""
-        columns = getattr(self.encoder_.lexical_, "block_columns_", {}) or {}
+        lexical = getattr(self.encoder_, "lexical_", None)
+        columns = getattr(lexical, "block_columns_", None) or {}
         self.vectors_.warm([c for c in columns.values() if c[0] != c[1]])
         return self
 
