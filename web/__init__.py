@@ -104,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(concepts.bp)
     app.teardown_appcontext(close_db)
     app.before_request(_per_firm_cap)
+    app.after_request(_catch_up_after_write)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -188,6 +189,19 @@ def _per_firm_cap() -> None:
     proposals.PER_FIRM_CAP.set(int(current_app.config["MAX_PROPOSALS_PER_FIRM"]))
 
 
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _catch_up_after_write(response):
+    """After a request that may have changed firms, this process's match index takes the
+    change in now (`matching.catch_up`), so that the next suggestion finds it current."""
+    db = g.get("db")
+    if request.method in WRITE_METHODS and db is not None and response.status_code < 400:
+        if not db.conn.in_transaction:
+            matching.catch_up(db)
+    return response
+
+
 def close_db(_exc=None) -> None:
     db = g.pop("db", None)
     if db is not None:
@@ -211,6 +225,8 @@ def warm_up(app: Flask) -> None:
 
     if os.environ.get("MATCHMAKER_WARM_UP", "1") == "1":
         threading.Thread(target=_load, name="warm-up", daemon=True).start()
+        # Changes made by the other workers are taken in beside the requests.
+        matching.keep_current()
 
 
 RETENTION_EVERY_SECONDS = 24 * 3600

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
+import numpy as np
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -124,18 +126,82 @@ class IntentClassifier:
 
     def predict(self, text: str, spans: Sequence[tuple[int, int]] | None = None) -> Prediction:
         """The intent of `text`; `spans` are where known firm names sit in it."""
-        probs = self.pipeline_.predict_proba([mask_names(text, spans)])[0]
+        probs = self.probabilities([mask_names(text, spans)])[0]
         table = {c: float(p) for c, p in zip(self.classes_, probs, strict=True)}
         best = max(table, key=table.get)
         return Prediction(best, table[best], table)
 
     def predict_many(self, texts: list[str]) -> list[Prediction]:
         out = []
-        for probs in self.pipeline_.predict_proba([mask_names(t) for t in texts]):
+        for probs in self.probabilities([mask_names(t) for t in texts]):
             table = {c: float(p) for c, p in zip(self.classes_, probs, strict=True)}
             best = max(table, key=table.get)
             out.append(Prediction(best, table[best], table))
         return out
+
+    def probabilities(self, masked: list[str]) -> np.ndarray:
+        """The pipeline's calibrated probabilities (texts × classes) of masked texts: the
+        same numbers as its `predict_proba`, computed with one sparse product for every
+        fold's SVM and calibrator instead of scikit-learn's fifty validated calls (~9 ms of a
+        chat turn's CPU)."""
+        direct = self.__dict__.get("direct_")
+        if direct is None:
+            direct = self.__dict__["direct_"] = CalibratedLinear.of(self.pipeline_)
+        if direct is False:
+            return self.pipeline_.predict_proba(masked)
+        return direct.predict_proba(self.pipeline_.named_steps["features"].transform(masked))
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "direct_"}
+
+
+class CalibratedLinear:
+    """A `CalibratedClassifierCV` of linear SVMs with sigmoid calibrators, as arrays: every
+    fold's decision function in one product, its calibrators' sigmoids, each fold's
+    probabilities normalised as scikit-learn does, and their mean."""
+
+    def __init__(self, coef, intercept, a, b, columns, n_folds: int, n_classes: int):
+        self.coef, self.intercept, self.a, self.b = coef, intercept, a, b
+        self.columns, self.n_folds, self.n_classes = columns, n_folds, n_classes
+
+    @classmethod
+    def of(cls, pipeline: Pipeline) -> CalibratedLinear | bool:
+        """The arrays of the pipeline's last step, or False when it is of another kind."""
+        step = pipeline.steps[-1][1]
+        folds = getattr(step, "calibrated_classifiers_", None)
+        classes = getattr(step, "classes_", None)
+        if not folds or classes is None or len(classes) < 3:
+            return False
+        coefs, intercepts, a, b, columns = [], [], [], [], []
+        for k, folded in enumerate(folds):
+            svm = folded.estimator
+            if folded.method != "sigmoid" or not isinstance(svm, LinearSVC):
+                return False
+            if list(folded.classes) != list(classes) or len(svm.classes_) != len(
+                folded.calibrators
+            ):
+                return False
+            coefs.append(svm.coef_)
+            intercepts.append(svm.intercept_)
+            a += [c.a_ for c in folded.calibrators]
+            b += [c.b_ for c in folded.calibrators]
+            columns += [k * len(classes) + int(np.searchsorted(classes, c)) for c in svm.classes_]
+        return cls(
+            np.vstack(coefs).T, np.concatenate(intercepts), np.array(a, dtype=np.float64),
+            np.array(b, dtype=np.float64), np.array(columns), len(folds), len(classes),
+        )  # fmt: skip
+
+    def predict_proba(self, features) -> np.ndarray:
+        decision = np.asarray(features @ self.coef) + self.intercept
+        n = decision.shape[0]
+        proba = np.zeros((n, self.n_folds * self.n_classes))
+        proba[:, self.columns] = expit(-(self.a * decision + self.b))
+        proba = proba.reshape(n, self.n_folds, self.n_classes)
+        denominator = proba.sum(axis=2, keepdims=True)
+        uniform = np.full_like(proba, 1 / self.n_classes)
+        proba = np.divide(proba, denominator, out=uniform, where=denominator != 0)
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        return proba.sum(axis=1) / self.n_folds
 
 
 def read_utterances(path: str | Path = UTTERANCES) -> tuple[list[str], list[str]]:

@@ -86,6 +86,18 @@ class Firm:
     words: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=100_000)
+def name_core(name: str) -> tuple[str, str, tuple[str, ...]] | None:
+    """A firm name's folded core both ways and its folded words (None for a name without
+    words); kept per process, so the gazetteer rebuilt after a registration folds only the
+    new names."""
+    toks = strip_legal([canon(w.text) for w in words(name)])
+    if not toks:
+        return None
+    core = " ".join(toks)
+    return fold(core), fold(core, FOLD_B), tuple(fold(t) for t in toks)
+
+
 @dataclass
 class Masterclass:
     id: int
@@ -99,13 +111,9 @@ class Gazetteer:
     def __init__(self, firms: Iterable[tuple[int, str]], masterclasses: Iterable[Mapping] = ()):
         self.firms: list[Firm] = []
         for firm_id, name in firms:
-            toks = strip_legal([canon(w.text) for w in words(name)])
-            if not toks:
-                continue
-            core = " ".join(toks)
-            self.firms.append(
-                Firm(firm_id, name, fold(core), fold(core, FOLD_B), tuple(fold(t) for t in toks))
-            )
+            core = name_core(name)
+            if core is not None:
+                self.firms.append(Firm(firm_id, name, *core))
         self.by_id = {f.id: f for f in self.firms}
         self.masterclasses = [
             Masterclass(m["id"], m["title"], m.get("theme") or "") for m in masterclasses

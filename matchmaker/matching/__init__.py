@@ -11,15 +11,18 @@ from matchmaker.matching import learning
 from matchmaker.matching.candidates import CandidateGraph, candidate_graph
 from matchmaker.matching.index import (
     MatchIndex,
+    catch_up,
     company_profile,
     configure,
     default_encoder,
     default_scorer,
     embed_ahead,
     embed_stored,
+    keep_current,
     learning_enabled,
     match_index,
     published,
+    stop_keeping_current,
 )
 from matchmaker.matching.scorer import PairScorer
 from matchmaker.matching.scoring import (
@@ -41,9 +44,10 @@ from matchmaker.matching.suggestions import (
 )
 
 __all__ = [
-    "MAX_POOL", "MODES", "BlockScores", "CandidateGraph", "MatchIndex", "PairScorer",
-    "PairScores", "PartnerSuggestion", "candidate_graph", "company_profile", "configure",
+    "MAX_POOL", "MODES", "BlockScores", "CandidateGraph", "MatchIndex", "PairScorer", "PairScores",
+    "PartnerSuggestion", "candidate_graph", "catch_up", "company_profile", "configure",
     "default_encoder", "default_scorer", "display_score", "embed_ahead", "embed_stored",
-    "filter_mask", "learning", "learning_enabled", "match_index", "pair_score", "pair_score_matrix",
-    "pair_type", "partner_suggestions", "published", "score_rows", "top_candidates",
+    "filter_mask", "keep_current", "learning", "learning_enabled", "match_index", "pair_score",
+    "pair_score_matrix", "pair_type", "partner_suggestions", "published", "score_rows",
+    "stop_keeping_current", "top_candidates",
 ]  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -166,6 +167,14 @@ class MatchIndex:
         new._publish(profiles, vectors, facts, rows[-1][0], self.fitted_size_, changes)
         return new
 
+    def warmed(self) -> MatchIndex:
+        """Itself, with the transposes every query's dots read computed now (by the thread
+        that built or caught up the index, before it is published), not by a request."""
+        lexical = getattr(self.encoder_, "lexical_", None)
+        columns = getattr(lexical, "block_columns_", None) or {}
+        self.vectors_.warm([c for c in columns.values() if c[0] != c[1]])
+        return self
+
     def drifted(self) -> bool:
         """Whether more firms changed since the fit than `refit_share` of the fitted ones
         (new words and a shifted calibration then call for a re-fit)."""
@@ -283,11 +292,94 @@ def match_index(db) -> MatchIndex:
         index = MatchIndex().fit(db) if index is None else index.refreshed(db)
         if index.drifted() and key.startswith("memory:"):
             index = index.refitted(db)
-        index = _learned(db, index)
+        index = _learned(db, index).warmed()
         _publish(key, index)
     if index.drifted():
         _refit_in_background(key, index)
     return index
+
+
+def catch_up(db) -> None:
+    """Bring this process's published index of the store up to the store's last change now
+    (call it after a write has committed): the next request then finds it current instead of
+    catching it up itself. Nothing when the process has no index of the store yet; best
+    effort (a failure leaves the catching up to the next request, as before)."""
+    if db.conn.in_transaction:
+        raise RuntimeError("catch up after the write transaction, not inside it")
+    try:
+        if published(db) is not None:
+            match_index(db)
+    except Exception:  # the write stands; the next request catches up
+        log.warning("the match index did not catch up after a write", exc_info=True)
+
+
+# Seconds between two looks at the change log of the stores a process keeps an index of.
+WATCH_SECONDS = 0.2
+
+
+def keep_current(seconds: float = WATCH_SECONDS) -> threading.Thread:
+    """Start (once per process) a thread that catches up the process's indexes when other
+    processes change their stores, so that a request seldom finds its index behind.
+
+    Requests keep catching up themselves when they find a change the thread has not taken
+    in yet: a firm registered is suggestible by the next request, in any process."""
+    global _WATCHER
+    with _INDEXES_LOCK:
+        if _WATCHER is not None and _WATCHER.is_alive():
+            return _WATCHER
+        stop = threading.Event()
+        _WATCHER = threading.Thread(
+            target=_watch, args=(seconds, stop), name="match-index-watch", daemon=True
+        )
+        _WATCHER.stop = stop  # type: ignore[attr-defined]
+        _WATCHER.start()
+        return _WATCHER
+
+
+def stop_keeping_current() -> None:
+    """Stop the thread `keep_current` started (and wait for it)."""
+    global _WATCHER
+    with _INDEXES_LOCK:
+        watcher, _WATCHER = _WATCHER, None
+    if watcher is not None:
+        watcher.stop.set()  # type: ignore[attr-defined]
+        watcher.join()
+
+
+_WATCHER: threading.Thread | None = None
+
+
+def _watch(seconds: float, stop: threading.Event) -> None:
+    connections: dict[str, object] = {}
+    try:
+        while not stop.wait(seconds):
+            with _INDEXES_LOCK:
+                current = {
+                    k: i.last_seq_ for k, i in _INDEXES.items() if not k.startswith("memory:")
+                }
+            for key in set(connections) - set(current):
+                connections.pop(key).close()
+            for key, seq in current.items():
+                _look(connections, key, seq)
+    finally:
+        for conn in connections.values():
+            conn.close()
+
+
+def _look(connections: dict, key: str, seq: int) -> None:
+    """Catch up the index of the store at `key` if it changed after `seq`."""
+    try:
+        if key not in connections:
+            if not os.path.exists(key):  # a store removed: nothing to watch
+                return
+            connections[key] = store_db.connect(key, migrate=False)
+        if company_feed.changed_since(connections[key], seq):
+            catch_up(connections[key])
+    except Exception:  # a busy or vanished store: looked at again next time
+        log.debug("watching the store %s failed", key, exc_info=True)
+        stale = connections.pop(key, None)
+        if stale is not None:
+            stale.close()
 
 
 def embed_stored(db, company_ids: Sequence[int]) -> None:
@@ -360,7 +452,7 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
                 if lock is None:  # the store's index was dropped meanwhile
                     return
                 with lock:
-                    _publish(key, fitted.refreshed(conn))
+                    _publish(key, fitted.refreshed(conn).warmed())
             finally:
                 conn.close()
         except Exception:  # a store gone or busy: the drifted index keeps serving

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -64,6 +66,35 @@ def passages(text: str, max_chars: int | None) -> list[str]:
 def cache_key(model_id: str, text: str) -> str:
     """Key of a sentence vector in the `vectors` table: sha256 of model id and text."""
     return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()
+
+
+# Vectors of texts encoded without being stored (a request's theme or purpose, texts of a store
+# not given), kept per process so that the same text is not encoded again on every request.
+RECENT_TEXTS = 4096
+
+
+class _Recent:
+    """A bounded map of cache key → vector, shared by threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self.lock:
+            return self.vectors.get(key)
+
+    def put(self, keys: list[str], vectors: np.ndarray) -> None:
+        with self.lock:
+            for key, vector in zip(keys, vectors, strict=True):
+                self.vectors[key] = vector
+                self.vectors.move_to_end(key)
+            while len(self.vectors) > self.size:
+                self.vectors.popitem(last=False)
+
+
+_RECENT = _Recent(RECENT_TEXTS)
 
 
 class SentenceEncoder(BaseEstimator):
@@ -131,8 +162,18 @@ class SentenceEncoder(BaseEstimator):
             else:
                 out[rows] = vector
         if missing:
-            progress = self.show_progress if show_progress is None else show_progress
-            vectors = self._encode_missing(missing, progress)
+            # Texts that will not be stored are looked up among those encoded lately (a write
+            # to the store always runs the model, so the store never takes a vector unseen).
+            storing = db is not None and write_cache
+            recent = {t: None if storing else _RECENT.get(keys[t]) for t in missing}
+            unknown = [t for t, v in recent.items() if v is None]
+            if unknown:
+                progress = self.show_progress if show_progress is None else show_progress
+                fresh = self._encode_missing(unknown, progress)
+                if not storing:
+                    _RECENT.put([keys[t] for t in unknown], fresh)
+                recent.update(zip(unknown, fresh, strict=True))
+            vectors = np.stack([recent[t] for t in missing]).astype(np.float32, copy=False)
             for text, vector in zip(missing, vectors, strict=False):
                 out[rows_by_text[text]] = vector
             if db is not None and write_cache:

@@ -49,6 +49,15 @@ class RowBlock:
             self.kept["structured"] = self.structured.T.tocsr()
         return self.kept["structured"]
 
+    def warm(self, blocks: Sequence[tuple[int, int]]) -> None:
+        """Compute now every transpose a query's dots read (of each part, and of each lexical
+        block of `blocks`), so that no request builds one."""
+        for part in self.sparse:
+            self.sparse_t(part)
+            for columns in blocks:
+                self.block_t(part, columns)
+        self.structured_t()
+
     @staticmethod
     def joined(first: RowBlock, second: RowBlock) -> RowBlock:
         return RowBlock(
@@ -94,6 +103,12 @@ class ProfileVectors:
         if not self._blocks:
             self._blocks = [RowBlock(self.sparse, self.structured)]
         return self._blocks
+
+    def warm(self, blocks: Sequence[tuple[int, int]]) -> ProfileVectors:
+        """Itself, with every row block's transposes computed (`RowBlock.warm`)."""
+        for block in self.row_blocks():
+            block.warm(blocks)
+        return self
 
     def take(self, rows: Sequence[int]) -> ProfileVectors:
         """The vectors of the given row positions."""

@@ -1,0 +1,136 @@
+"""CPU of a partner suggestion and a chat turn in-process, right after a registration or not.
+
+Loads the demo firms into a temporary store, then through the Flask test client (one thread):
+`--rounds` times a registration followed by a suggestion for a random demo firm, and as many
+suggestions with no write before them; then the six chat messages of `bench/load.py` over a
+few sessions. Prints each request kind's thread CPU (`time.thread_time`, which does not depend
+on what else the machine runs) and wall time, p50/p95/mean:
+
+    .venv/bin/python -m bench.after_writes --rounds 40
+    .venv/bin/python -m bench.after_writes --profile suggestion   # cProfile of that kind
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# One compute thread per model call, as gunicorn.conf.py sets for the workers.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, os.environ.get("MATCHMAKER_TORCH_THREADS", "1"))
+
+import numpy as np  # noqa: E402
+
+from bench.load import CHAT_MESSAGES, firm, valid_cvrs  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def summary(name: str, cpu: list[float], wall: list[float]) -> str:
+    if not cpu:
+        return f"{name:<34} n=  0"
+    c, w = np.array(cpu) * 1000, np.array(wall) * 1000
+    return (f"{name:<34} n={len(c):>3}  CPU p50 {np.percentile(c, 50):6.1f}  "
+            f"p95 {np.percentile(c, 95):6.1f}  mean {c.mean():6.1f} ms   "
+            f"wall p50 {np.percentile(w, 50):6.1f}  p95 {np.percentile(w, 95):6.1f}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--chat-sessions", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", choices=("suggestion", "after-write", "chat"),
+                        help="print a cProfile of that request kind instead")  # fmt: skip
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="matchmaker-afterwrites-"))
+    path = tmp / "store.sqlite3"
+    env = os.environ | {"MATCHMAKER_DB": str(path), "HF_HUB_OFFLINE": "1",
+                        "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(REPO)}  # fmt: skip
+    subprocess.run([sys.executable, "-m", "matchmaker", "demo"], env=env, cwd=REPO,
+                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    os.environ.update({k: env[k] for k in ("MATCHMAKER_DB", "HF_HUB_OFFLINE")})
+    os.environ["MATCHMAKER_WARM_UP"] = "0"
+    import torch
+
+    from matchmaker.store import accounts
+    from matchmaker.store import db as store
+    from web import create_app
+
+    torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
+    conn = store.connect(str(path))
+    user = accounts.add_user(conn, "bench@example.dk", "facilitator")
+    token = accounts.issue_token(conn, user.id)[1]
+    demo_ids = [r[0] for r in sqlite3.connect(path).execute("SELECT id FROM companies")]
+    taken = {r[0] for r in sqlite3.connect(path).execute("SELECT cvr FROM companies")}
+    conn.close()
+    app = create_app({"DATABASE": str(path), "RATELIMIT_ENABLED": False, "TESTING": True})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(args.seed)
+    cvrs = valid_cvrs(90_000_000, taken)
+    profiler = cProfile.Profile()
+
+    def timed(kind: str, method: str, url: str, body=None) -> tuple[float, float]:
+        on = args.profile == kind
+        if on:
+            profiler.enable()
+        c0, w0 = time.thread_time(), time.perf_counter()
+        answer = client.open(url, method=method, json=body, headers=headers)
+        c1, w1 = time.thread_time(), time.perf_counter()
+        if on:
+            profiler.disable()
+        assert answer.status_code in (200, 201), (url, answer.status_code, answer.data[:300])
+        return c1 - c0, w1 - w0
+
+    def partners() -> str:
+        return f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5"
+
+    for _ in range(3):  # warm: model loaded, index built
+        timed("warm", "GET", partners())
+    kinds = ("registration", "after-write", "suggestion", "chat")
+    rows: dict[str, tuple[list, list]] = {k: ([], []) for k in kinds}
+    for i in range(args.rounds):
+        for kind, method, url, body in (
+            ("registration", "POST", "/api/v1/companies", firm(10_000 + i, next(cvrs))),
+            ("after-write", "GET", partners(), None),
+            ("suggestion", "GET", partners(), None),
+        ):
+            cpu, wall = timed(kind, method, url, body)
+            rows[kind][0].append(cpu)
+            rows[kind][1].append(wall)
+    per_message: dict[str, list[float]] = {m: [] for m in CHAT_MESSAGES}
+    for s in range(args.chat_sessions):
+        for message in CHAT_MESSAGES:
+            body = {"session_id": f"bench-{s}", "message": message}
+            cpu, wall = timed("chat", "POST", "/api/v1/chat", body)
+            rows["chat"][0].append(cpu)
+            rows["chat"][1].append(wall)
+            per_message[message].append(cpu)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for kind, (cpu, wall) in rows.items():
+        print(summary(kind, cpu, wall))
+    if os.environ.get("BENCH_EACH"):
+        for kind, (cpu, _) in rows.items():
+            print(kind, " ".join(f"{1000 * c:.0f}" for c in cpu))
+    for message, cpu in per_message.items():
+        print(f"  chat CPU p50 {1000 * np.median(cpu):6.1f} ms  {message}")
+    if args.profile:
+        only = os.environ.get("BENCH_PROFILE_FILTER", "")  # a regular expression of paths
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(only, 60)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
