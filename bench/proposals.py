@@ -372,7 +372,7 @@ def _rss() -> float:
     return float("nan")
 
 
-def _detected_together(index, groups) -> int:
+def detected_together(index, groups) -> int:
     """Pairs inside the groups the learned scorer judges competitors (every pair of every
     group judged, as the dense pool would; a large pool's graph judges only some pairs)."""
     ids = sorted(index.row_)
@@ -401,7 +401,7 @@ def bench_speed(sizes: list[int]) -> str:
         )
         groups = [[m["id"] for m in net["members"]] for net in plan.networks]
         misses = (network_misses(groups, set(), index, db) if n <= 2000
-                  else {"detected competitors": _detected_together(index, groups)})  # fmt: skip
+                  else {"detected competitors": detected_together(index, groups)})  # fmt: skip
         rows.append([
             f"networks, {n:,} firms", seconds, f"{peak:,.0f}",
             f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} "
