@@ -105,3 +105,26 @@ def test_an_edited_or_deleted_firm_never_leaves_its_old_clauses_in_reasons(clien
         same = next((b for b in before if b.id == s.id), None)
         if same is not None:
             assert s.reasons == same.reasons
+
+
+def test_a_market_most_firms_list_is_no_reason_but_a_rarer_shared_one_is(client, auth):
+    """Every firm sells in Danmark (the home market): "Fælles markeder: Danmark" says nothing
+    about a pair and is left out; Tyskland, which only two of them list, is a shared market."""
+    names = []
+    for k, firm in enumerate(FIRMS[:8]):
+        markets = ["Danmark", "Tyskland"] if k < 2 else ["Danmark"]
+        body = company_body(cvr=valid_cvr(900 + k), name=firm["name"], nace=firm["nace"],
+                            description=firm["description"], markets=markets)  # fmt: skip
+        answer = client.post("/api/v1/companies", json=body)
+        assert answer.status_code == 201, answer.get_json()
+        names.append(answer.get_json()["id"])
+    found = client.get(f"/api/v1/companies/{names[0]}/partners?limit=7", headers=auth)
+    partners = {p["id"]: p for p in found.get_json()["partners"]}
+    assert names[1] in partners and len(partners) >= 3
+    for cid, partner in partners.items():
+        markets = [r for r in partner["reason_codes"] if r["code"] == "matching.markets"]
+        if cid == names[1]:
+            assert [r["markets"] for r in markets] == ["Tyskland"]
+        else:
+            assert markets == []  # only Danmark shared: no market line
+        assert not any("Danmark" in r for r in partner["reasons"] if "markeder" in r.lower())

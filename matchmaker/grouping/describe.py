@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from matchmaker.grouping.pool import PoolScores
+from matchmaker.matching.reasons import common_market_keys
 from matchmaker.reference import messages, nace
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.reference.nace import nace_division, nace_section
@@ -79,6 +80,7 @@ class Describer:
         self.w = messages.table("networks", self.lang)
         self.lexicon = default_lexicon()
         self._concepts: dict[tuple[int, str], list[str]] = {}
+        self._common: set[str] | None = None  # markets most of the pool lists
 
     def concepts(self, i: int, part: str) -> list[str]:
         key = (i, part)
@@ -163,7 +165,9 @@ class Describer:
             met += [c for c in self.concepts(i, "needs") if c in offered and c not in met]
         if met:
             reasons.append(self.w["concepts"].format(labels=self._labels(met[:6])))
-        markets = _shared_markets([self.profiles[i] for i in members])
+        if self._common is None:
+            self._common = common_market_keys(self.profiles)
+        markets = _shared_markets([self.profiles[i] for i in members], self._common)
         if markets:
             reasons.append(self.w["markets"].format(markets=", ".join(markets[:4])))
         return {"type": kind, "purpose": purpose, "reasons": reasons}
@@ -192,10 +196,11 @@ def _first_clause(text_: str, clauses) -> str:
     return words if len(words) <= 90 else words[:90].rsplit(" ", 1)[0] + " …"
 
 
-def _shared_markets(profiles: Sequence[Mapping]) -> list[str]:
-    """Markets named by at least two members, in first-seen spelling."""
+def _shared_markets(profiles: Sequence[Mapping], common: set[str]) -> list[str]:
+    """Markets named by at least two members, but not by most of the pool (`common`), in
+    first-seen spelling."""
     seen: dict[str, list] = {}
     for p in profiles:
         for m in {" ".join(str(x).lower().split()): x for x in p.get("markets") or []}.items():
             seen.setdefault(m[0], [m[1], 0])[1] += 1
-    return [name for name, n in seen.values() if n >= 2]
+    return [name for key, (name, n) in seen.items() if n >= 2 and key not in common]

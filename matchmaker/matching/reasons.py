@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
+import scipy.sparse as sp
 
 from matchmaker.matching.features import market_keys
 from matchmaker.matching.index import MatchIndex
@@ -32,6 +33,9 @@ MODEL_CLAUSE_OFFSET = 0.2
 STRONG_DIRECTION = 1.0
 # Clause vectors kept in memory (explanations look at the same texts again).
 CLAUSE_CACHE_SIZE = 20_000
+# A market that more than this share of the firms list says nothing about a pair (a Danish
+# store's home market): reasons leave it out.
+COMMON_MARKET_SHARE = 0.5
 
 
 class _ClauseCache:
@@ -61,6 +65,27 @@ class _ClauseCache:
 _CLAUSES = _ClauseCache(CLAUSE_CACHE_SIZE)
 
 
+def common_markets(markets: sp.spmatrix, vocab: Mapping[str, int]) -> set[str]:
+    """Market keys of `vocab` that more than COMMON_MARKET_SHARE of the rows of `markets`
+    (firms × market columns) list."""
+    n = markets.shape[0]
+    if not n:
+        return set()
+    share = np.asarray((markets > 0).sum(axis=0)).ravel() / n
+    wide = set(np.flatnonzero(share > COMMON_MARKET_SHARE).tolist())
+    return {key for key, col in vocab.items() if col in wide}
+
+
+def common_market_keys(profiles: Iterable[Mapping]) -> set[str]:
+    """The same for a list of profiles (a pool)."""
+    listed = [set(market_keys(p)) for p in profiles]
+    counts: dict[str, int] = {}
+    for keys in listed:
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
+    return {k for k, c in counts.items() if listed and c / len(listed) > COMMON_MARKET_SHARE}
+
+
 def name_of(profile: Mapping) -> str:
     return profile.get("name") or f"#{profile.get('id')}"
 
@@ -76,6 +101,14 @@ class Explainer:
         self.lexicon = index.lexicon_()
         self.book = index.clauses_
         self.db = db
+        self._common_markets: set[str] | None = None
+
+    def common_markets(self) -> set[str]:
+        """Markets most of the index's firms list (no reason for any pair), worked out once."""
+        if self._common_markets is None:
+            facts = self.index.facts_
+            self._common_markets = common_markets(facts.markets, self.index.market_vocab_)
+        return self._common_markets
 
     def need_offer(self, needer: Mapping, offerer: Mapping, strength: float) -> list[dict]:
         """Which need clauses of `needer` meet which offer clauses of `offerer`, quoted.
@@ -179,9 +212,9 @@ class Explainer:
         return [messages.record("matching.shared", labels=", ".join(found))] if found else []
 
     def context(self, a: Mapping, b: Mapping) -> list[dict]:
-        """Shared markets, value chain from NACE, and regions."""
+        """Shared markets (but those most firms list), value chain from NACE, and regions."""
         out = []
-        mb = set(market_keys(b))
+        mb = set(market_keys(b)) - self.common_markets()
         original = {" ".join(str(m).lower().split()): str(m) for m in a.get("markets") or []}
         shared = [original[m] for m in market_keys(a) if m in mb]
         if shared:
