@@ -73,6 +73,19 @@ def auth(token):
     return {"Authorization": f"Bearer {token}"}
 
 
+def record_encodes(monkeypatch, model) -> list[str]:
+    """Wrap `model.encode` so that every text it is asked to encode is recorded; the list."""
+    encoded: list[str] = []
+    real = model.encode
+
+    def spy(texts, *args, **kwargs):
+        encoded.extend([texts] if isinstance(texts, str) else texts)
+        return real(texts, *args, **kwargs)
+
+    monkeypatch.setattr(model, "encode", spy)
+    return encoded
+
+
 def valid_cvr(seed: int) -> str:
     """The smallest valid CVR number at or above 10000000 + seed*97 (for test data)."""
     from matchmaker.store.profiles import valid_cvr as ok

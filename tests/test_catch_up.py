@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import record_encodes
 from test_speed_after_writes import firm_body, published
 
 from matchmaker import matching
@@ -145,14 +146,7 @@ def test_a_text_never_stored_is_encoded_once_and_a_stored_one_always_reaches_the
 ):
     encoder = SentenceEncoder()
     model = load_model(encoder.model_name)
-    encoded: list[str] = []
-    real = model.encode
-
-    def spy(texts, *args, **kwargs):
-        encoded.extend([texts] if isinstance(texts, str) else texts)
-        return real(texts, *args, **kwargs)
-
-    monkeypatch.setattr(model, "encode", spy)
+    encoded = record_encodes(monkeypatch, model)
     theme = f"Cirkulær emballage af tang til fiskeindustrien {time.time_ns()}"
     first = encoder.encode([theme])
     again = SentenceEncoder().encode([theme, theme])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import record_encodes
 
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.reference.sizes import size_band
@@ -82,16 +83,7 @@ def test_danish_need_is_closer_to_english_offer_of_same_capability():
 @pytest.fixture
 def counted_model(monkeypatch):
     """The shared model with its encode wrapped to record what it is asked to encode."""
-    model = load_model()
-    calls: list[str] = []
-    original = model.encode
-
-    def encode(texts, *args, **kwargs):
-        calls.extend([texts] if isinstance(texts, str) else texts)
-        return original(texts, *args, **kwargs)
-
-    monkeypatch.setattr(model, "encode", encode)
-    return calls
+    return record_encodes(monkeypatch, load_model())
 
 
 def test_sentence_vectors_are_cached_in_the_store(tmp_path, counted_model):

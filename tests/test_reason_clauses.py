@@ -4,7 +4,7 @@ stored; an edit or a deletion never leaves an old clause in a reason."""
 
 from __future__ import annotations
 
-from conftest import company_body, valid_cvr
+from conftest import company_body, record_encodes, valid_cvr
 from test_matching import FIRMS
 
 from matchmaker import matching
@@ -59,14 +59,7 @@ def test_clause_vectors_are_cached_at_write_time_and_a_request_encodes_nothing(
     other = next(i for name, i in ids.items() if name != "Nordisk Emballage ApS")
     assert client.get(f"/api/v1/companies/{other}/partners", headers=auth).status_code == 200
     model = load_model(model_name)
-    encoded: list[str] = []
-    real = model.encode
-
-    def spy(texts, *args, **kwargs):
-        encoded.extend([texts] if isinstance(texts, str) else texts)
-        return real(texts, *args, **kwargs)
-
-    monkeypatch.setattr(model, "encode", spy)
+    encoded = record_encodes(monkeypatch, model)
     nordisk = ids["Nordisk Emballage ApS"]
     for lang in ("da", "en"):
         answer = client.get(f"/api/v1/companies/{nordisk}/partners?limit=8&lang={lang}",

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from conftest import company_body, valid_cvr
+from conftest import company_body, record_encodes, valid_cvr
 from sklearn.preprocessing import normalize
 from test_matching import FIRMS
 
@@ -38,14 +38,7 @@ def test_a_registered_firm_is_embedded_by_its_own_request_and_only_read_later(
         assert client.post("/api/v1/companies", json=firm_body(k)).status_code == 201
     assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
     model = load_model(app.config["MODEL_NAME"])
-    encoded: list[str] = []
-    real = model.encode
-
-    def spy(texts, *args, **kwargs):
-        encoded.extend([texts] if isinstance(texts, str) else texts)
-        return real(texts, *args, **kwargs)
-
-    monkeypatch.setattr(model, "encode", spy)
+    encoded = record_encodes(monkeypatch, model)
     description = "Vi bygger solcelledrevne kølecontainere til fiskeindustrien i Nordatlanten."
     answer = client.post("/api/v1/companies", json=firm_body(7, description=description))
     assert answer.status_code == 201
