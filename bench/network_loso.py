@@ -81,6 +81,11 @@ def lookalike_pool(scores, likeness: float | None, penalty: float):
     return pool.PoolScores(scores.cover, scores.similar, scores.competitor, pair)
 
 
+def knowledge_mask(index) -> np.ndarray:
+    """Which firms of the index (in its order) are knowledge institutions."""
+    return np.array([index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()])
+
+
 def cluster_sweep(args, cache) -> None:
     """Clustering knobs leaving one set out: F1, rival pairs together, firms left out, the
     known pairs the rival penalty touches."""
@@ -88,9 +93,7 @@ def cluster_sweep(args, cache) -> None:
     for name in args.sets:
         _, scores, _, known, rivals, index = held_out(name, cache)
         n = scores.n
-        knowledge = np.array(
-            [index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()]
-        )
+        knowledge = knowledge_mask(index)
         problem = optimiser.Problem(scores, knowledge, set(scores.competitor), np.ones(n, bool))
         raw = pool.rival_penalised_fit(scores, likeness=2.0)  # no penalty
         for like, floor in itertools.product(args.likeness, args.floors):
@@ -133,9 +136,7 @@ def place_all_compare(args, cache) -> None:
     for name in args.sets:
         _, scores, _, known, rivals, index = held_out(name, cache)
         pair, _ = pool.penalise_lookalikes(scores.pair, scores.similar)  # the shipped fit
-        knowledge = np.array(
-            [index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()]
-        )
+        knowledge = knowledge_mask(index)
         in_known = sorted({x for p in known for x in p})
         for label, firms in (("all firms", list(range(scores.n))), ("known-network", in_known)):
             at = np.ix_(firms, firms)
@@ -201,9 +202,7 @@ def main() -> None:
     for name in args.sets:
         scorer, scores, features, known, rivals, index = held_out(name, cache)
         n = scores.n
-        knowledge = np.array(
-            [index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()]
-        )
+        knowledge = knowledge_mask(index)
         detected = set(scores.competitor)
         print(f"{name}: {n} firms, {len(known)} known pairs, {len(rivals)} rival pairs, "
               f"{len(rivals & detected)} detected", flush=True)  # fmt: skip
