@@ -8,11 +8,10 @@ already in the language asked for; quotes are the firms' own words.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections import Counter, OrderedDict
+from collections.abc import Mapping, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from matchmaker.matching.features import market_keys
 from matchmaker.matching.index import MatchIndex
@@ -65,25 +64,15 @@ class _ClauseCache:
 _CLAUSES = _ClauseCache(CLAUSE_CACHE_SIZE)
 
 
-def common_markets(markets: sp.spmatrix, vocab: Mapping[str, int]) -> set[str]:
-    """Market keys of `vocab` that more than COMMON_MARKET_SHARE of the rows of `markets`
-    (firms × market columns) list."""
-    n = markets.shape[0]
-    if not n:
-        return set()
-    share = np.asarray((markets > 0).sum(axis=0)).ravel() / n
-    wide = set(np.flatnonzero(share > COMMON_MARKET_SHARE).tolist())
-    return {key for key, col in vocab.items() if col in wide}
+def common_markets(counts: Mapping[str, int], n: int) -> set[str]:
+    """Market keys that more than COMMON_MARKET_SHARE of `n` firms list (`counts`: how many
+    firms list each key)."""
+    return {key for key, count in counts.items() if n and count / n > COMMON_MARKET_SHARE}
 
 
-def common_market_keys(profiles: Iterable[Mapping]) -> set[str]:
-    """The same for a list of profiles (a pool)."""
-    listed = [set(market_keys(p)) for p in profiles]
-    counts: dict[str, int] = {}
-    for keys in listed:
-        for key in keys:
-            counts[key] = counts.get(key, 0) + 1
-    return {k for k, c in counts.items() if listed and c / len(listed) > COMMON_MARKET_SHARE}
+def common_market_keys(profiles: Sequence[Mapping]) -> set[str]:
+    """The common markets of a list of profiles (a pool)."""
+    return common_markets(Counter(k for p in profiles for k in market_keys(p)), len(profiles))
 
 
 def name_of(profile: Mapping) -> str:
@@ -103,11 +92,15 @@ class Explainer:
         self.db = db
         self._common_markets: set[str] | None = None
 
-    def common_markets(self) -> set[str]:
+    def widespread_markets(self) -> set[str]:
         """Markets most of the index's firms list (no reason for any pair), worked out once."""
         if self._common_markets is None:
-            facts = self.index.facts_
-            self._common_markets = common_markets(facts.markets, self.index.market_vocab_)
+            listed = self.index.facts_.markets
+            counts = np.asarray((listed > 0).sum(axis=0)).ravel()
+            self._common_markets = common_markets(
+                {k: int(counts[c]) for k, c in self.index.market_vocab_.items() if c < len(counts)},
+                listed.shape[0],
+            )
         return self._common_markets
 
     def need_offer(self, needer: Mapping, offerer: Mapping, strength: float) -> list[dict]:
@@ -214,7 +207,7 @@ class Explainer:
     def context(self, a: Mapping, b: Mapping) -> list[dict]:
         """Shared markets (but those most firms list), value chain from NACE, and regions."""
         out = []
-        mb = set(market_keys(b)) - self.common_markets()
+        mb = set(market_keys(b)) - self.widespread_markets()
         original = {" ".join(str(m).lower().split()): str(m) for m in a.get("markets") or []}
         shared = [original[m] for m in market_keys(a) if m in mb]
         if shared:
