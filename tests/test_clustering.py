@@ -197,6 +197,10 @@ def test_a_whole_pool_is_clustered_and_the_firms_left_out_say_why(client, auth, 
         danish = messages.render_record(u["message"], "da")
         assert "virksomheder" in danish and "place_all" in danish
         assert "firms" not in danish
+        # Decimals are written the reader's way: a comma in Danish, a point in English.
+        link_da, link_en = f"{clustering.LINK:.2f}".replace(".", ","), f"{clustering.LINK:.2f}"
+        assert link_da in danish and link_en not in danish
+        assert link_en in messages.render_record(u["message"], "en")
     # The same seed gives the same networks; another seed too (the clustering has no chance).
     again = propose(client, auth, seed=3, place_all=False).get_json()
     assert [sorted(m["id"] for m in n["members"]) for n in again["networks"]] == [

@@ -45,3 +45,12 @@ def test_a_record_with_an_unknown_code_is_refused():
         messages.record("no.such.code")
     record = messages.record("matching.markets", markets="Tyskland")
     assert messages.render_record(record, "en").endswith("Tyskland")
+
+
+def test_a_decimal_is_written_the_readers_way_and_a_whole_number_is_left_alone():
+    assert "0,26" in messages.render("reasons.weak_fit", "da", fit=0.26, bar=0.75)
+    assert "0.26" in messages.render("reasons.weak_fit", "en", fit=0.26, bar=0.75)
+    assert "0,75" in messages.render("reasons.weak_fit", "da", fit=0.26, bar=0.75)
+    assert "med i 1200 gemte forslag (grænsen er 2)" in messages.render(
+        "reasons.capped", "da", n=1200, limit=2
+    )

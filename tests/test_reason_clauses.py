@@ -121,3 +121,40 @@ def test_a_market_most_firms_list_is_no_reason_but_a_rarer_shared_one_is(client,
         else:
             assert markets == []  # only Danmark shared: no market line
         assert not any("Danmark" in r for r in partner["reasons"] if "markeder" in r.lower())
+
+
+def test_industry_reasons_name_the_trades_in_the_readers_language_not_nace_codes(client, auth):
+    """A facilitator reads "Fremstilling af fødevarer ↔ Landtransport", not "NACE C 10 ↔ H 49"."""
+    trades = [("10.51", "Mejeri med ost og smør til detailhandlen."),
+              ("49.41", "Vognmand med køletransport af fødevarer i Jylland."),
+              ("10.71", "Bageri med brød og kager til supermarkeder.")]  # fmt: skip
+    ids = []
+    for k, (code, text) in enumerate(trades):
+        body = company_body(cvr=valid_cvr(950 + k), name=f"Firma {k}", nace=code, description=text)
+        answer = client.post("/api/v1/companies", json=body)
+        assert answer.status_code == 201, answer.get_json()
+        ids.append(answer.get_json()["id"])
+    expected = {
+        "da": {ids[1]: ("matching.chain", "Fremstilling af fødevarer",
+                        "Landtransport; rørtransport"),
+               ids[2]: ("matching.same_division", "Fremstilling af fødevarer", None)},
+        "en": {ids[1]: ("matching.chain", "Manufacture of food products",
+                        "Land transport and transport via pipelines"),
+               ids[2]: ("matching.same_division", "Manufacture of food products", None)},
+    }  # fmt: skip
+    for lang, wanted in expected.items():
+        partners = {}
+        for mode in ("similar", "complementary"):  # a look-alike baker may only be "similar"
+            url = f"/api/v1/companies/{ids[0]}/partners?lang={lang}&mode={mode}"
+            listed = client.get(url, headers=auth).get_json()["partners"]
+            partners.update({p["id"]: p for p in listed})
+        for cid, (code, first, second) in wanted.items():
+            assert cid in partners, partners
+            records = [r for r in partners[cid]["reason_codes"] if r["code"] == code]
+            assert len(records) == 1, partners[cid]["reason_codes"]
+            if second is None:
+                assert records[0]["division"] == first
+            else:
+                assert (records[0]["a"], records[0]["b"]) == (first, second)
+            text = "\n".join(partners[cid]["reasons"])
+            assert first in text and "NACE" not in text

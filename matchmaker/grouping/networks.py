@@ -379,8 +379,8 @@ def plan(
                 _unmet_firm(
                     profiles[k],
                     "no_close_network",
-                    fit=f"{apart[k]:.2f}",
-                    link=f"{clustering.LINK:.2f}",
+                    fit=round(float(apart[k]), 2),
+                    link=float(clustering.LINK),
                     min=request.min_size,
                 )  # fmt: skip
             )
@@ -391,8 +391,8 @@ def plan(
                 _unmet_firm(
                     profiles[k],
                     "weak_fit",
-                    fit=f"{weak[k]:.2f}",
-                    bar=f"{pruning.MIN_MEMBER_FIT:.2f}",
+                    fit=round(float(weak[k]), 2),
+                    bar=float(pruning.MIN_MEMBER_FIT),
                 )
             )
         elif count is None:

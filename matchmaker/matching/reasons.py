@@ -15,7 +15,7 @@ import numpy as np
 
 from matchmaker.matching.features import market_keys
 from matchmaker.matching.index import MatchIndex
-from matchmaker.reference import messages
+from matchmaker.reference import messages, nace
 from matchmaker.reference.nace import nace_division, nace_section
 from matchmaker.reference.text import snippet
 from matchmaker.representation.clauses import TextClauses
@@ -204,6 +204,10 @@ class Explainer:
         found = [self.lexicon.label(c, self.lang) for c in ids]
         return [messages.record("matching.shared", labels=", ".join(found))] if found else []
 
+    def trade(self, code: str) -> str:
+        """A NACE division or section named by its title in the reader's language."""
+        return nace.title(code, self.lang) or code
+
     def context(self, a: Mapping, b: Mapping) -> list[dict]:
         """Shared markets (but those most firms list), value chain from NACE, and regions."""
         out = []
@@ -216,11 +220,18 @@ class Explainer:
         sa, sb = nace_section(a.get("nace")), nace_section(b.get("nace"))
         if da and db_:
             if da == db_:
-                out.append(messages.record("matching.same_division", division=da))
+                out.append(messages.record("matching.same_division", division=self.trade(da)))
             elif sa == sb:
-                out.append(messages.record("matching.same_section", section=sa, a=da, b=db_))
+                out.append(
+                    messages.record(
+                        "matching.same_section",
+                        section=self.trade(sa),
+                        a=self.trade(da),
+                        b=self.trade(db_),
+                    )
+                )
             else:
-                out.append(messages.record("matching.chain", a=f"{sa} {da}", b=f"{sb} {db_}"))
+                out.append(messages.record("matching.chain", a=self.trade(da), b=self.trade(db_)))
         ra, rb = a.get("region"), b.get("region")
         if ra and rb:
             if ra == rb:

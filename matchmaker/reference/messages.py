@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from matchmaker.config import DATA_DIR
 
@@ -51,10 +52,14 @@ def template(code: str, lang: str | None = None) -> str:
 
 
 def render(code: str, lang: str | None = None, **params: Any) -> str:
-    """The text of `code` in `lang`, filled in; `n=1` picks the singular `code_1` if present."""
+    """The text of `code` in `lang`, filled in; `n=1` picks the singular `code_1` if present.
+    A decimal number is written the reader's way ("0,88" in Danish, "0.88" in English)."""
     if params.get("n") == 1 and has(f"{code}_1"):
         code = f"{code}_1"
-    return template(code, lang).format(**params)
+    locale = language(lang)
+    written = {k: format_decimal(v, locale=locale) if isinstance(v, float) else v
+               for k, v in params.items()}  # fmt: skip
+    return template(code, lang).format(**written)
 
 
 def render_record(record: Mapping[str, Any], lang: str | None = None) -> str:
