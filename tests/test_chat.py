@@ -156,6 +156,31 @@ def test_partners_in_danish_with_count_and_purpose(client, auth, firms, db):
     assert rows[1][3] == "find_partners" and rows[1][2] == body["reply"]
 
 
+def test_firms_that_show_the_purpose_come_first_and_the_reply_says_how_many(client, auth, firms):
+    """A facilitator who asks for help with export to Germany gets the firm that offers it
+    first, quoted in its own words, and is told that the rest do not mention it."""
+    body = ask(
+        client, auth, "Find 3 partnere til Vejen Mejeri der kan hjælpe med eksport til Tyskland"
+    )
+    cards = firm_cards(body)
+    assert len(cards) == 3
+    assert cards[0]["name"] == "Padborg Eksportrådgivning"
+    assert cards[0]["reasons"][0].startswith("Relevant for »eksport til Tyskland«: '")
+    assert "Tyskland" in cards[0]["reasons"][0].split(": ", 1)[1]
+    shows = [c["reasons"][0].startswith("Relevant for") for c in cards]
+    assert shows == sorted(shows, reverse=True)  # every firm showing it before any other
+    assert f"Kun {sum(shows)} af dem nævner »eksport til Tyskland«" in body["reply"]
+    english = ask(
+        client, auth, "find 3 partners for Vejen Mejeri who can help with export to Germany",
+        session="e",
+    )  # fmt: skip
+    cards = firm_cards(english)
+    assert cards[0]["name"] == "Padborg Eksportrådgivning"
+    shows = [c["reasons"][0].startswith("Relevant to") for c in cards]
+    assert shows[0] and shows == sorted(shows, reverse=True)
+    assert f"Only {sum(shows)} of them mention" in english["reply"]
+
+
 def test_follow_ups_keep_the_context(client, auth, firms):
     first = ask(client, auth, "find 4 partnere til Bjerringbro Bageri")
     assert len(firm_cards(first)) == 4

@@ -114,12 +114,14 @@ def find_partners(turn: Turn, intent: str | None = None) -> dict:
     excluded = set(params.get("excluded") or [])
     try:
         if params.get("sector") or params.get("purpose") or excluded:
-            suggestions = narrowed_suggestions(turn, firm["id"], mode, params, count)
+            suggestions, served = narrowed_suggestions(turn, firm["id"], mode, params, count)
         else:
+            served = None
             suggestions = matching.partner_suggestions(
                 turn.db, firm["id"], limit=count, mode=mode, region=params.get("region"),
                 lang=turn.lang,
             )  # fmt: skip
+            suggestions = sorted(suggestions, key=lambda s: (-s.score, s.id))
     except (KeyError, NotFound):
         turn.reply = say("unknown_firm", turn.lang)
         return carry(turn.state)
@@ -131,7 +133,10 @@ def find_partners(turn: Turn, intent: str | None = None) -> dict:
         turn.reply = say(key, turn.lang, n=len(suggestions), firm=firm["name"], filters=filters)
         if len(suggestions) < count:
             turn.reply = turn.reply.rstrip(":") + say("fewer", turn.lang, n=len(suggestions)) + ":"
-    suggestions = sorted(suggestions, key=lambda s: (-s.score, s.id))
+        if served is not None and served < len(suggestions):
+            key = "purpose_few" if served else "purpose_none"
+            note = say(key, turn.lang, n=served, purpose=params["purpose"])
+            turn.reply = turn.reply.rstrip(":") + ". " + note + ":"
     turn.cards = [firm_card(turn, s, firm, n) for n, s in enumerate(suggestions, start=1)]
     state = {
         "task": intent,
@@ -161,8 +166,11 @@ def new_params(turn: Turn) -> dict:
     }
 
 
-def narrowed_suggestions(turn: Turn, firm_id: int, mode: str, params: dict, count: int) -> list:
-    """Partner suggestions narrowed by sector and exclusions and ranked for a purpose.
+def narrowed_suggestions(
+    turn: Turn, firm_id: int, mode: str, params: dict, count: int
+) -> tuple[list, int | None]:
+    """Partner suggestions narrowed by sector and exclusions and ranked for a purpose, and how
+    many of them show the purpose (those come first; None without a purpose the lexicon knows).
 
     The ranked candidates come from `matching.top_candidates` (scores only, cheap); the reasons
     are computed with `matching.pair_score` for the few shown.
@@ -190,13 +198,13 @@ def narrowed_suggestions(turn: Turn, firm_id: int, mode: str, params: dict, coun
         and (not region or facts[cid]["region"] == region)
         and (not sector or sector in facts[cid]["sectors"])
     ]
-    evidence: dict[int, list[str]] = {}
+    evidence: dict[int, str] = {}
     relevance: dict[int, float] = {}
     if params.get("purpose"):
         ranked, evidence, relevance = rank_by_purpose(
-            turn, ranked[: max(3 * count, 12)], params["purpose"]
+            turn, ranked[:CANDIDATE_POOL], params["purpose"], shortlist=max(3 * count, 12)
         )
-    suggestions = []
+    suggestions, served = [], 0
     for cid, _ in ranked[:count]:
         pair = matching.pair_score(turn.db, firm_id, cid, mode=mode, lang=turn.lang)
         # The score shown is the one the list is ranked by: with a purpose, the match mixed
@@ -204,15 +212,18 @@ def narrowed_suggestions(turn: Turn, firm_id: int, mode: str, params: dict, coun
         if cid in relevance:
             pair.score = round(purpose_score(pair.score, relevance[cid]), 4)
         if evidence.get(cid):
+            served += 1
             reason = say(
-                "purpose_reason",
-                turn.lang,
-                purpose=params["purpose"],
-                evidence=", ".join(evidence[cid]),
+                "purpose_reason", turn.lang, purpose=params["purpose"], evidence=evidence[cid]
             )
             pair.reasons = [reason, *pair.reasons]
         suggestions.append(pair)
-    return suggestions
+    if not params.get("purpose"):
+        return suggestions, None
+    from matchmaker.reference.lexicon import default_lexicon
+
+    # A purpose the lexicon does not know cannot be looked for: say nothing about it.
+    return suggestions, served if default_lexicon().concept_ids(params["purpose"]) else None
 
 
 def purpose_score(match: float, relevance: float) -> float:
@@ -221,12 +232,18 @@ def purpose_score(match: float, relevance: float) -> float:
 
 
 def rank_by_purpose(
-    turn: Turn, ranked: list[tuple[int, float]], purpose: str
-) -> tuple[list[tuple[int, float]], dict[int, list[str]], dict[int, float]]:
-    """Re-rank (id, score) candidates by how well each firm's offers serve the purpose: shared
-    lexicon concepts (Danish/English) and the sentence model's cosine (vectors cached by text);
-    ranked by `purpose_score`. Returns the new order and, per
-    firm, the concept labels it shares with the purpose and its relevance (0–1)."""
+    turn: Turn, ranked: list[tuple[int, float]], purpose: str, shortlist: int = 12
+) -> tuple[list[tuple[int, float]], dict[int, str], dict[int, float]]:
+    """Re-rank (id, score) candidates by how well each firm serves the purpose.
+
+    A firm whose offers, description or markets name a concept of the purpose (lexicon,
+    Danish/English) shows evidence; the candidates judged are those with evidence among all
+    of `ranked` plus the `shortlist` best matches. Firms with evidence come first, the others
+    after them (a facilitator who asks for help with export to Germany gets the firms that
+    offer it first); within each, the order is `purpose_score`: the match mixed with the
+    relevance (share of the purpose's concepts shown, and the sentence model's cosine).
+    Returns the new order and, per firm judged, its evidence in its own words ("" for none)
+    and its relevance (0–1)."""
     if not ranked:
         return ranked, {}, {}
     from matchmaker.reference.lexicon import default_lexicon
@@ -234,23 +251,40 @@ def rank_by_purpose(
 
     lexicon = default_lexicon()
     wanted = set(lexicon.concept_ids(purpose))
-    texts, evidence = [], {}
+    offers, evidence, shown = {}, {}, {}
     for cid, _ in ranked:
         p = turn.profile(cid) or {}
         markets = ", ".join(p.get("markets") or [])
         offer = " ".join(str(p.get(k) or "") for k in ("offers", "description")) + " " + markets
-        texts.append(offer.strip())
+        offers[cid] = offer.strip()
         shared = wanted & set(lexicon.concept_ids(offer))
         evidence[cid] = sorted(lexicon.label(c, turn.lang) for c in shared)
+        shown[cid] = purpose_evidence(lexicon, wanted, p, turn.lang) if shared else ""
+    judged = [(cid, s) for n, (cid, s) in enumerate(ranked) if n < shortlist or evidence[cid]]
     try:
+        texts = [offers[cid] for cid, _ in judged]
         vectors = SentenceEncoder().encode([purpose, *texts], db=turn.db)
         cosines = [float(vectors[0] @ v) for v in vectors[1:]]
     except Exception:  # no sentence model available: the lexicon alone decides
-        cosines = [0.0] * len(texts)
+        cosines = [0.0] * len(judged)
     rescored, relevance = [], {}
-    for (cid, score), cos in zip(ranked, cosines, strict=True):
+    for (cid, score), cos in zip(judged, cosines, strict=True):
         lexical = len(evidence[cid]) / len(wanted) if wanted else 0.0
         relevance[cid] = 0.5 * lexical + 0.5 * max(cos, 0.0)
         rescored.append((cid, purpose_score(score, relevance[cid])))
-    rescored.sort(key=lambda pair: (-pair[1], pair[0]))
-    return rescored, evidence, relevance
+    rescored.sort(key=lambda pair: (not evidence[pair[0]], -pair[1], pair[0]))
+    return rescored, {cid: shown[cid] for cid, _ in judged}, relevance
+
+
+def purpose_evidence(lexicon, wanted: set[str], profile: dict, lang: str) -> str:
+    """Where a firm shows a concept of the purpose, in its own words: the clause of its offers
+    or description that names it (quoted), else the markets it sells in that name it."""
+    from matchmaker.reference.text import snippet
+
+    for key in ("offers", "description"):
+        text = str(profile.get(key) or "")
+        hit = next((m for m in lexicon.find(text) if m.concept in wanted), None)
+        if hit is not None:
+            return f"'{snippet(text, hit.start, hit.end)}'"
+    markets = [m for m in profile.get("markets") or [] if wanted & set(lexicon.concept_ids(m))]
+    return say("purpose_markets", lang, markets=join(markets or profile.get("markets") or [], lang))
