@@ -4,6 +4,7 @@ served by a real server: register a firm, log in, ask the chat, follow up, expla
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -185,6 +186,8 @@ def test_register_ask_follow_up_explain_and_export(app, server, browser, runner)
     assert "Midtjylland" in narrowed.locator(".reply").inner_text()
     metas = narrowed.locator(".chat-card.firm .meta").all_inner_texts()
     assert metas and all("Midtjylland" in m for m in metas)
+    # Scores are written the Danish way on a Danish page (0,48, not 0.48).
+    assert all(re.search(r"Score \d,\d\d$", m) for m in metas), metas
 
     # Firm names and typed text are shown as text, never run as HTML.
     names = " ".join(narrowed.locator(".chat-card.firm h3").all_inner_texts())

@@ -5,6 +5,7 @@ each member's reason tied to the call, and what no member covers."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from conftest import add_user
@@ -139,6 +140,7 @@ def test_the_page_takes_a_call_and_shows_the_consortia(client, runner, firms):
     for words in ("Konsortium 1", "Det dækker ingen af dem", "satellitter", "Svarer på opslagets",
                   "Opslaget beder om en videninstitution"):  # fmt: skip
         assert words in detail, words
+    assert re.search(r"dækning \d,\d\d<", detail)  # written the Danish way
 
 
 def test_an_empty_store_gives_no_consortia_but_lists_the_demands(client, auth):

@@ -73,8 +73,11 @@
     return box;
   }
 
+  // A score as the page's language writes numbers: 0,36 in Danish, 0.36 in English.
+  const pageLang = document.documentElement.lang || "da";
   function score(value) {
-    return typeof value === "number" ? value.toFixed(2) : "";
+    if (typeof value !== "number") return "";
+    return value.toLocaleString(pageLang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
 
   // A design warning beside a network: what is wrong, then what would fix it.
