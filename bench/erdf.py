@@ -35,12 +35,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bench.representations import normalize_org, table
 from matchmaker.matching import coparticipation, partner_suggestions, training
 from matchmaker.matching.index import default_scorer
-from matchmaker.reference.text import is_stopword, stem, words
 from matchmaker.store import db as store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -120,10 +118,6 @@ def write_training(rows: list[dict]) -> Path:
     return path
 
 
-def stemmed(text: str) -> str:
-    return " ".join(stem(w, "da") for w in words(text) if not is_stopword(w))
-
-
 def recall(found: list[str], truth: set[str]) -> float:
     return len(set(found[:K]) & truth) / len(truth)
 
@@ -140,11 +134,8 @@ def run(n_projects: int, seed: int, split: int = coparticipation.EVALUATED):
     id_of = {k: c for c, k in key_of.items()}
     count = Counter(o for r in rows for o in r["orgs"])
     popularity = sorted(keys, key=lambda o: (-count[o], o))
-    texts = [firms[k]["description"] for k in keys]
     pos = {k: i for i, k in enumerate(keys)}
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-    word = TfidfVectorizer(preprocessor=stemmed, sublinear_tf=True)
-    mats = {"chars": char.fit_transform(texts), "words": word.fit_transform(texts)}
+    mats = coparticipation.lexical_baselines([firms[k]["description"] for k in keys])
     rng = np.random.default_rng(seed)
     results: dict[str, dict[str, list[float]]] = {
         "all": defaultdict(list),

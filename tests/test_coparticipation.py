@@ -167,6 +167,14 @@ def test_fitting_on_projects_learns_from_other_projects_only(tmp_path):
         recalls = training.query_recall(scorer.likeness_weights(), fold)
         assert len(recalls) == sum(len(members) for _, members in fold.queries)
         assert np.mean(recalls) > 0.5
+        # The keyword-search baselines are judged on the same fold profiles and queries.
+        assert len(fold.baselines) == len(fold.queries)
+        for (tensor, _), base in zip(fold.queries, fold.baselines, strict=True):
+            assert set(base) == {"chars", "words"}
+            assert base["words"].shape == tensor.shape[1:]
+        assert np.mean(training.baseline_recall("words", fold)) > 0.5
+    cv = scorer.trained_on_["coparticipation"]["cv_recall@10_all_small_gain_all_gain_small"]
+    assert {"TF-IDF chars", "TF-IDF words"} <= set(cv)
 
 
 def test_the_likeness_fit_does_not_depend_on_an_input_s_units():
@@ -181,35 +189,52 @@ def test_the_likeness_fit_does_not_depend_on_an_input_s_units():
                                rtol=1e-3, atol=1e-3)  # fmt: skip
 
 
-def test_the_blend_raises_the_encoder_likeness_weight_and_is_saved(tmp_path):
+def test_the_blend_moves_from_the_learned_model_to_the_encoder_likeness_and_is_saved(tmp_path):
     rng = np.random.default_rng(2)
     x = rng.normal(size=(200, len(LIKENESS_INPUTS)))
     y = (x[:, 1] > 0.5).astype(int)
     alone = PairScorer().fit_likeness(x, y)
-    blended = PairScorer(likeness_blend=2.0).fit_likeness(x, y)
-    step = blended.likeness_weights() - alone.likeness_weights()
-    np.testing.assert_allclose(step, np.eye(len(LIKENESS_INPUTS))[-1] * 2.0, atol=1e-5)
-    blended.partner_ = LinearModel(np.zeros(len(blended.names_), np.float32), 0.0)
-    blended.save(tmp_path / "scorer.json")
+    encoder = PairScorer(likeness_blend=1.0).fit_likeness(x, y)
+    half = PairScorer(likeness_blend=0.5).fit_likeness(x, y)
+    # Blend 1 ranks by the encoder likeness alone; blend 0.5 is halfway in units of spread.
+    assert np.count_nonzero(encoder.likeness_weights()[:-1]) == 0
+    assert encoder.likeness_weights()[-1] > 0
+    learned, enc = x @ alone.likeness_weights(), x[:, -1]
+    expected = 0.5 * learned / learned.std() + 0.5 * enc / enc.std()
+    got = x @ half.likeness_weights()
+    assert np.corrcoef(expected, got)[0, 1] > 0.9999
+    # The blend stays a log-odds of the learned model's range and centre.
+    logit = got + half.likeness_.intercept
+    assert logit.mean() == pytest.approx((learned + alone.likeness_.intercept).mean(), abs=1e-3)
+    half.partner_ = LinearModel(np.zeros(len(half.names_), np.float32), 0.0)
+    half.save(tmp_path / "scorer.json")
     again = PairScorer.load(tmp_path / "scorer.json")
-    assert again.likeness_blend == 2.0
-    assert again.likeness_profile_ == pytest.approx(blended.likeness_profile_)
+    assert again.likeness_blend == 0.5
+    assert again.likeness_profile_ == pytest.approx(half.likeness_profile_)
+    np.testing.assert_allclose(again.likeness_weights(), half.likeness_weights(), rtol=1e-6)
 
 
-def synthetic_fold(rng, marks: int, n: int = 60) -> training.CoparticipationFold:
+def synthetic_fold(
+    rng, marks: int, n: int = 60, big: np.ndarray | None = None, small_marks: int | None = None
+) -> training.CoparticipationFold:
     """Training pairs labelled by the first input; queries whose co-participants stand out
-    in input `marks` only."""
+    in input `marks` only (or, for projects of no big player, in `small_marks`); baselines
+    that find nobody."""
     d = len(LIKENESS_INPUTS)
     x = rng.normal(size=(400, d))
     y = (x[:, 0] > 1.0).astype(int)
-    queries = []
-    for _ in range(6):
-        members = rng.choice(n, size=3, replace=False)
+    big = np.zeros(n, bool) if big is None else big
+    queries, baselines = [], []
+    for q in range(6):
+        pool = np.flatnonzero(~big) if q % 2 and small_marks is not None else np.arange(n)
+        members = rng.choice(pool, size=3, replace=False)
         tensor = rng.normal(size=(d, 3, n)).astype(np.float32)
+        mark = small_marks if not big[members].any() and small_marks is not None else marks
         for row in range(3):
-            tensor[marks, row, members] += 6.0
+            tensor[mark, row, members] += 6.0
         queries.append((tensor, members))
-    return training.CoparticipationFold(x, y, queries, np.zeros(n, bool), np.zeros(400, bool))
+        baselines.append({name: np.zeros((3, n), np.float32) for name in ("chars", "words")})
+    return training.CoparticipationFold(x, y, queries, big, np.zeros(400, bool), baselines)
 
 
 def test_the_blend_is_chosen_by_held_out_recall():
@@ -224,3 +249,35 @@ def test_the_blend_is_chosen_by_held_out_recall():
     chosen = encoder.scores[f"C={encoder.c}, blend={encoder.blend}"][0]
     assert chosen > encoder.scores[f"C={encoder.c}, blend=0.0"][0] + 0.3
     assert chosen == max(v[0] for v in encoder.scores.values())
+
+
+def test_the_choice_is_the_best_worse_gain_over_tf_idf_in_both_pools():
+    rng = np.random.default_rng(4)
+    big = np.arange(60) < 30
+    # Projects with a big player are found by the learned input, the others by the encoder
+    # likeness only: the pool without big players needs the encoder, the whole pool both.
+    folds = [synthetic_fold(rng, 0, big=big, small_marks=-1) for _ in range(3)]
+    for fold in folds:  # a baseline that finds the co-participants of one project
+        tensor, members = fold.queries[0]
+        fold.baselines[0]["words"][:, members] = 1.0
+    choice = training.choose_likeness(folds)
+    base = {
+        name: [np.mean([r for f in folds for r in training.baseline_recall(name, f, small=s)])
+               for s in (False, True)]
+        for name in ("chars", "words")
+    }  # fmt: skip
+    assert choice.scores["TF-IDF words"] == pytest.approx(base["words"], abs=1e-4)
+    best = [max(base["words"][k], base["chars"][k]) for k in (0, 1)]
+    assert base["words"][0] > base["chars"][0]
+    settings = {k: v for k, v in choice.scores.items() if k.startswith("C=")}
+    for recall_all, recall_small, gain_all, gain_small in settings.values():
+        assert gain_all == pytest.approx(recall_all - best[0], abs=2e-4)
+        assert gain_small == pytest.approx(recall_small - best[1], abs=2e-4)
+    key = f"C={choice.c}, blend={choice.blend}" + (
+        ", without big players" if choice.without_big else ""
+    )
+    assert min(settings[key][2:]) == max(min(v[2:]) for v in settings.values())
+    # Neither the learned model alone nor the encoder alone: each loses one of the pools.
+    assert 0 < choice.blend < 1
+    assert min(settings[key][2:]) > min(settings[f"C={choice.c}, blend=0.0"][2:])
+    assert min(settings[key][2:]) > min(settings[f"C={choice.c}, blend=1.0"][2:])

@@ -18,6 +18,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matchmaker.reference.text import is_stopword, stem, words
+
 # Projects fall into this many parts by a hash of their id; part `EVALUATED` judges the
 # shipped model, the others train it (the benchmark can rotate the evaluated part).
 SPLITS = 3
@@ -79,3 +84,17 @@ def folds(projects: Sequence[Mapping], n_folds: int) -> list[list[Mapping]]:
         digest = hashlib.sha256(f"fold:{p['id']}".encode()).hexdigest()
         out[int(digest[:12], 16) % n_folds].append(p)
     return out
+
+
+def stemmed(text: str) -> str:
+    """A text as its stemmed non-stopwords (the stemmed-word baseline's analyser)."""
+    return " ".join(stem(w, "da") for w in words(text) if not is_stopword(w))
+
+
+def lexical_baselines(texts: Sequence[str]) -> dict[str, sparse.csr_matrix]:
+    """The keyword-search baselines a matcher must beat, over the same profile texts: unit
+    TF-IDF rows over character 3–5-grams ("chars") and over stemmed words ("words"), both
+    sublinear; a row times the transpose gives one text's cosines to all."""
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    word = TfidfVectorizer(preprocessor=stemmed, sublinear_tf=True)
+    return {"chars": char.fit_transform(texts), "words": word.fit_transform(texts)}

@@ -72,9 +72,9 @@ class PairScorer:
 
     The likeness model ranks the partners of a firm that wrote neither needs nor offers: a
     logistic regression over `LIKENESS_INPUTS` (standardised) fitted on real co-participation
-    (who worked together in projects), with inverse regularisation strength `likeness_c`, its
-    weight of the encoder's profile likeness then raised by `likeness_blend` (a blend with the
-    previous ranking by that likeness alone). Without it such firms are ranked by the
+    (who worked together in projects), with inverse regularisation strength `likeness_c`, then
+    blended with the previous ranking by the encoder's profile likeness alone: `likeness_blend`
+    is that ranking's share (0 … 1, `blend_with_encoder`). Without it such firms are ranked by the
     encoder's combined profile likeness.
     """
 
@@ -134,14 +134,16 @@ class PairScorer:
 
     def fit_likeness(self, x: np.ndarray, partner: np.ndarray, trained_on: dict | None = None):
         """Fit the likeness model on pair rows `x` (pairs × `LIKENESS_INPUTS`) with 0/1
-        co-participation labels; the encoder likeness' weight is raised by `likeness_blend`."""
+        co-participation labels, then blend it with the encoder likeness by `likeness_blend`
+        (`blend_with_encoder`)."""
         if x.shape[1] != len(LIKENESS_INPUTS):
             raise ValueError(f"expected {len(LIKENESS_INPUTS)} features, got {x.shape[1]}")
         small = _fit_linear(x, partner, self.likeness_c, self.random_state, standardise=True)
+        small = blend_with_encoder(small, x, self.likeness_blend)
         weights = np.zeros(len(self.names_), dtype=np.float32)
         weights[likeness_rows()] = small.weights[:-1]
         self.likeness_ = LinearModel(weights, small.intercept)
-        self.likeness_profile_ = float(small.weights[-1]) + self.likeness_blend
+        self.likeness_profile_ = float(small.weights[-1])
         self.trained_on_ = {**self.trained_on_, **(trained_on or {})}
         return self
 
@@ -264,6 +266,21 @@ class PairScorer:
                 f"no pair scorer at {path}: build it with `python -m matchmaker train-matcher`"
             )
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def blend_with_encoder(model: LinearModel, x: np.ndarray, blend: float) -> LinearModel:
+    """A model over `LIKENESS_INPUTS` blended with the encoder likeness (the last input):
+    (1 − blend) × the model + blend × the encoder likeness, the encoder likeness first scaled
+    to the model's spread over the rows `x`, and the blend centred where the model is, so
+    that it stays a log-odds of the same range (blend 1 ranks by the encoder alone)."""
+    if blend <= 0:
+        return model
+    learned = x @ model.weights + model.intercept
+    spread = float(np.std(x[:, -1]))
+    weights = (1 - blend) * model.weights.astype(np.float64)
+    weights[-1] += blend * float(np.std(learned)) / (spread if spread > 1e-9 else 1.0)
+    intercept = float(np.mean(learned) - np.mean(x @ weights))
+    return LinearModel(weights.astype(np.float32), intercept)
 
 
 def likeness_rows() -> list[int]:

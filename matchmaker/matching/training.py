@@ -12,7 +12,9 @@ fold the organisations are profiled from the *other* folds' projects only and in
 each participant of a fold's project is paired with its co-participants (positives) and with
 organisations sampled from the rest (negatives). Its settings (regularisation, pairs with or
 without big players, blend with the encoder likeness) are chosen by leave-one-fold-out
-recall@10 of every participant's co-participants (`choose_likeness`).
+recall@10 of every participant's co-participants, as the service is judged: in the pool of all
+organisations and in the pool without the big players, each against the best keyword-search
+baseline on the same fold profiles, by the worse of the two gains (`choose_likeness`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from matchmaker.config import DATA_DIR
 from matchmaker.matching import coparticipation
 from matchmaker.matching.features import FeatureScale, pair_features
 from matchmaker.matching.index import MatchIndex
-from matchmaker.matching.scorer import PairScorer, likeness_rows, pair_rows
+from matchmaker.matching.scorer import (
+    LinearModel,
+    PairScorer,
+    blend_with_encoder,
+    likeness_rows,
+    pair_rows,
+)
 from matchmaker.store import db as store
 from matchmaker.store import labelled
 from matchmaker.store import vectors as cached_vectors
@@ -45,8 +53,9 @@ COPARTICIPATION = DATA_DIR / "training" / "coparticipation_erdf.json"
 LIKENESS_FOLDS = 6
 NEGATIVES = 100  # organisations sampled per participant as non-partners
 LIKENESS_CS = (0.01, 0.1, 1.0, 10.0)
-# Weights added to the encoder likeness after the fit (0: the learned model alone).
-LIKENESS_BLENDS = (0.0, 0.5, 1.0, 2.0, 4.0)
+# Share of the encoder likeness in a blend with the learned model (0: the learned model alone,
+# 1: the encoder likeness alone; see `PairScorer.fit_likeness`).
+LIKENESS_BLENDS = (0.0, 0.25, 0.5, 0.75, 1.0)
 TOP_K = 10
 # An organisation in more training projects than this is a big player (a university, a
 # region): recall is also judged without them, and a model must do well both ways.
@@ -162,13 +171,15 @@ class CoparticipationFold:
     """One fold's pairs: sampled training rows (pairs × likeness inputs, 0/1 labels) and, for
     each of its projects, every participant's rows against all organisations (the queries
     that judge a model: each participant asks for partners, its co-participants are the
-    truth)."""
+    truth), with the keyword-search baselines' cosines for the same queries."""
 
     x: np.ndarray
     y: np.ndarray
     queries: list[tuple[np.ndarray, np.ndarray]]  # per project: inputs × members × orgs, rows
     big: np.ndarray  # per organisation: in many projects (a big player)
     with_big: np.ndarray  # per training row: a big player is one of the pair
+    # per project: baseline name → members × orgs cosines (TF-IDF on the fold's profiles)
+    baselines: list[dict[str, np.ndarray]] = field(default_factory=list)
 
 
 def coparticipation_folds(
@@ -184,10 +195,11 @@ def coparticipation_folds(
         hidden = {p["id"] for p in part}
         firms = coparticipation.organisation_profiles(projects, hidden)
         index, keys = index_firms(list(firms.values()), vector_cache)
+        lexical = coparticipation.lexical_baselines([firms[k]["description"] for k in keys])
         pos = {k: i for i, k in enumerate(keys)}
         v, f = index.vectors_, index.facts_
         big = np.array([count[k] > BIG_PLAYER for k in keys])
-        xs, ys, queries, with_big = [], [], [], []
+        xs, ys, queries, with_big, baselines = [], [], [], [], []
         for p in part:
             members = [pos[o] for o in p["orgs"] if o in pos]
             if not MIN_MEMBERS <= len(members) <= MAX_MEMBERS:
@@ -206,25 +218,29 @@ def coparticipation_folds(
                 ys.append(np.r_[np.ones(len(mates)), np.zeros(negatives.size)])
                 with_big.append(big[cols] | big[a])
             queries.append((tensor, sel))
+            baselines.append(
+                {name: (m[sel] @ m.T).toarray().astype(np.float32) for name, m in lexical.items()}
+            )
         if not xs:  # a fold without a project to learn or judge from
             continue
         y = np.concatenate(ys).astype(int)
-        out.append(CoparticipationFold(np.vstack(xs), y, queries, big, np.concatenate(with_big)))
+        out.append(
+            CoparticipationFold(np.vstack(xs), y, queries, big, np.concatenate(with_big), baselines)
+        )
     return out
 
 
-def query_recall(
-    weights: np.ndarray, fold: CoparticipationFold, k: int = TOP_K, small: bool = False
+def ranked_recall(
+    scores: Sequence[np.ndarray], fold: CoparticipationFold, k: int = TOP_K, small: bool = False
 ) -> list[float]:
     """Recall@k of each participant's co-participants among all organisations of a fold,
-    ranked by `weights` over `LIKENESS_INPUTS` (with `small`, among the organisations that
-    are no big player, for queries and co-participants that are none)."""
+    ranked by `scores` (per project: members × organisations); with `small`, among the
+    organisations that are no big player, for queries and co-participants that are none."""
     recalls = []
-    for tensor, members in fold.queries:
-        scores = np.tensordot(weights, tensor, axes=(0, 0))  # members × organisations
+    for (_, members), block in zip(fold.queries, scores, strict=True):
         for row, own in enumerate(members):
             truth = members[members != own]
-            score = scores[row].astype(np.float64)
+            score = block[row].astype(np.float64)
             score[own] = -np.inf
             if small:
                 truth = truth[~fold.big[truth]]
@@ -234,6 +250,21 @@ def query_recall(
             top = np.argpartition(-score, min(k, score.size - 1))[:k]
             recalls.append(float(np.isin(truth, top).mean()))
     return recalls
+
+
+def query_recall(
+    weights: np.ndarray, fold: CoparticipationFold, k: int = TOP_K, small: bool = False
+) -> list[float]:
+    """`ranked_recall` of the ranking by `weights` over `LIKENESS_INPUTS`."""
+    scores = [np.tensordot(weights, tensor, axes=(0, 0)) for tensor, _ in fold.queries]
+    return ranked_recall(scores, fold, k, small)
+
+
+def baseline_recall(
+    name: str, fold: CoparticipationFold, k: int = TOP_K, small: bool = False
+) -> list[float]:
+    """`ranked_recall` of a keyword-search baseline ("chars" or "words")."""
+    return ranked_recall([b[name] for b in fold.baselines], fold, k, small)
 
 
 def pair_rows_of(folds: Sequence[CoparticipationFold], without_big: bool):
@@ -250,7 +281,8 @@ class LikenessChoice:
     c: float = PairScorer.likeness_c
     without_big: bool = False
     blend: float = 0.0
-    scores: dict = field(default_factory=dict)  # setting → [recall all, recall small]
+    # setting → [recall all, recall small, gain all, gain small]; baselines → recalls
+    scores: dict = field(default_factory=dict)
 
 
 def choose_likeness(
@@ -259,10 +291,12 @@ def choose_likeness(
     blends: Sequence[float] = LIKENESS_BLENDS,
 ) -> LikenessChoice:
     """The regularisation, whether to learn from pairs without big players only, and the
-    blend with the encoder likeness, with the best leave-one-fold-out recall@10 of the
-    participants' co-participants, averaged over both pools (all organisations, and without
-    the big players); ties go to the strongest regularisation, then the smallest blend. With
-    fewer than two folds, the defaults on all pairs."""
+    blend with the encoder likeness, judged as the service is judged: leave-one-fold-out
+    recall@10 of the participants' co-participants in both pools (all organisations, and
+    without the big players), each minus the best keyword-search baseline (TF-IDF chars or
+    words) on the same fold profiles and queries; the setting whose worse gain is highest
+    wins; ties go to the strongest regularisation, then the smallest blend. With fewer than
+    two folds, the defaults on all pairs."""
     if len(folds) < 2:
         return LikenessChoice()
     recalls: dict[tuple, list[list[float]]] = {}
@@ -270,19 +304,34 @@ def choose_likeness(
         for c in cs:
             for g, held in enumerate(folds):
                 rest = [f for h, f in enumerate(folds) if h != g]
-                scorer = PairScorer(likeness_c=c).fit_likeness(*pair_rows_of(rest, without_big))
-                fitted = scorer.likeness_weights()
+                x, y = pair_rows_of(rest, without_big)
+                scorer = PairScorer(likeness_c=c).fit_likeness(x, y)
+                fitted = LinearModel(scorer.likeness_weights(), scorer.likeness_.intercept)
                 for blend in blends:
-                    weights = fitted + np.eye(fitted.size)[-1] * blend
+                    weights = blend_with_encoder(fitted, x, blend).weights
                     found = recalls.setdefault((c, without_big, blend), [[], []])
                     found[0] += query_recall(weights, held)
                     found[1] += query_recall(weights, held, small=True)
-    means = {key: [float(np.mean(r)) if r else 0.0 for r in v] for key, v in recalls.items()}
-    best = max(means, key=lambda key: (round(float(np.mean(means[key])), 4), -key[0], -key[2]))
+    base = {
+        name: [
+            float(np.mean([r for f in folds for r in baseline_recall(name, f, small=small)]))
+            if any(f.baselines for f in folds)
+            else 0.0
+            for small in (False, True)
+        ]
+        for name in ("chars", "words")
+    }
+    best_base = [max(b[k] for b in base.values()) for k in (0, 1)]
+    means = {}
+    for key, v in recalls.items():
+        recall = [float(np.mean(r)) if r else 0.0 for r in v]
+        means[key] = recall + [recall[k] - best_base[k] for k in (0, 1)]
+    best = max(means, key=lambda key: (round(min(means[key][2:]), 4), -key[0], -key[2]))
     scores = {
         f"C={c}, blend={b}{', without big players' if w else ''}": [round(v, 4) for v in m]
         for (c, w, b), m in means.items()
     }
+    scores.update({f"TF-IDF {name}": [round(v, 4) for v in r] for name, r in base.items()})
     return LikenessChoice(best[0], best[1], best[2], scores)
 
 
@@ -300,7 +349,7 @@ def fit_likeness(
     trained_on = {
         name: {"projects": len(projects), "folds": len(folds), "pairs": len(y),
                "partner": int(y.sum()), "without_big_players": choice.without_big,
-               "cv_recall@10_all_small": choice.scores}
+               "cv_recall@10_all_small_gain_all_gain_small": choice.scores}
     }  # fmt: skip
     return scorer.fit_likeness(x, y, trained_on)
 
