@@ -5,9 +5,9 @@ The link is relative to the firms (`relative_fit`: a pair's fit over the geometr
 two firms' best fits), so text whose fits run lower overall (written by someone else) is cut
 into as many close groups as text the scorer knows; then a firm left out joins the group it
 fits best when it and one of the group's members are among each other's closest matches
-(`attach_leftovers`). Leaving one labelled set out, both raised pairwise F1 at the same share
-of networks holding a labelled rival pair, with the fits as scored and lowered by a logit shift
-(bench/network_loso.py --cluster, bench/README.md "Networks").
+(`attach_leftovers`). Leaving one labelled set out, with the fits as scored and with every
+fit's log-odds lowered by 1, both raised pairwise F1 over the absolute link and left fewer
+firms out (bench/network_loso.py --cluster --shifts 0 -1, bench/README.md "Networks").
 
 Known networks are groups whose members all fit each other, not a partition of the pool: in the
 labelled sets about a third of the firms belong to none. Merging the two groups with the highest
