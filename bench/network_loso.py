@@ -4,6 +4,8 @@ and score them against its known networks and labelled rival pairs.
 
 Run: .venv/bin/python -m bench.network_loso [--seeds 3]
      .venv/bin/python -m bench.network_loso --cluster --likeness 0 0.85 0.9 --floors 0 0.1
+     .venv/bin/python -m bench.network_loso --cluster --likeness 0.85 --floors 0.1
+         --links 0.7 0.75 0.8 --attach 0 0.6 0.7 0.8 --tops 2 3 --kin 0 0.5 --shifts 0 -1
 
 Knobs measured (the optimiser runs once per network threshold and seed; pruning is applied to
 its result):
@@ -13,9 +15,14 @@ its result):
 - the weak-member bar: a member whose mean learned pair fit with the others is under it leaves
   its network (to `unmet`).
 With `--cluster` the whole pool is clustered instead (`grouping.clustering`, as the service
-does for a whole pool): the knobs are the link (least mean pair fit between merging groups) and
-the likely-rival penalty's likeness and competitor-probability floor (`pool.rival_penalised_fit`;
-likeness 1 for none). The clustering is deterministic, so it runs once per setting.
+does for a whole pool): the knobs are the link (least mean pair fit between merging groups),
+absolute (the third pass) or relative (`clustering.close_networks`: `--relative 1`) with the
+attach bar (`--attach`, 0 for none) and mutual top (`--tops`) of firms left out, the likely-rival
+penalty's likeness and competitor-probability floor (`pool.rival_penalised_fit`; likeness 1 for
+none) and the same-trade penalty (`--kin`, `pool.penalise_same_trade`). `--shifts 0 -1` runs
+each setting also with every fit's log-odds lowered by 1 (fits that run lower overall, as on
+text someone else wrote) and ranks the settings by the mean over the shifts. The clustering is
+deterministic, so it runs once per setting.
 Never run on the blind set.
 """
 
