@@ -320,3 +320,15 @@ def test_same_trade_in_the_same_region_is_penalised():
     out = pool.penalise_same_trade(fit, profiles)
     assert out[0, 1] == pytest.approx(0.9 - pool.KIN_PENALTY)
     assert out[0, 2] == pytest.approx(0.9) and fit[0, 1] == pytest.approx(0.9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=problems(), top=st.integers(0, 4))
+def test_closest_matches_are_the_best_placeable_others_ties_to_lower_positions(case, top):
+    problem, fit, *_ = case
+    fit = np.round(fit, 1)  # ties
+    found = clustering.closest_matches(fit, problem.placeable, top)
+    for i, row in enumerate(fit):
+        others = [j for j in range(len(row)) if j != i and problem.placeable[j]]
+        expected = sorted(others, key=lambda j: (-row[j], j))[:top]
+        assert found[i] == set(expected)

@@ -156,27 +156,24 @@ def attach_leftovers(
     left = sorted(found.unplaced)
     if not left or not found.groups or top <= 0:
         return found
-    placeable = np.asarray(problem.placeable, dtype=bool)
-    ranked = np.where(placeable[None, :], np.asarray(fit, dtype=np.float32), -np.inf)
-    np.fill_diagonal(ranked, -np.inf)
-    order = np.argsort(-ranked, axis=1, kind="stable")[:, :top]
-    closest = [set(row[np.isfinite(ranked[i, row])].tolist()) for i, row in enumerate(order)]
+    closest = closest_matches(fit, problem.placeable, top)
     forbidden_of: list[set[int]] = [set() for _ in range(n)]
     for i, j in problem.forbidden:
         forbidden_of[i].add(j)
         forbidden_of[j].add(i)
+    mutual = [[j for j in closest[i] if i in closest[j]] for i in range(n)]
     knowledge = [int(bool(x)) for x in problem.knowledge]
     groups = [list(g) for g in found.groups]
+    group_of = {x: k for k, g in enumerate(groups) for x in g}
     rows = relative.tolist()
     while left:
         best: tuple[float, int, int] | None = None
         for i in left:
-            for k, g in enumerate(groups):
+            for k in sorted({group_of[j] for j in mutual[i] if j in group_of}):
+                g = groups[k]
                 if len(g) >= max_size or not forbidden_of[i].isdisjoint(g):
                     continue
                 if knowledge[i] + sum(knowledge[x] for x in g) > MAX_KNOWLEDGE_INSTITUTIONS:
-                    continue
-                if not any(j in closest[i] and i in closest[j] for j in g):
                     continue
                 mean = sum(rows[i][x] for x in g) / len(g)
                 if mean >= bar and (best is None or mean > best[0]):
@@ -185,9 +182,30 @@ def attach_leftovers(
             break
         _, i, k = best
         groups[k] = sorted(groups[k] + [i])
+        group_of[i] = k
         left.remove(i)
     scores = [group_score(problem.scores, g) for g in groups]
     return Grouping(groups, scores, left, pool=problem.scores)
+
+
+def closest_matches(fit: np.ndarray, placeable: np.ndarray, top: int) -> list[set[int]]:
+    """Each firm's `top` closest matches by `fit` among the other placeable firms (ties go to
+    the lower positions)."""
+    n = fit.shape[0]
+    ranked = np.where(np.asarray(placeable, dtype=bool)[None, :], fit, -np.inf)
+    ranked = ranked.astype(np.float32)
+    np.fill_diagonal(ranked, -np.inf)
+    if n == 0 or top <= 0:
+        return [set() for _ in range(n)]
+    k = min(top, n) - 1
+    kth = np.partition(ranked, n - 1 - k, axis=1)[:, n - 1 - k]  # each row's top-th value
+    out = []
+    for i in range(n):
+        row = ranked[i]
+        candidates = np.flatnonzero((row >= kth[i]) & np.isfinite(row))
+        order = np.lexsort((candidates, -row[candidates]))[:top]
+        out.append(set(candidates[order].tolist()))
+    return out
 
 
 def close_networks(
