@@ -4,6 +4,8 @@ and score them against its known networks and labelled rival pairs.
 
 Run: .venv/bin/python -m bench.network_loso [--seeds 3]
      .venv/bin/python -m bench.network_loso --cluster --likeness 0 0.85 0.9 --floors 0 0.1
+     .venv/bin/python -m bench.network_loso --cluster --likeness 0.85 --floors 0.1
+         --links 0.7 0.75 0.8 --attach 0 0.6 0.7 0.8 --tops 2 3 --kin 0 0.5 --shifts 0 -1
 
 Knobs measured (the optimiser runs once per network threshold and seed; pruning is applied to
 its result):
@@ -13,9 +15,14 @@ its result):
 - the weak-member bar: a member whose mean learned pair fit with the others is under it leaves
   its network (to `unmet`).
 With `--cluster` the whole pool is clustered instead (`grouping.clustering`, as the service
-does for a whole pool): the knobs are the link (least mean pair fit between merging groups) and
-the likely-rival penalty's likeness and competitor-probability floor (`pool.rival_penalised_fit`;
-likeness 1 for none). The clustering is deterministic, so it runs once per setting.
+does for a whole pool): the knobs are the link (least mean pair fit between merging groups),
+absolute (the third pass) or relative (`clustering.close_networks`: `--relative 1`) with the
+attach bar (`--attach`, 0 for none) and mutual top (`--tops`) of firms left out, the likely-rival
+penalty's likeness and competitor-probability floor (`pool.rival_penalised_fit`; likeness 1 for
+none) and the same-trade penalty (`--kin`, `pool.penalise_same_trade`). `--shifts 0 -1` runs
+each setting also with every fit's log-odds lowered by 1 (fits that run lower overall, as on
+text someone else wrote) and ranks the settings by the mean over the shifts. The clustering is
+deterministic, so it runs once per setting.
 Never run on the blind set.
 """
 
@@ -86,50 +93,92 @@ def knowledge_mask(index) -> np.ndarray:
     return np.array([index.profile(c).get("kind") == "knowledge_institution" for c in index.ids()])
 
 
+def shifted(fit: np.ndarray, shift: float) -> np.ndarray:
+    """`fit` with every pair's log-odds moved by `shift` (0: unchanged): fits that run lower
+    (or higher) overall, as text written by someone else may score."""
+    if not shift:
+        return fit
+    odds = np.log(np.clip(fit, 1e-4, 1 - 1e-4)) - np.log1p(-np.clip(fit, 1e-4, 1 - 1e-4))
+    out = (1.0 / (1.0 + np.exp(-(odds + shift)))).astype(np.float32)
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def clustered(problem, fit, relative: bool, link: float, bar: float, top: int):
+    """The whole pool's networks: absolute link (the third pass) or relative link with firms
+    left out attached (`bar` 0: none)."""
+    if not relative:
+        return clustering.cluster_networks(problem, fit, link=link)
+    return clustering.close_networks(problem, fit, link=link, bar=bar or 2.0, top=top)
+
+
 def cluster_sweep(args, cache) -> None:
     """Clustering knobs leaving one set out: F1, rival pairs together, firms left out, the
-    known pairs the rival penalty touches."""
+    known pairs the rival penalties touch; optionally with the fits shifted (`--shifts`)."""
     keyed: dict = {}
     for name in args.sets:
         _, scores, _, known, rivals, index = held_out(name, cache)
         n = scores.n
         knowledge = knowledge_mask(index)
+        profiles = [index.profile(c) for c in index.ids()]
         problem = optimiser.Problem(scores, knowledge, set(scores.competitor), np.ones(n, bool))
         raw = pool.rival_penalised_fit(scores, likeness=2.0)  # no penalty
-        for like, floor in itertools.product(args.likeness, args.floors):
-            fit = pool.rival_penalised_fit(scores, likeness=like or 2.0, floor=floor)
-            cost = sum(fit[i, j] < raw[i, j] for i, j in known)
-            for link in args.links:
-                found = clustering.cluster_networks(problem, fit, link=link)
+        for like, floor, kp in itertools.product(args.likeness, args.floors, args.kin):
+            base = pool.penalise_same_trade(
+                pool.rival_penalised_fit(scores, likeness=like or 2.0, floor=floor), profiles, kp
+            )
+            cost = sum(base[i, j] < raw[i, j] for i, j in known)
+            for shift, rel, link, bar, top in itertools.product(
+                args.shifts, args.relative, args.links, args.attach, args.tops
+            ):
+                if not rel and (bar or top != args.tops[0]):
+                    continue  # the absolute link attaches nobody
+                found = clustered(problem, shifted(base, shift), rel, link, bar, top)
                 groups = found.groups
                 p, r, f = prf(pairs(groups), known)
                 together = len(pairs(groups) & rivals)
                 with_rival = sum(bool(pairs([g]) & rivals) for g in groups)
-                keyed.setdefault((like, floor, link), {})[name] = (
-                    p, r, f, together, with_rival, len(groups), len(found.unplaced), cost
+                key = (shift, "relative" if rel else "absolute", like, floor, kp, link, bar, top)
+                keyed.setdefault(key, {})[name] = (
+                    p, r, f, together, with_rival, len(groups), len(found.unplaced), cost, n
                 )  # fmt: skip
         print(f"{name}: {n} firms, {len(known)} known pairs, {len(rivals)} rival pairs", flush=True)
-    print("\nlikeness | probability floor | link | F1 mean | F1 per set | rival pairs together "
-          "per set | share of networks with a rival | firms left out per set | known pairs "
-          "penalised | F1 − 2 × share")  # fmt: skip
+    print("\nshift | link kind | likeness | probability floor | kin penalty | link | attach bar | "
+          "mutual top | F1 mean | F1 per set | rival pairs together per set | share of networks "
+          "with a rival | firms left out per set (share) | known pairs penalised | "
+          "F1 − 2 × share")  # fmt: skip
     rows = []
     for key, per in keyed.items():
         f1s = [v[2] for v in per.values()]
         share = sum(v[4] for v in per.values()) / max(sum(v[5] for v in per.values()), 1)
-        rows.append((float(np.mean(f1s)) - 2 * share, key, per, f1s, share))
-    for crit, key, per, f1s, share in sorted(rows, reverse=True):
+        rows.append((key[0], float(np.mean(f1s)) - 2 * share, key, per, f1s, share))
+    for _, crit, key, per, f1s, share in sorted(rows, key=lambda r: (r[0], -r[1])):
         cells = [" / ".join(f"{x:.3f}" for x in f1s),
                  " / ".join(str(v[3]) for v in per.values()),
-                 f"{share:.3f}", " / ".join(str(v[6]) for v in per.values()),
+                 f"{share:.3f}", " / ".join(f"{v[6]} ({v[6] / v[8]:.0%})" for v in per.values()),
                  " / ".join(str(v[7]) for v in per.values())]  # fmt: skip
-        print(f"{key[0]} | {key[1]} | {key[2]} | {np.mean(f1s):.3f} | " + " | ".join(cells)
+        print(" | ".join(str(k) for k in key) + f" | {np.mean(f1s):.3f} | " + " | ".join(cells)
               + f" | {crit:.3f}")  # fmt: skip
+    if len(args.shifts) > 1:
+        print("\nOver the shifts (" + ", ".join(str(x) for x in args.shifts) + "): link kind | "
+              "likeness | probability floor | kin penalty | link | attach bar | mutual top | "
+              "F1 mean per shift | F1 − 2 × share per shift | mean")  # fmt: skip
+        over: dict = {}
+        for shift, crit, key, _, f1s, _ in rows:
+            over.setdefault(key[1:], {})[shift] = (float(np.mean(f1s)), crit)
+        ranked = sorted(over.items(), key=lambda kv: -np.mean([c for _, c in kv[1].values()]))
+        for key, per in ranked:
+            print(" | ".join(str(k) for k in key) + " | "
+                  + " / ".join(f"{f:.3f}" for f, _ in per.values()) + " | "
+                  + " / ".join(f"{c:.3f}" for _, c in per.values())
+                  + f" | {np.mean([c for _, c in per.values()]):.3f}")  # fmt: skip
     print(f"(sets: {', '.join(args.sets)})")
 
 
 def place_all_compare(args, cache) -> None:
     """Every firm placed (a list of firms, a small pool, `place_all`), leaving one set out:
-    the optimiser alone against the optimiser around the clusters (shipped knobs), over the
+    the optimiser alone against the optimiser around the third pass's absolute clusters and
+    around the close networks (relative link, firms attached, same-trade penalty), over the
     whole set and over the firms of its known networks."""
     print("set | pool | method | F1 (mean of seeds) | rival pairs together (all seeds) | "
           "networks with a rival (all seeds)")  # fmt: skip
@@ -137,6 +186,7 @@ def place_all_compare(args, cache) -> None:
         _, scores, _, known, rivals, index = held_out(name, cache)
         pair, _ = pool.penalise_lookalikes(scores.pair, scores.similar)  # the shipped fit
         knowledge = knowledge_mask(index)
+        profiles = [index.profile(c) for c in index.ids()]
         in_known = sorted({x for p in known for x in p})
         for label, firms in (("all firms", list(range(scores.n))), ("known-network", in_known)):
             at = np.ix_(firms, firms)
@@ -155,13 +205,19 @@ def place_all_compare(args, cache) -> None:
                 sub, knowledge[firms], set(sub.competitor), np.ones(len(firms), bool)
             )
             fit = pool.rival_penalised_fit(sub)
-            for method in ("optimiser alone", "around the clusters"):
+            close = pool.penalise_same_trade(fit, [profiles[x] for x in firms])
+            absolute = clustering.cluster_networks(problem, fit)  # the third pass's cores
+            for method in ("optimiser alone", "around absolute clusters", "around close networks"):
                 f1s, together, nets = [], 0, 0
                 for seed in range(args.seeds):
                     if method == "optimiser alone":
                         found = optimiser.form_networks(problem, seed=seed)
+                    elif method == "around absolute clusters":
+                        found = clustering.place_around_clusters(
+                            problem, fit, seed=seed, cores=absolute
+                        )
                     else:
-                        found = clustering.place_around_clusters(problem, fit, seed=seed)
+                        found = clustering.place_around_clusters(problem, close, seed=seed)
                     f1s.append(prf(pairs(found.groups), local(known))[2])
                     together += len(pairs(found.groups) & local(rivals))
                     nets += sum(bool(pairs([g]) & local(rivals)) for g in found.groups)
@@ -190,6 +246,15 @@ def main() -> None:
     )
     parser.add_argument("--links", type=float, nargs="+", default=[0.7, 0.75, 0.8])
     parser.add_argument("--floors", type=float, nargs="+", default=[0.0, 0.1, 0.5])
+    parser.add_argument("--relative", type=int, nargs="+", default=[0, 1],
+                        help="1: relative link (close_networks), 0: absolute")  # fmt: skip
+    parser.add_argument("--attach", dest="attach", type=float, nargs="+", default=[0.0, 0.7],
+                        help="attach bar of firms left out (0: none)")  # fmt: skip
+    parser.add_argument("--tops", type=int, nargs="+", default=[3])
+    parser.add_argument("--kin", type=float, nargs="+", default=[0.0, 0.5],
+                        help="penalty of same NACE class + same region pairs")  # fmt: skip
+    parser.add_argument("--shifts", type=float, nargs="+", default=[0.0],
+                        help="log-odds shift of every fit (simulates lower fits)")  # fmt: skip
     args = parser.parse_args()
     cache = store.connect(CACHE_DB)
     if args.cluster:

@@ -46,7 +46,8 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from matchmaker import matching  # noqa: E402
-from matchmaker.grouping import cohorts, networks  # noqa: E402
+from matchmaker.grouping import clustering, cohorts, networks, optimiser  # noqa: E402
+from matchmaker.grouping import pool as grouping_pool  # noqa: E402
 from matchmaker.matching import pairwise, scoring  # noqa: E402
 from matchmaker.representation.embedding import SentenceEncoder, profile_texts, response_text  # noqa: E402
 from matchmaker.store import db as store  # noqa: E402
@@ -172,6 +173,22 @@ def network_misses(groups, known_competitors, index, db) -> dict[str, int]:
     }
 
 
+def third_pass(db, index, ids: list, whole: bool, seed: int) -> list[list]:
+    """The networks of the third pass of issue 12, for comparison in the same run: the pool
+    clustered at the absolute link (no relative fit, no firm attached, no same-trade penalty);
+    a list of firms placed around those clusters."""
+    scores = grouping_pool.pool_scores(index, ids)
+    pos = {c: i for i, c in enumerate(ids)}
+    forbidden, _ = grouping_pool.forbidden_pairs(db, ids, pos, scores)
+    knowledge = np.array([index.profiles_[c].get("kind") == "knowledge_institution" for c in ids])
+    problem = optimiser.Problem(scores, knowledge, forbidden, np.ones(len(ids), bool))
+    fit = grouping_pool.rival_penalised_fit(scores)
+    cores = clustering.cluster_networks(problem, fit)
+    if not whole:
+        cores = clustering.place_around_clusters(problem, fit, seed=seed, cores=cores)
+    return [[ids[i] for i in g] for g in cores.groups]
+
+
 def bench_networks(set_name: str = "dev") -> str:
     """Networks on a labelled set: `dev`, `train`, `rivals` (the shipped scorer was fitted on
     them, so these are in-sample; `bench/network_loso.py` leaves each out) or `blind` (scores
@@ -196,6 +213,7 @@ def bench_networks(set_name: str = "dev") -> str:
         results: dict[str, list] = {"proposed (this service)": [],
                                     "ablation: greedy construction only": [],
                                     "ablation: optimiser alone (whole pool: + pruning)": [],
+                                    "before: third pass (absolute link)": [],
                                     "random groups": [],
                                     "size-constrained k-means (sentence model)": []}  # fmt: skip
         misses: dict[str, Counter] = {name: Counter() for name in results}
@@ -227,7 +245,8 @@ def bench_networks(set_name: str = "dev") -> str:
             # a whole pool is clustered; before that, the optimiser's partition was pruned
             optimised = networks.plan(db, request, max_per_firm=10**6, cluster=False)
             base_o = [[m["id"] for m in n["members"]] for n in optimised.networks]
-            methods = (groups, base_g, base_o, base_r, base_k)
+            base_t = third_pass(db, index, pool, whole, seed)
+            methods = (groups, base_g, base_o, base_t, base_r, base_k)
             for name, gs in zip(results, methods, strict=True):
                 results[name].append(prf(pairs(gs), known_here))
                 values = [networks.group_score(scores, [pos[c] for c in g]) for g in gs]

@@ -97,7 +97,7 @@ def test_placing_around_clusters_keeps_them_whole_and_the_constraints(case, seed
         problem, fit, min_size=min_size, max_size=max_size, link=link
     )
     found = clustering.place_around_clusters(
-        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, link=link
+        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, cores=cores
     )
     placed = [x for g in found.groups for x in g]
     assert len(placed) == len(set(placed)) and all(problem.placeable[x] for x in placed)
@@ -109,9 +109,21 @@ def test_placing_around_clusters_keeps_them_whole_and_the_constraints(case, seed
     for core in cores.groups:  # each close group stays whole inside one network
         assert any(set(core) <= set(g) for g in found.groups)
     again = clustering.place_around_clusters(
-        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, link=link
+        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, cores=cores
     )
     assert again.groups == found.groups
+    # by default around the close networks (relative link, firms attached), kept whole too
+    close = clustering.close_networks(problem, fit, min_size=min_size, max_size=max_size)
+    around = clustering.place_around_clusters(
+        problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2
+    )
+    inside = [x for g in around.groups for x in g]
+    assert len(inside) == len(set(inside)) and not set(inside) & set(around.unplaced)
+    assert set(inside) | set(around.unplaced) == set(np.flatnonzero(problem.placeable).tolist())
+    for core in close.groups:
+        assert any(set(core) <= set(g) for g in around.groups)
+    for g in around.groups:
+        assert min_size <= len(g) <= max_size and feasible(problem, g, max_size)
 
 
 def test_locked_groups_are_refused():
@@ -206,3 +218,121 @@ def test_a_whole_pool_is_clustered_and_the_firms_left_out_say_why(client, auth, 
     assert [sorted(m["id"] for m in n["members"]) for n in again["networks"]] == [
         sorted(m["id"] for m in n["members"]) for n in body["networks"]
     ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=problems(), scale=st.floats(0.2, 1.0))
+def test_close_networks_hold_the_constraints_attach_only_mutual_matches_and_repeat(case, scale):
+    problem, fit, min_size, max_size, link = case
+    bar = 0.5
+    relative = clustering.relative_fit(fit, clustering.allowed_pairs(problem))
+    cores = clustering.cluster_networks(
+        problem, relative, min_size=min_size, max_size=max_size, link=link
+    )
+    found = clustering.close_networks(
+        problem, fit, min_size=min_size, max_size=max_size, link=link, bar=bar, top=2
+    )
+    placed = [x for g in found.groups for x in g]
+    assert len(placed) == len(set(placed)) and all(problem.placeable[x] for x in placed)
+    assert set(placed) | set(found.unplaced) == set(np.flatnonzero(problem.placeable).tolist())
+    assert not set(placed) & set(found.unplaced)
+    assert len(found.groups) == len(cores.groups) == len(found.scores)
+    ranked = np.where(problem.placeable[None, :], fit, -np.inf)
+    np.fill_diagonal(ranked, -np.inf)
+    closest = [set(np.argsort(-row, kind="stable")[:2].tolist()) for row in ranked]
+    for core, g in zip(cores.groups, found.groups, strict=True):
+        assert set(core) <= set(g)  # the clusters stay whole; firms only join them
+        assert min_size <= len(g) <= max_size
+        assert feasible(problem, g, max_size)
+        for x in set(g) - set(core):  # a joined firm is a mutual close match of a member
+            assert x in cores.unplaced
+            assert any(x in closest[m] and m in closest[x] for m in g if m != x)
+    again = clustering.close_networks(
+        problem, fit, min_size=min_size, max_size=max_size, link=link, bar=bar, top=2
+    )
+    assert again.groups == found.groups and again.unplaced == found.unplaced
+    # The relative link reads the same pool whose fits all run lower alike: same networks.
+    lower = clustering.close_networks(
+        problem, fit * scale, min_size=min_size, max_size=max_size, link=link, bar=bar, top=2
+    )
+    assert lower.groups == found.groups
+
+
+def test_relative_fit_reads_each_pair_against_the_two_firms_best_matches():
+    fit = np.array(
+        [[0, 0.4, 0.2, 0.1], [0.4, 0, 0.1, 0.0], [0.2, 0.1, 0, 0.9], [0.1, 0.0, 0.9, 0]],
+        dtype=np.float32,
+    )
+    rel = clustering.relative_fit(fit)
+    assert rel[0, 1] == pytest.approx(1.0)  # each other's best, however low their fit
+    assert rel[2, 3] == pytest.approx(1.0)
+    assert rel[0, 2] == pytest.approx(0.2 / np.sqrt(0.4 * 0.9))
+    assert np.allclose(rel, rel.T) and np.all(np.diag(rel) == 0)
+    # a forbidden partner does not count as a firm's best match
+    allowed = np.ones((4, 4), bool)
+    allowed[2, 3] = allowed[3, 2] = False
+    rel = clustering.relative_fit(fit, allowed)
+    assert rel[0, 2] == pytest.approx(min(0.2 / np.sqrt(0.4 * 0.2), 1.0))
+    assert np.all(clustering.relative_fit(np.zeros((3, 3), np.float32)) == 0)
+
+
+def test_planted_groups_are_found_when_every_fit_runs_lower():
+    """Text written by someone else may score lower overall: the same close groups come out
+    of a pool whose fits all run lower, where the absolute link finds none."""
+    fit, groups, loose = planted()
+    n = fit.shape[0]
+    low = fit * 0.6
+    problem = Problem(PoolScores(low, low, set(), low), np.zeros(n, bool), set(), np.ones(n, bool))
+    assert clustering.cluster_networks(problem, low).groups == []
+    found = clustering.close_networks(problem, low, min_size=3, max_size=5)
+    assert all(g in found.groups for g in groups)
+    high = Problem(PoolScores(fit, fit, set(), fit), np.zeros(n, bool), set(), np.ones(n, bool))
+    same = clustering.close_networks(high, fit, min_size=3, max_size=5)
+    assert found.groups == same.groups and found.unplaced == same.unplaced
+
+
+def test_a_firm_left_out_joins_the_group_of_its_mutual_closest_match():
+    fit, groups, loose = planted(n_groups=2, size=3, loose=3)
+    n = fit.shape[0]
+    x, g = loose[0], groups[0]
+    fit[x, g[0]] = fit[g[0], x] = 0.8  # its best match, and among that member's closest three
+    fit[x, g[1]] = fit[g[1], x] = 0.7
+    fit[x, g[2]] = fit[g[2], x] = 0.6
+    problem = Problem(PoolScores(fit, fit, set(), fit), np.zeros(n, bool), set(), np.ones(n, bool))
+    found = clustering.close_networks(problem, fit, min_size=3, max_size=5)
+    assert sorted(g + [x]) in found.groups and x not in found.unplaced
+    # not when the two may not share a network, nor when the group is full
+    banned = Problem(problem.scores, problem.knowledge, {(min(x, g[2]), max(x, g[2]))},
+                     problem.placeable)  # fmt: skip
+    assert x in clustering.close_networks(banned, fit, min_size=3, max_size=5).unplaced
+    assert x in clustering.close_networks(problem, fit, min_size=3, max_size=3).unplaced
+
+
+def test_same_trade_in_the_same_region_is_penalised():
+    profiles = [
+        {"nace": "47.29", "region": "Nordjylland"},
+        {"nace": "47.29", "region": "Nordjylland"},
+        {"nace": "47.29", "region": "Syddanmark"},
+        {"nace": "47.21", "region": "Nordjylland"},
+        {"nace": None, "region": "Nordjylland"},
+        {"nace": None, "region": "Nordjylland"},
+    ]
+    kin = pool.same_class_and_region(profiles)
+    assert kin[0, 1] and kin[1, 0]
+    assert kin.sum() == 2  # other region, other class, unknown class: not the same trade
+    fit = np.full((6, 6), 0.9, np.float32)
+    out = pool.penalise_same_trade(fit, profiles)
+    assert out[0, 1] == pytest.approx(0.9 - pool.KIN_PENALTY)
+    assert out[0, 2] == pytest.approx(0.9) and fit[0, 1] == pytest.approx(0.9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=problems(), top=st.integers(0, 4))
+def test_closest_matches_are_the_best_placeable_others_ties_to_lower_positions(case, top):
+    problem, fit, *_ = case
+    fit = np.round(fit, 1)  # ties
+    found = clustering.closest_matches(fit, problem.placeable, top)
+    for i, row in enumerate(fit):
+        others = [j for j in range(len(row)) if j != i and problem.placeable[j]]
+        expected = sorted(others, key=lambda j: (-row[j], j))[:top]
+        assert found[i] == set(expected)

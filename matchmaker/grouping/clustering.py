@@ -1,6 +1,14 @@
 """Whole-pool networks by agglomeration: the closest firms join first, and a firm that fits no
 group closely enough stays out.
 
+The link is relative to the firms (`relative_fit`: a pair's fit over the geometric mean of the
+two firms' best fits), so text whose fits run lower overall (written by someone else) is cut
+into as many close groups as text the scorer knows; then a firm left out joins the group it
+fits best when it and one of the group's members are among each other's closest matches
+(`attach_leftovers`). Leaving one labelled set out, with the fits as scored and with every
+fit's log-odds lowered by 1, both raised pairwise F1 over the absolute link and left fewer
+firms out (bench/network_loso.py --cluster --shifts 0 -1, bench/README.md "Networks").
+
 Known networks are groups whose members all fit each other, not a partition of the pool: in the
 labelled sets about a third of the firms belong to none. Merging the two groups with the highest
 mean pair fit between their members (average linkage), while that mean is at least `LINK` and
@@ -29,8 +37,36 @@ from matchmaker.grouping.optimiser import (
     group_score,
 )
 
-# Least mean pair fit (0–1) between two groups that merge, chosen leaving one labelled set out.
+# Least mean relative pair fit (0–1, `relative_fit`) between two groups that merge.
 LINK = 0.75
+# A firm left out joins a group when its mean relative fit with the members is at least this
+# and it and a member are among each other's `MUTUAL_TOP` closest matches.
+ATTACH = 0.7
+MUTUAL_TOP = 2
+# (all three chosen leaving one labelled set out: bench/network_loso.py --cluster)
+
+
+def best_fits(fit: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Each firm's best pair fit with the firms `allowed` (a boolean n × n mask; all for
+    None), 0 for a firm with none."""
+    rows = np.asarray(fit, dtype=np.float32)
+    if allowed is not None:
+        rows = np.where(allowed, rows, 0.0)
+    best = rows.max(axis=1) if rows.size else np.zeros(0, np.float32)
+    return np.maximum(best, 0.0)
+
+
+def relative_fit(fit: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Pair fit relative to the two firms: `fit[i, j] / sqrt(best_i × best_j)` (capped at 1;
+    0 when either has no fit), where best is each firm's best fit (`best_fits`). A pair that is
+    the best match of both reads 1 however high their fits run."""
+    best = best_fits(fit, allowed)
+    scale = np.sqrt(np.outer(best, best))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(scale > 0, np.asarray(fit, dtype=np.float32) / scale, 0.0)
+    out = np.minimum(out, 1.0).astype(np.float32)
+    np.fill_diagonal(out, 0.0)
+    return out
 
 
 def cluster_networks(
@@ -101,6 +137,105 @@ def cluster_networks(
     return Grouping(groups, scores, unplaced, pool=problem.scores)
 
 
+def attach_leftovers(
+    problem: Problem,
+    fit: np.ndarray,
+    relative: np.ndarray,
+    found: Grouping,
+    *,
+    max_size: int = 5,
+    bar: float = ATTACH,
+    top: int = MUTUAL_TOP,
+) -> Grouping:
+    """`found` with firms it left out joined to its groups: each time the best of the
+    (firm, group) pairs where the group has room and the hard constraints hold, the firm's mean
+    `relative` fit with the members is at least `bar` and the firm and a member are among each
+    other's `top` closest matches by `fit` (among placeable firms). Deterministic (ties go to the
+    lower positions)."""
+    n = problem.scores.n
+    left = sorted(found.unplaced)
+    if not left or not found.groups or top <= 0:
+        return found
+    closest = closest_matches(fit, problem.placeable, top)
+    forbidden_of: list[set[int]] = [set() for _ in range(n)]
+    for i, j in problem.forbidden:
+        forbidden_of[i].add(j)
+        forbidden_of[j].add(i)
+    mutual = [[j for j in closest[i] if i in closest[j]] for i in range(n)]
+    knowledge = [int(bool(x)) for x in problem.knowledge]
+    groups = [list(g) for g in found.groups]
+    group_of = {x: k for k, g in enumerate(groups) for x in g}
+    rows = relative.tolist()
+    while left:
+        best: tuple[float, int, int] | None = None
+        for i in left:
+            for k in sorted({group_of[j] for j in mutual[i] if j in group_of}):
+                g = groups[k]
+                if len(g) >= max_size or not forbidden_of[i].isdisjoint(g):
+                    continue
+                if knowledge[i] + sum(knowledge[x] for x in g) > MAX_KNOWLEDGE_INSTITUTIONS:
+                    continue
+                mean = sum(rows[i][x] for x in g) / len(g)
+                if mean >= bar and (best is None or mean > best[0]):
+                    best = (mean, i, k)
+        if best is None:
+            break
+        _, i, k = best
+        groups[k] = sorted(groups[k] + [i])
+        group_of[i] = k
+        left.remove(i)
+    scores = [group_score(problem.scores, g) for g in groups]
+    return Grouping(groups, scores, left, pool=problem.scores)
+
+
+def closest_matches(fit: np.ndarray, placeable: np.ndarray, top: int) -> list[set[int]]:
+    """Each firm's `top` closest matches by `fit` among the other placeable firms (ties go to
+    the lower positions)."""
+    n = fit.shape[0]
+    ranked = np.where(np.asarray(placeable, dtype=bool)[None, :], fit, -np.inf)
+    ranked = ranked.astype(np.float32)
+    np.fill_diagonal(ranked, -np.inf)
+    if n == 0 or top <= 0:
+        return [set() for _ in range(n)]
+    k = min(top, n) - 1
+    kth = np.partition(ranked, n - 1 - k, axis=1)[:, n - 1 - k]  # each row's top-th value
+    out = []
+    for i in range(n):
+        row = ranked[i]
+        candidates = np.flatnonzero((row >= kth[i]) & np.isfinite(row))
+        order = np.lexsort((candidates, -row[candidates]))[:top]
+        out.append(set(candidates[order].tolist()))
+    return out
+
+
+def close_networks(
+    problem: Problem,
+    fit: np.ndarray,
+    *,
+    min_size: int = 3,
+    max_size: int = 5,
+    link: float = LINK,
+    bar: float = ATTACH,
+    top: int = MUTUAL_TOP,
+) -> Grouping:
+    """The networks of a whole pool: `cluster_networks` over the `relative_fit` of `fit`
+    (among placeable firms, forbidden pairs excluded from each firm's best), then
+    `attach_leftovers`. Firms no group took in stay in `unplaced`."""
+    relative = relative_fit(fit, allowed_pairs(problem))
+    found = cluster_networks(problem, relative, min_size=min_size, max_size=max_size, link=link)
+    return attach_leftovers(problem, fit, relative, found, max_size=max_size, bar=bar, top=top)
+
+
+def allowed_pairs(problem: Problem) -> np.ndarray:
+    """n × n: the pairs of placeable firms that may share a network (not forbidden)."""
+    placeable = np.asarray(problem.placeable, dtype=bool)
+    allowed = placeable[:, None] & placeable[None, :]
+    for i, j in problem.forbidden:
+        allowed[i, j] = allowed[j, i] = False
+    np.fill_diagonal(allowed, False)
+    return allowed
+
+
 def place_around_clusters(
     problem: Problem,
     fit: np.ndarray,
@@ -109,15 +244,16 @@ def place_around_clusters(
     max_size: int = 5,
     seed: int = 0,
     max_passes: int = 6,
-    link: float = LINK,
+    cores: Grouping | None = None,
 ) -> Grouping:
     """Every placeable firm placed, as `optimiser.form_networks` does, around the clusters:
-    the close groups `cluster_networks` finds are kept together (firms may join them), and the
-    optimiser places the rest. Leaving one labelled set out this raised F1 when every firm is
-    placed (bench/README.md "Networks")."""
+    the close groups `cores` (by default `close_networks` of `fit`) are kept together (firms
+    may join them), and the optimiser places the rest. Leaving one labelled set out this raised
+    F1 when every firm is placed (bench/README.md "Networks")."""
     if problem.locked:
         raise ValueError("clustering keeps no locked groups; use optimiser.form_networks")
-    cores = cluster_networks(problem, fit, min_size=min_size, max_size=max_size, link=link)
+    if cores is None:
+        cores = close_networks(problem, fit, min_size=min_size, max_size=max_size)
     around = dataclasses.replace(problem, locked=[list(g) for g in cores.groups])
     return form_networks(
         around, min_size=min_size, max_size=max_size, seed=seed, max_passes=max_passes

@@ -33,6 +33,7 @@ from matchmaker.grouping.pool import (
     PoolScores,
     forbidden_pairs,
     pair_rules,
+    penalise_same_trade,
     pool_scores,
     rival_penalised_fit,
 )
@@ -341,8 +342,8 @@ def plan(
     prunes = _prunes(request, count, design, n_free)
     clustered = cluster and prunes and not scores.sparse and not locked_pos
     if clustered:
-        fit = rival_penalised_fit(scores)
-        grouping = clustering.cluster_networks(
+        fit = penalise_same_trade(rival_penalised_fit(scores), profiles)
+        grouping = clustering.close_networks(
             problem, fit, min_size=request.min_size, max_size=request.max_size
         )
         free = np.flatnonzero(placeable).tolist()
@@ -354,7 +355,8 @@ def plan(
         }
     elif cluster and count is None and design is None and not scores.sparse and not locked_pos:
         grouping = clustering.place_around_clusters(
-            problem, rival_penalised_fit(scores), min_size=request.min_size,
+            problem, penalise_same_trade(rival_penalised_fit(scores), profiles),
+            min_size=request.min_size,
             max_size=request.max_size, seed=request.seed, max_passes=max_passes,
         )  # fmt: skip
     else:

@@ -15,6 +15,7 @@ import numpy as np
 
 from matchmaker import matching
 from matchmaker.matching.candidates import PairValues, pair_judge
+from matchmaker.reference.nace import nace_class
 from matchmaker.store import pair_rules as stored_rules
 
 # Partners kept per firm in a sparse pool (the optimiser uses the best 24 it may join).
@@ -33,6 +34,11 @@ LOOKALIKE_PENALTY = 1.0
 # (bench/network_loso.py --cluster, bench/README.md "Networks").
 RIVAL_SIMILAR = 0.85
 RIVAL_FLOOR = 0.1
+# Same trade in the same region: a pair of one four-digit NACE class in one region loses this
+# much of its fit in clustered networks whatever the competitor model says (it misses rivals
+# that describe one trade in other words); chosen leaving one labelled set out
+# (bench/network_loso.py --cluster --kin, bench/README.md "Networks").
+KIN_PENALTY = 0.5
 
 
 class PairTable(dict):
@@ -339,6 +345,37 @@ def rival_penalised_fit(
         fit[likely] = np.maximum(fit[likely] - penalty, 0.0)
     np.fill_diagonal(fit, 0.0)
     return fit
+
+
+def penalise_same_trade(
+    fit: np.ndarray, profiles: Sequence[Mapping], penalty: float = KIN_PENALTY
+) -> np.ndarray:
+    """`fit` (n × n, of the firms `profiles` in order) with `penalty` taken off each pair of
+    one NACE class in one region (`same_class_and_region`), floored at 0; a new array."""
+    out = np.array(fit, dtype=np.float32, copy=True)
+    if penalty and len(profiles):
+        kin = same_class_and_region(profiles)
+        out[kin] = np.maximum(out[kin] - penalty, 0.0)
+    return out
+
+
+def same_class_and_region(profiles: Sequence[Mapping]) -> np.ndarray:
+    """n × n: which pairs of `profiles` share a four-digit NACE class and a region (both
+    known); the diagonal is False."""
+
+    def codes(values: list[str]) -> np.ndarray:
+        _, found = np.unique(np.array(values, dtype=object), return_inverse=True)
+        found = found.astype(np.intp)
+        found[np.array(values, dtype=object) == ""] = -1  # unknown matches nothing
+        return found
+
+    trade = codes([nace_class(p.get("nace")) or "" for p in profiles])
+    region = codes([p.get("region") or "" for p in profiles])
+    known = (trade >= 0) & (region >= 0)
+    out = (trade[:, None] == trade[None, :]) & (region[:, None] == region[None, :])
+    out &= known[:, None] & known[None, :]
+    np.fill_diagonal(out, False)
+    return out
 
 
 def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
