@@ -276,8 +276,8 @@ def run_open_loop(streams, client: Client, seconds: float, on_result) -> None:
         phase.seconds = seconds
 
 
-STAGE_COLUMNS = ("app", "cpu", "others", "gc", "catchup", "index", "query", "score", "rules",
-                 "reasons")  # fmt: skip
+STAGE_COLUMNS = ("app", "cpu", "others", "gc", "refit", "catchup", "index", "query", "score",
+                 "rules", "reasons")  # fmt: skip
 
 
 def explain(phase: Phase, count: int, marked: set[str]) -> list[str]:

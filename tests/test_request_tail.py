@@ -8,6 +8,9 @@ where their time went when `MATCHMAKER_SERVER_TIMING=1` asks."""
 from __future__ import annotations
 
 import gc
+import os
+import threading
+import time
 
 import pytest
 from conftest import company_body, record_encodes, valid_cvr
@@ -15,6 +18,7 @@ from test_speed_after_writes import published
 
 from matchmaker import matching
 from matchmaker.cli import main as cli
+from matchmaker.matching import MatchIndex, background
 from matchmaker.reference import stopwatch
 from matchmaker.representation import clauses
 from matchmaker.representation.embedding import load_model
@@ -182,3 +186,51 @@ def test_a_stage_is_timed_only_while_someone_records():
     with stopwatch.stage("after"):
         pass
     assert "after" not in record
+
+
+def own_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_work_lowered_returns_its_result_or_raises_in_the_caller_at_the_callers_priority():
+    before = own_nice()
+    seen: list[tuple[str, int]] = []
+
+    def work() -> str:
+        seen.append((threading.current_thread().name, own_nice()))
+        return "done"
+
+    assert background.lowered(work, name="lowered-work", step=2) == "done"
+    assert seen == [("lowered-work", min(19, before + 2))]
+    assert own_nice() == before
+
+    def failing() -> None:
+        raise LookupError("no store")
+
+    with pytest.raises(LookupError, match="no store"):
+        background.lowered(failing, name="lowered-work", step=2)
+    assert own_nice() == before
+
+
+def test_a_refit_is_swapped_in_at_the_requests_priority(client, auth, app, monkeypatch):
+    neighbours(client, 970, count=3)
+    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
+    calls: list[tuple[str, int]] = []
+    real = MatchIndex.refreshed
+
+    def watched(self, db):
+        calls.append((threading.current_thread().name, own_nice()))
+        return real(self, db)
+
+    monkeypatch.setattr(MatchIndex, "refreshed", watched)
+    request_nice = own_nice()
+    neighbours(client, 980, count=7)  # past the 25 % of change that calls for a re-fit
+    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
+    deadline = time.monotonic() + 120
+    while published(app).fitted_size_ <= 3 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the re-fit runs beside the requests and is swapped in when whole
+    assert published(app).fitted_size_ > 3 and len(published(app)) == 10
+    fitting = [nice for name, nice in calls if name == "match-index-refit"]
+    swapping = [nice for name, nice in calls if name == "match-index-swap"]
+    assert fitting and set(fitting) == {min(19, request_nice + background.NICE_STEP)}
+    assert swapping and set(swapping) == {request_nice}  # under the lock: not lowered

@@ -3,8 +3,9 @@
 For measuring, not for production: each answer then says how long the app worked on it
 (`app`), the CPU its own thread used (`cpu`), the CPU the worker's other threads used
 meanwhile (`others`: request threads, a re-fit, the watcher), the garbage collector's pauses
-that overlapped it (`gc`, which hold every thread of the worker) and the stages
-`matchmaker.reference.stopwatch` timed (`index`, `score`, `reasons`, `catchup`, ...).
+that overlapped it (`gc`, which hold every thread of the worker), `refit` (1 when a re-fit of
+the match index ran in the worker meanwhile) and the stages `matchmaker.reference.stopwatch`
+timed (`index`, `score`, `reasons`, `catchup`, ...).
 `bench/load.py` reads the header to explain its slowest requests.
 """
 
@@ -40,6 +41,15 @@ def collector_pauses(began: float, ended: float) -> float:
     return sum(max(0.0, min(e, ended) - max(s, began)) for s, e in list(_COLLECTIONS))
 
 
+# The name of the thread a re-fit of the match index runs on (`matching.index`).
+REFIT_THREAD = "match-index-refit"
+
+
+def refitting() -> bool:
+    """Whether a re-fit of a match index is running in this process."""
+    return any(t.name == REFIT_THREAD for t in threading.enumerate())
+
+
 def enabled() -> bool:
     return os.environ.get(ENV_FLAG, "0") == "1"
 
@@ -57,14 +67,15 @@ def init_app(app: Flask) -> None:
 
 def _begin() -> None:
     record, token = stopwatch.start()
-    g.timing = (record, token, time.perf_counter(), time.thread_time(), time.process_time())
+    g.timing = (record, token, time.perf_counter(), time.thread_time(), time.process_time(),
+                refitting())  # fmt: skip
 
 
 def _report(response):
     began = g.get("timing")
     if began is None:
         return response
-    record, _, wall0, cpu0, process0 = began
+    record, _, wall0, cpu0, process0, refit = began
     wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
     parts = {
         "app": wall,
@@ -73,9 +84,10 @@ def _report(response):
         "gc": collector_pauses(wall0, wall0 + wall),
         **record,
     }
-    response.headers["Server-Timing"] = ", ".join(
-        f"{name};dur={1000 * seconds:.1f}" for name, seconds in parts.items()
-    )
+    timings = [f"{name};dur={1000 * seconds:.1f}" for name, seconds in parts.items()]
+    if refit or refitting():
+        timings.append("refit;dur=1")  # a flag: the worker re-fitted meanwhile
+    response.headers["Server-Timing"] = ", ".join(timings)
     return response
 
 

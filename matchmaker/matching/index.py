@@ -444,16 +444,22 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
             return
         _REFITTING.add(key)
 
+    def fit() -> MatchIndex:  # at a lower priority: nobody waits for it
+        conn = store_db.connect(key, migrate=False)
+        try:  # with the changes made meanwhile and the transposes, outside the lock
+            return drifted.refitted(conn).refreshed(conn).warmed()
+        finally:
+            conn.close()
+
     def refit() -> None:
-        background.lower_priority()  # the requests beside it go first
         try:
+            fitted = background.lowered(fit, name="match-index-refit")
+            with _INDEXES_LOCK:
+                lock = _BUILD_LOCKS.get(key)
+            if lock is None:  # the store's index was dropped meanwhile
+                return
             conn = store_db.connect(key, migrate=False)
-            try:
-                fitted = drifted.refitted(conn)
-                with _INDEXES_LOCK:
-                    lock = _BUILD_LOCKS.get(key)
-                if lock is None:  # the store's index was dropped meanwhile
-                    return
+            try:  # under the lock requests wait on: at their priority, the last few changes
                 with lock:
                     _publish(key, fitted.refreshed(conn).warmed())
             finally:
@@ -464,7 +470,7 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
             with _INDEXES_LOCK:
                 _REFITTING.discard(key)
 
-    threading.Thread(target=refit, name="match-index-refit", daemon=True).start()
+    threading.Thread(target=refit, name="match-index-swap", daemon=True).start()
 
 
 def _wanted_refit(db) -> int | None:
