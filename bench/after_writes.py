@@ -18,6 +18,7 @@ import gc
 import os
 import pstats
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         only = os.environ.get("BENCH_PROFILE_FILTER", "")  # a regular expression of paths
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(only, 60)
+    shutil.rmtree(tmp, ignore_errors=True)  # the temporary store
     return 0
 
 
