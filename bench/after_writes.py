@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -51,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", choices=("suggestion", "after-write", "chat"),
                         help="print a cProfile of that request kind instead")  # fmt: skip
+    parser.add_argument("--slow", type=float, default=0.0, metavar="MS",
+                        help="profile every request on its own and print the profile of each "
+                             "whose CPU exceeds MS, with the collector's pauses in it")  # fmt: skip
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="matchmaker-afterwrites-"))
@@ -82,15 +87,39 @@ def main(argv: list[str] | None = None) -> int:
     cvrs = valid_cvrs(90_000_000, taken)
     profiler = cProfile.Profile()
 
+    pauses: list[tuple[int, float]] = []  # (generation, seconds) of the collections
+    started_gc: dict[str, float] = {}
+
+    def collector(phase: str, info: dict) -> None:
+        if phase == "start":
+            started_gc["at"] = time.perf_counter()
+        else:
+            pauses.append((info["generation"], time.perf_counter() - started_gc["at"]))
+
+    if args.slow:
+        gc.callbacks.append(collector)
+
     def timed(kind: str, method: str, url: str, body=None) -> tuple[float, float]:
         on = args.profile == kind
+        single = cProfile.Profile() if args.slow else None
         if on:
             profiler.enable()
+        if single:
+            single.enable()
+        pauses.clear()
         c0, w0 = time.thread_time(), time.perf_counter()
         answer = client.open(url, method=method, json=body, headers=headers)
         c1, w1 = time.thread_time(), time.perf_counter()
+        if single:
+            single.disable()
         if on:
             profiler.disable()
+        if single and (c1 - c0) * 1000 > args.slow and kind != "warm":
+            collected = ", ".join(f"gen{g} {1000 * s:.1f} ms" for g, s in pauses) or "none"
+            print(f"\n=== slow {kind} {method} {url}: CPU {1000 * (c1 - c0):.0f} ms, "
+                  f"wall {1000 * (w1 - w0):.0f} ms; collections: {collected}")  # fmt: skip
+            only = os.environ.get("BENCH_PROFILE_FILTER", "")
+            pstats.Stats(single).sort_stats("cumulative").print_stats(only, 40)
         assert answer.status_code in (200, 201), (url, answer.status_code, answer.data[:300])
         return c1 - c0, w1 - w0
 
@@ -129,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         only = os.environ.get("BENCH_PROFILE_FILTER", "")  # a regular expression of paths
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(only, 60)
+    shutil.rmtree(tmp, ignore_errors=True)  # the temporary store
     return 0
 
 

@@ -67,6 +67,8 @@ class Phase:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     note: str = ""
+    # Per request: (latency s, path, the server's Server-Timing in ms, send time from start)
+    traces: list[tuple[float, str, dict[str, float], float]] = field(default_factory=list)
 
     def add(self, status: int, latency: float) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -129,8 +131,19 @@ def firm(i: int, cvr: str | None) -> dict:
     }  # fmt: skip
 
 
+def server_timing(header: str | None) -> dict[str, float]:
+    """{name: ms} of a `Server-Timing` header ('app;dur=12.5, cpu;dur=9.1')."""
+    out = {}
+    for part in (header or "").split(","):
+        name, _, rest = part.strip().partition(";")
+        if rest.startswith("dur="):
+            out[name] = float(rest[4:])
+    return out
+
+
 class Client:
-    """One keep-alive HTTP connection per thread."""
+    """One keep-alive HTTP connection per thread; `timing()` is the server's Server-Timing
+    of the thread's last answer (served with MATCHMAKER_SERVER_TIMING=1)."""
 
     def __init__(self, port: int, token: str | None):
         self.port, self.token = port, token
@@ -156,9 +169,14 @@ class Client:
         except (OSError, http.client.HTTPException):
             conn.close()
             self.local.conn = None
+            self.local.timing = {}
             return 0, b"", time.perf_counter() - started
         self.local.used = time.monotonic()
+        self.local.timing = server_timing(answer.getheader("Server-Timing"))
         return answer.status, content, time.perf_counter() - started
+
+    def timing(self) -> dict[str, float]:
+        return getattr(self.local, "timing", {})
 
 
 def run_phase(phase: Phase, jobs, client: Client, concurrency: int, seconds: float, on_result):
@@ -233,8 +251,10 @@ def run_open_loop(streams, client: Client, seconds: float, on_result) -> None:
 
     def send(phase: Phase, job, due: float) -> None:
         status, content, _ = client.request(*job)
+        latency = time.perf_counter() - due
         with lock:
-            phase.add(status, time.perf_counter() - due)
+            phase.add(status, latency)
+            phase.traces.append((latency, job[1], client.timing(), due - started))
             on_result(job, status, content)
 
     def schedule(pool: ThreadPoolExecutor, phase: Phase, jobs, rate: float) -> None:
@@ -254,6 +274,31 @@ def run_open_loop(streams, client: Client, seconds: float, on_result) -> None:
             t.join()
     for phase, _, _ in active:
         phase.seconds = seconds
+
+
+STAGE_COLUMNS = ("app", "cpu", "others", "gc", "refit", "catchup", "index", "query", "score",
+                 "rules", "reasons")  # fmt: skip
+
+
+def explain(phase: Phase, count: int, marked: set[str]) -> list[str]:
+    """Lines on the `count` slowest requests of `phase` and the median one: latency, time
+    queued before the app (latency less `app`), and the server's timings (ms). A path in
+    `marked` gets a star."""
+    if not phase.traces or count <= 0:
+        return []
+    ordered = sorted(phase.traces, key=lambda t: t[0])
+    median = ordered[len(ordered) // 2]
+    head = "| request | at s | latency | queued | " + " | ".join(STAGE_COLUMNS) + " |"
+    lines = [head, "|---|---:|---:|---:|" + "---:|" * len(STAGE_COLUMNS)]
+    for label, (latency, path, timing, at) in [("median", median)] + [
+        ("slow", t) for t in reversed(ordered[-count:])
+    ]:
+        star = " *" if path in marked else ""
+        queued = 1000 * latency - timing.get("app", float("nan"))
+        cells = " | ".join(f"{timing[c]:.0f}" if c in timing else "" for c in STAGE_COLUMNS)
+        lines.append(f"| {label} {path}{star} | {at:.1f} | {1000 * latency:.0f} | "
+                     f"{queued:.0f} | {cells} |")  # fmt: skip
+    return lines
 
 
 def warm_up(port: int, token: str, demo_ids: list[int], workers: int) -> None:
@@ -326,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="registrations per second in the open-loop phase")  # fmt: skip
     parser.add_argument("--open-only", action="store_true",
                         help="run the open-loop phase only (no closed-loop phases)")  # fmt: skip
+    parser.add_argument("--explain", type=int, default=6, metavar="N",
+                        help="print the server's timings of the N slowest open-loop requests "
+                             "of each stream")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary store and log")
     args = parser.parse_args(argv)
@@ -336,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "PYTHONPATH": str(REPO),
+        "MATCHMAKER_SERVER_TIMING": "1",  # each answer says where its time went
     }
     python = sys.executable
     print("Loading the demo data into a temporary store ...", flush=True)
@@ -348,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     token = added.stdout.strip().splitlines()[-1]
     demo = sqlite3.connect(tmp / "store.sqlite3")
     demo_ids = [r[0] for r in demo.execute("SELECT id FROM companies")]
+    unmatched = {f"/api/v1/companies/{r[0]}/partners?limit=5"
+                 for r in demo.execute("SELECT id FROM companies WHERE consent = 0")}  # fmt: skip
     taken = {r[0] for r in demo.execute("SELECT cvr FROM companies WHERE cvr IS NOT NULL")}
     demo.close()
 
@@ -490,6 +541,14 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|---:|---:|---:|---|")
         for phase in open_phases:
             print(phase.row())
+        for phase in open_phases:
+            lines = explain(phase, args.explain, unmatched)
+            if lines:
+                print()
+                print(f"Where the time went, {phase.name} (ms; * a firm outside the index, "
+                      "no consent; queued: before the app had it):")  # fmt: skip
+                print()
+                print("\n".join(lines))
         print()
         print(f"Server CPU during the open loop: {open_cpu:.1f} s "
               f"({open_cpu / args.open_seconds:.2f} of the {os.cpu_count()} cores)")  # fmt: skip

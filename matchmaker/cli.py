@@ -11,7 +11,7 @@ import click
 
 from matchmaker.config import DATA_DIR, Settings
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
-from matchmaker.store import accounts, imports, profiles, questionnaires
+from matchmaker.store import accounts, company_feed, imports, profiles, questionnaires
 from matchmaker.store import db as store
 
 DEMO_DIR = DATA_DIR / "demo"
@@ -75,8 +75,11 @@ def _embed_all(db) -> None:
     from matchmaker import matching
 
     index = matching.MatchIndex().fit(db, show_progress=True)
-    matching.embed_stored(db, index.ids())  # and the clauses reasons compare
-    click.echo(f"Embedded {len(index)} consenting profiles.")
+    # Every firm, with the clauses reasons compare: one without consent stays out of the
+    # index but may ask for its own partners.
+    every = [r["id"] for r in company_feed.stored(db)]
+    matching.embed_stored(db, every)
+    click.echo(f"Embedded {len(every)} profiles ({len(index)} consenting, in the index).")
 
 
 @main.command()

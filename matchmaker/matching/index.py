@@ -384,23 +384,26 @@ def _look(connections: dict, key: str, seq: int) -> None:
 
 def embed_stored(db, company_ids: Sequence[int]) -> None:
     """Put the sentence vectors of firms just stored into the store's vector cache, so that
-    every process's index takes them in by reading. Call it after the write has committed
-    (never inside a write transaction). Best effort: a store too busy to take the vectors now
-    leaves them to the index, which embeds what it does not find."""
+    every process's index takes them in by reading. Firms without consent too: they stay out
+    of the index, but their own partners are asked for (`MatchIndex.query`), and a request
+    then reads their vectors instead of running the model. Call it after the write has
+    committed (never inside a write transaction). Best effort: a store too busy to take the
+    vectors now leaves them to the index, which embeds what it does not find."""
     if db.conn.in_transaction:
         raise RuntimeError("embed after the write transaction, not inside it")
-    rows = company_feed.consenting(db, company_ids)
+    rows = company_feed.stored(db, company_ids)
     _cache_sentences(db, [company_profile(r) for r in rows], company_ids)
 
 
 def embed_ahead(db, profiles: Sequence[Mapping]) -> None:
-    """Put the sentence vectors of firms about to be stored (validated profiles, no id yet)
-    into the store's vector cache before their write, so that no index, in any process,
-    meets the new firm before its vectors: catching up then only reads them. Never inside a
-    write transaction; best effort like `embed_stored` (which stays the check afterwards)."""
+    """Put the sentence vectors of firms about to be stored (validated profiles, no id yet,
+    with consent or not, as `embed_stored`) into the store's vector cache before their
+    write, so that no index, in any process, meets the new firm before its vectors: catching
+    up then only reads them. Never inside a write transaction; best effort like
+    `embed_stored` (which stays the check afterwards)."""
     if db.conn.in_transaction:
         raise RuntimeError("embed before the write transaction, not inside it")
-    wanted = [company_profile(p) for p in profiles if p.get("consent")]
+    wanted = [company_profile(p) for p in profiles]
     _cache_sentences(db, wanted, "about to be stored")
 
 
@@ -441,16 +444,22 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
             return
         _REFITTING.add(key)
 
+    def fit() -> MatchIndex:  # at a lower priority: nobody waits for it
+        conn = store_db.connect(key, migrate=False)
+        try:  # with the changes made meanwhile and the transposes, outside the lock
+            return drifted.refitted(conn).refreshed(conn).warmed()
+        finally:
+            conn.close()
+
     def refit() -> None:
-        background.lower_priority()  # the requests beside it go first
         try:
+            fitted = background.lowered(fit, name="match-index-refit")
+            with _INDEXES_LOCK:
+                lock = _BUILD_LOCKS.get(key)
+            if lock is None:  # the store's index was dropped meanwhile
+                return
             conn = store_db.connect(key, migrate=False)
-            try:
-                fitted = drifted.refitted(conn)
-                with _INDEXES_LOCK:
-                    lock = _BUILD_LOCKS.get(key)
-                if lock is None:  # the store's index was dropped meanwhile
-                    return
+            try:  # under the lock requests wait on: at their priority, the last few changes
                 with lock:
                     _publish(key, fitted.refreshed(conn).warmed())
             finally:
@@ -461,7 +470,7 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
             with _INDEXES_LOCK:
                 _REFITTING.discard(key)
 
-    threading.Thread(target=refit, name="match-index-refit", daemon=True).start()
+    threading.Thread(target=refit, name="match-index-swap", daemon=True).start()
 
 
 def _wanted_refit(db) -> int | None:

@@ -91,6 +91,15 @@ class Explainer:
         self.book = index.clauses_
         self.db = db
         self._common_markets: set[str] | None = None
+        self._analysed: dict[tuple, TextClauses] = {}
+
+    def clauses(self, profile: Mapping, part: str) -> TextClauses:
+        """The clauses of a profile's part, from the index's book; a firm outside it (no
+        consent, asking for its own partners) is analysed once per explainer, not per pair."""
+        key = (profile.get("id"), part, profile.get(part) or "")
+        if key not in self._analysed:
+            self._analysed[key] = self.book.of(profile, part)
+        return self._analysed[key]
 
     def widespread_markets(self) -> set[str]:
         """Markets most of the index's firms list (no reason for any pair), worked out once."""
@@ -113,8 +122,8 @@ class Explainer:
         The sentence model is asked only about the clauses whose verdict the lexical cosine
         leaves open, so most explanations encode nothing at request time.
         """
-        need = self.book.of(needer, "needs")
-        offer = self.book.of(offerer, "offers")
+        need = self.clauses(needer, "needs")
+        offer = self.clauses(offerer, "offers")
         need_text, offer_text = need.text, offer.text
         needs, offers = need.spans, offer.spans
         if not needs or not offers or need.matrix is None or offer.matrix is None:

@@ -10,7 +10,7 @@ import numpy as np
 from matchmaker.matching.index import MatchIndex, resolve
 from matchmaker.matching.reasons import Explainer, name_of
 from matchmaker.matching.scoring import display_score, score_block
-from matchmaker.reference import messages
+from matchmaker.reference import messages, stopwatch
 from matchmaker.reference.nace import has_prefix, nace_division
 from matchmaker.store import pair_rules
 
@@ -112,16 +112,20 @@ def partner_suggestions(
     Pass a store (sqlite_utils.Database) to use its process-wide index, kept current, or a
     `MatchIndex` (then `db`, if given, supplies pair rules and the vector cache).
     """
-    index, store = resolve(index_or_db)
+    with stopwatch.stage("index"):
+        index, store = resolve(index_or_db)
     db = store if db is None else db
-    profile, vectors, facts = index.query(db, company_id)
-    found = score_block(index, vectors, facts, index.vectors_, index.facts_, mode)
+    with stopwatch.stage("query"):
+        profile, vectors, facts = index.query(db, company_id)
+    with stopwatch.stage("score"):
+        found = score_block(index, vectors, facts, index.vectors_, index.facts_, mode)
     z = found.score[0]
     keep = filter_mask(index, region=region, nace=nace, kind=kind, size=size)
     own = index.row_.get(company_id)
     if own is not None:
         keep[own] = False
-    rules = pair_rules.rules(db, [company_id])
+    with stopwatch.stage("rules"):
+        rules = pair_rules.rules(db, [company_id])
     allowed = set()
     for (x, y), kinds in rules.items():
         other = y if x == company_id else x
@@ -142,17 +146,18 @@ def partner_suggestions(
     order = candidates[np.lexsort((candidates, -z[candidates]))][:limit]
     explainer = Explainer(index, lang, db)
     out = []
-    for row in order:
-        other_id = index.vectors_.ids[row]
-        flags = ["competitor"] if competitor[row] else []
-        if "rejected" in pair_rules.of_pair(rules, company_id, other_id):
-            flags.append("rejected_before")
-        out.append(
-            _suggestion(
-                explainer, mode, profile, index.profiles_[other_id], float(z[row]),
-                float(found.need_offer[0, row]), float(found.offer_need[0, row]), flags,
-            )
-        )  # fmt: skip
+    with stopwatch.stage("reasons"):
+        for row in order:
+            other_id = index.vectors_.ids[row]
+            flags = ["competitor"] if competitor[row] else []
+            if "rejected" in pair_rules.of_pair(rules, company_id, other_id):
+                flags.append("rejected_before")
+            out.append(
+                _suggestion(
+                    explainer, mode, profile, index.profiles_[other_id], float(z[row]),
+                    float(found.need_offer[0, row]), float(found.offer_need[0, row]), flags,
+                )
+            )  # fmt: skip
     return out
 
 

@@ -5,19 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 _CONSENTING = "SELECT * FROM companies WHERE consent = 1"
+_STORED = "SELECT * FROM companies WHERE 1"
 _CHUNK = 400
 
 
 def consenting(db, ids: Sequence[int] | None = None) -> list[dict]:
     """Consenting firms (all, or those of `ids`), by id."""
+    return _firms(db, _CONSENTING, ids)
+
+
+def stored(db, ids: Sequence[int] | None = None) -> list[dict]:
+    """Firms (all, or those of `ids`), consenting or not, by id."""
+    return _firms(db, _STORED, ids)
+
+
+def _firms(db, select: str, ids: Sequence[int] | None) -> list[dict]:
     if ids is None:
-        return list(db.query(_CONSENTING + " ORDER BY id"))
+        return list(db.query(select + " ORDER BY id"))
     ids = sorted(set(ids))
     out = []
     for s in range(0, len(ids), _CHUNK):
         chunk = ids[s : s + _CHUNK]
         marks = ",".join("?" * len(chunk))
-        out += list(db.query(f"{_CONSENTING} AND id IN ({marks}) ORDER BY id", chunk))
+        out += list(db.query(f"{select} AND id IN ({marks}) ORDER BY id", chunk))
     return out
 
 
