@@ -93,6 +93,8 @@ def _dots(chunks, seg, left, right, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2,
                     lex[p, 2, spart, 2], lex[p, 2, spart, 3] = z2, z3
                     ds = de0 if spart == 0 else (de1 if spart == 1 else de2)
                     for qp in range(3):
+                        if qp + spart == 1:  # profile with offers: no feature reads it
+                            continue
                         dq = de0 if qp == 0 else (de1 if qp == 1 else de2)
                         acc = np.float32(0.0)
                         for d in range(dim):
