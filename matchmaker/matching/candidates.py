@@ -151,6 +151,11 @@ class _Surrogate:
             _codes(getattr(facts, name))
             for name in ("classes", "groups", "divisions", "sections", "regions", "sizes")
         ]
+        # Firms with the same six codes score alike on them: the sums are taken per kind of
+        # firm and spread to the pool's columns (the same float32 sums, far fewer of them).
+        kinds, self.kind = np.unique(np.column_stack(self.codes), axis=0, return_inverse=True)
+        self.kind = self.kind.ravel()
+        self.kind_codes = [np.ascontiguousarray(kinds[:, c]) for c in range(kinds.shape[1])]
         self.weights: np.ndarray | None = None
 
     def text_terms(self, rows: np.ndarray, cols: np.ndarray | None) -> list[np.ndarray]:
@@ -183,18 +188,24 @@ class _Surrogate:
         """Surrogate fit of `rows` against the whole pool (rows × pool, float32)."""
         w = self.weights
         n_struct = len(STRUCTURED)
-        out = np.zeros((rows.size, len(self.facts.classes)), dtype=np.float32)
-        for weight, codes in zip(w[:6], self.codes, strict=True):
-            same = (codes[rows, None] == codes[None, :]) & (codes[rows, None] >= 0)
-            out += np.float32(weight) * same
+        by_kind = np.zeros((rows.size, len(self.kind_codes[0])), dtype=np.float32)
+        for weight, codes, kinds in zip(w[:6], self.codes, self.kind_codes, strict=True):
+            same = (codes[rows, None] == kinds[None, :]) & (codes[rows, None] >= 0)
+            by_kind += np.float32(weight) * same
+        out = np.take(by_kind, self.kind, axis=1)  # C order: the additions below stream
         f = self.facts
         shared = (f.markets[rows] @ f.markets.T).toarray() > 0
         out += np.float32(w[6]) * shared
-        kq, ks = f.knowledge[rows, None], f.knowledge[None, :]
-        out += np.float32(w[7]) * (kq & ks) + np.float32(w[8]) * (kq ^ ks)
+        # The terms of one row fact and one column fact: a row of values per value of the
+        # row's fact, spread to the block's rows (the same float32 values, fewer operations).
+        both, one, none = np.float32(w[7]), np.float32(w[8]), np.float32(0)
+        kinds = np.stack([np.where(f.knowledge, one, none), np.where(f.knowledge, both, one)])
+        out += kinds[f.knowledge[rows].astype(np.intp)]
         for weight, has in zip(w[n_struct : n_struct + len(MISSING)], (f.has_needs, f.has_offers),
                                strict=True):  # fmt: skip
-            out += np.float32(weight / 2) * ((~has[rows, None]).astype(np.float32) + ~has[None, :])
+            half = np.float32(weight / 2)
+            lacks = np.stack([half * (~has + np.float32(k)) for k in (0, 1)])
+            out += lacks[(~has[rows]).astype(np.intp)]
         # The fitted text terms as one product: row parts weighted against the pool's parts.
         c = w[n_struct + len(MISSING) : -1]
         coef = np.zeros((3, 3), dtype=np.float32)
@@ -289,9 +300,12 @@ def _pairs_to_judge(chosen, groups: np.ndarray, skip: np.ndarray) -> np.ndarray:
             members = order[a:b]
             iu, ju = np.triu_indices(members.size, 1)
             found.append(np.column_stack([members[iu], members[ju]]))
-    pairs = np.sort(np.vstack(found).astype(np.intp), axis=1)
-    pairs = pairs[(pairs[:, 0] != pairs[:, 1]) & ~skip[pairs[:, 0]] & ~skip[pairs[:, 1]]]
-    return np.unique(pairs, axis=0)
+    pairs = np.vstack(found).astype(np.int64)
+    i, j = pairs.min(axis=1), pairs.max(axis=1)
+    del pairs, found
+    keep = (i != j) & ~skip[i] & ~skip[j]
+    keys = np.unique(i[keep] * max(n, 1) + j[keep])  # sorted by i, then j; each pair once
+    return np.column_stack([keys // max(n, 1), keys % max(n, 1)]).astype(np.intp)
 
 
 def candidate_graph(

@@ -30,79 +30,95 @@ COMBOS = (
 prange = range
 
 
-def _dots(seg, left, right, indptr, indices, data, n, colblock, dense, s_indptr, s_indices,
-          s_data):  # fmt: skip
+def _dots(chunks, seg, left, right, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2, colblock,
+          de0, de1, de2, s_indptr, s_indices, s_data):  # fmt: skip
     """Per pair (left[k], right[k]): the sparse dots of every (query part, stored part) per
     column block (`colblock`, 4 blocks), the dense dots of every part pair, the structured
-    dot. Pairs are grouped by their left firm (`seg` bounds the groups)."""
+    dot. Pairs are grouped by their left firm (`seg` bounds the groups) and the groups into
+    `chunks` that run in parallel, each with one scratch row (the left firm's parts by column,
+    cleared after each group). The parts' arrays come one by one (no stacked copy)."""
     npairs = left.size
-    width = colblock.size
     lex = np.zeros((npairs, 3, 3, 4), dtype=np.float32)
     den = np.zeros((npairs, 3, 3), dtype=np.float32)
     st = np.zeros(npairs, dtype=np.float32)
-    for g in prange(seg.size - 1):
-        a, b = seg[g], seg[g + 1]
-        i = left[a]
-        scratch = np.zeros((width, 3), dtype=np.float32)  # the left firm's parts, by column
-        for part in range(3):
-            row = part * n + i
-            for t in range(indptr[row], indptr[row + 1]):
-                scratch[indices[t], part] = data[t]
-        for p in range(a, b):
-            j = right[p]
-            for spart in range(3):
-                row = spart * n + j
-                x0 = x1 = x2 = x3 = np.float32(0.0)  # query profile, per block
-                y0 = y1 = y2 = y3 = np.float32(0.0)  # query offers
-                z0 = z1 = z2 = z3 = np.float32(0.0)  # query needs
-                for t in range(indptr[row], indptr[row + 1]):
-                    col = indices[t]
-                    v = data[t]
-                    u0 = scratch[col, 0] * v
-                    u1 = scratch[col, 1] * v
-                    u2 = scratch[col, 2] * v
-                    k = colblock[col]
-                    if k == 0:
-                        x0 += u0
-                        y0 += u1
-                        z0 += u2
-                    elif k == 1:
-                        x1 += u0
-                        y1 += u1
-                        z1 += u2
-                    elif k == 2:
-                        x2 += u0
-                        y2 += u1
-                        z2 += u2
+    dim = de0.shape[1]
+    for c in prange(chunks.size - 1):
+        scratch = np.zeros((colblock.size, 3), dtype=np.float32)
+        for g in range(chunks[c], chunks[c + 1]):
+            a, b = seg[g], seg[g + 1]
+            i = left[a]
+            for part in range(3):
+                ip = ip0 if part == 0 else (ip1 if part == 1 else ip2)
+                ix = ix0 if part == 0 else (ix1 if part == 1 else ix2)
+                dt = dt0 if part == 0 else (dt1 if part == 1 else dt2)
+                for t in range(ip[i], ip[i + 1]):
+                    scratch[ix[t], part] = dt[t]
+            for p in range(a, b):
+                j = right[p]
+                for spart in range(3):
+                    ip = ip0 if spart == 0 else (ip1 if spart == 1 else ip2)
+                    ix = ix0 if spart == 0 else (ix1 if spart == 1 else ix2)
+                    dt = dt0 if spart == 0 else (dt1 if spart == 1 else dt2)
+                    x0 = x1 = x2 = x3 = np.float32(0.0)  # query profile, per block
+                    y0 = y1 = y2 = y3 = np.float32(0.0)  # query offers
+                    z0 = z1 = z2 = z3 = np.float32(0.0)  # query needs
+                    for t in range(ip[j], ip[j + 1]):
+                        col = ix[t]
+                        v = dt[t]
+                        u0 = scratch[col, 0] * v
+                        u1 = scratch[col, 1] * v
+                        u2 = scratch[col, 2] * v
+                        k = colblock[col]
+                        if k == 0:
+                            x0 += u0
+                            y0 += u1
+                            z0 += u2
+                        elif k == 1:
+                            x1 += u0
+                            y1 += u1
+                            z1 += u2
+                        elif k == 2:
+                            x2 += u0
+                            y2 += u1
+                            z2 += u2
+                        else:
+                            x3 += u0
+                            y3 += u1
+                            z3 += u2
+                    lex[p, 0, spart, 0], lex[p, 0, spart, 1] = x0, x1
+                    lex[p, 0, spart, 2], lex[p, 0, spart, 3] = x2, x3
+                    lex[p, 1, spart, 0], lex[p, 1, spart, 1] = y0, y1
+                    lex[p, 1, spart, 2], lex[p, 1, spart, 3] = y2, y3
+                    lex[p, 2, spart, 0], lex[p, 2, spart, 1] = z0, z1
+                    lex[p, 2, spart, 2], lex[p, 2, spart, 3] = z2, z3
+                    ds = de0 if spart == 0 else (de1 if spart == 1 else de2)
+                    for qp in range(3):
+                        if qp + spart == 1:  # profile with offers: no feature reads it
+                            continue
+                        dq = de0 if qp == 0 else (de1 if qp == 1 else de2)
+                        acc = np.float32(0.0)
+                        for d in range(dim):
+                            acc += dq[i, d] * ds[j, d]
+                        den[p, qp, spart] = acc
+                # structured rows: a merge of two sorted index lists
+                u, ue = s_indptr[i], s_indptr[i + 1]
+                w, we = s_indptr[j], s_indptr[j + 1]
+                acc = np.float32(0.0)
+                while u < ue and w < we:
+                    if s_indices[u] == s_indices[w]:
+                        acc += s_data[u] * s_data[w]
+                        u += 1
+                        w += 1
+                    elif s_indices[u] < s_indices[w]:
+                        u += 1
                     else:
-                        x3 += u0
-                        y3 += u1
-                        z3 += u2
-                lex[p, 0, spart, 0], lex[p, 0, spart, 1] = x0, x1
-                lex[p, 0, spart, 2], lex[p, 0, spart, 3] = x2, x3
-                lex[p, 1, spart, 0], lex[p, 1, spart, 1] = y0, y1
-                lex[p, 1, spart, 2], lex[p, 1, spart, 3] = y2, y3
-                lex[p, 2, spart, 0], lex[p, 2, spart, 1] = z0, z1
-                lex[p, 2, spart, 2], lex[p, 2, spart, 3] = z2, z3
-                for qp in range(3):
-                    acc = np.float32(0.0)
-                    for d in range(dense.shape[2]):
-                        acc += dense[qp, i, d] * dense[spart, j, d]
-                    den[p, qp, spart] = acc
-            # structured rows: a merge of two sorted index lists
-            x, xe = s_indptr[i], s_indptr[i + 1]
-            y, ye = s_indptr[j], s_indptr[j + 1]
-            acc = np.float32(0.0)
-            while x < xe and y < ye:
-                if s_indices[x] == s_indices[y]:
-                    acc += s_data[x] * s_data[y]
-                    x += 1
-                    y += 1
-                elif s_indices[x] < s_indices[y]:
-                    x += 1
-                else:
-                    y += 1
-            st[p] = acc
+                        w += 1
+                st[p] = acc
+            for part in range(3):  # clear the scratch for the next left firm
+                ip = ip0 if part == 0 else (ip1 if part == 1 else ip2)
+                ix = ix0 if part == 0 else (ix1 if part == 1 else ix2)
+                for t in range(ip[i], ip[i + 1]):
+                    scratch[ix[t], part] = 0.0
     return lex, den, st
 
 
@@ -113,6 +129,21 @@ def _compiled():
 
     globals()["prange"] = numba.prange
     return numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)(_dots)
+
+
+# Groups of pairs (by left firm) one thread of the compiled loop takes at a time, at most.
+CHUNKS = 64
+
+
+def _sorted_csr(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """indptr (int64), indices (int32) and data (float32) of a CSR matrix with sorted indices:
+    the matrix's own arrays when they already are (no copy of a large index's rows)."""
+    m = matrix.tocsr()
+    if not m.has_sorted_indices:
+        m = m.copy()
+        m.sort_indices()
+    return (m.indptr.astype(np.int64), m.indices.astype(np.int32, copy=False),
+            m.data.astype(np.float32, copy=False))  # fmt: skip
 
 
 @dataclass
@@ -138,17 +169,14 @@ class PairCosines:
 
 
 class PairDots:
-    """The vectors of a set of firms laid out for `_dots`, prepared once per set."""
+    """The vectors of a set of firms laid out for `_dots`, prepared once per set: the set's own
+    arrays where they already are laid out so (an index's rows are not copied)."""
 
     def __init__(self, encoder, vectors):
         n = len(vectors)
         self.n = n
-        stacked = sp.vstack([vectors.sparse[p] for p in PARTS], format="csr")
-        stacked.sort_indices()
-        self.indptr = stacked.indptr.astype(np.int64)
-        self.indices = stacked.indices.astype(np.int32)
-        self.data = stacked.data.astype(np.float32)
-        width = stacked.shape[1]
+        self.sparse = [_sorted_csr(vectors.sparse[p]) for p in PARTS]
+        width = vectors.sparse[PARTS[0]].shape[1]
         self.columns = getattr(encoder.lexical_, "block_columns_", {})
         colblock = np.full(width, len(LEXICAL_BLOCKS), dtype=np.int8)  # the rest, if any
         for k, block in enumerate(LEXICAL_BLOCKS):
@@ -156,13 +184,8 @@ class PairDots:
             if cols is not None:
                 colblock[cols[0] : cols[1]] = k
         self.colblock = colblock
-        self.dense = np.ascontiguousarray(np.stack([vectors.dense[p] for p in PARTS]),
-                                          dtype=np.float32)  # fmt: skip
-        structured = vectors.structured.tocsr()
-        structured.sort_indices()
-        self.s_indptr = structured.indptr.astype(np.int64)
-        self.s_indices = structured.indices.astype(np.int32)
-        self.s_data = structured.data.astype(np.float32)
+        self.dense = [np.ascontiguousarray(vectors.dense[p], dtype=np.float32) for p in PARTS]
+        self.s_indptr, self.s_indices, self.s_data = _sorted_csr(vectors.structured)
         self.norms = {}
         for block in LEXICAL_BLOCKS:
             cols = self.columns.get(block)
@@ -179,9 +202,15 @@ class PairDots:
         back[order] = np.arange(order.size)
         lo, ro = left[order], right[order]
         seg = np.flatnonzero(np.r_[True, lo[1:] != lo[:-1], True]) if lo.size else np.zeros(1)
+        seg = seg.astype(np.int64)
+        groups = seg.size - 1
+        # chunks of about equal pairs (whole groups), so the threads share the work evenly
+        cuts = np.searchsorted(seg, np.linspace(0, lo.size, CHUNKS + 1)[1:-1], side="right") - 1
+        chunks = np.unique(np.r_[0, np.clip(cuts, 0, groups), groups]).astype(np.int64)
+        (ip0, ix0, dt0), (ip1, ix1, dt1), (ip2, ix2, dt2) = self.sparse
         lex, den, st = _compiled()(
-            seg.astype(np.int64), lo, ro, self.indptr, self.indices, self.data, self.n,
-            self.colblock, self.dense, self.s_indptr, self.s_indices, self.s_data,
+            chunks, seg, lo, ro, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2, self.colblock,
+            *self.dense, self.s_indptr, self.s_indices, self.s_data,
         )  # fmt: skip
         lex, den, st = lex[back], den[back], st[back]
         model, blocks, lexical = {}, {}, {}
@@ -198,4 +227,4 @@ class PairDots:
                 blocks[a, b, block] = np.divide(
                     dots, denominator, out=np.zeros_like(dots), where=denominator > 0
                 )
-        return PairCosines(model, blocks, lexical, st, self.dense.shape[2] > 0)
+        return PairCosines(model, blocks, lexical, st, self.dense[0].shape[1] > 0)

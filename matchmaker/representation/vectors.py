@@ -36,11 +36,33 @@ class RowBlock:
             self.kept[key] = (m, norms)
         return self.kept[key]
 
+    def block_norms(self, part: str, columns: tuple[int, int]) -> np.ndarray:
+        """Each row's norm in one lexical block of a part (the numbers of `block`'s norms),
+        without forming the block."""
+        key = ("norms", part, columns)
+        if key not in self.kept:
+            m = self.sparse[part]
+            inside = (m.indices >= columns[0]) & (m.indices < columns[1])
+            squares = (m.data * m.data)[inside]
+            starts = np.concatenate([[0], np.cumsum(inside)])[m.indptr]  # the block's indptr
+            rows = np.flatnonzero(np.diff(starts))
+            sums = np.zeros(m.shape[0], dtype=squares.dtype)
+            if rows.size:  # summed as scipy sums a block's rows (`add.reduceat`)
+                sums[rows] = np.add.reduceat(squares, starts[rows])
+            self.kept[key] = np.sqrt(sums).astype(np.float32)
+        return self.kept[key]
+
     def block_t(self, part: str, columns: tuple[int, int]) -> sp.csr_matrix:
-        """The transposed block (columns × rows)."""
+        """The transposed block (columns × rows): rows of `sparse_t`, sharing its arrays."""
         key = ("t", part, columns)
         if key not in self.kept:
-            self.kept[key] = self.block(part, columns)[0].T.tocsr()
+            t = self.sparse_t(part)
+            first, end = columns
+            a, b = t.indptr[first], t.indptr[end]
+            self.kept[key] = sp.csr_matrix(
+                (t.data[a:b], t.indices[a:b], t.indptr[first : end + 1] - a),
+                shape=(end - first, t.shape[1]),
+            )
         return self.kept[key]
 
     def structured_t(self) -> sp.csr_matrix:
@@ -158,7 +180,7 @@ class ProfileVectors:
 
     def block_norms(self, part: str, columns: tuple[int, int]) -> np.ndarray:
         """Each row's norm in one lexical block of a part."""
-        return np.concatenate([b.block(part, columns)[1] for b in self.row_blocks()])
+        return np.concatenate([b.block_norms(part, columns) for b in self.row_blocks()])
 
     def block_dots(self, query: sp.csr_matrix, part: str, columns: tuple[int, int]) -> np.ndarray:
         """query (rows × the block's columns) · (block of `part`)ᵀ, dense float32."""
