@@ -229,3 +229,45 @@ def test_the_web_app_starts_without_numba(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_width_read_from_the_model_folder_is_the_loaded_models():
+    from matchmaker.representation.embedding import load_model
+    from matchmaker.representation.sentence import DEFAULT_MODEL, configured_dimension, model_path
+
+    model = load_model(DEFAULT_MODEL)
+    width = (
+        getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    )
+    assert configured_dimension(model_path(DEFAULT_MODEL)) == int(width())
+
+
+def test_a_proposal_over_stored_firms_never_loads_the_sentence_model(client, db_path):
+    """Vectors are stored when firms are written (and the lexicon labels' when the store's
+    index was first built, as the service does at start): a fresh process that builds the
+    index and proposes networks over them neither imports torch nor loads the model."""
+    register(client)
+    opening = (
+        "import sys\n"
+        "from matchmaker import matching\n"
+        "from matchmaker.grouping import networks\n"
+        "from matchmaker.store import db as stores\n"
+        f"db = stores.connect({str(db_path)!r}, migrate=False)\n"
+        "matching.match_index(db)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    # A service process built the store's index once (it may load the model to do so).
+    first = subprocess.run([sys.executable, "-c", opening], capture_output=True, text=True,
+                           cwd=root, timeout=600)  # fmt: skip
+    assert first.returncode == 0, first.stderr[-2000:]
+    script = (
+        opening + "plan = networks.plan(db, networks.parse_request({'seed': 0}))\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers')\n"
+        "         if m in sys.modules]\n"
+        "print(len(plan.networks), heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=root, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    count, heavy = done.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert int(count) >= 1 and heavy == "[]", done.stdout
