@@ -130,6 +130,22 @@ def test_a_warmed_up_worker_leaves_its_start_up_heap_out_of_the_collectors_sight
     assert id(later) in {id(o) for o in gc.get_objects()}  # new objects are collected as ever
 
 
+def test_a_warming_web_worker_loads_and_runs_the_sentence_model_before_any_write(
+    app, monkeypatch, frozen_heap_undone
+):
+    """Proposals never need the model, so it loads lazily; a web worker encodes registrations
+    and chat, so its warm-up loads it instead of the first registration (~3 s)."""
+    from matchmaker.representation import embedding
+
+    loaded, real = [], embedding.load_model
+    monkeypatch.setattr(embedding, "load_model", lambda name: loaded.append(name) or real(name))
+    monkeypatch.setenv("MATCHMAKER_WARM_UP", "1")
+    loading = warm_up(app)
+    loading.join(timeout=300)
+    assert not loading.is_alive()
+    assert loaded == [app.config["MODEL_NAME"]]
+
+
 def test_a_worker_not_asked_to_warm_up_changes_nothing(app, monkeypatch):
     monkeypatch.setenv("MATCHMAKER_WARM_UP", "0")
     frozen = gc.get_freeze_count()

@@ -219,9 +219,13 @@ def warm_up(app: Flask):
     import threading
 
     from matchmaker import matching
+    from matchmaker.representation.embedding import load_model
     from matchmaker.store import db as store_module
 
     def _load() -> None:
+        # A web worker encodes registrations and chat messages: it loads the model now (and
+        # runs it once), not at its first write. (A process that only proposes never does.)
+        load_model(app.config["MODEL_NAME"]).encode(["opvarmning"], show_progress_bar=False)
         conn = store_module.connect(app.config["DATABASE"], migrate=False)
         try:
             matching.match_index(conn)
