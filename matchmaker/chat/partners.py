@@ -251,16 +251,15 @@ def rank_by_purpose(
 
     lexicon = default_lexicon()
     wanted = set(lexicon.concept_ids(purpose))
-    offers, evidence, shown = {}, {}, {}
+    offers, shared, shown = {}, {}, {}
     for cid, _ in ranked:
         p = turn.profile(cid) or {}
         markets = ", ".join(p.get("markets") or [])
         offer = " ".join(str(p.get(k) or "") for k in ("offers", "description")) + " " + markets
         offers[cid] = offer.strip()
-        shared = wanted & set(lexicon.concept_ids(offer))
-        evidence[cid] = sorted(lexicon.label(c, turn.lang) for c in shared)
-        shown[cid] = purpose_evidence(lexicon, wanted, p, turn.lang) if shared else ""
-    judged = [(cid, s) for n, (cid, s) in enumerate(ranked) if n < shortlist or evidence[cid]]
+        shared[cid] = len(wanted & set(lexicon.concept_ids(offer)))
+        shown[cid] = purpose_evidence(lexicon, wanted, p, turn.lang) if shared[cid] else ""
+    judged = [(cid, s) for n, (cid, s) in enumerate(ranked) if n < shortlist or shared[cid]]
     try:
         texts = [offers[cid] for cid, _ in judged]
         vectors = SentenceEncoder().encode([purpose, *texts], db=turn.db)
@@ -269,10 +268,10 @@ def rank_by_purpose(
         cosines = [0.0] * len(judged)
     rescored, relevance = [], {}
     for (cid, score), cos in zip(judged, cosines, strict=True):
-        lexical = len(evidence[cid]) / len(wanted) if wanted else 0.0
+        lexical = shared[cid] / len(wanted) if wanted else 0.0
         relevance[cid] = 0.5 * lexical + 0.5 * max(cos, 0.0)
         rescored.append((cid, purpose_score(score, relevance[cid])))
-    rescored.sort(key=lambda pair: (not evidence[pair[0]], -pair[1], pair[0]))
+    rescored.sort(key=lambda pair: (not shared[pair[0]], -pair[1], pair[0]))
     return rescored, {cid: shown[cid] for cid, _ in judged}, relevance
 
 
