@@ -209,8 +209,7 @@ def questions(masterclass: dict, lang: str | None = None) -> list[dict]:
 
 def decimal(value, places: int = 2) -> str:
     """A score as the visitor writes numbers: 0,36 in Danish, 0.36 in English."""
-    text = f"{float(value or 0):.{places}f}"
-    return text.replace(".", ",") if current_language() == "da" else text
+    return messages.decimal(value, current_language(), places)
 
 
 def when(stamp, date_only: bool = False) -> str:

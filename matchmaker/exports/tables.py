@@ -62,8 +62,7 @@ def shown_value(value: Any, lang: str) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        text = f"{value:.2f}"
-        return text.replace(".", ",") if lang == "da" else text
+        return messages.decimal(value, lang)
     return str(value)
 
 

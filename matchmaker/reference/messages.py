@@ -12,7 +12,6 @@ from functools import cache
 from typing import Any
 
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 
 from matchmaker.config import DATA_DIR
 
@@ -56,10 +55,14 @@ def render(code: str, lang: str | None = None, **params: Any) -> str:
     A decimal number is written the reader's way ("0,88" in Danish, "0.88" in English)."""
     if params.get("n") == 1 and has(f"{code}_1"):
         code = f"{code}_1"
-    locale = language(lang)
-    written = {k: format_decimal(v, locale=locale) if isinstance(v, float) else v
-               for k, v in params.items()}  # fmt: skip
+    written = {k: decimal(v, lang) if isinstance(v, float) else v for k, v in params.items()}
     return template(code, lang).format(**written)
+
+
+def decimal(value: float, lang: str | None, places: int = 2) -> str:
+    """A decimal number as the reader writes it: "0,36" in Danish, "0.36" in English."""
+    text = f"{float(value or 0):.{places}f}"
+    return text.replace(".", ",") if language(lang) == "da" else text
 
 
 def render_record(record: Mapping[str, Any], lang: str | None = None) -> str:
