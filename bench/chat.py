@@ -35,6 +35,7 @@ from matchmaker.store import profiles, questionnaires
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {
     "heldout": (DATA / "chat_heldout.jsonl", DATA / "chat_gazetteer.json"),
+    "dev": (DATA / "dev_chat" / "turns.jsonl", DATA / "dev_chat" / "gazetteer.json"),
     "blind": (DATA / "blind_chat" / "turns.jsonl", DATA / "blind_chat" / "gazetteer.json"),
 }
 ENTITY_TYPES = ("firms", "count", "region", "sector", "masterclass", "format")
@@ -73,7 +74,8 @@ def predicted_entities(found: entities.Entities) -> dict:
     """The extractor's answer in the held-out file's shape (names and titles)."""
     firms = [f["name"] for f in found.firms]
     firms += [a["candidates"][0]["name"] for a in found.ambiguous]
-    count = found.count
+    # The sets' writers label every number asked for as its count, a group size too.
+    count = found.count if found.count is not None else found.size
     if count is not None and found.count_min is not None and found.count_min != count:
         count = [found.count_min, count]
     return {

@@ -323,6 +323,19 @@ def test_help_and_other(client, auth, firms):
     assert other["intent"] == "other" and "Sorry" in other["reply"]
 
 
+def test_small_talk_gets_its_answer_and_how_to_questions_get_help(client, auth, firms):
+    greeting = ask(client, auth, "hej med dig igen", session="small")
+    assert greeting["intent"] == "other" and "partnere" in greeting["reply"]  # the help text
+    assert ask(client, auth, "thanks a million", session="small")["reply"].startswith("You're")
+    assert ask(client, auth, "farvel for nu", session="small")["reply"].startswith("Farvel")
+    assert greeting["cards"] == [] and greeting["entities"] == {}
+    # A question about a feature is help, not the feature itself.
+    how = ask(client, auth, "hvordan gemmer jeg et netværksforslag?", session="how")
+    assert how["intent"] == "help" and how["cards"] == []
+    formats = ask(client, auth, "hvilke filformater kan jeg hente listerne i?", session="how")
+    assert formats["intent"] == "help"
+
+
 def test_sessions_are_kept_per_facilitator(client, auth, runner, firms):
     ask(client, auth, "find partnere til Vejen Mejeri", session="shared")
     other = {"Authorization": "Bearer " + add_user(runner, "anden@example.dk")}
@@ -391,7 +404,7 @@ def test_page_needs_a_facilitator_login(client, runner):
     assert 'id="chat-form"' in html and "chat.js" in html and "<script>" not in html
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     answer = client.post("/api/v1/chat", json={"session_id": "web", "message": "hej"})
-    assert answer.status_code == 200 and answer.get_json()["intent"] == "help"
+    assert answer.status_code == 200 and "partnere" in answer.get_json()["reply"]  # a greeting
 
 
 def test_page_script_never_writes_html(app):

@@ -68,6 +68,55 @@ def test_similar_names_are_ambiguous_candidates(gazetteer):
     assert {c["id"] for c in found.ambiguous[0]["candidates"]} == {1, 2}
 
 
+SHORTENED = e.Gazetteer(
+    [
+        (1, "Vesterhavets Fiskeeksport ApS"),
+        (2, "J.P. Holm & Døtre Stålbyg ApS"),
+        (3, "Lemvig Betonvarer A/S"),
+        (4, "Aarhus Designstudio"),
+        (5, "Aarhus Maskinfabrik"),
+        (6, "Nordlys Solceller ApS"),
+        (7, "Nordlys Software ApS"),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "firm"),
+    [
+        ("hvem ligner Vesterhavets?", "Vesterhavets Fiskeeksport ApS"),  # a distinctive word
+        ("find partnere til vesterhavets", "Vesterhavets Fiskeeksport ApS"),  # lower case
+        ("vis JP Holm & Døtre", "J.P. Holm & Døtre Stålbyg ApS"),  # initials without dots
+        ("why J.P. Holm and Døtre?", "J.P. Holm & Døtre Stålbyg ApS"),
+        ("partnere til Lemvig Beton", "Lemvig Betonvarer A/S"),  # the start of a word
+        ("partnere til lemvig betonvarer i Midtjylland", "Lemvig Betonvarer A/S"),
+        ("firms like Aarhus Design", "Aarhus Designstudio"),
+        ("find partnere til Aarhus Maskinfabrik", "Aarhus Maskinfabrik"),  # full beats short
+    ],
+)
+def test_shortened_firm_names(text, firm):
+    assert names(e.extract(text, SHORTENED)) == [firm]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "propose networks in Aarhus",  # a place alone is no name
+        "find partnere til Vesterhavet",  # a typo of one word: a "did you mean", not a match
+        "find nogen i software",  # an ordinary word
+    ],
+)
+def test_ordinary_words_are_no_shortened_names(text):
+    found = e.extract(text, SHORTENED)
+    assert found.firms == [] and found.ambiguous == []
+
+
+def test_a_shortened_name_shared_by_two_firms_is_ambiguous():
+    found = e.extract("find partnere til Nordlys", SHORTENED)
+    assert found.firms == []
+    assert {c["id"] for c in found.ambiguous[0]["candidates"]} == {6, 7}
+
+
 def test_words_inside_firm_names_are_not_regions_or_sectors(gazetteer):
     found = e.extract("find partnere til Herning Byg & Anlæg", gazetteer)
     assert found.region is None and found.sector is None
@@ -85,6 +134,13 @@ def test_words_inside_firm_names_are_not_regions_or_sectors(gazetteer):
         ("partners in the Central Denmark Region", "Midtjylland"),
         ("firmaer fra Fyn", "Syddanmark"),
         ("find nogen i Aalborg", "Nordjylland"),
+        ("netværk i Himmerland", "Nordjylland"),  # a part of the country, not a town
+        ("firmaer i Trekantområdet", "Syddanmark"),
+        ("partnere i Nordsjælland", "Hovedstaden"),
+        ("not in Copenhagen but in Odense", "Syddanmark"),
+        ("find partners outside Copenhagen", None),  # a place left out is no region asked
+        ("lav netværk, men ikke i København", None),
+        ("uden dem fra Hovedstaden", None),
     ],
 )
 def test_regions(gazetteer, text, region):

@@ -163,7 +163,7 @@ def extract(
             out.size = count.value
         else:
             out.count, out.count_min, out.count_unit = count.value, count.low, count.unit
-    out.region = regions.find_in_text(rest)
+    out.region = regions.find_in_text(rest, skip_negated=True)
     sector = find_sector(rest)
     if sector:
         out.sector = sector[0]

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from matchmaker.chat.numbers import NUMBER_WORDS
 from matchmaker.chat.topics import sectors_of
 from matchmaker.config import DATA_DIR
+from matchmaker.reference import regions
 from matchmaker.reference.folding import FOLD_A, FOLD_B, fold
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.reference.text import is_stopword
@@ -98,6 +99,31 @@ def name_core(name: str) -> tuple[str, str, tuple[str, ...]] | None:
     return fold(core), fold(core, FOLD_B), tuple(fold(t) for t in toks)
 
 
+def merge_initials(tokens: Iterable[str]) -> list[str]:
+    """Initials are one word however they are written: 'a p lund' (A.P. Lund) → 'ap lund'."""
+    out: list[str] = []
+    run = ""
+    for token in tokens:
+        if len(token) == 1 and token.isalpha():
+            run += token
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(token)
+    if run:
+        out.append(run)
+    return [token for token in out if token]
+
+
+@lru_cache(maxsize=100_000)
+def lead_words(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A firm name's words without its legal form, initials merged, folded both ways: what a
+    shortened mention ('Marstal Marine', 'AP Lund & Sønner') spells the start of."""
+    toks = merge_initials(strip_legal([canon(w.text) for w in words(name)]))
+    return tuple(fold(t) for t in toks), tuple(fold(t, FOLD_B) for t in toks)
+
+
 @dataclass
 class Masterclass:
     id: int
@@ -127,6 +153,14 @@ class Gazetteer:
                 word_firms.setdefault(w, set()).add(i)
         self.word_firms = word_firms
         self.first_words = frozenset(f.words[0] for f in self.firms if f.words)
+        # Firms by the first word of their name (both foldings), for shortened mentions.
+        self.leads = [lead_words(f.name) for f in self.firms]
+        by_first: dict[str, set[int]] = {}
+        for i, (lead_a, lead_b) in enumerate(self.leads):
+            for first in {lead_a[0], lead_b[0]} if lead_a else ():
+                by_first.setdefault(first, set()).add(i)
+        self.by_first = by_first
+        self.first_keys = list(by_first)
 
     @classmethod
     def from_db(cls, db) -> Gazetteer:
@@ -212,6 +246,7 @@ def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
             for k, score in found.items():
                 if score >= max(least, _threshold(gazetteer.firms[k].core_a)):
                     hits.append((score, k, i, j))
+    hits += _shortened_hits(text, toks, gazetteer)
     hits.sort(key=lambda h: (-h[0], -(h[3] - h[2]), h[2]))
     used = [False] * len(toks)
     mentions: list[FirmMention] = []
@@ -240,6 +275,104 @@ def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
         start, stop = toks[i].start, toks[end - 1].end
         mentions.append(FirmMention(start, stop, text[start:stop], matches))
     return sorted(mentions, key=lambda m: m.start)
+
+
+# A shortened mention scores below every full one (full names need 86 and more), so a full
+# name always wins the words both could take; equally good shortened ones stay ambiguous.
+SHORT_BASE, SHORT_SPAN = 60.0, 15.0
+# Least word-to-word ratio for a typed word of a shortened name; its last typed word may
+# also be the start of the name's word ('Enzym' for 'Enzymteknik') from this many letters.
+SHORT_WORD = 85.0
+SHORT_PREFIX = 4
+
+
+def _word_score(typed: tuple[str, str], word: tuple[str, str], last: bool) -> float:
+    best = 0.0
+    for t, w in zip(typed, word, strict=True):
+        if t == w:
+            return 100.0
+        if last and len(t) >= SHORT_PREFIX and w.startswith(t):
+            best = max(best, 95.0)
+        elif min(len(t), len(w)) > 3:
+            best = max(best, fuzz.ratio(t, w))
+    return best
+
+
+def _typed_words(toks: list[Word]) -> list[tuple[str, str, int, int]]:
+    """The message's words as a name is compared (initials merged), with the message words
+    each one spans: (folded, folded the other way, first word, end word)."""
+    out: list[tuple[str, str, int, int]] = []
+    for k, w in enumerate(toks):
+        token = canon(w.text)
+        if len(token) == 1 and token.isalpha() and out and _initials(toks, out[-1][2], k):
+            a, b, first, _ = out[-1]
+            out[-1] = (a + fold(token), b + fold(token, FOLD_B), first, k + 1)
+            continue
+        out.append((fold(token), fold(token, FOLD_B), k, k + 1))
+    return out
+
+
+def _initials(toks: list[Word], first: int, end: int) -> bool:
+    """Whether the message words first…end-1 are all single letters (initials so far)."""
+    return all(len(canon(x.text)) == 1 and x.text.isalpha() for x in toks[first:end])
+
+
+def _ordinary(word: str) -> bool:
+    """A word of ordinary requests, a place or a sector word: never a name on its own."""
+    return (
+        len(word) < SHORT_PREFIX
+        or is_stopword(word)
+        or word in _common_words()
+        or word in NUMBER_WORDS["da"]
+        or word in NUMBER_WORDS["en"]
+        or word.isdigit()
+        or regions.find_in_text(word) is not None
+        or default_lexicon().knows_word(word)
+        or bool(sectors_of(word))
+    )
+
+
+def _shortened_hits(
+    text: str, toks: list[Word], gazetteer: Gazetteer
+) -> list[tuple[float, int, int, int]]:
+    """Firms named by the first words of their name ('Marstal Marine' for Marstal Marine
+    Service ApS, 'AP Lund' for A.P. Lund & Sønner A/S, 'Enzym' ending 'Kalundborg Enzym').
+    One word alone counts only when spelt as in the name and no ordinary word (not a place,
+    sector or word of requests); several when one of them is not, or the first is written
+    with a capital."""
+    typed = _typed_words(toks)
+    hits: list[tuple[float, int, int, int]] = []
+    for i, (a, b, first, _) in enumerate(typed):
+        if is_stopword(a) and a not in gazetteer.first_words:
+            continue
+        keys = {
+            key
+            for folded in (a, b)
+            for key, _, _ in process.extract(
+                folded, gazetteer.first_keys, scorer=fuzz.ratio, score_cutoff=SHORT_WORD, limit=10
+            )
+        }
+        firms = {k for key in keys for k in gazetteer.by_first[key]}
+        capital = text[toks[first].start].isupper()
+        for k in firms:
+            lead_a, lead_b = gazetteer.leads[k]
+            scores: list[float] = []
+            for m in range(min(len(lead_a), len(typed) - i)):
+                score = _word_score(typed[i + m][:2], (lead_a[m], lead_b[m]), last=True)
+                if score < SHORT_WORD:
+                    break
+                scores.append(score)
+            if not scores:
+                continue
+            n = len(scores)
+            plain = [typed[i + m][0] for m in range(n)]
+            if n == 1 and (scores[0] < 100.0 or _ordinary(plain[0])):
+                continue  # one word alone: spelt right (a typo is a "did you mean")
+            if n > 1 and not capital and all(_ordinary(w) for w in plain):
+                continue
+            score = SHORT_BASE + SHORT_SPAN * (sum(scores) / n) / 100.0
+            hits.append((score, k, first, typed[i + n - 1][3]))
+    return hits
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,5 @@
-"""Help, thanks, and a polite refusal of what the chat is not for (the weather, jokes)."""
+"""Help, and small talk: greetings, thanks, goodbyes, and a polite refusal of what the chat is
+not for (the weather, jokes)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,47 @@ import re
 from matchmaker.chat.turn import Turn, carry
 from matchmaker.chat.wording import say
 
-THANKS = re.compile(r"\b(tak|thanks?|thank you|thx|ty|mange tak)\b", re.I)
+THANKS = re.compile(
+    r"\b(tak|thanks?|thank you|thx|ty|cheers|godt arbejde|good job|great work|nice|super)\b", re.I
+)
+GREETING = re.compile(
+    r"^\W*(hej\w*|halløj|hallo|goddag|godmorgen|godaften|morn|hi|hello|hey|"
+    r"good (?:morning|afternoon|evening))\b",
+    re.I,
+)
+GOODBYE = re.compile(r"\b(farvel|vi ses|ses|godnat|bye|goodbye|see you|good night)\b", re.I)
+# Small talk is short: a longer message that merely contains "tak" is something else.
+SMALL_WORDS = 6
 
 
 def _example(turn: Turn) -> str:
     return turn.gazetteer.firms[0].name if turn.gazetteer.firms else "<firma>"
 
 
+def _small_talk(message: str) -> str | None:
+    """Which kind of small talk a short message is ('thanks', 'bye', 'greeting'), if any."""
+    if len(message.split()) > SMALL_WORDS:
+        return None
+    if GOODBYE.search(message):
+        return "bye"
+    if THANKS.search(message):
+        return "thanks"
+    if GREETING.search(message):
+        return "greeting"
+    return None
+
+
 def help_(turn: Turn) -> dict:
     """What the chat can do, with examples (or "you're welcome" to a thank-you)."""
-    thanks = THANKS.search(turn.message) and len(turn.message.split()) <= 6
+    thanks = _small_talk(turn.message) in ("thanks", "bye")
     turn.reply = say("thanks" if thanks else "help", turn.lang, firm=_example(turn))
     return carry(turn.state)
 
 
 def other(turn: Turn) -> dict:
-    """Off-topic: a polite refusal with examples of what to ask, in the user's language."""
-    turn.reply = say("other", turn.lang, firm=_example(turn))
+    """Small talk gets its answer (a greeting the help, thanks "you're welcome", a goodbye a
+    goodbye); anything else off-topic a polite refusal with examples, in the user's language."""
+    kind = _small_talk(turn.message)
+    key = {"greeting": "help", "thanks": "thanks", "bye": "bye"}.get(kind or "", "other")
+    turn.reply = say(key, turn.lang, firm=_example(turn))
     return carry(turn.state)

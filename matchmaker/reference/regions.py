@@ -38,10 +38,25 @@ def normalise(value: str) -> str | None:
     return names().get(fold(value))
 
 
-def find_in_text(text: str) -> str | None:
-    """The first region named anywhere in `text` (longest names tried first)."""
+# Words that turn a place after them into one to leave out ("ikke i København").
+NEGATIONS = frozenset(
+    "ikke uden udenfor undtagen bortset not except excluding without outside minus".split()
+)
+NEGATION_REACH = 3  # words before the place
+
+
+def find_in_text(text: str, *, skip_negated: bool = False) -> str | None:
+    """The first region named anywhere in `text` (longest names tried first); with
+    `skip_negated`, a place written after a negation ("men ikke i København", "not in
+    Copenhagen") is no region asked for."""
     folded = f" {fold(text)} "
     for alias in sorted(names(), key=len, reverse=True):
-        if len(alias) > 2 and f" {alias} " in folded:
-            return names()[alias]
+        if len(alias) <= 2:
+            continue
+        at = folded.find(f" {alias} ")
+        while at >= 0:
+            before = folded[:at].split()[-NEGATION_REACH:]
+            if not (skip_negated and NEGATIONS.intersection(before)):
+                return names()[alias]
+            at = folded.find(f" {alias} ", at + 1)
     return None
