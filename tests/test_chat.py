@@ -835,3 +835,43 @@ def test_exporting_a_preview_stores_it_first(client, auth, firms, db):
     assert second["cards"][0]["target"]["kind"] == "network" and stored_proposals(db) == 1
     pdf = client.get(second["cards"][0]["actions"][0]["href"], headers=auth)
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_follow_ups_point_back_at_the_firm_shown(client, auth, firms):
+    ask(client, auth, "find virksomheder der ligner Ikast Smedie", session="back")
+    shown = ask(client, auth, "vis Vejen Mejeri", session="back")
+    assert shown["intent"] == "show"
+    alike = ask(client, auth, "hvem ligner dem?", session="back")
+    assert alike["intent"] == "similar" and alike["entities"]["firm"]["name"] == "Vejen Mejeri"
+    assert firm_cards(alike)
+    partners = ask(client, auth, "find partnere til dem i Syddanmark", session="back")
+    assert partners["intent"] == "find_partners"
+    assert partners["entities"]["firm"]["name"] == "Vejen Mejeri"
+    assert partners["entities"]["region"] == "Syddanmark"
+
+
+def test_another_firm_instead_keeps_the_request(client, auth, firms):
+    ask(client, auth, "hvem ligner Vejen Mejeri i Midtjylland?", session="instead")
+    other = ask(client, auth, "hvad med Grindsted Emballage i stedet?", session="instead")
+    assert other["intent"] == "similar"
+    assert other["entities"]["firm"]["name"] == "Grindsted Emballage A/S"
+    assert other["entities"]["region"] == "Midtjylland"
+
+
+def test_list_follow_ups_export_cap_and_filter(client, auth, firms):
+    for i, name in enumerate(("PK Rådgivning", "Syddanmark Emballage ApS")):
+        body = company_body(name=name, region="Syddanmark", cvr=valid_cvr(300 + i))
+        assert client.post("/api/v1/companies", json=body).status_code == 201
+    first = ask(client, auth, "find partnere til Vejen Mejeri", session="list")
+    assert len(firm_cards(first)) == 5
+    capped = ask(client, auth, "max 3", session="list")
+    assert capped["intent"] == "find_partners" and len(firm_cards(capped)) == 3
+    # A place is no half of a firm's name, nor a sector word a shortened one.
+    region = ask(client, auth, "kun i Region Syddanmark", session="list")
+    assert region["intent"] == "find_partners" and region["entities"]["region"] == "Syddanmark"
+    assert region["entities"]["firm"]["name"] == "Vejen Mejeri" and firm_cards(region)
+    sector = ask(client, auth, "kun rådgivning", session="list")
+    assert sector["entities"]["firm"]["name"] == "Vejen Mejeri"
+    assert sector["entities"]["sector"] == "rådgivning"
+    exported = ask(client, auth, "eksportér til pdf", session="list")
+    assert exported["intent"] == "export" and exported["entities"]["format"] == "pdf"

@@ -30,6 +30,7 @@ from matchmaker.chat.turn import (
     is_follow_up,
     named_subjects,
     refines,
+    switches_firm,
 )
 from matchmaker.store import chat_log
 
@@ -107,11 +108,18 @@ def decide(turn: Turn) -> str:
         if intent in TASKS and named_subjects(turn):
             return intent  # "find partnere til X uden nummer to": a new request, a new mode
         return task
+    switch = intent in (*TASKS, "show", "other") and switches_firm(turn)
+    if task in ("find_partners", "similar") and switch and not _names_task(turn):
+        return task  # "hvad med Thy Kød i stedet?" after a look-alike search
     if own_object(turn):
         return intent
-    if found.format and state.get("export") and intent not in TASKS:
-        return "export"  # "og som excel" right after an export
+    if found.format and intent == "export":
+        return "export"  # "eksportér til pdf": not a purpose ("eksport") of the last search
+    if found.format and intent not in TASKS and (state.get("export") or state.get("cards")):
+        return "export"  # "og som excel" right after an export, "xlsx" after a list
     if task and refines(found):
+        if intent in TASKS and intent != task and _names_task(turn):
+            return intent  # "find partnere til dem i Midtjylland" after a look-alike search
         if intent == task or intent in ("find_partners", "help", "show", "export"):
             return task
         if intent == "other":

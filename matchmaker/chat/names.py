@@ -244,7 +244,9 @@ def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
                 ):
                     found[k] = max(found.get(k, 0.0), score)
             for k, score in found.items():
-                if score >= max(least, _threshold(gazetteer.firms[k].core_a)):
+                if score >= max(least, _threshold(gazetteer.firms[k].core_a)) and _begins_alike(
+                    canonical[i], j - i, gazetteer.leads[k]
+                ):
                     hits.append((score, k, i, j))
     hits += _shortened_hits(text, toks, gazetteer)
     hits.sort(key=lambda h: (-h[0], -(h[3] - h[2]), h[2]))
@@ -275,6 +277,21 @@ def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
         start, stop = toks[i].start, toks[end - 1].end
         mentions.append(FirmMention(start, stop, text[start:stop], matches))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def _begins_alike(first: str, n_words: int, lead: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
+    """A window of fewer words than the name must begin like it: 'rådgivning' alone is no
+    fuzzy spelling of 'MJ Rådgivning' (the shortened names say how a name may be cut)."""
+    lead_a, lead_b = lead
+    if not lead_a or n_words >= len(lead_a):
+        return True
+    # Initials before the name may be left out ('Ravnsborg Elektronik' for 'K. Ravnsborg …').
+    initials = len(lead_a[0]) <= 2 and len(lead_a) > 1 and not _ordinary(fold(first))
+    starts = [0, 1] if initials else [0]
+    return any(
+        max(fuzz.ratio(fold(first), lead_a[n]), fuzz.ratio(fold(first, FOLD_B), lead_b[n])) >= 80
+        for n in starts
+    )
 
 
 # A shortened mention scores below every full one (full names need 86 and more), so a full
@@ -415,6 +432,8 @@ def firm_candidates(text: str, gazetteer: Gazetteer, limit: int = MAX_CANDIDATES
             continue
         if word in NUMBER_WORDS["da"] or word in NUMBER_WORDS["en"] or word.isdigit():
             continue
+        if regions.is_region_name(word):
+            continue  # "kun i Region Sjælland": a region, not half of a firm's name
         ordinary = _ordinary_word(w.text, text[w.start : w.end], concept_spans, w.start)
         keys = process.extract(
             word, list(gazetteer.word_firms), scorer=fuzz.ratio, score_cutoff=88, limit=5

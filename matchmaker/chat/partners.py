@@ -6,7 +6,16 @@ from __future__ import annotations
 from matchmaker.chat import entities as slots
 from matchmaker.chat.cards import firm_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
-from matchmaker.chat.turn import Turn, card_at, carry, named_excluded, named_subjects, refines
+from matchmaker.chat.turn import (
+    Turn,
+    card_at,
+    carry,
+    firm_in_focus,
+    named_excluded,
+    named_subjects,
+    refines,
+    switches_firm,
+)
 from matchmaker.chat.wording import join, say
 from matchmaker.reference.validation import NotFound
 
@@ -50,6 +59,8 @@ def search_params(turn: Turn, intent: str) -> dict | None:
         card = card_at(state, found.ordinals[0])
         if card and card.get("type") == "firm":
             subject = {"id": card["id"], "name": card["name"]}
+    if subject is None and last is None and not found.ambiguous and not found.exclude:
+        subject = firm_in_focus(turn)  # "hvem ligner dem?" after a profile was shown
     if subject is None and last and not found.ambiguous:
         # Only an elliptic follow-up ("og kun i Syddanmark", "uden nummer to") changes the last
         # search; a request of its own ("find partnere til <a name not known>") starts afresh.
@@ -59,7 +70,7 @@ def search_params(turn: Turn, intent: str) -> dict | None:
             return None  # "find partners for Vestjysk": a new firm, named in part
         params = dict(last)
         for key in ("count", "region", "sector", "purpose"):
-            value = getattr(found, key)
+            value = list_count(found) if key == "count" else getattr(found, key)
             if value is not None:
                 params[key] = value
         params["excluded"] = list(dict.fromkeys([*last.get("excluded", []), *excluded_now]))
@@ -67,14 +78,25 @@ def search_params(turn: Turn, intent: str) -> dict | None:
     if subject is None:
         return None
     excluded = list(dict.fromkeys(excluded_now)) if found.exclude else []
-    return {
+    params = {
         "firm": subject,
-        "count": found.count,
+        "count": list_count(found),
         "region": found.region,
         "sector": found.sector,
         "purpose": found.purpose,
         "excluded": excluded,
     }
+    if last and switches_firm(turn):
+        # "hvad med Thy Kød i stedet?": the last search's filters, for the firm named now.
+        for key in ("count", "region", "sector", "purpose"):
+            if params[key] is None:
+                params[key] = last.get(key)
+    return params
+
+
+def list_count(found: slots.Entities) -> int | None:
+    """How many firms a list should hold: the count, or "max 4" (read as a group size)."""
+    return found.count if found.count is not None else found.size
 
 
 def filters_text(params: dict, lang: str, names: dict[int, str] | None = None) -> str:

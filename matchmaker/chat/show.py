@@ -35,4 +35,5 @@ def show(turn: Turn) -> dict:
     turn.reply = say("show", lang, firm=join([c["name"] for c in turn.cards], lang))
     keep["firms"] = [{"id": c["id"], "name": c["name"]} for c in turn.cards]
     keep["shown"] = keep["firm"] = keep["firms"][0]
+    keep.pop("search", None)  # "find partnere til dem" now means the firm shown
     return keep

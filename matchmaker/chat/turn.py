@@ -144,6 +144,35 @@ def is_follow_up(turn: Turn) -> bool:
     return bool(FOLLOW_UP.search(turn.message)) or len(turn.message.split()) <= 4
 
 
+# "hvad med Thy Kød i stedet?": the same request for another firm.
+SWITCH = re.compile(
+    r"\b(?:hvad med|hvad så med|what about|how about|i stedet|instead|og for|and for|"
+    r"samme for|same for|også for|also for)\b",
+    re.I,
+)
+
+
+def switches_firm(turn: Turn) -> bool:
+    """Does the message ask the last request again for the firm it names?"""
+    return bool(turn.found.firms) and bool(SWITCH.search(turn.message))
+
+
+# Words that point back at the firm just shown or talked about ("hvem ligner dem?").
+POINTS_BACK = re.compile(
+    r"\b(?:dem|de|den|det|dens|dets|deres|them|they|it|its|their|this firm|that firm|"
+    r"virksomheden|firmaet|denne virksomhed|dette firma|the firm|the company)\b",
+    re.I,
+)
+
+
+def firm_in_focus(turn: Turn) -> dict | None:
+    """The firm a message without a name points back at ("find partnere til dem"): the one
+    shown or searched for last, when the message has such a word."""
+    if not POINTS_BACK.search(turn.message):
+        return None
+    return turn.state.get("firm") or turn.state.get("shown")
+
+
 def named_subjects(turn: Turn) -> list[dict]:
     """The firms the message names as its subject: all of them, or those before an exclusion
     word ("partnere til A, men ikke B" → A)."""

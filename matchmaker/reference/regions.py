@@ -33,6 +33,22 @@ def names() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _region_names() -> frozenset[str]:
+    """The regions' own names and aliases (folded), not their towns and municipalities."""
+    found = {fold(r) for r in REGIONS}
+    if REGIONS_FILE.exists():
+        for entry in json.loads(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]:
+            found.update(fold(alias) for alias in entry.get("aliases", []))
+    return frozenset(found)
+
+
+def is_region_name(value: str) -> bool:
+    """Whether `value` names a region or a part of the country ('Sjælland', 'Fyn'), not a
+    town ('Ikast', which may also begin a firm's name)."""
+    return fold(value) in _region_names()
+
+
 def normalise(value: str) -> str | None:
     """The canonical region for a name, alias, municipality or town; None when unknown."""
     return names().get(fold(value))
