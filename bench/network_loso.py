@@ -8,7 +8,7 @@ Run: .venv/bin/python -m bench.network_loso [--seeds 3]
          --links 0.7 0.75 0.8 --attach 0 0.6 0.7 0.8 --tops 2 3 --kin 0 0.5 --shifts 0 -1
      .venv/bin/python -m bench.network_loso --cluster --likeness 0.85 --floors 0.1 --kin 0.5
          --relative 1 --links 0.7 0.75 0.8 --attach 0.6 0.7 0.8 --tops 2 3 --shifts 0 -1 1
-         --level 0 1
+         --level 0 1 --whole 0 1
      .venv/bin/python -m bench.network_loso --levels     (fit_level.FIT_LEVEL)
 
 Knobs measured (the optimiser runs once per network threshold and seed; pruning is applied to
@@ -103,12 +103,13 @@ def shifted(fit: np.ndarray, shift: float) -> np.ndarray:
     return fit_level.shifted(fit, shift)
 
 
-def clustered(problem, fit, relative: bool, link: float, bar: float, top: int):
+def clustered(problem, fit, relative: bool, link: float, bar: float, top: int, whole=False):
     """The whole pool's networks: absolute link (the third pass) or relative link with firms
-    left out attached (`bar` 0: none)."""
+    left out attached (`bar` 0: none); `whole`: every member fits the others at least the link
+    (`clustering.close_networks`)."""
     if not relative:
         return clustering.cluster_networks(problem, fit, link=link)
-    return clustering.close_networks(problem, fit, link=link, bar=bar or 2.0, top=top)
+    return clustering.close_networks(problem, fit, link=link, bar=bar or 2.0, top=top, whole=whole)
 
 
 def held_out_levels(loaded: dict) -> dict[str, float]:
@@ -154,17 +155,18 @@ def cluster_sweep(args, cache) -> None:
             )  # fmt: skip
             unpenalised = shifted(raw, total)
             cost = sum(base[i, j] < unpenalised[i, j] - 1e-6 for i, j in known)
-            for rel, link, bar, top in itertools.product(
-                args.relative, args.links, args.attach, args.tops
+            for rel, link, bar, top, whole in itertools.product(
+                args.relative, args.links, args.attach, args.tops, args.whole
             ):
-                if not rel and (bar or top != args.tops[0]):
+                if not rel and (bar or top != args.tops[0] or whole):
                     continue  # the absolute link attaches nobody
-                found = clustered(problem, base, rel, link, bar, top)
+                found = clustered(problem, base, rel, link, bar, top, bool(whole))
                 groups = found.groups
                 p, r, f = prf(pairs(groups), known)
                 together = len(pairs(groups) & rivals)
                 with_rival = sum(bool(pairs([g]) & rivals) for g in groups)
                 kind = ("relative" if rel else "absolute") + (" levelled" if lv else "")
+                kind += " whole" if whole else ""
                 key = (shift, kind, like, floor, kp, link, bar, top)
                 keyed.setdefault(key, {})[name] = (
                     p, r, f, together, with_rival, len(groups), len(found.unplaced), cost, n
@@ -291,6 +293,8 @@ def main() -> None:
     parser.add_argument("--tops", type=int, nargs="+", default=[3])
     parser.add_argument("--kin", type=float, nargs="+", default=[0.0, 0.5],
                         help="penalty of same NACE class + same region pairs")  # fmt: skip
+    parser.add_argument("--whole", type=int, nargs="+", default=[0],
+                        help="1: every member fits the others at least the link")  # fmt: skip
     parser.add_argument("--level", type=int, nargs="+", default=[0],
                         help="1: fits set to the two other sets' level (fit_level)")  # fmt: skip
     parser.add_argument("--levels", action="store_true",

@@ -149,3 +149,26 @@ def test_a_pool_read_at_another_level_would_cut_other_networks():
         for p in (problem, lowered)
     ]
     assert levelled[0].groups == levelled[1].groups
+
+
+def test_a_group_stops_growing_before_a_member_would_fit_the_others_weakly():
+    """Two pairs whose average fit passes the link merge, unless one member would then fit the
+    others under the link on average (`weakest`, as close networks ask)."""
+    fit = np.array(
+        [
+            [0, 1.0, 0.95, 0.95],
+            [1.0, 0, 0.6, 0.6],
+            [0.95, 0.6, 0, 1.0],
+            [0.95, 0.6, 1.0, 0],
+        ],
+        dtype=np.float32,
+    )  # pairs {0, 1} and {2, 3} first; between them 0.775 on average; 1 fits 2 and 3 weakly
+    problem = Problem(scored(fit), np.zeros(4, bool), set(), np.ones(4, bool))
+    merged = clustering.cluster_networks(problem, fit, min_size=2, max_size=5, link=0.75)
+    assert merged.groups == [[0, 1, 2, 3]]
+    assert clustering.weakest_fit(fit.tolist(), [0, 1, 2, 3]) == pytest.approx(2.2 / 3)
+    kept = clustering.cluster_networks(
+        problem, fit, min_size=2, max_size=5, link=0.75, weakest=0.75
+    )
+    assert sorted(kept.groups) == [[0, 1], [2, 3]]
+    assert all(clustering.weakest_fit(fit.tolist(), g) >= 0.75 for g in kept.groups)

@@ -99,9 +99,13 @@ def cluster_networks(
     min_size: int = 3,
     max_size: int = 5,
     link: float = LINK,
+    weakest: float | None = None,
 ) -> Grouping:
     """Networks of the placeable firms of `problem` by average-linkage agglomeration over the
-    symmetric pair fit `fit` (n × n). Locked groups are not supported (use the optimiser)."""
+    symmetric pair fit `fit` (n × n). With `weakest`, a merge is refused when a member of the
+    merged group would fit the others less than `weakest` on average (the group stops growing
+    before it takes in a firm only some members fit). Locked groups are not supported (use
+    the optimiser)."""
     if problem.locked:
         raise ValueError("clustering keeps no locked groups; use optimiser.form_networks")
     n = problem.scores.n
@@ -133,7 +137,9 @@ def cluster_networks(
             MAX_KNOWLEDGE_INSTITUTIONS
         ):
             return False
-        return all(forbidden_of[x].isdisjoint(mb) for x in ma)
+        if not all(forbidden_of[x].isdisjoint(mb) for x in ma):
+            return False
+        return weakest is None or weakest_fit(rows, ma + mb) >= weakest
 
     while heap:
         _, a, b, va, vb = heapq.heappop(heap)
@@ -158,6 +164,13 @@ def cluster_networks(
     unplaced = [i for i in range(n) if placeable[i] and i not in placed]
     scores = [group_score(problem.scores, g) for g in groups]
     return Grouping(groups, scores, unplaced, pool=problem.scores)
+
+
+def weakest_fit(rows: Sequence[Sequence[float]], members: Sequence[int]) -> float:
+    """The least mean fit of a member with the other members (`rows[i][j]`: pair fits)."""
+    if len(members) < 2:
+        return 1.0
+    return min(sum(rows[x][y] for y in members if y != x) / (len(members) - 1) for x in members)
 
 
 def attach_leftovers(
@@ -240,12 +253,17 @@ def close_networks(
     link: float = LINK,
     bar: float = ATTACH,
     top: int = MUTUAL_TOP,
+    whole: bool = True,
 ) -> Grouping:
     """The networks of a whole pool: `cluster_networks` over the `relative_fit` of `fit`
-    (among placeable firms, forbidden pairs excluded from each firm's best), then
+    (among placeable firms, forbidden pairs excluded from each firm's best; with `whole`, every
+    member of a merged group fits the others at least `link` on average), then
     `attach_leftovers`. Firms no group took in stay in `unplaced`."""
     relative = relative_fit(fit, allowed_pairs(problem))
-    found = cluster_networks(problem, relative, min_size=min_size, max_size=max_size, link=link)
+    found = cluster_networks(
+        problem, relative, min_size=min_size, max_size=max_size, link=link,
+        weakest=link if whole else None,
+    )  # fmt: skip
     return attach_leftovers(problem, fit, relative, found, max_size=max_size, bar=bar, top=top)
 
 
@@ -278,8 +296,9 @@ def place_around_clusters(
         raise ValueError("clustering keeps no locked groups; use optimiser.form_networks")
     if cores is None:
         cores = close_networks(
-            problem, fit, min_size=min_size, max_size=max_size, link=CORE_LINK, bar=CORE_ATTACH
-        )
+            problem, fit, min_size=min_size, max_size=max_size, link=CORE_LINK, bar=CORE_ATTACH,
+            whole=False,
+        )  # fmt: skip
     around = dataclasses.replace(problem, locked=[list(g) for g in cores.groups])
     return form_networks(
         around, min_size=min_size, max_size=max_size, seed=seed, max_passes=max_passes
