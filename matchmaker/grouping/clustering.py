@@ -289,9 +289,9 @@ def place_around_clusters(
 ) -> Grouping:
     """Every placeable firm placed, as `optimiser.form_networks` does, around the clusters:
     the close groups `cores` (by default `close_networks` of `fit` at `CORE_LINK` and
-    `CORE_ATTACH`) are kept together (firms
-    may join them), and the optimiser places the rest. Leaving one labelled set out this raised
-    F1 when every firm is placed (bench/README.md "Networks")."""
+    `CORE_ATTACH`) are kept together (firms may join them), and the optimiser places the rest.
+    Leaving one labelled set out this raised F1 when every firm is placed (bench/README.md
+    "Networks")."""
     if problem.locked:
         raise ValueError("clustering keeps no locked groups; use optimiser.form_networks")
     if cores is None:
