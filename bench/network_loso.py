@@ -6,6 +6,10 @@ Run: .venv/bin/python -m bench.network_loso [--seeds 3]
      .venv/bin/python -m bench.network_loso --cluster --likeness 0 0.85 0.9 --floors 0 0.1
      .venv/bin/python -m bench.network_loso --cluster --likeness 0.85 --floors 0.1
          --links 0.7 0.75 0.8 --attach 0 0.6 0.7 0.8 --tops 2 3 --kin 0 0.5 --shifts 0 -1
+     .venv/bin/python -m bench.network_loso --cluster --likeness 0.85 --floors 0.1 --kin 0.5
+         --relative 1 --links 0.7 0.75 0.8 --attach 0.6 0.7 0.8 --tops 2 3 --shifts 0 -1 1
+         --level 0 1 --whole 0 1
+     .venv/bin/python -m bench.network_loso --levels     (fit_level.FIT_LEVEL)
 
 Knobs measured (the optimiser runs once per network threshold and seed; pruning is applied to
 its result):
@@ -43,7 +47,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.proposals import pairs, prf  # noqa: E402
-from matchmaker.grouping import clustering, optimiser, pool, pruning  # noqa: E402
+from matchmaker.grouping import clustering, fit_level, optimiser, pool, pruning  # noqa: E402
 from matchmaker.matching import training  # noqa: E402
 from matchmaker.matching.features import pair_features  # noqa: E402
 from matchmaker.store import db as store  # noqa: E402
@@ -96,49 +100,74 @@ def knowledge_mask(index) -> np.ndarray:
 def shifted(fit: np.ndarray, shift: float) -> np.ndarray:
     """`fit` with every pair's log-odds moved by `shift` (0: unchanged): fits that run lower
     (or higher) overall, as text written by someone else may score."""
-    if not shift:
-        return fit
-    odds = np.log(np.clip(fit, 1e-4, 1 - 1e-4)) - np.log1p(-np.clip(fit, 1e-4, 1 - 1e-4))
-    out = (1.0 / (1.0 + np.exp(-(odds + shift)))).astype(np.float32)
-    np.fill_diagonal(out, 0.0)
-    return out
+    return fit_level.shifted(fit, shift)
 
 
-def clustered(problem, fit, relative: bool, link: float, bar: float, top: int):
+def clustered(problem, fit, relative: bool, link: float, bar: float, top: int, whole=False):
     """The whole pool's networks: absolute link (the third pass) or relative link with firms
-    left out attached (`bar` 0: none)."""
+    left out attached (`bar` 0: none); `whole`: every member fits the others at least the link
+    (`clustering.close_networks`)."""
     if not relative:
         return clustering.cluster_networks(problem, fit, link=link)
-    return clustering.close_networks(problem, fit, link=link, bar=bar or 2.0, top=top)
+    return clustering.close_networks(problem, fit, link=link, bar=bar or 2.0, top=top, whole=whole)
+
+
+def held_out_levels(loaded: dict) -> dict[str, float]:
+    """Each held-out set's fit level (`fit_level.pool_level` of the learned fit, scored by a
+    scorer fitted on the two others, over the pairs that may share a network)."""
+    out = {}
+    for name, (_, scores, _, _, _, index) in loaded.items():
+        problem = optimiser.Problem(
+            scores, knowledge_mask(index), set(scores.competitor), np.ones(scores.n, bool)
+        )
+        allowed = clustering.allowed_pairs(problem)
+        out[name] = fit_level.pool_level(pool.learned_fit(scores), allowed)
+    return out
 
 
 def cluster_sweep(args, cache) -> None:
     """Clustering knobs leaving one set out: F1, rival pairs together, firms left out, the
-    known pairs the rival penalties touch; optionally with the fits shifted (`--shifts`)."""
+    known pairs the rival penalties touch; optionally with the fits shifted (`--shifts`, every
+    learned fit's log-odds before the penalties) and set to the level of the two other sets
+    (`--level 1`, as `clustering.network_fit` sets them to `fit_level.FIT_LEVEL`)."""
     keyed: dict = {}
+    loaded = {name: held_out(name, cache) for name in SETS}
+    levels = held_out_levels(loaded)
+    print("held-out levels: " + ", ".join(f"{k} {v:.2f}" for k, v in levels.items()))
     for name in args.sets:
-        _, scores, _, known, rivals, index = held_out(name, cache)
+        _, scores, _, known, rivals, index = loaded[name]
+        reference = float(np.mean([v for k, v in levels.items() if k != name]))
         n = scores.n
         knowledge = knowledge_mask(index)
         profiles = [index.profile(c) for c in index.ids()]
         problem = optimiser.Problem(scores, knowledge, set(scores.competitor), np.ones(n, bool))
-        raw = pool.rival_penalised_fit(scores, likeness=2.0)  # no penalty
-        for like, floor, kp in itertools.product(args.likeness, args.floors, args.kin):
+        allowed = clustering.allowed_pairs(problem)
+        raw = pool.learned_fit(scores)
+        for like, floor, kp, shift, lv in itertools.product(
+            args.likeness, args.floors, args.kin, args.shifts, args.level
+        ):
+            total = shift
+            if lv:
+                total += fit_level.level_shift(shifted(raw, shift), allowed, reference)
             base = pool.penalise_same_trade(
-                pool.rival_penalised_fit(scores, likeness=like or 2.0, floor=floor), profiles, kp
-            )
-            cost = sum(base[i, j] < raw[i, j] for i, j in known)
-            for shift, rel, link, bar, top in itertools.product(
-                args.shifts, args.relative, args.links, args.attach, args.tops
+                pool.rival_penalised_fit(scores, likeness=like or 2.0, floor=floor, shift=total),
+                profiles, kp,
+            )  # fmt: skip
+            unpenalised = shifted(raw, total)
+            cost = sum(base[i, j] < unpenalised[i, j] - 1e-6 for i, j in known)
+            for rel, link, bar, top, whole in itertools.product(
+                args.relative, args.links, args.attach, args.tops, args.whole
             ):
-                if not rel and (bar or top != args.tops[0]):
+                if not rel and (bar or top != args.tops[0] or whole):
                     continue  # the absolute link attaches nobody
-                found = clustered(problem, shifted(base, shift), rel, link, bar, top)
+                found = clustered(problem, base, rel, link, bar, top, bool(whole))
                 groups = found.groups
                 p, r, f = prf(pairs(groups), known)
                 together = len(pairs(groups) & rivals)
                 with_rival = sum(bool(pairs([g]) & rivals) for g in groups)
-                key = (shift, "relative" if rel else "absolute", like, floor, kp, link, bar, top)
+                kind = ("relative" if rel else "absolute") + (" levelled" if lv else "")
+                kind += " whole" if whole else ""
+                key = (shift, kind, like, floor, kp, link, bar, top)
                 keyed.setdefault(key, {})[name] = (
                     p, r, f, together, with_rival, len(groups), len(found.unplaced), cost, n
                 )  # fmt: skip
@@ -178,12 +207,15 @@ def cluster_sweep(args, cache) -> None:
 def place_all_compare(args, cache) -> None:
     """Every firm placed (a list of firms, a small pool, `place_all`), leaving one set out:
     the optimiser alone against the optimiser around the third pass's absolute clusters and
-    around the close networks (relative link, firms attached, same-trade penalty), over the
-    whole set and over the firms of its known networks."""
+    around the close networks (`clustering.network_fit` at the two other sets' level, relative
+    link, firms attached), over the whole set and over the firms of its known networks."""
     print("set | pool | method | F1 (mean of seeds) | rival pairs together (all seeds) | "
           "networks with a rival (all seeds)")  # fmt: skip
+    loaded = {name: held_out(name, cache) for name in SETS}
+    levels = held_out_levels(loaded)
     for name in args.sets:
-        _, scores, _, known, rivals, index = held_out(name, cache)
+        _, scores, _, known, rivals, index = loaded[name]
+        reference = float(np.mean([v for k, v in levels.items() if k != name]))
         pair, _ = pool.penalise_lookalikes(scores.pair, scores.similar)  # the shipped fit
         knowledge = knowledge_mask(index)
         profiles = [index.profile(c) for c in index.ids()]
@@ -205,9 +237,13 @@ def place_all_compare(args, cache) -> None:
                 sub, knowledge[firms], set(sub.competitor), np.ones(len(firms), bool)
             )
             fit = pool.rival_penalised_fit(sub)
-            close = pool.penalise_same_trade(fit, [profiles[x] for x in firms])
-            absolute = clustering.cluster_networks(problem, fit)  # the third pass's cores
-            for method in ("optimiser alone", "around absolute clusters", "around close networks"):
+            here = [profiles[x] for x in firms]
+            close = clustering.network_fit(problem, here, level=None)  # as shipped for a list
+            levelled = clustering.network_fit(problem, here, reference)  # as for a whole pool
+            absolute = clustering.cluster_networks(problem, fit, link=0.75)  # third pass's cores
+            whole = clustering.close_networks(problem, levelled)  # the whole pool's networks
+            for method in ("optimiser alone", "around absolute clusters", "around close networks",
+                           "around the whole pool's networks (levelled)"):  # fmt: skip
                 f1s, together, nets = [], 0, 0
                 for seed in range(args.seeds):
                     if method == "optimiser alone":
@@ -216,8 +252,12 @@ def place_all_compare(args, cache) -> None:
                         found = clustering.place_around_clusters(
                             problem, fit, seed=seed, cores=absolute
                         )
-                    else:
+                    elif method == "around close networks":
                         found = clustering.place_around_clusters(problem, close, seed=seed)
+                    else:
+                        found = clustering.place_around_clusters(
+                            problem, levelled, seed=seed, cores=whole
+                        )
                     f1s.append(prf(pairs(found.groups), local(known))[2])
                     together += len(pairs(found.groups) & local(rivals))
                     nets += sum(bool(pairs([g]) & local(rivals)) for g in found.groups)
@@ -253,10 +293,21 @@ def main() -> None:
     parser.add_argument("--tops", type=int, nargs="+", default=[3])
     parser.add_argument("--kin", type=float, nargs="+", default=[0.0, 0.5],
                         help="penalty of same NACE class + same region pairs")  # fmt: skip
+    parser.add_argument("--whole", type=int, nargs="+", default=[0],
+                        help="1: every member fits the others at least the link")  # fmt: skip
+    parser.add_argument("--level", type=int, nargs="+", default=[0],
+                        help="1: fits set to the two other sets' level (fit_level)")  # fmt: skip
+    parser.add_argument("--levels", action="store_true",
+                        help="each held-out set's fit level (fit_level.FIT_LEVEL)")  # fmt: skip
     parser.add_argument("--shifts", type=float, nargs="+", default=[0.0],
                         help="log-odds shift of every fit (simulates lower fits)")  # fmt: skip
     args = parser.parse_args()
     cache = store.connect(CACHE_DB)
+    if args.levels:
+        levels = held_out_levels({name: held_out(name, cache) for name in SETS})
+        print(", ".join(f"{k} {v:.3f}" for k, v in levels.items())
+              + f"; mean {np.mean(list(levels.values())):.3f}")  # fmt: skip
+        return
     if args.cluster:
         cluster_sweep(args, cache)
         return

@@ -183,7 +183,7 @@ def third_pass(db, index, ids: list, whole: bool, seed: int) -> list[list]:
     knowledge = np.array([index.profiles_[c].get("kind") == "knowledge_institution" for c in ids])
     problem = optimiser.Problem(scores, knowledge, forbidden, np.ones(len(ids), bool))
     fit = grouping_pool.rival_penalised_fit(scores)
-    cores = clustering.cluster_networks(problem, fit)
+    cores = clustering.cluster_networks(problem, fit, link=0.75)  # the third pass's link
     if not whole:
         cores = clustering.place_around_clusters(problem, fit, seed=seed, cores=cores)
     return [[ids[i] for i in g] for g in cores.groups]

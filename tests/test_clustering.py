@@ -63,11 +63,12 @@ def feasible(problem: Problem, members: list[int], max_size: int) -> bool:
 
 
 @settings(max_examples=200, deadline=None)
-@given(case=problems())
-def test_clusters_hold_the_constraints_fit_closely_and_are_maximal(case):
+@given(case=problems(), whole=st.booleans())
+def test_clusters_hold_the_constraints_fit_closely_and_are_maximal(case, whole):
     problem, fit, min_size, max_size, link = case
+    weakest = link if whole else None
     found = clustering.cluster_networks(
-        problem, fit, min_size=min_size, max_size=max_size, link=link
+        problem, fit, min_size=min_size, max_size=max_size, link=link, weakest=weakest
     )
     placed = [x for g in found.groups for x in g]
     assert len(placed) == len(set(placed))  # no firm twice
@@ -79,11 +80,16 @@ def test_clusters_hold_the_constraints_fit_closely_and_are_maximal(case):
         assert feasible(problem, g, max_size)  # no forbidden pair, ≤ 2 knowledge institutions
         mean = np.mean([fit[i, j] for i, j in itertools.combinations(g, 2)])
         assert mean >= link - 1e-6
+        if whole:  # every member fits the others at least the link on average
+            for x in g:
+                assert np.mean([fit[x, y] for y in g if y != x]) >= link - 1e-6
     for g, h in itertools.combinations(found.groups, 2):
-        if feasible(problem, g + h, max_size):
+        merged = g + h
+        weak = whole and clustering.weakest_fit(fit.tolist(), merged) < link
+        if feasible(problem, merged, max_size) and not weak:
             assert np.mean([fit[i, j] for i in g for j in h]) < link
     again = clustering.cluster_networks(
-        problem, fit, min_size=min_size, max_size=max_size, link=link
+        problem, fit, min_size=min_size, max_size=max_size, link=link, weakest=weakest
     )
     assert again.groups == found.groups and again.unplaced == found.unplaced
     assert len(found.scores) == len(found.groups)
@@ -112,8 +118,12 @@ def test_placing_around_clusters_keeps_them_whole_and_the_constraints(case, seed
         problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2, cores=cores
     )
     assert again.groups == found.groups
-    # by default around the close networks (relative link, firms attached), kept whole too
-    close = clustering.close_networks(problem, fit, min_size=min_size, max_size=max_size)
+    # by default around the close networks (relative link, firms attached; the list's knobs),
+    # kept whole too
+    close = clustering.close_networks(
+        problem, fit, min_size=min_size, max_size=max_size, link=clustering.CORE_LINK,
+        bar=clustering.CORE_ATTACH, whole=False,
+    )  # fmt: skip
     around = clustering.place_around_clusters(
         problem, fit, min_size=min_size, max_size=max_size, seed=seed, max_passes=2
     )
@@ -227,7 +237,7 @@ def test_close_networks_hold_the_constraints_attach_only_mutual_matches_and_repe
     bar = 0.5
     relative = clustering.relative_fit(fit, clustering.allowed_pairs(problem))
     cores = clustering.cluster_networks(
-        problem, relative, min_size=min_size, max_size=max_size, link=link
+        problem, relative, min_size=min_size, max_size=max_size, link=link, weakest=link
     )
     found = clustering.close_networks(
         problem, fit, min_size=min_size, max_size=max_size, link=link, bar=bar, top=2

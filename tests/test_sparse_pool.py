@@ -14,7 +14,7 @@ import pytest
 from test_networks import FIRMS, assert_hard_constraints, propose, register
 
 from matchmaker import matching
-from matchmaker.grouping import networks, pool
+from matchmaker.grouping import clustering, networks, pool
 from matchmaker.matching import candidates, pairwise, scoring
 
 
@@ -153,7 +153,7 @@ def test_forcing_the_sparse_path_on_a_small_store_gives_the_same_networks(
     path proposes the dense path's networks with the same scores."""
     register(client)
     # the optimiser's path on both (a dense pool is otherwise placed around its clusters)
-    monkeypatch.setattr(networks, "rival_penalised_fit", lambda s: np.zeros_like(s.pair))
+    monkeypatch.setattr(clustering, "network_fit", lambda p, *_, **__: np.zeros_like(p.scores.pair))
     dense = propose(client, auth, seed=3).get_json()
     monkeypatch.setattr(matching, "MAX_POOL", 4)
     sparse = propose(client, auth, seed=3).get_json()

@@ -1,13 +1,15 @@
 """Whole-pool networks by agglomeration: the closest firms join first, and a firm that fits no
 group closely enough stays out.
 
-The link is relative to the firms (`relative_fit`: a pair's fit over the geometric mean of the
-two firms' best fits), so text whose fits run lower overall (written by someone else) is cut
-into as many close groups as text the scorer knows; then a firm left out joins the group it
-fits best when it and one of the group's members are among each other's closest matches
-(`attach_leftovers`). Leaving one labelled set out, with the fits as scored and with every
-fit's log-odds lowered by 1, both raised pairwise F1 over the absolute link and left fewer
-firms out (bench/network_loso.py --cluster --shifts 0 -1, bench/README.md "Networks").
+The fits are first set to the level at which the pair scorer reads a labelled set it was not
+fitted on (`network_fit`, `fit_level`): a pool whose fits all run lower or higher (text written
+by someone else) gives the same networks. The link is relative to the firms (`relative_fit`: a
+pair's fit over the geometric mean of the two firms' best fits); then a firm left out joins the
+group it fits best when it and one of the group's members are among each other's closest
+matches (`attach_leftovers`). Leaving one labelled set out, with the fits as scored and with
+every fit's log-odds lowered or raised by 1, this kept pairwise F1 where the relative link alone
+lost it (bench/network_loso.py --cluster --level 0 1 --shifts 0 -1 1, bench/README.md
+"Networks").
 
 Known networks are groups whose members all fit each other, not a partition of the pool: in the
 labelled sets about a third of the firms belong to none. Merging the two groups with the highest
@@ -25,10 +27,11 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from matchmaker.grouping import fit_level, pool
 from matchmaker.grouping.optimiser import (
     MAX_KNOWLEDGE_INSTITUTIONS,
     Grouping,
@@ -38,12 +41,32 @@ from matchmaker.grouping.optimiser import (
 )
 
 # Least mean relative pair fit (0–1, `relative_fit`) between two groups that merge.
-LINK = 0.75
+LINK = 0.8
 # A firm left out joins a group when its mean relative fit with the members is at least this
 # and it and a member are among each other's `MUTUAL_TOP` closest matches.
-ATTACH = 0.7
+ATTACH = 0.6
 MUTUAL_TOP = 2
-# (all three chosen leaving one labelled set out: bench/network_loso.py --cluster)
+# (all three chosen with the fits at the labelled sets' level, `network_fit`, leaving one
+# labelled set out: bench/network_loso.py --cluster --level 1)
+# The close groups a list of firms (every firm placed) is placed around: the link and attach
+# bar of the previous pass on the fit as scored (no level), which kept more labelled rival pairs
+# apart there than the whole pool's (bench/network_loso.py --place-all).
+CORE_LINK = 0.75
+CORE_ATTACH = 0.7
+
+
+def network_fit(
+    problem: Problem, profiles: Sequence[Mapping], level: float | None = fit_level.FIT_LEVEL
+) -> np.ndarray:
+    """The fit networks of a dense pool are formed on: the learned pair fit moved to `level`
+    (`fit_level.level_shift` over the pairs that may share a network; None: as scored), then
+    the likely rivals among look-alikes (`pool.rival_penalised_fit`) and pairs of one trade in
+    one region (`pool.penalise_same_trade`) penalised. `profiles`: the pool's firms in order."""
+    shift = 0.0
+    if level is not None:
+        learned = pool.learned_fit(problem.scores)
+        shift = fit_level.level_shift(learned, allowed_pairs(problem), level)
+    return pool.penalise_same_trade(pool.rival_penalised_fit(problem.scores, shift=shift), profiles)
 
 
 def best_fits(fit: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
@@ -76,9 +99,13 @@ def cluster_networks(
     min_size: int = 3,
     max_size: int = 5,
     link: float = LINK,
+    weakest: float | None = None,
 ) -> Grouping:
     """Networks of the placeable firms of `problem` by average-linkage agglomeration over the
-    symmetric pair fit `fit` (n × n). Locked groups are not supported (use the optimiser)."""
+    symmetric pair fit `fit` (n × n). With `weakest`, a merge is refused when a member of the
+    merged group would fit the others less than `weakest` on average (the group stops growing
+    before it takes in a firm only some members fit). Locked groups are not supported (use
+    the optimiser)."""
     if problem.locked:
         raise ValueError("clustering keeps no locked groups; use optimiser.form_networks")
     n = problem.scores.n
@@ -110,7 +137,9 @@ def cluster_networks(
             MAX_KNOWLEDGE_INSTITUTIONS
         ):
             return False
-        return all(forbidden_of[x].isdisjoint(mb) for x in ma)
+        if not all(forbidden_of[x].isdisjoint(mb) for x in ma):
+            return False
+        return weakest is None or weakest_fit(rows, ma + mb) >= weakest
 
     while heap:
         _, a, b, va, vb = heapq.heappop(heap)
@@ -135,6 +164,13 @@ def cluster_networks(
     unplaced = [i for i in range(n) if placeable[i] and i not in placed]
     scores = [group_score(problem.scores, g) for g in groups]
     return Grouping(groups, scores, unplaced, pool=problem.scores)
+
+
+def weakest_fit(rows: Sequence[Sequence[float]], members: Sequence[int]) -> float:
+    """The least mean fit of a member with the other members (`rows[i][j]`: pair fits)."""
+    if len(members) < 2:
+        return 1.0
+    return min(sum(rows[x][y] for y in members if y != x) / (len(members) - 1) for x in members)
 
 
 def attach_leftovers(
@@ -217,12 +253,17 @@ def close_networks(
     link: float = LINK,
     bar: float = ATTACH,
     top: int = MUTUAL_TOP,
+    whole: bool = True,
 ) -> Grouping:
     """The networks of a whole pool: `cluster_networks` over the `relative_fit` of `fit`
-    (among placeable firms, forbidden pairs excluded from each firm's best), then
+    (among placeable firms, forbidden pairs excluded from each firm's best; with `whole`, every
+    member of a merged group fits the others at least `link` on average), then
     `attach_leftovers`. Firms no group took in stay in `unplaced`."""
     relative = relative_fit(fit, allowed_pairs(problem))
-    found = cluster_networks(problem, relative, min_size=min_size, max_size=max_size, link=link)
+    found = cluster_networks(
+        problem, relative, min_size=min_size, max_size=max_size, link=link,
+        weakest=link if whole else None,
+    )  # fmt: skip
     return attach_leftovers(problem, fit, relative, found, max_size=max_size, bar=bar, top=top)
 
 
@@ -247,13 +288,17 @@ def place_around_clusters(
     cores: Grouping | None = None,
 ) -> Grouping:
     """Every placeable firm placed, as `optimiser.form_networks` does, around the clusters:
-    the close groups `cores` (by default `close_networks` of `fit`) are kept together (firms
-    may join them), and the optimiser places the rest. Leaving one labelled set out this raised
-    F1 when every firm is placed (bench/README.md "Networks")."""
+    the close groups `cores` (by default `close_networks` of `fit` at `CORE_LINK` and
+    `CORE_ATTACH`) are kept together (firms may join them), and the optimiser places the rest.
+    Leaving one labelled set out this raised F1 when every firm is placed (bench/README.md
+    "Networks")."""
     if problem.locked:
         raise ValueError("clustering keeps no locked groups; use optimiser.form_networks")
     if cores is None:
-        cores = close_networks(problem, fit, min_size=min_size, max_size=max_size)
+        cores = close_networks(
+            problem, fit, min_size=min_size, max_size=max_size, link=CORE_LINK, bar=CORE_ATTACH,
+            whole=False,
+        )  # fmt: skip
     around = dataclasses.replace(problem, locked=[list(g) for g in cores.groups])
     return form_networks(
         around, min_size=min_size, max_size=max_size, seed=seed, max_passes=max_passes

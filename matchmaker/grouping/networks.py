@@ -33,9 +33,7 @@ from matchmaker.grouping.pool import (
     PoolScores,
     forbidden_pairs,
     pair_rules,
-    penalise_same_trade,
     pool_scores,
-    rival_penalised_fit,
 )
 from matchmaker.reference import messages, regions
 from matchmaker.reference import nace as nace_codes
@@ -342,7 +340,7 @@ def plan(
     prunes = _prunes(request, count, design, n_free)
     clustered = cluster and prunes and not scores.sparse and not locked_pos
     if clustered:
-        fit = penalise_same_trade(rival_penalised_fit(scores), profiles)
+        fit = clustering.network_fit(problem, profiles)
         grouping = clustering.close_networks(
             problem, fit, min_size=request.min_size, max_size=request.max_size
         )
@@ -355,7 +353,7 @@ def plan(
         }
     elif cluster and count is None and design is None and not scores.sparse and not locked_pos:
         grouping = clustering.place_around_clusters(
-            problem, penalise_same_trade(rival_penalised_fit(scores), profiles),
+            problem, clustering.network_fit(problem, profiles, level=None),
             min_size=request.min_size,
             max_size=request.max_size, seed=request.seed, max_passes=max_passes,
         )  # fmt: skip

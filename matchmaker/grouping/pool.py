@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matchmaker import matching
+from matchmaker.grouping import fit_level
 from matchmaker.matching.candidates import PairValues, pair_judge
 from matchmaker.reference.nace import nace_class
 from matchmaker.store import pair_rules as stored_rules
@@ -328,18 +329,30 @@ def penalise_lookalikes(
     return out, before
 
 
+def learned_fit(scores: PoolScores) -> np.ndarray:
+    """The learned pair fit of a dense pool before any look-alike penalty (a new float32
+    array, zero diagonal)."""
+    fit = np.array(scores.pair, dtype=np.float32, copy=True)
+    for (i, j), before in scores.lookalike.items():
+        fit[i, j] = fit[j, i] = before
+    np.fill_diagonal(fit, 0.0)
+    return fit
+
+
 def rival_penalised_fit(
     scores: PoolScores,
     likeness: float = RIVAL_SIMILAR,
     floor: float = RIVAL_FLOOR,
     penalty: float = LOOKALIKE_PENALTY,
+    shift: float = 0.0,
 ) -> np.ndarray:
     """Pair fit of a dense pool with `penalty` taken off the likely rivals among look-alikes
     (profile likeness at least `likeness` either way and competitor probability over `floor`)
-    instead of off every look-alike pair; floored at 0, zero diagonal."""
-    fit = np.array(scores.pair, dtype=np.float32, copy=True)
-    for (i, j), before in scores.lookalike.items():
-        fit[i, j] = fit[j, i] = before
+    instead of off every look-alike pair; floored at 0, zero diagonal. `shift` moves every
+    learned fit's log-odds first (`fit_level`)."""
+    fit = learned_fit(scores)
+    if shift:
+        fit = fit_level.shifted(fit, shift)
     if scores.rival is not None:
         likely = (np.maximum(scores.similar, scores.similar.T) >= likeness) & (scores.rival > floor)
         fit[likely] = np.maximum(fit[likely] - penalty, 0.0)
