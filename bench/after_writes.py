@@ -4,7 +4,9 @@ Loads the demo firms into a temporary store, then through the Flask test client 
 `--rounds` times a registration followed by a suggestion for a random demo firm, and as many
 suggestions with no write before them; then the six chat messages of `bench/load.py` over a
 few sessions. Prints each request kind's thread CPU (`time.thread_time`, which does not depend
-on what else the machine runs) and wall time, p50/p95/mean:
+on what else the machine runs) and wall time, p50/p95/mean, and the median of each stage the
+app's `Server-Timing` header names (`web/timing.py`: index, query, score, rules, reasons,
+catchup, ...):
 
     .venv/bin/python -m bench.after_writes --rounds 40
     .venv/bin/python -m bench.after_writes --profile suggestion   # cProfile of that kind
@@ -80,12 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     demo_ids = [r[0] for r in sqlite3.connect(path).execute("SELECT id FROM companies")]
     taken = {r[0] for r in sqlite3.connect(path).execute("SELECT cvr FROM companies")}
     conn.close()
-    app = create_app({"DATABASE": str(path), "RATELIMIT_ENABLED": False, "TESTING": True})
+    app = create_app({"DATABASE": str(path), "RATELIMIT_ENABLED": False, "TESTING": True,
+                      "SERVER_TIMING": True})  # fmt: skip
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     rng = random.Random(args.seed)
     cvrs = valid_cvrs(90_000_000, taken)
     profiler = cProfile.Profile()
+    # Per request kind, the Server-Timing stages (ms) of each request (`web/timing.py`).
+    stages: dict[str, dict[str, list[float]]] = {}
 
     pauses: list[tuple[int, float]] = []  # (generation, seconds) of the collections
     started_gc: dict[str, float] = {}
@@ -121,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
             only = os.environ.get("BENCH_PROFILE_FILTER", "")
             pstats.Stats(single).sort_stats("cumulative").print_stats(only, 40)
         assert answer.status_code in (200, 201), (url, answer.status_code, answer.data[:300])
+        if kind in stages:
+            for part in answer.headers.get("Server-Timing", "").split(","):
+                name, _, duration = part.strip().partition(";dur=")
+                if duration:
+                    stages[kind].setdefault(name, []).append(float(duration))
         return c1 - c0, w1 - w0
 
     def partners() -> str:
@@ -130,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         timed("warm", "GET", partners())
     kinds = ("registration", "after-write", "suggestion", "chat")
     rows: dict[str, tuple[list, list]] = {k: ([], []) for k in kinds}
+    stages.update({k: {} for k in kinds})
     for i in range(args.rounds):
         for kind, method, url, body in (
             ("registration", "POST", "/api/v1/companies", firm(10_000 + i, next(cvrs))),
@@ -150,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for kind, (cpu, wall) in rows.items():
         print(summary(kind, cpu, wall))
+    print("Server-Timing stages, median ms (app: the request's wall time in the app; "
+          "cpu: its thread's CPU):")  # fmt: skip
+    for kind, found in stages.items():
+        shown = [f"{name} {np.median(v):.1f}" for name, v in found.items()
+                 if name not in ("others", "gc") and np.median(v) >= 0.05]  # fmt: skip
+        print(f"  {kind:<14} " + ", ".join(shown))
     if os.environ.get("BENCH_EACH"):
         for kind, (cpu, _) in rows.items():
             print(kind, " ".join(f"{1000 * c:.0f}" for c in cpu))

@@ -167,8 +167,7 @@ def _rep_cosines(
     out = {}
     if q.dense[qp].shape[1]:
         out["model"] = dense_dot(q.dense[qp], s.dense[sp_])
-    for block in ("words", "chars", "concepts"):
-        out[block] = encoder.lexical_block_cosine(q, s, qp, sp_, block)
+    out.update(encoder.lexical_block_cosines(q, s, qp, sp_))
     return out
 
 

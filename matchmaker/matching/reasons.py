@@ -8,6 +8,7 @@ already in the language asked for; quotes are the firms' own words.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 
@@ -32,6 +33,9 @@ MODEL_CLAUSE_OFFSET = 0.2
 STRONG_DIRECTION = 1.0
 # Clause vectors kept in memory (explanations look at the same texts again).
 CLAUSE_CACHE_SIZE = 20_000
+# Need→offer explanations kept per fitted encoder (`EXPLANATIONS`): most pairs of firms are
+# explained again (a firm's suggestions looked at again, partners that recur).
+EXPLANATION_CACHE_SIZE = 20_000
 # A market that more than this share of the firms list says nothing about a pair (a Danish
 # store's home market): reasons leave it out.
 COMMON_MARKET_SHARE = 0.5
@@ -64,6 +68,40 @@ class _ClauseCache:
 _CLAUSES = _ClauseCache(CLAUSE_CACHE_SIZE)
 
 
+class _Explanations:
+    """Need→offer reasons already worked out, per fitted encoder (a re-fit starts afresh),
+    keyed by everything they are made of: both firms' names and texts, the language and
+    whether the direction is strong. An edited firm's texts or name make a new key, so
+    nothing stale is ever read. Bounded; shared by threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.by_encoder: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.lock = threading.Lock()
+
+    def get(self, encoder, key: tuple) -> list[dict] | None:
+        with self.lock:
+            found = self.by_encoder.get(encoder, {}).get(key)
+        return None if found is None else [dict(r) for r in found]
+
+    def put(self, encoder, key: tuple, records: list[dict]) -> None:
+        with self.lock:
+            kept = self.by_encoder.setdefault(encoder, OrderedDict())
+            kept[key] = tuple(dict(r) for r in records)
+            while len(kept) > self.size:
+                kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.by_encoder.clear()
+
+
+EXPLANATIONS = _Explanations(EXPLANATION_CACHE_SIZE)
+# Markets most firms of an index list, per index snapshot (worked out once per snapshot).
+_WIDESPREAD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_WIDESPREAD_LOCK = threading.Lock()
+
+
 def common_markets(counts: Mapping[str, int], n: int) -> set[str]:
     """Market keys that more than COMMON_MARKET_SHARE of `n` firms list (`counts`: how many
     firms list each key)."""
@@ -90,7 +128,6 @@ class Explainer:
         self.lexicon = index.lexicon_()
         self.book = index.clauses_
         self.db = db
-        self._common_markets: set[str] | None = None
         self._analysed: dict[tuple, TextClauses] = {}
 
     def clauses(self, profile: Mapping, part: str) -> TextClauses:
@@ -101,18 +138,40 @@ class Explainer:
             self._analysed[key] = self.book.of(profile, part)
         return self._analysed[key]
 
-    def widespread_markets(self) -> set[str]:
-        """Markets most of the index's firms list (no reason for any pair), worked out once."""
-        if self._common_markets is None:
+    def widespread_markets(self) -> frozenset[str]:
+        """Markets most of the index's firms list (no reason for any pair), worked out once
+        per index snapshot."""
+        with _WIDESPREAD_LOCK:
+            found = _WIDESPREAD.get(self.index)
+        if found is None:
             listed = self.index.facts_.markets
             counts = np.asarray((listed > 0).sum(axis=0)).ravel()
-            self._common_markets = common_markets(
-                {k: int(counts[c]) for k, c in self.index.market_vocab_.items() if c < len(counts)},
-                listed.shape[0],
-            )
-        return self._common_markets
+            found = frozenset(
+                common_markets(
+                    {k: int(counts[c]) for k, c in self.index.market_vocab_.items()
+                     if c < len(counts)},
+                    listed.shape[0],
+                )
+            )  # fmt: skip
+            with _WIDESPREAD_LOCK:
+                _WIDESPREAD[self.index] = found
+        return found
 
     def need_offer(self, needer: Mapping, offerer: Mapping, strength: float) -> list[dict]:
+        """`explain_need_offer`, kept (`EXPLANATIONS`): the same records for the same names,
+        texts, language and strength, until the index's encoder is re-fitted."""
+        encoder = self.index.encoder_
+        key = (
+            name_of(needer), needer.get("needs") or "", name_of(offerer),
+            offerer.get("offers") or "", strength > STRONG_DIRECTION, self.lang,
+        )  # fmt: skip
+        found = EXPLANATIONS.get(encoder, key)
+        if found is None:
+            found = self.explain_need_offer(needer, offerer, strength)
+            EXPLANATIONS.put(encoder, key, found)
+        return found
+
+    def explain_need_offer(self, needer: Mapping, offerer: Mapping, strength: float) -> list[dict]:
         """Which need clauses of `needer` meet which offer clauses of `offerer`, quoted.
 
         A clause pair is quoted when it really matches: with the concepts it shares when its
@@ -128,7 +187,7 @@ class Explainer:
         needs, offers = need.spans, offer.spans
         if not needs or not offers or need.matrix is None or offer.matrix is None:
             return []
-        cos = (need.lexical @ offer.lexical.T).toarray()
+        cos = need.cosines(offer)
         need_found, offer_found = need.concepts, offer.concepts
         shared = {
             (i, j): [c for c in need_found[i] if c in offer_found[j]]

@@ -165,10 +165,16 @@ class ProfileVectors:
 
     def sparse_dots(self, query: sp.csr_matrix, part: str) -> np.ndarray:
         """query · (lexical matrix of `part`)ᵀ, dense (queries × profiles)."""
+        if query.shape[0] == 1:
+            return self.row_dots(query, part, (0, query.shape[1]))
         return _side_by_side([(query @ b.sparse_t(part)).toarray() for b in self.row_blocks()])
 
     def structured_dots(self, query: sp.csr_matrix) -> np.ndarray:
         """query · (structured matrix)ᵀ, dense (queries × profiles)."""
+        if query.shape[0] == 1:
+            entries = _query_entries(query, (0, query.shape[1]))
+            found = [_gathered_dots(entries, b.structured_t()) for b in self.row_blocks()]
+            return _side_by_side(found)
         return _side_by_side([(query @ b.structured_t()).toarray() for b in self.row_blocks()])
 
     def block(self, part: str, columns: tuple[int, int]) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -186,6 +192,63 @@ class ProfileVectors:
         """query (rows × the block's columns) · (block of `part`)ᵀ, dense float32."""
         found = [(query @ b.block_t(part, columns)).toarray() for b in self.row_blocks()]
         return _side_by_side(found).astype(np.float32, copy=False)
+
+    def row_dots(self, query: sp.csr_matrix, part: str, bounds: Sequence[int]) -> np.ndarray:
+        """One query row (1 × all lexical columns) · (lexical matrix of `part`)ᵀ, split by
+        column ranges: row k of the answer (float32, ranges × profiles) sums the columns
+        bounds[k] … bounds[k + 1] - 1 (query columns outside every range are left out).
+
+        The numbers `block_dots` gives for each range, in one pass: the stored columns the
+        query has are gathered from the kept transposes, without a sparse product per range
+        and row block (whose checks cost a single query row many times its arithmetic)."""
+        entries = _query_entries(query, bounds)
+        found = [_gathered_dots(entries, b.sparse_t(part)) for b in self.row_blocks()]
+        return _side_by_side(found)
+
+
+def _query_entries(query: sp.csr_matrix, bounds: Sequence[int]):
+    """A query row's columns, values and column range (those inside a range of `bounds`)."""
+    bounds = np.asarray(bounds, dtype=np.int64)
+    ranges = len(bounds) - 1
+    columns = np.asarray(query.indices, dtype=np.int64)
+    values = np.asarray(query.data, dtype=np.float32)
+    where = np.searchsorted(bounds, columns, side="right") - 1
+    inside = (where >= 0) & (where < ranges)
+    return columns[inside], values[inside], where[inside], ranges
+
+
+def _gathered_dots(entries, t: sp.csr_matrix) -> np.ndarray:
+    """The query row (`_query_entries`) · tᵀ's rows (t: columns × profiles, CSR) per column
+    range, accumulated in float32 in the query's column order, as scipy's sparse product."""
+    columns, values, where, ranges = entries
+    n = t.shape[1]
+    starts = t.indptr[columns]
+    lengths = t.indptr[columns + 1] - starts
+    at = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    at += np.arange(at.size)
+    keys = np.repeat(where * n, lengths)
+    keys += t.indices[at]
+    products = np.repeat(values, lengths)
+    products *= t.data[at]
+    out = np.zeros(ranges * n, dtype=np.float32)
+    np.add.at(out, keys, products)
+    return out.reshape(ranges, n)
+
+
+def row_norms(query: sp.csr_matrix, bounds: Sequence[int]) -> np.ndarray:
+    """The norm of one row (sorted columns) within each column range of `bounds`, float32,
+    summed as scipy sums a block's row (`add.reduceat`, as `RowBlock.block_norms`)."""
+    bounds = np.asarray(bounds, dtype=np.int64)
+    columns = np.asarray(query.indices, dtype=np.int64)
+    values = np.asarray(query.data, dtype=np.float32)
+    inside = (columns >= bounds[0]) & (columns < bounds[-1])
+    columns, values = columns[inside], values[inside]
+    starts = np.searchsorted(columns, bounds)
+    filled = np.flatnonzero(np.diff(starts))
+    sums = np.zeros(len(bounds) - 1, dtype=np.float32)
+    if filled.size:
+        sums[filled] = np.add.reduceat(values * values, starts[filled])
+    return np.sqrt(sums).astype(np.float32)
 
 
 def _side_by_side(parts: list[np.ndarray]) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 
 from flask import g, jsonify, request
 
@@ -50,6 +50,12 @@ OWN_VIEW_MAX = 5
 OWN_VIEW_FIELDS = ("id", "name", "score", "type")
 
 
+def as_json(suggestion: matching.PartnerSuggestion) -> dict:
+    """A suggestion's fields as JSON (what `dataclasses.asdict` gives, without its deep copy
+    of every reason record: the answer is serialised at once)."""
+    return {f.name: getattr(suggestion, f.name) for f in fields(suggestion)}
+
+
 def _own_view_only() -> None:
     """A firm's own view takes `limit`, `mode` and `lang`; filters are the facilitators'."""
     used = [k for k in ("region", "nace", "kind", "size", "include_competitors")
@@ -82,7 +88,7 @@ def partners(company_id: int):
     lang = _choice("lang", ("da", "en"), "da")
     db = get_db()
     company = profiles.get(db, company_id)
-    suggestions = [asdict(s) for s in
+    suggestions = [as_json(s) for s in
                    matching.partner_suggestions(db, company_id, lang=lang, **options)]  # fmt: skip
     if own_view:
         suggestions = [{k: s[k] for k in OWN_VIEW_FIELDS} for s in suggestions]
