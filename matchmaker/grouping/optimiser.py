@@ -135,6 +135,8 @@ class _Search:
         self.groups: list[list[int]] = []
         self.scores: list[float] = []
         self._remembered: dict[tuple[int, ...], float] = {}
+        # a sparse pool's held pairs as arrays: groups scored and fits read by compiled loops
+        self.held = self.s.held if self.s.sparse else None
         self._candidates()
 
     # -- neighbourhoods -----------------------------------------------------------------------
@@ -182,6 +184,8 @@ class _Search:
         """Pair fit of rows × cols for ranking moves (half precision when dense)."""
         if self.pair_fit_ is not None:
             return self.pair_fit_[np.ix_(rows, cols)]
+        if self.held is not None:
+            return self.held.fit_block(rows, cols)
         return self.s.fit_block(rows, cols)
 
     def allowed(self, i: int, j: int) -> bool:
@@ -203,8 +207,26 @@ class _Search:
         if found is None:
             if len(self._remembered) >= REMEMBERED_SCORES:
                 self._remembered.clear()
-            found = self._remembered[key] = group_score(self.s, members)
+            if self.held is not None:
+                found = float(self.held.group_scores([members], SCORE_WEIGHTS)[0])
+            else:
+                found = group_score(self.s, members)
+            self._remembered[key] = found
         return found
+
+    def scores_of(self, groups: Sequence[Sequence[int]]) -> list[float]:
+        """`score` of each group; a sparse pool's unremembered groups in one compiled call."""
+        if self.held is not None:
+            keys = [tuple(g) for g in groups]
+            new = list({k: None for k in keys if k not in self._remembered})
+            if new:
+                if len(self._remembered) + len(new) >= REMEMBERED_SCORES:
+                    self._remembered.clear()
+                    new = list(dict.fromkeys(keys))
+                found = self.held.group_scores(new, SCORE_WEIGHTS).tolist()
+                self._remembered.update(zip(new, found, strict=True))
+            return [self._remembered[k] for k in keys]
+        return [self.score(g) for g in groups]
 
     # -- construction -------------------------------------------------------------------------
 
@@ -294,7 +316,7 @@ class _Search:
         if len(options) > 12:  # pre-rank by summed pair fit, score the most promising fully
             fit = self._fit(options, members).sum(axis=1, dtype=np.float32)
             options = [options[i] for i in np.argsort(-fit, kind="stable")[:12]]
-        gains = [self.score([*members, x]) for x in options]
+        gains = self.scores_of([[*members, x] for x in options])
         return options[int(np.argmax(gains))]
 
     def _scan(self, members: list[int]) -> list[int]:
@@ -500,6 +522,7 @@ class _Search:
                 target = self.groups[h]
                 if len(target) < self.max_size and self.fits_into(i, target):
                     options.append({g: rest, h: [*target, i]})
+        self.scores_of([m for changes in options for m in changes.values()])  # remembered
         best_gain, best = min_gain, None
         for changes in options:
             gain, new = self._delta(changes)

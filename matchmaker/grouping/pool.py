@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matchmaker import matching
+from matchmaker.grouping.held import HeldPairs
 from matchmaker.matching.candidates import PairValues, pair_judge
 from matchmaker.reference.nace import nace_class
 from matchmaker.store import pair_rules as stored_rules
@@ -210,6 +211,8 @@ class PoolScores:
     # look-alike pairs (i < j) whose pair fit was lowered, with the fit before
     lookalike: dict[tuple[int, int], float] = field(default_factory=dict)
     rival: np.ndarray | None = None  # competitor probability of each pair (dense pools)
+    # a sparse pool's held pairs as arrays (the tables' values, for compiled reads)
+    held: HeldPairs | None = None
 
     def __post_init__(self):
         if self.pair is None:
@@ -380,9 +383,17 @@ def same_class_and_region(profiles: Sequence[Mapping]) -> np.ndarray:
 
 def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
     graph = matching.candidate_graph(index, ids, GRAPH_NEIGHBOURS)
+    judge = graph.judge or pair_judge(index, list(ids))  # the graph's: its arrays are laid out
+    return graph_pool(graph, lambda left, right: judge(left, right, mask=False))
+
+
+def graph_pool(graph, scorer: Callable[[np.ndarray, np.ndarray], PairValues]) -> PoolScores:
+    """The sparse pool of a candidate graph (`matching.candidates.CandidateGraph`): its pairs
+    held in the tables (each both ways) and as arrays (`held`), other pairs read as estimates;
+    `scorer` gives exact values of listed pairs (for `settle`)."""
     pair = TypicalTable(graph.typical_pair)
     cover = TypicalTable(graph.typical_cover, by_row=True)
-    similar = TypicalTable(np.zeros(len(ids)), by_row=True)  # read only for settled groups
+    similar = TypicalTable(np.zeros(len(graph.ids)), by_row=True)  # read only once settled
     nb = graph.neighbours.tolist()
     values = graph.pair.tolist(), graph.cover.tolist(), graph.cover_back.tolist()
     ints = list(range(len(nb)))  # one int object per firm, shared by the keys
@@ -395,12 +406,12 @@ def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
             ij, ji = (i, j), (j, i)  # one key object for both tables
             pair[ij] = pair[ji] = fit[r]
             cover[ij], cover[ji] = met[r], back[r]
-    competitor = PairSet(graph.competitor, len(ids))
-    ids = list(ids)
+    competitor = PairSet(graph.competitor, len(graph.ids))
+    held = HeldPairs.of_lists(graph.neighbours, graph.pair, graph.cover, graph.cover_back,
+                              graph.typical_pair, graph.typical_cover)  # fmt: skip
     return PoolScores(
-        cover, similar, competitor, pair, neighbours=graph.neighbours,
-        scorer=lambda left, right: pair_judge(index, ids)(left, right, mask=False),
-    )  # fmt: skip
+        cover, similar, competitor, pair, neighbours=graph.neighbours, scorer=scorer, held=held
+    )
 
 
 def pair_rules(db) -> dict[tuple[int, int], set[str]]:

@@ -14,7 +14,8 @@ flags is found only when it is shortlisted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -57,7 +58,8 @@ class CandidateGraph:
     the neighbour's needs. `competitor` holds every likely-competitor pair found (i < j, rows of
     a 2-column array), and `typical_pair` / `typical_cover` each row's mean fit (over
     non-competitors) and cover over the pool (an estimate for a pair that is in no list).
-    `judged` counts the pairs the learned scorer judged.
+    `judged` counts the pairs the learned scorer judged; `judge` is the `PairJudge` that judged
+    them (exact values of further pairs of the pool, e.g. of the networks formed).
     """
 
     ids: list[int]
@@ -69,6 +71,7 @@ class CandidateGraph:
     typical_pair: np.ndarray
     typical_cover: np.ndarray
     judged: int = 0
+    judge: PairJudge | None = None
 
 
 @dataclass
@@ -90,9 +93,9 @@ class PairJudge:
     the learned scorer (`scoring.score_pairs`): the values a dense pool's matrices hold (pair
     fit as the mean of both firms' views, cover both ways, likeness), without forming blocks."""
 
-    def __init__(self, index, vectors, facts: FirmFacts):
+    def __init__(self, index, vectors, facts: FirmFacts, parallel: bool = True):
         self.index, self.vectors, self.facts = index, vectors, facts
-        self.dots = PairDots(index.encoder_, vectors)
+        self.dots = PairDots(index.encoder_, vectors, parallel)
         self.silent = ~(facts.has_needs | facts.has_offers)
         self.no_needs = ~facts.has_needs
 
@@ -117,12 +120,38 @@ class PairJudge:
         return PairValues(fit, cover.astype(f32), back.astype(f32), similar.astype(f32), rival)
 
 
-def pair_judge(index, ids: Sequence[int]) -> PairJudge:
-    """A `PairJudge` of the firms `ids` of `index` (pairs given as positions in `ids`)."""
+def pair_judge(index, ids: Sequence[int], parallel: bool = True) -> PairJudge:
+    """A `PairJudge` of the firms `ids` of `index` (pairs given as positions in `ids`); without
+    `parallel` each call runs on its caller's thread (`judged_chunks` runs calls on threads)."""
     rows = index.rows(ids)
     if np.array_equal(rows, np.arange(len(index))):  # the whole index: share its kept transposes
-        return PairJudge(index, index.vectors_, index.facts_)
-    return PairJudge(index, index.vectors_.take(rows), index.facts_.take(rows))
+        return PairJudge(index, index.vectors_, index.facts_, parallel)
+    return PairJudge(index, index.vectors_.take(rows), index.facts_.take(rows), parallel)
+
+
+def judged_chunks(judge: PairJudge, left: np.ndarray, right: np.ndarray,
+                  workers: int) -> Iterator[tuple[np.ndarray, np.ndarray, PairValues]]:  # fmt: skip
+    """The values of the pairs (left[k], right[k]) judged `PAIR_CHUNK` at a time, in order, as
+    (left, right, values) per chunk: `workers` chunks at once on threads, so one chunk's feature
+    assembly (numpy, mostly one core) runs beside another's compiled loop (the GIL is released
+    in both); at most two chunks per worker wait, so memory holds a few chunks."""
+    starts = range(0, len(left), PAIR_CHUNK)
+    if workers <= 1:
+        for s in starts:
+            a, b = left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK]
+            yield a, b, judge(a, b)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        waiting: deque = deque()
+        for s in starts:
+            a, b = left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK]
+            waiting.append((a, b, pool.submit(judge, a, b)))
+            if len(waiting) >= 2 * workers:
+                a, b, found = waiting.popleft()
+                yield a, b, found.result()
+        while waiting:
+            a, b, found = waiting.popleft()
+            yield a, b, found.result()
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
@@ -304,7 +333,8 @@ def _pairs_to_judge(chosen, groups: np.ndarray, skip: np.ndarray) -> np.ndarray:
     i, j = pairs.min(axis=1), pairs.max(axis=1)
     del pairs, found
     keep = (i != j) & ~skip[i] & ~skip[j]
-    keys = np.unique(i[keep] * max(n, 1) + j[keep])  # sorted by i, then j; each pair once
+    keys = np.sort(i[keep] * max(n, 1) + j[keep])  # sorted by i, then j; each pair once:
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys  # (sort, not hash)
     return np.column_stack([keys // max(n, 1), keys % max(n, 1)]).astype(np.intp)
 
 
@@ -332,7 +362,7 @@ def candidate_graph(
     rows = index.rows(ids)
     n = rows.size
     kk = max(min(k, n - 1), 0)
-    judge = pair_judge(index, ids)
+    judge = pair_judge(index, ids, parallel=workers <= 1)
     vectors, facts = judge.vectors, judge.facts
     everyone = np.arange(n)
     top = _TopLists(n, kk)
@@ -341,10 +371,8 @@ def candidate_graph(
     typical = np.zeros((2, n), dtype=np.float32)
     if n:
         left, right = np.repeat(sample, n), np.tile(everyone, sample.size)
-        parts = []
-        for s in range(0, left.size, PAIR_CHUNK):
-            found = judge(left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK])
-            parts.append((found.fit, found.cover, found.back, found.rival))
+        parts = [(found.fit, found.cover, found.back, found.rival)
+                 for _, _, found in judged_chunks(judge, left, right, workers)]  # fmt: skip
         pair, cover, back, rival = (np.concatenate(x).reshape(sample.size, n)
                                     for x in zip(*parts, strict=True))  # fmt: skip
         del parts, left, right
@@ -371,9 +399,7 @@ def candidate_graph(
     skip = np.zeros(n, dtype=bool)
     skip[sample] = True
     todo = _pairs_to_judge(chosen, _codes(facts.groups), skip)
-    for s in range(0, len(todo), PAIR_CHUNK):
-        left, right = todo[s : s + PAIR_CHUNK].T
-        found = judge(left, right)
+    for left, right, found in judged_chunks(judge, todo[:, 0], todo[:, 1], workers):
         fit, cover, back, rival = found.fit, found.cover, found.back, found.rival
         rivals.append(np.column_stack([left[rival], right[rival]]))
         ok = ~rival
@@ -384,5 +410,5 @@ def candidate_graph(
     rival = np.unique(np.sort(rival, axis=1), axis=0).astype(np.intp)
     return CandidateGraph(
         [index.vectors_.ids[r] for r in rows], nb, fit, met, gives, rival,
-        typical_pair=typical[0], typical_cover=typical[1], judged=judged,
+        typical_pair=typical[0], typical_cover=typical[1], judged=judged, judge=judge,
     )  # fmt: skip
