@@ -186,6 +186,21 @@ def test_forcing_the_sparse_path_on_a_small_store_gives_the_same_networks(
     )
 
 
+def test_the_lists_rank_pairs_as_lexsort_does():
+    """The neighbour lists' packed-key ranking orders (row, fit descending, column) exactly as
+    `np.lexsort` does, ties of fit included."""
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 37, 10_000, 2**20):
+        rows = rng.integers(0, n, 5_000)
+        cols = rng.integers(0, n, 5_000)
+        fit = rng.choice(np.float32([0.0, -0.0, 0.25, 0.5, 1.0, 3e-39, -1.5]), 5_000)
+        fit[:2000] = rng.random(2000).astype(np.float32)
+        expected = np.lexsort((cols, -fit, rows))
+        found = candidates.ranked(rows, fit, cols, n)
+        key = list(zip(rows[found], -fit[found], cols[found], strict=True))
+        assert key == list(zip(rows[expected], -fit[expected], cols[expected], strict=True))
+
+
 def test_pair_sets_read_like_sets_of_tuples():
     """A `PairSet` (packed keys) answers as the set of (i < j) tuples it was built from."""
     rng = np.random.default_rng(4)

@@ -261,6 +261,21 @@ def _shortlists(surrogate: _Surrogate, n: int, size: int, workers: int) -> np.nd
     return out
 
 
+def ranked(rows: np.ndarray, fit: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
+    """`np.lexsort((cols, -fit, rows))`: by row, best fit first, ties by column, for rows and
+    columns below n. Sorted as one packed integer key where it fits in 63 bits (row, the fit's
+    order-preserving bits reversed, column: one sort instead of three passes)."""
+    bits = max(int(n - 1).bit_length(), 1)
+    if 2 * bits + 32 > 63:
+        return np.lexsort((cols, -fit, rows))
+    f = (np.asarray(fit, dtype=np.float32) + np.float32(0)).view(np.uint32).astype(np.int64)
+    f = np.where(f >= 1 << 31, f ^ 0xFFFFFFFF, f | 1 << 31)  # ascending with the float (-0 = 0)
+    key = rows.astype(np.int64) << (32 + bits)
+    key |= (0xFFFFFFFF - f) << bits  # best fit first
+    key |= cols.astype(np.int64)
+    return np.argsort(key, kind="stable")
+
+
 class _TopLists:
     """Each row's best k of the judged pairs, best first (ties by neighbour), kept as pairs
     arrive: chunks of (i, j, fit, cover, cover back), each pair once and read both ways, are
@@ -293,7 +308,7 @@ class _TopLists:
                              *(v[held] for v in self.values)))  # fmt: skip
         rows, cols, fit, met, gives = (np.concatenate(x) for x in zip(*self.waiting, strict=True))
         self.waiting, self.size = [], 0
-        order = np.lexsort((cols, -fit, rows))
+        order = ranked(rows, fit, cols, self.n)
         rows = rows[order]
         start = np.searchsorted(rows, np.arange(self.n))
         rank = np.arange(rows.size) - start[rows]
