@@ -1,8 +1,9 @@
 """A sparse pool's held pairs as arrays (`grouping.held.HeldPairs`) and the compiled reads the
-local search makes of them: on random candidate graphs, every group score equals
-`group_score` over the pool's tables exactly (bit for bit, not approximately), every fit block
-equals `PoolScores.fit_block`, and the optimiser proposes the same networks with the compiled
-reads as without them; its hard constraints hold on such pools too."""
+local search makes of them: on random candidate graphs, the tables read each listed pair both
+ways and estimate the rest, every group score equals `group_score` over the tables exactly
+(bit for bit, not approximately), every fit block equals the tables' fits, and the optimiser
+proposes the same networks with the compiled reads as without them; its hard constraints hold
+on such pools too."""
 
 from __future__ import annotations
 
@@ -63,23 +64,40 @@ def test_compiled_group_scores_equal_group_score_exactly(n, k, seed, data):
 @settings(max_examples=80, deadline=None)
 @given(n=st.integers(2, 30), k=st.integers(1, 8), seed=st.integers(0, 2**32 - 1),
        data=st.data())  # fmt: skip
-def test_compiled_fit_blocks_equal_the_tables(n, k, seed, data):
+def test_compiled_fit_blocks_equal_the_tables_reads(n, k, seed, data):
     pool = graph_pool(random_graph(np.random.default_rng(seed), n, k), exact)
     rows = data.draw(st.lists(st.integers(0, n - 1), max_size=8))
     cols = data.draw(st.lists(st.integers(0, n - 1), max_size=8))
-    assert np.array_equal(pool.held.fit_block(rows, cols), pool.fit_block(rows, cols))
+    expected = np.array([[pool.pair[i, j] for j in cols] for i in rows], dtype=np.float32)
+    assert np.array_equal(pool.held.fit_block(rows, cols), expected.reshape(len(rows), len(cols)))
 
 
-def test_held_arrays_hold_every_table_entry():
-    """Every pair the tables hold reads the same from the arrays, both ways; nothing more."""
-    pool = graph_pool(random_graph(np.random.default_rng(7), 40, 6), exact)
+def test_the_tables_hold_each_listed_pair_both_ways_and_estimate_the_rest():
+    """The pool's tables read every listed pair as the graph lists it (fit both ways, cover
+    from each side: the neighbour's `cover_back`), other pairs as the typical estimates."""
+    rng = np.random.default_rng(7)
+    graph = random_graph(rng, 40, 6)
+    pool = graph_pool(graph, exact)
+    expected_pair, expected_cover = {}, {}
+    for i, row in enumerate(graph.neighbours.tolist()):
+        for r, j in enumerate(row):
+            if j >= 0:
+                expected_pair[i, j] = expected_pair[j, i] = float(graph.pair[i, r])
+                expected_cover[i, j] = float(graph.cover[i, r])
+                expected_cover[j, i] = float(graph.cover_back[i, r])
     held = pool.held
     entries = {(i, int(j)) for i in range(40)
                for j in held.cols[held.indptr[i] : held.indptr[i + 1]]}  # fmt: skip
-    assert entries == set(dict.keys(pool.pair)) == set(dict.keys(pool.cover))
-    for i, j in entries:
-        at = held.indptr[i] + np.searchsorted(held.cols[held.indptr[i] : held.indptr[i + 1]], j)
-        assert float(held.pair[at]) == pool.pair[i, j] and float(held.cover[at]) == pool.cover[i, j]
+    assert entries == set(expected_pair) == set(expected_cover)
+    typical_pair, typical_cover = graph.typical_pair.tolist(), graph.typical_cover.tolist()
+    for i, j in itertools.product(range(40), repeat=2):
+        pair = expected_pair.get((i, j), min(typical_pair[i], typical_pair[j]))
+        assert pool.pair[i, j] == pair and pool.cover[i, j] == expected_cover.get(
+            (i, j), typical_cover[i]
+        )
+        assert pool.pair.get((i, j)) == expected_pair.get((i, j))
+    settled = pool.settle([])
+    assert settled.pair[0, 1] == min(typical_pair[0], typical_pair[1]) and not dict(settled.pair)
 
 
 @st.composite

@@ -163,6 +163,12 @@ class HeldPairs:
             np.asarray(typical_cover, dtype=np.float32),
         )  # fmt: skip
 
+    def position(self, i: int, j: int) -> int:
+        """Where pair (i, j) is held (an index into `cols`, `pair`, `cover`), -1 if it is not."""
+        a, b = int(self.indptr[i]), int(self.indptr[i + 1])
+        at = a + int(np.searchsorted(self.cols[a:b], j))
+        return at if at < b and self.cols[at] == j else -1
+
     def group_scores(self, groups: Sequence[Sequence[int]], weights) -> np.ndarray:
         """`optimiser.group_score` of each group (float64), in one compiled call."""
         if not groups:
