@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_optimiser_properties import check
 
+from matchmaker.grouping import optimiser
 from matchmaker.grouping.optimiser import SCORE_WEIGHTS, Problem, form_networks, group_score
-from matchmaker.grouping.pool import graph_pool
+from matchmaker.grouping.pool import PoolScores, graph_pool
 from matchmaker.matching.candidates import CandidateGraph
 
 
@@ -143,3 +144,26 @@ def test_an_empty_batch_and_tiny_groups_score_zero():
     assert pool.held.group_scores([[1, 3]], SCORE_WEIGHTS)[0] == pytest.approx(
         group_score(pool, [1, 3]), abs=0
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=graph_problems(), seed=st.integers(0, 2**31 - 1), sparse=st.booleans())
+def test_options_weighed_at_once_choose_as_one_by_one(case, seed, sparse):
+    """The local search's moves weighed with numpy pick the move the one-by-one loop picks:
+    the same networks and scores, on graph pools and on dense ones."""
+    problem, bounds = case
+    if not sparse:
+        n = problem.scores.n
+        fit = np.array([[problem.scores.pair[i, j] for j in range(n)] for i in range(n)])
+        cover = np.array([[problem.scores.cover[i, j] for j in range(n)] for i in range(n)])
+        problem.scores = PoolScores(cover.astype(np.float32), np.zeros((n, n), np.float32),
+                                    set(), fit.astype(np.float32))  # fmt: skip
+    settle = problem.scores.settle
+    problem.scores.settle = lambda groups: problem.scores
+    fast = form_networks(problem, seed=seed, **bounds)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(optimiser._Search, "_best_option", optimiser._Search._best_option_each)
+        plain = form_networks(problem, seed=seed, **bounds)
+    problem.scores.settle = settle
+    assert fast.groups == plain.groups and fast.scores == plain.scores
+    assert fast.unplaced == plain.unplaced

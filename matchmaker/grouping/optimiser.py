@@ -522,16 +522,42 @@ class _Search:
                 target = self.groups[h]
                 if len(target) < self.max_size and self.fits_into(i, target):
                     options.append({g: rest, h: [*target, i]})
+        best = self._best_option(options, min_gain)
+        if best is None:
+            return False
+        self._apply(*best)
+        return True
+
+    def _best_option(self, options: list[dict[int, list[int]]], min_gain: float):
+        """The option raising the objective most, by more than `min_gain` (the first of equal
+        gains), with its groups' new scores; None when none does. Options that change two
+        groups (nearly all) are weighed at once with numpy, the same float64 operations in
+        the same order as `_delta` (so the same choice); others one by one."""
         self.scores_of([m for changes in options for m in changes.values()])  # remembered
+        if not options or any(len(c) != 2 for c in options):
+            return self._best_option_each(options, min_gain)
+        (a, b), members = zip(*(tuple(c) for c in options)), zip(*(c.values() for c in options))
+        new_a, new_b = ([self.score(m) for m in side] for side in members)
+        old_a, old_b = ([self.scores[g] for g in side] for side in (a, b))
+        inv = self._inv_sum + (1 / np.maximum(new_a, 1e-6) - 1 / np.maximum(old_a, 1e-6))
+        inv = inv + (1 / np.maximum(new_b, 1e-6) - 1 / np.maximum(old_b, 1e-6))
+        hm = len(self.scores) / inv
+        others = [self._min_excluding(c) for c in options]
+        worst = np.minimum(np.minimum(others, new_a), new_b)
+        gain = (WORST_WEIGHT * worst + (1 - WORST_WEIGHT) * hm) - self._value
+        k = int(np.argmax(gain))
+        if not gain[k] > min_gain:
+            return None
+        return options[k], {a[k]: new_a[k], b[k]: new_b[k]}
+
+    def _best_option_each(self, options: list[dict[int, list[int]]], min_gain: float):
+        """`_best_option`, one option at a time."""
         best_gain, best = min_gain, None
         for changes in options:
             gain, new = self._delta(changes)
             if gain > best_gain:
                 best_gain, best = gain, (changes, new)
-        if best is None:
-            return False
-        self._apply(*best)
-        return True
+        return best
 
     allow_bench = False
 
