@@ -12,6 +12,7 @@ exactly). numba is imported, and the kernels compiled or read from its cache, wh
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -36,15 +37,20 @@ def _at(indptr, cols, i, j):
 
 def _group_scores(members, sizes, indptr, cols, cover, pair, typical_pair, typical_cover,
                   weights, out):  # fmt: skip
-    """`optimiser.group_score` of each row of `members` (its first `sizes[g]` entries), the
-    same float64 operations in the same order, into `out`."""
-    width = members.shape[1]
+    """`optimiser.group_score` of each group (`sizes[g]` members, one group after another in
+    `members`), the same float64 operations in the same order, into `out`."""
+    width = 1
+    for g in range(sizes.size):
+        width = max(width, sizes[g])
     best = np.empty(width)
     second = np.empty(width)
     gives = np.empty(width)
     w_cover, w_fit, w_recip = weights[0], weights[1], weights[2]
-    for g in range(members.shape[0]):
+    start = 0
+    for g in range(sizes.size):
         k = sizes[g]
+        first = start
+        start += k
         if k < 2:
             out[g] = 0.0
             continue
@@ -54,9 +60,9 @@ def _group_scores(members, sizes, indptr, cols, cover, pair, typical_pair, typic
             gives[a] = -1.0
         fit = 0.0
         for a in range(k):
-            i = members[g, a]
+            i = members[first + a]
             for b in range(a + 1, k):
-                j = members[g, b]
+                j = members[first + b]
                 p = _at(indptr, cols, i, j)
                 if p >= 0:
                     cij = np.float64(cover[p])
@@ -173,11 +179,9 @@ class HeldPairs:
         """`optimiser.group_score` of each group (float64), in one compiled call."""
         if not groups:
             return np.zeros(0)
-        width = max(len(g) for g in groups)
-        members = np.zeros((len(groups), max(width, 1)), dtype=np.int64)
-        for row, g in zip(members, groups, strict=True):
-            row[: len(g)] = g
         sizes = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+        members = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64,
+                              count=int(sizes.sum()))  # fmt: skip
         out = np.empty(len(groups))
         scores, _ = _compiled()
         scores(members, sizes, self.indptr, self.cols, self.cover, self.pair,

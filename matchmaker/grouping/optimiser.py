@@ -498,9 +498,10 @@ class _Search:
         near.discard(-1)
         near.difference_update(members)
         outsiders = np.fromiter(sorted(near), dtype=np.int64, count=len(near))
-        if outsiders.size:
-            gain = self._fit(outsiders, rest).sum(axis=1, dtype=np.float32)
-            gain -= self._fit([i], rest).sum(dtype=np.float32)
+        if outsiders.size:  # i's fit with the rest in the first row, one read for both
+            fit = self._fit(np.r_[i, outsiders], rest)
+            gain = fit[1:].sum(axis=1, dtype=np.float32)
+            gain -= fit[0].sum(dtype=np.float32)
             keep = np.flatnonzero(gain > 0)
             order = keep[np.argsort(-gain[keep], kind="stable")]
             for x in outsiders[order].tolist():
@@ -531,24 +532,25 @@ class _Search:
     def _best_option(self, options: list[dict[int, list[int]]], min_gain: float):
         """The option raising the objective most, by more than `min_gain` (the first of equal
         gains), with its groups' new scores; None when none does. Options that change two
-        groups (nearly all) are weighed at once with numpy, the same float64 operations in
-        the same order as `_delta` (so the same choice); others one by one."""
+        groups (nearly all) are weighed inline: `_delta`'s float operations in its order (so
+        the same choice) without its dicts; others through `_delta`."""
         self.scores_of([m for changes in options for m in changes.values()])  # remembered
-        if not options or any(len(c) != 2 for c in options):
+        if any(len(c) != 2 for c in options):
             return self._best_option_each(options, min_gain)
-        (a, b), members = zip(*(tuple(c) for c in options)), zip(*(c.values() for c in options))
-        new_a, new_b = ([self.score(m) for m in side] for side in members)
-        old_a, old_b = ([self.scores[g] for g in side] for side in (a, b))
-        inv = self._inv_sum + (1 / np.maximum(new_a, 1e-6) - 1 / np.maximum(old_a, 1e-6))
-        inv = inv + (1 / np.maximum(new_b, 1e-6) - 1 / np.maximum(old_b, 1e-6))
-        hm = len(self.scores) / inv
-        others = [self._min_excluding(c) for c in options]
-        worst = np.minimum(np.minimum(others, new_a), new_b)
-        gain = (WORST_WEIGHT * worst + (1 - WORST_WEIGHT) * hm) - self._value
-        k = int(np.argmax(gain))
-        if not gain[k] > min_gain:
-            return None
-        return options[k], {a[k]: new_a[k], b[k]: new_b[k]}
+        score, scores, lowest = self.score, self.scores, self._min_excluding
+        inv_sum, value, count, w = self._inv_sum, self._value, len(self.scores), WORST_WEIGHT
+        best_gain, best = min_gain, None
+        for changes in options:
+            (a, members_a), (b, members_b) = changes.items()
+            va, vb, oa, ob = score(members_a), score(members_b), scores[a], scores[b]
+            inv = inv_sum
+            inv += 1 / (1e-6 if va < 1e-6 else va) - 1 / (1e-6 if oa < 1e-6 else oa)
+            inv += 1 / (1e-6 if vb < 1e-6 else vb) - 1 / (1e-6 if ob < 1e-6 else ob)
+            worst = min(lowest(changes), va, vb)
+            gain = (w * worst + (1 - w) * (count / inv)) - value
+            if gain > best_gain:
+                best_gain, best = gain, (changes, {a: va, b: vb})
+        return best
 
     def _best_option_each(self, options: list[dict[int, list[int]]], min_gain: float):
         """`_best_option`, one option at a time."""
