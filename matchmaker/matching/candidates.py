@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from matchmaker.matching.features import MISSING, STRUCTURED, FirmFacts, structured_features
 from matchmaker.matching.index import resolve
@@ -134,14 +136,15 @@ def judged_chunks(judge: PairJudge, left: np.ndarray, right: np.ndarray,
     """The values of the pairs (left[k], right[k]) judged `PAIR_CHUNK` at a time, in order, as
     (left, right, values) per chunk: `workers` chunks at once on threads, so one chunk's feature
     assembly (numpy, mostly one core) runs beside another's compiled loop (the GIL is released
-    in both); at most two chunks per worker wait, so memory holds a few chunks."""
+    in both), each thread's matrix products on one BLAS thread; at most two chunks per worker
+    wait, so memory holds a few chunks."""
     starts = range(0, len(left), PAIR_CHUNK)
     if workers <= 1:
         for s in starts:
             a, b = left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK]
             yield a, b, judge(a, b)
         return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
         waiting: deque = deque()
         for s in starts:
             a, b = left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK]
@@ -247,7 +250,9 @@ class _Surrogate:
 
 
 def _shortlists(surrogate: _Surrogate, n: int, size: int, workers: int) -> np.ndarray:
-    """Each row's `size` best columns by the surrogate (self left out)."""
+    """Each row's `size` best columns by the surrogate (self left out): blocks of rows on
+    `workers` threads, each thread's matrix products on one BLAS thread (BLAS threads of two
+    callers at once only contend for the cores; the products are the same)."""
     out = np.empty((n, size), dtype=np.intp)
 
     def one(start: int) -> None:
@@ -256,7 +261,8 @@ def _shortlists(surrogate: _Surrogate, n: int, size: int, workers: int) -> np.nd
         z[np.arange(rows.size), rows] = -np.inf
         out[rows] = np.argpartition(-z, size - 1, axis=1)[:, :size]
 
-    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+    blas = threadpool_limits(1, user_api="blas") if workers > 1 else nullcontext()
+    with blas, ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         list(pool.map(one, range(0, n, SURROGATE_BLOCK)))
     return out
 
