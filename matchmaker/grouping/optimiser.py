@@ -16,17 +16,13 @@ from matchmaker.grouping.pool import PoolScores, partners_of
 
 MAX_KNOWLEDGE_INSTITUTIONS = 2
 
-
 # Weights of a network's score: needs covered, pair fit, reciprocity.
 SCORE_WEIGHTS = (0.45, 0.30, 0.25)
-
 
 # The objective: this share on the weakest network, the rest on the harmonic mean.
 WORST_WEIGHT = 0.5
 
-
 CANDIDATES = 24  # top-k compatible partners kept per firm
-
 
 SWAP_OPTIONS = 8  # swaps of one member scored exactly, the most promising first
 
@@ -135,8 +131,7 @@ class _Search:
         self.groups: list[list[int]] = []
         self.scores: list[float] = []
         self._remembered: dict[tuple[int, ...], float] = {}
-        # a sparse pool's held pairs as arrays: groups scored and fits read by compiled loops
-        self.held = self.s.held if self.s.sparse else None
+        self.held = self.s.held if self.s.sparse else None  # read by compiled loops
         self._candidates()
 
     # -- neighbourhoods -----------------------------------------------------------------------
@@ -531,9 +526,8 @@ class _Search:
 
     def _best_option(self, options: list[dict[int, list[int]]], min_gain: float):
         """The option raising the objective most, by more than `min_gain` (the first of equal
-        gains), with its groups' new scores; None when none does. Options that change two
-        groups (nearly all) are weighed inline: `_delta`'s float operations in its order (so
-        the same choice) without its dicts; others through `_delta`."""
+        gains), with its groups' new scores, or None. Two-group options (nearly all) weighed
+        inline: `_delta`'s float operations in its order, without its dicts."""
         self.scores_of([m for changes in options for m in changes.values()])  # remembered
         if any(len(c) != 2 for c in options):
             return self._best_option_each(options, min_gain)
@@ -553,8 +547,7 @@ class _Search:
         return best
 
     def _best_option_each(self, options: list[dict[int, list[int]]], min_gain: float):
-        """`_best_option`, one option at a time."""
-        best_gain, best = min_gain, None
+        best_gain, best = min_gain, None  # `_best_option` through `_delta`
         for changes in options:
             gain, new = self._delta(changes)
             if gain > best_gain:
