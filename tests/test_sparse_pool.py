@@ -146,6 +146,26 @@ def test_a_shortlisted_graph_judges_its_pairs_exactly(client, db, monkeypatch):
     assert listed >= 2 * n  # lists are filled from the shortlists
 
 
+def test_chunks_judged_on_threads_give_the_same_graph(client, db, monkeypatch):
+    """Pairs judged a few at a time on two threads (the compiled loop on each caller's thread)
+    give the graph judged in one thread, array for array; settling reuses the graph's judge."""
+    monkeypatch.setattr(candidates, "SAMPLE_ROWS", 4)
+    monkeypatch.setattr(candidates, "PAIR_CHUNK", 7)
+    register(client)
+    index = matching.match_index(db)
+    ids = sorted(index.row_)
+    one = matching.candidate_graph(index, ids, k=3, shortlist=4, workers=1)
+    two = matching.candidate_graph(index, ids, k=3, shortlist=4, workers=2)
+    assert one.judged == two.judged > 7 * 4
+    for name in ("neighbours", "pair", "cover", "cover_back", "competitor", "typical_pair",
+                 "typical_cover"):  # fmt: skip
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+    assert one.judge.dots.parallel and not two.judge.dots.parallel
+    left, right = np.array([0, 1, 2]), np.array([3, 4, 5])
+    a, b = one.judge(left, right, mask=False), two.judge(left, right, mask=False)
+    assert np.array_equal(a.fit, b.fit) and np.array_equal(a.cover, b.cover)
+
+
 def test_forcing_the_sparse_path_on_a_small_store_gives_the_same_networks(
     client, auth, db, monkeypatch
 ):
@@ -164,6 +184,21 @@ def test_forcing_the_sparse_path_on_a_small_store_gives_the_same_networks(
     assert [n["score"] for n in sparse["networks"]] == pytest.approx(
         [n["score"] for n in dense["networks"]], abs=1e-4
     )
+
+
+def test_the_lists_rank_pairs_as_lexsort_does():
+    """The neighbour lists' packed-key ranking orders (row, fit descending, column) exactly as
+    `np.lexsort` does, ties of fit included."""
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 37, 10_000, 2**20):
+        rows = rng.integers(0, n, 5_000)
+        cols = rng.integers(0, n, 5_000)
+        fit = rng.choice(np.float32([0.0, -0.0, 0.25, 0.5, 1.0, 3e-39, -1.5]), 5_000)
+        fit[:2000] = rng.random(2000).astype(np.float32)
+        expected = np.lexsort((cols, -fit, rows))
+        found = candidates.ranked(rows, fit, cols, n)
+        key = list(zip(rows[found], -fit[found], cols[found], strict=True))
+        assert key == list(zip(rows[expected], -fit[expected], cols[expected], strict=True))
 
 
 def test_pair_sets_read_like_sets_of_tuples():

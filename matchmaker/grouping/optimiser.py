@@ -16,17 +16,13 @@ from matchmaker.grouping.pool import PoolScores, partners_of
 
 MAX_KNOWLEDGE_INSTITUTIONS = 2
 
-
 # Weights of a network's score: needs covered, pair fit, reciprocity.
 SCORE_WEIGHTS = (0.45, 0.30, 0.25)
-
 
 # The objective: this share on the weakest network, the rest on the harmonic mean.
 WORST_WEIGHT = 0.5
 
-
 CANDIDATES = 24  # top-k compatible partners kept per firm
-
 
 SWAP_OPTIONS = 8  # swaps of one member scored exactly, the most promising first
 
@@ -135,6 +131,7 @@ class _Search:
         self.groups: list[list[int]] = []
         self.scores: list[float] = []
         self._remembered: dict[tuple[int, ...], float] = {}
+        self.held = self.s.held if self.s.sparse else None  # read by compiled loops
         self._candidates()
 
     # -- neighbourhoods -----------------------------------------------------------------------
@@ -182,6 +179,8 @@ class _Search:
         """Pair fit of rows × cols for ranking moves (half precision when dense)."""
         if self.pair_fit_ is not None:
             return self.pair_fit_[np.ix_(rows, cols)]
+        if self.held is not None:
+            return self.held.fit_block(rows, cols)
         return self.s.fit_block(rows, cols)
 
     def allowed(self, i: int, j: int) -> bool:
@@ -203,8 +202,26 @@ class _Search:
         if found is None:
             if len(self._remembered) >= REMEMBERED_SCORES:
                 self._remembered.clear()
-            found = self._remembered[key] = group_score(self.s, members)
+            if self.held is not None:
+                found = float(self.held.group_scores([members], SCORE_WEIGHTS)[0])
+            else:
+                found = group_score(self.s, members)
+            self._remembered[key] = found
         return found
+
+    def scores_of(self, groups: Sequence[Sequence[int]]) -> list[float]:
+        """`score` of each group; a sparse pool's unremembered groups in one compiled call."""
+        if self.held is not None:
+            keys = [tuple(g) for g in groups]
+            new = list({k: None for k in keys if k not in self._remembered})
+            if new:
+                if len(self._remembered) + len(new) >= REMEMBERED_SCORES:
+                    self._remembered.clear()
+                    new = list(dict.fromkeys(keys))
+                found = self.held.group_scores(new, SCORE_WEIGHTS).tolist()
+                self._remembered.update(zip(new, found, strict=True))
+            return [self._remembered[k] for k in keys]
+        return [self.score(g) for g in groups]
 
     # -- construction -------------------------------------------------------------------------
 
@@ -294,7 +311,7 @@ class _Search:
         if len(options) > 12:  # pre-rank by summed pair fit, score the most promising fully
             fit = self._fit(options, members).sum(axis=1, dtype=np.float32)
             options = [options[i] for i in np.argsort(-fit, kind="stable")[:12]]
-        gains = [self.score([*members, x]) for x in options]
+        gains = self.scores_of([[*members, x] for x in options])
         return options[int(np.argmax(gains))]
 
     def _scan(self, members: list[int]) -> list[int]:
@@ -476,9 +493,10 @@ class _Search:
         near.discard(-1)
         near.difference_update(members)
         outsiders = np.fromiter(sorted(near), dtype=np.int64, count=len(near))
-        if outsiders.size:
-            gain = self._fit(outsiders, rest).sum(axis=1, dtype=np.float32)
-            gain -= self._fit([i], rest).sum(dtype=np.float32)
+        if outsiders.size:  # i's fit with the rest in the first row, one read for both
+            fit = self._fit(np.r_[i, outsiders], rest)
+            gain = fit[1:].sum(axis=1, dtype=np.float32)
+            gain -= fit[0].sum(dtype=np.float32)
             keep = np.flatnonzero(gain > 0)
             order = keep[np.argsort(-gain[keep], kind="stable")]
             for x in outsiders[order].tolist():
@@ -500,15 +518,41 @@ class _Search:
                 target = self.groups[h]
                 if len(target) < self.max_size and self.fits_into(i, target):
                     options.append({g: rest, h: [*target, i]})
-        best_gain, best = min_gain, None
-        for changes in options:
-            gain, new = self._delta(changes)
-            if gain > best_gain:
-                best_gain, best = gain, (changes, new)
+        best = self._best_option(options, min_gain)
         if best is None:
             return False
         self._apply(*best)
         return True
+
+    def _best_option(self, options: list[dict[int, list[int]]], min_gain: float):
+        """The option raising the objective most, by more than `min_gain` (the first of equal
+        gains), with its groups' new scores, or None. Two-group options (nearly all) weighed
+        inline: `_delta`'s float operations in its order, without its dicts."""
+        self.scores_of([m for changes in options for m in changes.values()])  # remembered
+        if any(len(c) != 2 for c in options):
+            return self._best_option_each(options, min_gain)
+        score, scores, lowest = self.score, self.scores, self._min_excluding
+        inv_sum, value, count, w = self._inv_sum, self._value, len(self.scores), WORST_WEIGHT
+        best_gain, best = min_gain, None
+        for changes in options:
+            (a, members_a), (b, members_b) = changes.items()
+            va, vb, oa, ob = score(members_a), score(members_b), scores[a], scores[b]
+            inv = inv_sum
+            inv += 1 / (1e-6 if va < 1e-6 else va) - 1 / (1e-6 if oa < 1e-6 else oa)
+            inv += 1 / (1e-6 if vb < 1e-6 else vb) - 1 / (1e-6 if ob < 1e-6 else ob)
+            worst = min(lowest(changes), va, vb)
+            gain = (w * worst + (1 - w) * (count / inv)) - value
+            if gain > best_gain:
+                best_gain, best = gain, (changes, {a: va, b: vb})
+        return best
+
+    def _best_option_each(self, options: list[dict[int, list[int]]], min_gain: float):
+        best_gain, best = min_gain, None  # `_best_option` through `_delta`
+        for changes in options:
+            gain, new = self._delta(changes)
+            if gain > best_gain:
+                best_gain, best = gain, (changes, new)
+        return best
 
     allow_bench = False
 

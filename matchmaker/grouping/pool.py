@@ -15,6 +15,7 @@ import numpy as np
 
 from matchmaker import matching
 from matchmaker.grouping import fit_level
+from matchmaker.grouping.held import HeldPairs
 from matchmaker.matching.candidates import PairValues, pair_judge
 from matchmaker.reference.nace import nace_class
 from matchmaker.store import pair_rules as stored_rules
@@ -94,6 +95,30 @@ class TypicalTable(PairTable):
         if self.by_row:
             return np.repeat(a[:, None], len(cols), axis=1)
         return np.minimum.outer(a, self.typical[np.asarray(cols, dtype=np.intp)])
+
+
+class HeldTable:
+    """A sparse pool's table read like a `PairTable` (`table[i, j]`, `get`, `fresh`,
+    `estimates`) from its held arrays (`held.HeldPairs`): a held pair's value (`values`, the
+    held pair fit or cover), else `typical`'s estimate. Read-only; `fresh` gives an empty
+    `TypicalTable` with the same estimates (what `settle` fills)."""
+
+    def __init__(self, held: HeldPairs, values: np.ndarray, typical: TypicalTable):
+        self.held, self.values, self.typical = held, values, typical
+
+    def get(self, key: tuple[int, int], default=None):
+        at = self.held.position(*key)
+        return default if at < 0 else float(self.values[at])
+
+    def __getitem__(self, key: tuple[int, int]) -> float:
+        at = self.held.position(*key)
+        return self.typical[key] if at < 0 else float(self.values[at])
+
+    def fresh(self) -> TypicalTable:
+        return self.typical.fresh()
+
+    def estimates(self, rows: Sequence[int], cols: Sequence[int]) -> np.ndarray:
+        return self.typical.estimates(rows, cols)
 
 
 class PairSet(Set):
@@ -196,21 +221,24 @@ class PoolScores:
     partners (symmetric), `cover[i, j]` how well j's offers meet i's needs, `similar[i, j]` how
     alike the two profiles are; `competitor` holds likely-competitor pairs (i < j).
 
-    Dense (arrays) for a small pool; sparse (`PairTable`s) for a large one, where `neighbours`
+    Dense (arrays) for a small pool; sparse (`PairTable`s, or `HeldTable`s over a candidate
+    graph) for a large one, where `neighbours`
     lists each firm's best partners (-1 pads) and `settle(groups)` scores exactly the pairs
     inside the given groups, which until then may read as estimates.
     """
 
-    cover: np.ndarray | PairTable
+    cover: np.ndarray | PairTable | HeldTable
     similar: np.ndarray | PairTable
     competitor: set[tuple[int, int]] | PairSet = field(default_factory=set)
-    pair: np.ndarray | PairTable | None = None
+    pair: np.ndarray | PairTable | HeldTable | None = None
     neighbours: np.ndarray | None = None
     # exact values of listed pairs (left, right positions; `matching.candidates.PairValues`)
     scorer: Callable[[np.ndarray, np.ndarray], PairValues] | None = None
     # look-alike pairs (i < j) whose pair fit was lowered, with the fit before
     lookalike: dict[tuple[int, int], float] = field(default_factory=dict)
     rival: np.ndarray | None = None  # competitor probability of each pair (dense pools)
+    # a sparse pool's held pairs as arrays (the tables' values, for compiled reads)
+    held: HeldPairs | None = None
 
     def __post_init__(self):
         if self.pair is None:
@@ -245,6 +273,8 @@ class PoolScores:
         """Pair fit of `rows` × `cols` (float32; estimates for pairs a sparse pool lacks)."""
         if not self.sparse:
             return self.pair[np.ix_(rows, cols)]
+        if self.held is not None:
+            return self.held.fit_block(rows, cols)
         pv = self.pair
         out = pv.estimates(rows, cols)
         get = pv.get
@@ -393,27 +423,24 @@ def same_class_and_region(profiles: Sequence[Mapping]) -> np.ndarray:
 
 def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
     graph = matching.candidate_graph(index, ids, GRAPH_NEIGHBOURS)
-    pair = TypicalTable(graph.typical_pair)
-    cover = TypicalTable(graph.typical_cover, by_row=True)
-    similar = TypicalTable(np.zeros(len(ids)), by_row=True)  # read only for settled groups
-    nb = graph.neighbours.tolist()
-    values = graph.pair.tolist(), graph.cover.tolist(), graph.cover_back.tolist()
-    ints = list(range(len(nb)))  # one int object per firm, shared by the keys
-    for i, row in zip(ints, nb, strict=True):
-        fit, met, back = (v[i] for v in values)
-        for r, j in enumerate(row):
-            if j < 0:
-                break
-            j = ints[j]
-            ij, ji = (i, j), (j, i)  # one key object for both tables
-            pair[ij] = pair[ji] = fit[r]
-            cover[ij], cover[ji] = met[r], back[r]
-    competitor = PairSet(graph.competitor, len(ids))
-    ids = list(ids)
+    judge = graph.judge or pair_judge(index, list(ids))  # the graph's: its arrays are laid out
+    return graph_pool(graph, lambda left, right: judge(left, right, mask=False))
+
+
+def graph_pool(graph, scorer: Callable[[np.ndarray, np.ndarray], PairValues]) -> PoolScores:
+    """The sparse pool of a candidate graph (`matching.candidates.CandidateGraph`): its listed
+    pairs held both ways as arrays (`held`, read by the local search's compiled loops) and
+    read through `HeldTable`s, other pairs read as estimates (the lower typical fit, the
+    needing firm's typical cover); `scorer` gives exact values of listed pairs (`settle`)."""
+    held = HeldPairs.of_lists(graph.neighbours, graph.pair, graph.cover, graph.cover_back,
+                              graph.typical_pair, graph.typical_cover)  # fmt: skip
+    pair = HeldTable(held, held.pair, TypicalTable(graph.typical_pair))
+    cover = HeldTable(held, held.cover, TypicalTable(graph.typical_cover, by_row=True))
+    similar = TypicalTable(np.zeros(len(graph.ids)), by_row=True)  # read only once settled
+    competitor = PairSet(graph.competitor, len(graph.ids))
     return PoolScores(
-        cover, similar, competitor, pair, neighbours=graph.neighbours,
-        scorer=lambda left, right: pair_judge(index, ids)(left, right, mask=False),
-    )  # fmt: skip
+        cover, similar, competitor, pair, neighbours=graph.neighbours, scorer=scorer, held=held
+    )
 
 
 def pair_rules(db) -> dict[tuple[int, int], set[str]]:

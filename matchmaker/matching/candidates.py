@@ -14,11 +14,14 @@ flags is found only when it is shortlisted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from matchmaker.matching.features import MISSING, STRUCTURED, FirmFacts, structured_features
 from matchmaker.matching.index import resolve
@@ -57,7 +60,8 @@ class CandidateGraph:
     the neighbour's needs. `competitor` holds every likely-competitor pair found (i < j, rows of
     a 2-column array), and `typical_pair` / `typical_cover` each row's mean fit (over
     non-competitors) and cover over the pool (an estimate for a pair that is in no list).
-    `judged` counts the pairs the learned scorer judged.
+    `judged` counts the pairs the learned scorer judged; `judge` is the `PairJudge` that judged
+    them (exact values of further pairs of the pool, e.g. of the networks formed).
     """
 
     ids: list[int]
@@ -69,6 +73,7 @@ class CandidateGraph:
     typical_pair: np.ndarray
     typical_cover: np.ndarray
     judged: int = 0
+    judge: PairJudge | None = None
 
 
 @dataclass
@@ -90,9 +95,9 @@ class PairJudge:
     the learned scorer (`scoring.score_pairs`): the values a dense pool's matrices hold (pair
     fit as the mean of both firms' views, cover both ways, likeness), without forming blocks."""
 
-    def __init__(self, index, vectors, facts: FirmFacts):
+    def __init__(self, index, vectors, facts: FirmFacts, parallel: bool = True):
         self.index, self.vectors, self.facts = index, vectors, facts
-        self.dots = PairDots(index.encoder_, vectors)
+        self.dots = PairDots(index.encoder_, vectors, parallel)
         self.silent = ~(facts.has_needs | facts.has_offers)
         self.no_needs = ~facts.has_needs
 
@@ -117,12 +122,39 @@ class PairJudge:
         return PairValues(fit, cover.astype(f32), back.astype(f32), similar.astype(f32), rival)
 
 
-def pair_judge(index, ids: Sequence[int]) -> PairJudge:
-    """A `PairJudge` of the firms `ids` of `index` (pairs given as positions in `ids`)."""
+def pair_judge(index, ids: Sequence[int], parallel: bool = True) -> PairJudge:
+    """A `PairJudge` of the firms `ids` of `index` (pairs given as positions in `ids`); without
+    `parallel` each call runs on its caller's thread (`judged_chunks` runs calls on threads)."""
     rows = index.rows(ids)
     if np.array_equal(rows, np.arange(len(index))):  # the whole index: share its kept transposes
-        return PairJudge(index, index.vectors_, index.facts_)
-    return PairJudge(index, index.vectors_.take(rows), index.facts_.take(rows))
+        return PairJudge(index, index.vectors_, index.facts_, parallel)
+    return PairJudge(index, index.vectors_.take(rows), index.facts_.take(rows), parallel)
+
+
+def judged_chunks(judge: PairJudge, left: np.ndarray, right: np.ndarray,
+                  workers: int) -> Iterator[tuple[np.ndarray, np.ndarray, PairValues]]:  # fmt: skip
+    """The values of the pairs (left[k], right[k]) judged `PAIR_CHUNK` at a time, in order, as
+    (left, right, values) per chunk: `workers` chunks at once on threads, so one chunk's feature
+    assembly (numpy, mostly one core) runs beside another's compiled loop (the GIL is released
+    in both), each thread's matrix products on one BLAS thread; at most two chunks per worker
+    wait, so memory holds a few chunks."""
+    starts = range(0, len(left), PAIR_CHUNK)
+    if workers <= 1:
+        for s in starts:
+            a, b = left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK]
+            yield a, b, judge(a, b)
+        return
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
+        waiting: deque = deque()
+        for s in starts:
+            a, b = left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK]
+            waiting.append((a, b, pool.submit(judge, a, b)))
+            if len(waiting) >= 2 * workers:
+                a, b, found = waiting.popleft()
+                yield a, b, found.result()
+        while waiting:
+            a, b, found = waiting.popleft()
+            yield a, b, found.result()
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
@@ -218,7 +250,9 @@ class _Surrogate:
 
 
 def _shortlists(surrogate: _Surrogate, n: int, size: int, workers: int) -> np.ndarray:
-    """Each row's `size` best columns by the surrogate (self left out)."""
+    """Each row's `size` best columns by the surrogate (self left out): blocks of rows on
+    `workers` threads, each thread's matrix products on one BLAS thread (BLAS threads of two
+    callers at once only contend for the cores; the products are the same)."""
     out = np.empty((n, size), dtype=np.intp)
 
     def one(start: int) -> None:
@@ -227,9 +261,25 @@ def _shortlists(surrogate: _Surrogate, n: int, size: int, workers: int) -> np.nd
         z[np.arange(rows.size), rows] = -np.inf
         out[rows] = np.argpartition(-z, size - 1, axis=1)[:, :size]
 
-    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+    blas = threadpool_limits(1, user_api="blas") if workers > 1 else nullcontext()
+    with blas, ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         list(pool.map(one, range(0, n, SURROGATE_BLOCK)))
     return out
+
+
+def ranked(rows: np.ndarray, fit: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
+    """`np.lexsort((cols, -fit, rows))`: by row, best fit first, ties by column, for rows and
+    columns below n. Sorted as one packed integer key where it fits in 63 bits (row, the fit's
+    order-preserving bits reversed, column: one sort instead of three passes)."""
+    bits = max(int(n - 1).bit_length(), 1)
+    if 2 * bits + 32 > 63:
+        return np.lexsort((cols, -fit, rows))
+    f = (np.asarray(fit, dtype=np.float32) + np.float32(0)).view(np.uint32).astype(np.int64)
+    f = np.where(f >= 1 << 31, f ^ 0xFFFFFFFF, f | 1 << 31)  # ascending with the float (-0 = 0)
+    key = rows.astype(np.int64) << (32 + bits)
+    key |= (0xFFFFFFFF - f) << bits  # best fit first
+    key |= cols.astype(np.int64)
+    return np.argsort(key, kind="stable")
 
 
 class _TopLists:
@@ -264,7 +314,7 @@ class _TopLists:
                              *(v[held] for v in self.values)))  # fmt: skip
         rows, cols, fit, met, gives = (np.concatenate(x) for x in zip(*self.waiting, strict=True))
         self.waiting, self.size = [], 0
-        order = np.lexsort((cols, -fit, rows))
+        order = ranked(rows, fit, cols, self.n)
         rows = rows[order]
         start = np.searchsorted(rows, np.arange(self.n))
         rank = np.arange(rows.size) - start[rows]
@@ -304,7 +354,8 @@ def _pairs_to_judge(chosen, groups: np.ndarray, skip: np.ndarray) -> np.ndarray:
     i, j = pairs.min(axis=1), pairs.max(axis=1)
     del pairs, found
     keep = (i != j) & ~skip[i] & ~skip[j]
-    keys = np.unique(i[keep] * max(n, 1) + j[keep])  # sorted by i, then j; each pair once
+    keys = np.sort(i[keep] * max(n, 1) + j[keep])  # sorted by i, then j; each pair once:
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys  # (sort, not hash)
     return np.column_stack([keys // max(n, 1), keys % max(n, 1)]).astype(np.intp)
 
 
@@ -332,7 +383,7 @@ def candidate_graph(
     rows = index.rows(ids)
     n = rows.size
     kk = max(min(k, n - 1), 0)
-    judge = pair_judge(index, ids)
+    judge = pair_judge(index, ids, parallel=workers <= 1)
     vectors, facts = judge.vectors, judge.facts
     everyone = np.arange(n)
     top = _TopLists(n, kk)
@@ -341,10 +392,8 @@ def candidate_graph(
     typical = np.zeros((2, n), dtype=np.float32)
     if n:
         left, right = np.repeat(sample, n), np.tile(everyone, sample.size)
-        parts = []
-        for s in range(0, left.size, PAIR_CHUNK):
-            found = judge(left[s : s + PAIR_CHUNK], right[s : s + PAIR_CHUNK])
-            parts.append((found.fit, found.cover, found.back, found.rival))
+        parts = [(found.fit, found.cover, found.back, found.rival)
+                 for _, _, found in judged_chunks(judge, left, right, workers)]  # fmt: skip
         pair, cover, back, rival = (np.concatenate(x).reshape(sample.size, n)
                                     for x in zip(*parts, strict=True))  # fmt: skip
         del parts, left, right
@@ -371,9 +420,7 @@ def candidate_graph(
     skip = np.zeros(n, dtype=bool)
     skip[sample] = True
     todo = _pairs_to_judge(chosen, _codes(facts.groups), skip)
-    for s in range(0, len(todo), PAIR_CHUNK):
-        left, right = todo[s : s + PAIR_CHUNK].T
-        found = judge(left, right)
+    for left, right, found in judged_chunks(judge, todo[:, 0], todo[:, 1], workers):
         fit, cover, back, rival = found.fit, found.cover, found.back, found.rival
         rivals.append(np.column_stack([left[rival], right[rival]]))
         ok = ~rival
@@ -384,5 +431,5 @@ def candidate_graph(
     rival = np.unique(np.sort(rival, axis=1), axis=0).astype(np.intp)
     return CandidateGraph(
         [index.vectors_.ids[r] for r in rows], nb, fit, met, gives, rival,
-        typical_pair=typical[0], typical_cover=typical[1], judged=judged,
+        typical_pair=typical[0], typical_cover=typical[1], judged=judged, judge=judge,
     )  # fmt: skip

@@ -9,6 +9,7 @@ numba is imported, and the loop compiled (or read from numba's cache), when firs
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from functools import cache
 
@@ -123,12 +124,19 @@ def _dots(chunks, seg, left, right, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2,
 
 
 @cache
-def _compiled():
-    """`_dots` compiled by numba (imported here: it costs start-up time and memory)."""
+def _compiled(parallel: bool = True):
+    """`_dots` compiled by numba (imported here: it costs start-up time and memory); with
+    `parallel`, its chunks run on numba's threads, else on the calling thread alone (for
+    callers that run several calls on their own threads: the GIL is released throughout).
+    The per-pair sums are the same either way."""
     import numba
 
     globals()["prange"] = numba.prange
-    return numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)(_dots)
+    func = _dots
+    if not parallel:  # its own name: numba's disk cache does not tell the two builds apart
+        func = types.FunctionType(_dots.__code__, globals(), "_dots_serial")
+        func.__qualname__ = "_dots_serial"
+    return numba.njit(parallel=parallel, cache=True, nogil=True, fastmath=True)(func)
 
 
 # Groups of pairs (by left firm) one thread of the compiled loop takes at a time, at most.
@@ -170,10 +178,12 @@ class PairCosines:
 
 class PairDots:
     """The vectors of a set of firms laid out for `_dots`, prepared once per set: the set's own
-    arrays where they already are laid out so (an index's rows are not copied)."""
+    arrays where they already are laid out so (an index's rows are not copied). Without
+    `parallel` a call runs on the calling thread only (for callers with threads of their own)."""
 
-    def __init__(self, encoder, vectors):
+    def __init__(self, encoder, vectors, parallel: bool = True):
         n = len(vectors)
+        self.parallel = parallel
         self.n = n
         self.sparse = [_sorted_csr(vectors.sparse[p]) for p in PARTS]
         width = vectors.sparse[PARTS[0]].shape[1]
@@ -208,7 +218,7 @@ class PairDots:
         cuts = np.searchsorted(seg, np.linspace(0, lo.size, CHUNKS + 1)[1:-1], side="right") - 1
         chunks = np.unique(np.r_[0, np.clip(cuts, 0, groups), groups]).astype(np.int64)
         (ip0, ix0, dt0), (ip1, ix1, dt1), (ip2, ix2, dt2) = self.sparse
-        lex, den, st = _compiled()(
+        lex, den, st = _compiled(self.parallel)(
             chunks, seg, lo, ro, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2, self.colblock,
             *self.dense, self.s_indptr, self.s_indices, self.s_data,
         )  # fmt: skip
