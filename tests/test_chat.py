@@ -875,3 +875,25 @@ def test_list_follow_ups_export_cap_and_filter(client, auth, firms):
     assert sector["entities"]["sector"] == "rådgivning"
     exported = ask(client, auth, "eksportér til pdf", session="list")
     assert exported["intent"] == "export" and exported["entities"]["format"] == "pdf"
+
+
+def test_flags_are_written_in_the_readers_language(client, auth, firms):
+    twin = company_body(
+        name="Vejen Ostemejeri",
+        region="Syddanmark",
+        city="Vejen",
+        sector="Fødevarer",
+        nace="10.51",
+        description="Mejeri med økologisk ost og yoghurt.",
+        offers="Økologiske mejeriprodukter.",
+        needs="Bæredygtig emballage og eksport til Tyskland.",
+        cvr=valid_cvr(400),
+    )
+    assert client.post("/api/v1/companies", json=twin).status_code == 201
+    body = ask(client, auth, "hvem ligner Vejen Mejeri?", session="flags")
+    flagged = [c for c in firm_cards(body) if c["flags"]]
+    assert flagged, body["cards"]
+    for card in flagged:
+        assert len(card["flag_labels"]) == len(card["flags"])
+        if "competitor" in card["flags"]:
+            assert "mulig konkurrent" in card["flag_labels"]

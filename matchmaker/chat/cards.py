@@ -8,6 +8,7 @@ from typing import Any
 
 from matchmaker.chat.turn import Turn
 from matchmaker.chat.wording import say, type_label
+from matchmaker.reference import messages
 from matchmaker.store import profiles
 
 
@@ -113,6 +114,11 @@ def firm_card(turn: Turn, suggestion, subject: dict, n: int) -> dict:
     card["ordinal"] = n
     card["type_label"] = type_label(card["match_type"], lang)
     card.update({k: p.get(k) for k in ("region", "city", "sector")})
+    # The flags in the reader's words ("mulig konkurrent"); `flags` keeps the codes.
+    card["flag_labels"] = [
+        messages.render(f"web.flag_{f}", lang) if messages.has(f"web.flag_{f}") else f
+        for f in card.get("flags") or []
+    ]
     card["actions"] = [
         {
             "kind": "explain",

@@ -126,7 +126,7 @@
       heading(box, card.ordinal, card.name, card.type_label);
       box.appendChild(meta([card.region, card.city, card.sector, words.score + " " + score(card.score)]));
       box.appendChild(reasonsList(card.reasons));
-      (card.flags || []).forEach(function (f) {
+      (card.flag_labels || card.flags || []).forEach(function (f) {
         box.appendChild(el("p", "flag", f));
       });
     },
