@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import company_body, valid_cvr
 
 from matchmaker.matching import (
     MatchIndex,
@@ -146,6 +147,24 @@ def insert_firms(db, firms=FIRMS) -> dict[str, int]:
         }
         ids[firm["name"]] = db["companies"].insert(row).last_pk
         db["company_changes"].insert({"company_id": ids[firm["name"]], "op": "insert"})
+    return ids
+
+
+API_FIELDS = ("name", "employees", "region", "nace", "description", "offers", "needs", "markets")
+
+
+def register_all(client, first_cvr: int) -> dict[str, int]:
+    """The test firms registered through the API (consenting ones only), by name; their CVRs
+    are generated from `first_cvr` on."""
+    ids = {}
+    for k, firm in enumerate(FIRMS):
+        if firm.get("consent") is False:
+            continue
+        fields = {f: firm[f] for f in API_FIELDS if f in firm}
+        body = company_body(cvr=valid_cvr(first_cvr + k), **fields)
+        answer = client.post("/api/v1/companies", json=body)
+        assert answer.status_code == 201, answer.get_json()
+        ids[firm["name"]] = answer.get_json()["id"]
     return ids
 
 

@@ -5,28 +5,13 @@ stored; an edit or a deletion never leaves an old clause in a reason."""
 from __future__ import annotations
 
 from conftest import company_body, record_encodes, valid_cvr
-from test_matching import FIRMS
+from test_matching import FIRMS, register_all
 
 from matchmaker import matching
 from matchmaker.reference.text import clauses
 from matchmaker.representation.clauses import MAX_CLAUSES, clause_texts
 from matchmaker.representation.embedding import load_model
 from matchmaker.representation.sentence import cache_key
-
-FIELDS = ("name", "employees", "region", "nace", "description", "offers", "needs", "markets")
-
-
-def register_all(client) -> dict[str, int]:
-    """The test firms registered through the API (consenting ones only), by name."""
-    ids = {}
-    for k, firm in enumerate(FIRMS):
-        if firm.get("consent") is False:
-            continue
-        body = company_body(cvr=valid_cvr(700 + k), **{f: firm[f] for f in FIELDS if f in firm})
-        answer = client.post("/api/v1/companies", json=body)
-        assert answer.status_code == 201, answer.get_json()
-        ids[firm["name"]] = answer.get_json()["id"]
-    return ids
 
 
 def quoted(suggestions) -> str:
@@ -45,7 +30,7 @@ def test_clause_texts_are_the_first_clauses_of_a_text():
 def test_clause_vectors_are_cached_at_write_time_and_a_request_encodes_nothing(
     client, auth, app, db, monkeypatch
 ):
-    ids = register_all(client)
+    ids = register_all(client, 700)
     model_name = app.config["MODEL_NAME"]
     stored = {r[0] for r in db.execute("SELECT key FROM vectors WHERE model = ?", [model_name])}
     for firm in FIRMS:
@@ -71,7 +56,7 @@ def test_clause_vectors_are_cached_at_write_time_and_a_request_encodes_nothing(
 
 
 def test_an_edited_or_deleted_firm_never_leaves_its_old_clauses_in_reasons(client, auth, db):
-    ids = register_all(client)
+    ids = register_all(client, 700)
     nordisk, partner = ids["Nordisk Emballage ApS"], ids["German Market Partners"]
     before = matching.partner_suggestions(db, nordisk, limit=8)
     assert "DACH" in quoted(s for s in before if s.id == partner)

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from conftest import company_body, valid_cvr
 from sklearn.preprocessing import normalize
-from test_matching import FIRMS
+from test_matching import FIRMS, register_all
 
 from matchmaker import matching
 from matchmaker.matching import reasons
@@ -16,7 +15,6 @@ from matchmaker.representation.clauses import analyse
 from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, unit_rows
 from matchmaker.representation.vectors import row_norms
 
-FIELDS = ("name", "employees", "region", "nace", "description", "offers", "needs", "markets")
 COMBOS = (("profile", "profile"), ("needs", "offers"), ("offers", "needs"), ("needs", "profile"))
 
 
@@ -92,18 +90,6 @@ def test_unit_rows_are_scikit_learns_normalised_rows():
         assert unit_rows(x).dtype == dtype
 
 
-def register_all(client) -> dict[str, int]:
-    ids = {}
-    for k, firm in enumerate(FIRMS):
-        if firm.get("consent") is False:
-            continue
-        body = company_body(cvr=valid_cvr(900 + k), **{f: firm[f] for f in FIELDS if f in firm})
-        answer = client.post("/api/v1/companies", json=body)
-        assert answer.status_code == 201, answer.get_json()
-        ids[firm["name"]] = answer.get_json()["id"]
-    return ids
-
-
 def partners(client, auth, company_id: int, lang: str = "da") -> list[dict]:
     answer = client.get(f"/api/v1/companies/{company_id}/partners?limit=8&lang={lang}",
                         headers=auth)  # fmt: skip
@@ -112,7 +98,7 @@ def partners(client, auth, company_id: int, lang: str = "da") -> list[dict]:
 
 
 def test_kept_explanations_answer_what_fresh_ones_do(client, auth, monkeypatch):
-    ids = register_all(client)
+    ids = register_all(client, 900)
     reasons.EXPLANATIONS.clear()
     asked = [(i, lang) for i in ids.values() for lang in ("da", "en")]
     fresh = {(i, lang): partners(client, auth, i, lang) for i, lang in asked}
@@ -132,7 +118,7 @@ def test_kept_explanations_answer_what_fresh_ones_do(client, auth, monkeypatch):
 
 
 def test_an_edited_name_or_offer_is_in_the_next_reasons(client, auth):
-    ids = register_all(client)
+    ids = register_all(client, 900)
     nordisk, partner = ids["Nordisk Emballage ApS"], ids["German Market Partners"]
     before = next(p for p in partners(client, auth, nordisk) if p["id"] == partner)
     lines = [r for r in before["reason_codes"] if r["code"] == "matching.need_offer"]
@@ -155,7 +141,7 @@ def test_an_edited_name_or_offer_is_in_the_next_reasons(client, auth):
 
 
 def test_a_refitted_index_explains_afresh(client, auth, db):
-    ids = register_all(client)
+    ids = register_all(client, 900)
     nordisk = ids["Nordisk Emballage ApS"]
     before = partners(client, auth, nordisk)
     old = matching.match_index(db).encoder_
