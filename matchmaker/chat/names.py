@@ -343,7 +343,7 @@ def _ordinary(word: str) -> bool:
         or word in NUMBER_WORDS["da"]
         or word in NUMBER_WORDS["en"]
         or word.isdigit()
-        or regions.find_in_text(word) is not None
+        or regions.normalise(word) is not None  # a place
         or default_lexicon().knows_word(word)
         or bool(sectors_of(word))
     )

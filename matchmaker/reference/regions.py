@@ -21,15 +21,22 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _entries() -> list[dict]:
+    """The regions file's entries (name, aliases, municipalities, towns), read once."""
+    if not REGIONS_FILE.exists():
+        return []
+    return json.loads(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]
+
+
+@lru_cache(maxsize=1)
 def names() -> dict[str, str]:
     """Every known way of writing a region (folded) → its canonical name."""
     table = {fold(r): r for r in REGIONS}
     table.update({fold("region " + r): r for r in REGIONS})
-    if REGIONS_FILE.exists():
-        for entry in json.loads(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]:
-            for key in ("aliases", "municipalities", "towns"):
-                for alias in entry.get(key, []):
-                    table.setdefault(fold(alias), entry["name"])
+    for entry in _entries():
+        for key in ("aliases", "municipalities", "towns"):
+            for alias in entry.get(key, []):
+                table.setdefault(fold(alias), entry["name"])
     return table
 
 
@@ -37,9 +44,8 @@ def names() -> dict[str, str]:
 def _region_names() -> frozenset[str]:
     """The regions' own names and aliases (folded), not their towns and municipalities."""
     found = {fold(r) for r in REGIONS}
-    if REGIONS_FILE.exists():
-        for entry in json.loads(REGIONS_FILE.read_text(encoding="utf-8"))["regions"]:
-            found.update(fold(alias) for alias in entry.get("aliases", []))
+    for entry in _entries():
+        found.update(fold(alias) for alias in entry.get("aliases", []))
     return frozenset(found)
 
 
