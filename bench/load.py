@@ -67,6 +67,7 @@ class Phase:
     statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
     note: str = ""
+    server_cpu: float = float("nan")  # the workers' CPU seconds during the phase
     # Per request: (latency s, path, the server's Server-Timing in ms, send time from start)
     traces: list[tuple[float, str, dict[str, float], float]] = field(default_factory=list)
 
@@ -204,8 +205,10 @@ def take_one(lock, iterator, client: Client, phase: Phase, on_result) -> bool:
     if job is None:
         return False
     status, content, latency = client.request(*job)
+    timing = client.timing()
     with lock:
         phase.add(status, latency)
+        phase.traces.append((latency, job[1], timing, 0.0))
         on_result(job, status, content)
     return True
 
@@ -278,6 +281,22 @@ def run_open_loop(streams, client: Client, seconds: float, on_result) -> None:
 
 STAGE_COLUMNS = ("app", "cpu", "others", "gc", "refit", "catchup", "index", "query", "score",
                  "rules", "reasons")  # fmt: skip
+
+
+def stage_medians(phase: Phase) -> str:
+    """The median of each server timing over the phase's requests ('app 12 · cpu 9 · ...', ms),
+    and the share of requests that waited on a re-fit or a catch-up."""
+    timings = [t for _, _, t, _ in phase.traces if t]
+    if not timings:
+        return ""
+    cells = []
+    for name in STAGE_COLUMNS:
+        values = sorted(t.get(name, 0.0) for t in timings)
+        if name == "refit":
+            cells.append(f"refit in {sum(v > 0 for v in values)} of {len(values)}")
+        elif any(values):
+            cells.append(f"{name} {values[len(values) // 2]:.1f}")
+    return " · ".join(cells)
 
 
 def explain(phase: Phase, count: int, marked: set[str]) -> list[str]:
@@ -440,7 +459,9 @@ def main(argv: list[str] | None = None) -> int:
             jobs = [("POST", "/api/v1/companies", firm(i, next(cvrs)))
                     for i in range(args.registrations)]  # fmt: skip
 
+            cpu = server_cpu(server.pid)
             run_phase(registration, jobs, client, args.concurrency, args.phase_seconds, registered)
+            registration.server_cpu = server_cpu(server.pid) - cpu
             phases.append(registration)
 
             burst = Client(port, None)
@@ -465,14 +486,17 @@ def main(argv: list[str] | None = None) -> int:
                 stop = threading.Event()
                 more = (("POST", "/api/v1/companies", firm(i, next(cvrs)))
                         for i in range(args.registrations, 10**9))  # fmt: skip
+                cpu = server_cpu(server.pid)
                 finish = run_beside(beside, more, client, args.writers, stop, registered,
                                     args.write_rate)  # fmt: skip
                 run_phase(during, suggestion_jobs, client, args.concurrency - args.writers,
                           args.phase_seconds, lambda *a: 0)  # fmt: skip
                 stop.set()
                 finish()
+                during.server_cpu, cpu = server_cpu(server.pid) - cpu, server_cpu(server.pid)
                 run_phase(steady, suggestion_jobs, client, args.concurrency, args.phase_seconds,
                           lambda *a: 0)  # fmt: skip
+                steady.server_cpu = server_cpu(server.pid) - cpu
             phases += [during, beside, steady]
 
             chat = Phase("chat (POST /chat)")
@@ -485,7 +509,9 @@ def main(argv: list[str] | None = None) -> int:
                 jobs = [("POST", "/api/v1/chat", {"session_id": f"load-{i % 40}",
                                                   "message": CHAT_MESSAGES[i % len(CHAT_MESSAGES)]})
                         for i in range(args.chat)]  # fmt: skip
+                cpu = server_cpu(server.pid)
                 run_phase(chat, jobs, client, args.concurrency, args.phase_seconds, lambda *a: 0)
+                chat.server_cpu = server_cpu(server.pid) - cpu
             phases.append(chat)
 
         rng = random.Random(1)
@@ -535,6 +561,16 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|---:|---:|---:|---|")
         for phase in phases:
             print(phase.row())
+        print()
+        print("Server timings, median per request (ms):")
+        for phase in phases:
+            medians = stage_medians(phase)
+            if medians:
+                spent = ""
+                if phase.server_cpu == phase.server_cpu:  # measured (not NaN)
+                    spent = (f" (workers' CPU {phase.server_cpu:.1f} s over "
+                             f"{phase.seconds:.1f} s)")  # fmt: skip
+                print(f"- {phase.name}{spent}: {medians}")
     if open_phases:
         print()
         print(f"Open loop, {args.open_seconds:g} s; latency from the scheduled send time:")

@@ -1,18 +1,16 @@
 """Load (issue 15): a registering firm is embedded before its write commits, so no index
-catching up meets it without its vectors; a re-fit of the index runs at a lower CPU priority
-than the requests beside it."""
+catching up meets it without its vectors (a re-fit of the index runs in a process of its own:
+tests/test_refit_process.py)."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 import threading
-import time
 
 from conftest import company_body, valid_cvr
 from test_speed_after_writes import published
 
-from matchmaker.matching import MatchIndex, background
 from matchmaker.representation.embedding import load_model
 
 DESCRIPTION = "Vi bygger solcelledrevne kølecontainere til fiskeindustrien i Nordatlanten."
@@ -87,41 +85,3 @@ def test_an_invalid_registration_is_refused_with_its_fields_and_runs_no_model(
         assert conn.execute("SELECT COUNT(*) FROM companies").fetchone()[0] == 0
     finally:
         conn.close()
-
-
-def test_lowering_the_priority_changes_the_calling_thread_only():
-    before = own_nice()
-    after: list[int | None] = []
-    worker = threading.Thread(target=lambda: after.append(background.lower_priority(3)))
-    worker.start()
-    worker.join()
-    assert after == [min(19, before + 3)]
-    assert own_nice() == before
-
-
-def test_a_refit_runs_at_a_lower_priority_than_the_requests(client, auth, app, monkeypatch):
-    for k in range(3):
-        body = company_body(cvr=valid_cvr(800 + k), name=f"Nabo {k} ApS")
-        assert client.post("/api/v1/companies", json=body).status_code == 201
-    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
-    refits: list[tuple[str, int]] = []
-    real = MatchIndex.fit
-
-    def watched(self, *args, **kwargs):
-        refits.append((threading.current_thread().name, own_nice()))
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(MatchIndex, "fit", watched)
-    request_nice = own_nice()
-    for k in range(3, 10):  # past the 25 % of change that calls for a re-fit
-        body = company_body(cvr=valid_cvr(800 + k), name=f"Nabo {k} ApS")
-        assert client.post("/api/v1/companies", json=body).status_code == 201
-        assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
-    deadline = time.monotonic() + 120
-    while not refits and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert refits, "a re-fit ran"
-    name, nice = refits[0]
-    assert name == "match-index-refit"
-    assert nice == min(19, request_nice + background.NICE_STEP)
-    assert own_nice() == request_nice

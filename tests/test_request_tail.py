@@ -18,7 +18,7 @@ from test_speed_after_writes import published
 
 from matchmaker import matching
 from matchmaker.cli import main as cli
-from matchmaker.matching import MatchIndex, background
+from matchmaker.matching import MatchIndex, refit
 from matchmaker.reference import stopwatch
 from matchmaker.representation import clauses
 from matchmaker.representation.embedding import load_model
@@ -208,27 +208,9 @@ def own_nice() -> int:
     return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
 
-def test_work_lowered_returns_its_result_or_raises_in_the_caller_at_the_callers_priority():
-    before = own_nice()
-    seen: list[tuple[str, int]] = []
-
-    def work() -> str:
-        seen.append((threading.current_thread().name, own_nice()))
-        return "done"
-
-    assert background.lowered(work, name="lowered-work", step=2) == "done"
-    assert seen == [("lowered-work", min(19, before + 2))]
-    assert own_nice() == before
-
-    def failing() -> None:
-        raise LookupError("no store")
-
-    with pytest.raises(LookupError, match="no store"):
-        background.lowered(failing, name="lowered-work", step=2)
-    assert own_nice() == before
-
-
-def test_a_refit_is_swapped_in_at_the_requests_priority(client, auth, app, monkeypatch):
+def test_a_refit_is_fitted_in_a_lowered_process_and_swapped_in_at_the_requests_priority(
+    client, auth, app, monkeypatch
+):
     neighbours(client, 970, count=3)
     assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
     calls: list[tuple[str, int]] = []
@@ -246,7 +228,9 @@ def test_a_refit_is_swapped_in_at_the_requests_priority(client, auth, app, monke
     while published(app).fitted_size_ <= 3 and time.monotonic() < deadline:
         time.sleep(0.1)  # the re-fit runs beside the requests and is swapped in when whole
     assert published(app).fitted_size_ > 3 and len(published(app)) == 10
-    fitting = [nice for name, nice in calls if name == "match-index-refit"]
-    swapping = [nice for name, nice in calls if name == "match-index-swap"]
-    assert fitting and set(fitting) == {min(19, request_nice + background.NICE_STEP)}
+    swapped = published(app)
+    fitted_by = swapped.fitted_by_  # fitted (and caught up) in a process of its own, lowered
+    assert fitted_by["pid"] != os.getpid()
+    assert fitted_by["nice"] == min(19, request_nice + refit.NICE_STEP)
+    swapping = [nice for name, nice in calls if name == "match-index-refit"]
     assert swapping and set(swapping) == {request_nice}  # under the lock: not lowered

@@ -162,3 +162,23 @@ def test_lexical_transform_weighs_confirmed_concepts_as_scikit_learn_does():
     ours, theirs = encoder.transform(fitted, choices), sklearn_lexical(encoder, fitted, choices)
     assert abs(ours - theirs).max() < 1e-6
     assert abs(ours - encoder.transform(fitted)).max() > 1e-3  # the choices changed the rows
+
+
+def test_an_index_caught_up_on_new_firms_holds_what_one_built_at_once_holds(client, app):
+    for k in range(3):
+        assert client.post("/api/v1/companies", json=firm_body(k)).status_code == 201
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        grown = MatchIndex().fit(conn)
+        for k in range(3, 8):  # one new firm at a time: each catch-up appends to the last
+            kind = {"kind": "knowledge_institution"} if k % 2 else {}
+            assert client.post("/api/v1/companies", json=firm_body(k, **kind)).status_code == 201
+            grown = grown.refreshed(conn)
+        whole = MatchIndex().fit(conn)
+    finally:
+        conn.close()
+    assert grown.vectors_.ids == whole.vectors_.ids and len(grown) == 8
+    assert grown.row_ == whole.row_ and grown.profiles_ == whole.profiles_
+    for column in ("kind_", "size_", "nace_", "region_"):
+        assert list(getattr(grown, column)) == list(getattr(whole, column))
+    assert set(grown.kind_) == {"company", "knowledge_institution"}

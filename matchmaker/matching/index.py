@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from matchmaker.matching import background, learning
+from matchmaker.matching import learning, refit
 from matchmaker.matching.features import FeatureScale, FirmFacts
 from matchmaker.matching.scorer import PairScorer
 from matchmaker.reference.lexicon import Lexicon, default_lexicon
@@ -153,7 +153,7 @@ class MatchIndex:
         kept = len(keep) == len(self)  # only new firms: the rows stay as they are
         vectors = self.vectors_ if kept else self.vectors_.take(keep)
         facts = self.facts_ if kept else self.facts_.take(keep)
-        profiles = [self.profiles_[cid] for cid in vectors.ids]
+        profiles = [] if kept else [self.profiles_[cid] for cid in vectors.ids]
         new = MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share)
         new.encoder_, new.scorer_, new.scale_ = self.encoder_, self.scorer_, self.scale_
         new.learned_id_ = self.learned_id_
@@ -164,7 +164,8 @@ class MatchIndex:
             facts = joined(facts, FirmFacts.of(fresh, new.market_vocab_))
             profiles += fresh
         changes = self.changes_since_fit_ + len(changed)
-        new._publish(profiles, vectors, facts, rows[-1][0], self.fitted_size_, changes)
+        new._publish(profiles, vectors, facts, rows[-1][0], self.fitted_size_, changes,
+                     after=self if kept else None)  # fmt: skip
         return new
 
     def warmed(self) -> MatchIndex:
@@ -184,20 +185,31 @@ class MatchIndex:
         """A new index with these settings, fitted on the store as it is now."""
         return MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share).fit(db)
 
-    def _publish(self, profiles, vectors, facts, last_seq, fitted_size, changes) -> None:
-        """Set the fitted state (only while this object is being built)."""
+    def _publish(self, profiles, vectors, facts, last_seq, fitted_size, changes, after=None):
+        """Set the fitted state (only while this object is being built). With `after` (an
+        index whose rows `vectors` starts with), `profiles` are only the rows appended to it,
+        and what is worked out per row is taken over from it instead of worked out again."""
         self.last_seq_ = last_seq
         self.fitted_size_ = fitted_size
         self.changes_since_fit_ = changes
-        self.profiles_ = {p["id"]: p for p in profiles}
         self.vectors_ = vectors
-        self.row_ = {cid: i for i, cid in enumerate(vectors.ids)}
         self.facts_ = facts
         self.region_ = facts.regions
-        ordered = [self.profiles_[cid] for cid in vectors.ids]
-        self.kind_ = np.array([p.get("kind") or "" for p in ordered], dtype=object)
-        self.size_ = np.array([size_band(p.get("employees")) or "" for p in ordered], dtype=object)
-        self.nace_ = np.array([digits(p.get("nace")) for p in ordered], dtype=object)
+        start = 0 if after is None else len(after)
+        self.profiles_ = {} if after is None else dict(after.profiles_)
+        self.profiles_.update((p["id"], p) for p in profiles)
+        self.row_ = {} if after is None else dict(after.row_)
+        self.row_.update((cid, start + i) for i, cid in enumerate(vectors.ids[start:]))
+        added = [self.profiles_[cid] for cid in vectors.ids[start:]]
+        for name, value in (("kind_", lambda p: p.get("kind") or ""),
+                            ("size_", lambda p: size_band(p.get("employees")) or ""),
+                            ("nace_", lambda p: digits(p.get("nace")))):  # fmt: skip
+            column = np.array([value(p) for p in added], dtype=object)
+            setattr(
+                self,
+                name,
+                column if after is None else np.concatenate([getattr(after, name), column]),
+            )
 
     def with_scorer(self, scorer: PairScorer, learned_id: int | None) -> MatchIndex:
         """This snapshot scored by another pair scorer (the re-fit `learned_id` of the
@@ -276,8 +288,8 @@ def match_index(db) -> MatchIndex:
 
     Only one thread builds or refreshes an index at a time; others keep reading the snapshot
     that is published, which never changes under them. Catching up only appends the changed
-    firms; when they have drifted too far from the fit, a re-fit runs in a background thread
-    on its own connection and is swapped in when whole (a store in memory re-fits at once).
+    firms; when they have drifted too far from the fit, a re-fit runs in a process of its own
+    (`refit`) and is swapped in when whole (a store in memory re-fits at once).
     """
     key = company_feed.store_key(db)
     with _INDEXES_LOCK:
@@ -438,22 +450,23 @@ _REFITTING: set[str] = set()
 
 
 def _refit_in_background(key: str, drifted: MatchIndex) -> None:
-    """Fit a new index of the store at `key` in a thread; catch it up and swap it in."""
+    """Fit a new index of the store at `key` in a process of its own, at a lower priority
+    (`refit`), waited on by a thread that then catches it up and swaps it in, under the lock
+    requests wait on and at their priority."""
     with _INDEXES_LOCK:
         if key in _REFITTING:
             return
         _REFITTING.add(key)
 
-    def fit() -> MatchIndex:  # at a lower priority: nobody waits for it
-        conn = store_db.connect(key, migrate=False)
-        try:  # with the changes made meanwhile and the transposes, outside the lock
-            return drifted.refitted(conn).refreshed(conn).warmed()
-        finally:
-            conn.close()
+    recipe = refit.Recipe(
+        store=key, encoder=drifted.encoder, lexicon=drifted.lexicon, scorer=drifted.scorer,
+        refit_share=drifted.refit_share, model_name=_Defaults.model_name,
+        default_scorer=_Defaults.scorer, learn=_Defaults.learn,
+    )  # fmt: skip
 
-    def refit() -> None:
+    def refit_elsewhere() -> None:
         try:
-            fitted = background.lowered(fit, name="match-index-refit")
+            fitted = refit.fitted_elsewhere(recipe)  # this thread only waits meanwhile
             with _INDEXES_LOCK:
                 lock = _BUILD_LOCKS.get(key)
             if lock is None:  # the store's index was dropped meanwhile
@@ -470,7 +483,11 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
             with _INDEXES_LOCK:
                 _REFITTING.discard(key)
 
-    threading.Thread(target=refit, name="match-index-swap", daemon=True).start()
+    threading.Thread(target=refit_elsewhere, name=REFIT_THREAD, daemon=True).start()
+
+
+# The name of the thread that waits on a re-fit and swaps it in (`web.timing` looks for it).
+REFIT_THREAD = "match-index-refit"
 
 
 def _wanted_refit(db) -> int | None:

@@ -1,0 +1,50 @@
+"""Load (issue 15): a re-fit of the match index runs in a process of its own, at a lower CPU
+priority, and gives the index the worker would have fitted itself."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from conftest import company_body, valid_cvr
+
+from matchmaker import matching
+from matchmaker.matching import MatchIndex, refit
+from matchmaker.store import db as store
+
+
+def recipe(path: str, **changes) -> refit.Recipe:
+    settings = dict(
+        store=path, encoder=None, lexicon=None, scorer=None, refit_share=0.25,
+        model_name=None, default_scorer=None, learn=False,
+    )  # fmt: skip
+    return refit.Recipe(**(settings | changes))
+
+
+def test_an_index_fitted_elsewhere_equals_one_fitted_here(client, app):
+    for k in range(6):
+        body = company_body(cvr=valid_cvr(300 + k), name=f"Proces {k} ApS")
+        assert client.post("/api/v1/companies", json=body).status_code == 201
+    path = app.config["DATABASE"]
+    conn = store.connect(path, migrate=False)
+    try:
+        here = MatchIndex().fit(conn).refreshed(conn).warmed()
+    finally:
+        conn.close()
+    there = refit.fitted_elsewhere(recipe(path, model_name=app.config["MODEL_NAME"]))
+    assert there.fitted_by_["pid"] != os.getpid()
+    assert there.vectors_.ids == here.vectors_.ids and len(there) == 6
+    for part, matrix in here.vectors_.sparse.items():
+        assert (matrix != there.vectors_.sparse[part]).nnz == 0
+        assert np.array_equal(here.vectors_.dense[part], there.vectors_.dense[part])
+    assert (here.vectors_.structured != there.vectors_.structured).nnz == 0
+    assert there.last_seq_ == here.last_seq_ and there.fitted_size_ == here.fitted_size_
+    first = here.vectors_.ids[0]
+    assert matching.partner_suggestions(there, first) == matching.partner_suggestions(here, first)
+
+
+def test_a_child_that_fails_raises_with_its_error(app):
+    broken = recipe(app.config["DATABASE"], encoder="not an encoder")
+    with pytest.raises(RuntimeError, match="re-fit process ended with 1"):
+        refit.fitted_elsewhere(broken)
