@@ -393,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--open-only", action="store_true",
                         help="run the open-loop phase only (no closed-loop phases)")  # fmt: skip
     parser.add_argument("--explain", type=int, default=6, metavar="N",
-                        help="print the server's timings of the N slowest open-loop requests "
-                             "of each stream")  # fmt: skip
+                        help="print the server's timings of the N slowest suggestions of each "
+                             "closed phase and requests of each open-loop stream")  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary store and log")
     args = parser.parse_args(argv)
@@ -571,6 +571,13 @@ def main(argv: list[str] | None = None) -> int:
                     spent = (f" (workers' CPU {phase.server_cpu:.1f} s over "
                              f"{phase.seconds:.1f} s)")  # fmt: skip
                 print(f"- {phase.name}{spent}: {medians}")
+        for phase in phases:
+            lines = explain(phase, args.explain, unmatched) if "suggestions" in phase.name else []
+            if lines:
+                print()
+                print(f"Where the time went, {phase.name} (ms; * a firm outside the index):")
+                print()
+                print("\n".join(lines))
     if open_phases:
         print()
         print(f"Open loop, {args.open_seconds:g} s; latency from the scheduled send time:")

@@ -131,6 +131,7 @@ class MatchIndex:
         self.market_vocab_: dict[str, int] = {}
         facts = FirmFacts.of(profiles, self.market_vocab_)
         self.clauses_ = ClauseBook.build(encoder.lexical_, self.lexicon_(), profiles)
+        self.lineage_ = object()
         self._publish(profiles, vectors, facts, last_seq, len(profiles), 0)
         reference = getattr(self.scorer_, "reference_scale_", None)
         self.scale_ = FeatureScale.fit(encoder, vectors, self.facts_, reference=reference)
@@ -157,6 +158,8 @@ class MatchIndex:
         new = MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share)
         new.encoder_, new.scorer_, new.scale_ = self.encoder_, self.scorer_, self.scale_
         new.learned_id_ = self.learned_id_
+        # Snapshots of one lineage hold the rows of the ones before them, scored alike.
+        new.lineage_ = self.lineage_ if kept else object()
         new.market_vocab_ = dict(self.market_vocab_)
         new.clauses_ = self.clauses_.updated(fresh, gone)
         if fresh:
@@ -216,6 +219,7 @@ class MatchIndex:
         store's decisions, or None for the global one); vectors and facts are shared."""
         new = copy.copy(self)
         new.scorer_, new.learned_id_ = scorer, learned_id
+        new.lineage_ = object()  # the same rows, scored otherwise
         return new
 
     # -- reading ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matchmaker.matching import kept_scores
 from matchmaker.matching.index import MatchIndex, resolve
 from matchmaker.matching.reasons import Explainer, name_of
 from matchmaker.matching.scoring import display_score, score_block
@@ -116,9 +117,15 @@ def partner_suggestions(
         index, store = resolve(index_or_db)
     db = store if db is None else db
     with stopwatch.stage("query"):
-        profile, vectors, facts = index.query(db, company_id)
+        if company_id in index:  # its scores may be kept from an earlier request
+            profile, vectors, facts = index.profile(company_id), None, None
+        else:
+            profile, vectors, facts = index.query(db, company_id)
     with stopwatch.stage("score"):
-        found = score_block(index, vectors, facts, index.vectors_, index.facts_, mode)
+        if vectors is None:
+            found = kept_scores.scored_row(index, company_id, mode)
+        else:
+            found = score_block(index, vectors, facts, index.vectors_, index.facts_, mode)
     z = found.score[0]
     keep = filter_mask(index, region=region, nace=nace, kind=kind, size=size)
     own = index.row_.get(company_id)

@@ -1,0 +1,122 @@
+"""Load (issue 15): a firm's scores against the index are kept across snapshots that only
+appended firms, extended by the new firms only, and equal what scoring afresh gives (up to
+float32 rounding: BLAS sums a column of a wider block in another order)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+import pytest
+from test_speed_after_writes import firm_body
+
+from matchmaker import matching
+from matchmaker.matching import MatchIndex, kept_scores
+from matchmaker.matching.scoring import BlockScores, score_block
+from matchmaker.store import db as store
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept():
+    kept_scores.forget()
+    yield
+    kept_scores.forget()
+
+
+def afresh(index: MatchIndex, company_id: int, mode: str) -> BlockScores:
+    _, q, q_facts = index.query(None, company_id)
+    return score_block(index, q, q_facts, index.vectors_, index.facts_, mode)
+
+
+def assert_same(a: BlockScores, b: BlockScores) -> None:
+    for f in fields(BlockScores):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        assert (x is None) == (y is None), f.name
+        if x is not None:
+            assert x.shape == y.shape, f.name
+            if x.dtype == bool:
+                assert np.array_equal(x, y), f.name
+            else:
+                assert np.allclose(x, y, rtol=1e-6, atol=1e-6), f.name
+
+
+def register(client, k: int, **changes) -> int:
+    answer = client.post("/api/v1/companies", json=firm_body(k, **changes))
+    assert answer.status_code == 201
+    return answer.get_json()["id"]
+
+
+@pytest.mark.parametrize("mode", ["complementary", "similar"])
+def test_a_kept_row_extended_by_new_firms_equals_a_fresh_one(client, app, mode, monkeypatch):
+    scored: list[int] = []  # how many stored firms each scoring of a kept row met
+
+    def counted(index, q, q_facts, s, s_facts, mode):
+        scored.append(len(s))
+        return score_block(index, q, q_facts, s, s_facts, mode)
+
+    monkeypatch.setattr(kept_scores, "score_block", counted)
+    first = [register(client, k) for k in range(5)]
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        index = MatchIndex().fit(conn)
+        for cid in first:
+            assert_same(kept_scores.scored_row(index, cid, mode), afresh(index, cid, mode))
+        for k in range(5, 9):  # each registration a snapshot of the same lineage
+            register(client, k)
+            grown = index.refreshed(conn)
+            assert grown.lineage_ is index.lineage_ and len(grown) == len(index) + 1
+            index = grown
+            scored.clear()
+            for cid in first[::2] + [index.vectors_.ids[-1]]:
+                assert_same(kept_scores.scored_row(index, cid, mode), afresh(index, cid, mode))
+            assert scored == [1, 1, 1, len(index)]  # kept rows met the new firm only
+        scored.clear()
+        kept = kept_scores.scored_row(index, first[1], mode)  # extended by four firms at once
+        assert scored == [4]
+        assert_same(kept, afresh(index, first[1], mode))
+        assert kept.score.shape == (1, 9) and not kept.score.flags.writeable
+    finally:
+        conn.close()
+
+
+def test_an_edited_firm_starts_a_new_lineage_and_its_partners_are_scored_afresh(client, auth, app):
+    ids = [register(client, k) for k in range(6)]
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        index = MatchIndex().fit(conn)
+        before = kept_scores.scored_row(index, ids[0], "complementary")
+        edited = client.patch(
+            f"/api/v1/companies/{ids[1]}",
+            json={"offers": "Vi leverer kun regnskab og løn."},
+            headers=auth,
+        )
+        assert edited.status_code == 200
+        changed = index.refreshed(conn)
+        assert changed.lineage_ is not index.lineage_
+        after = kept_scores.scored_row(changed, ids[0], "complementary")
+        assert_same(after, afresh(changed, ids[0], "complementary"))
+        assert not np.array_equal(before.score, after.score)  # the edit changed a pair's score
+    finally:
+        conn.close()
+
+
+def test_suggestions_from_kept_rows_answer_what_fresh_ones_do(client, auth, app):
+    ids = [register(client, k) for k in range(8)]
+    asked = [client.get(f"/api/v1/companies/{i}/partners?limit=4", headers=auth) for i in ids]
+    for k in range(8, 11):
+        register(client, k)
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        index = matching.match_index(conn)
+        kept = [matching.partner_suggestions(index, i, limit=4) for i in ids]
+        kept_scores.forget()
+        fresh = [matching.partner_suggestions(index, i, limit=4) for i in ids]
+    finally:
+        conn.close()
+    assert all(a.status_code == 200 for a in asked)
+    assert any(len(k) == 4 for k in kept)
+    for mine, theirs in zip(kept, fresh, strict=True):
+        assert [(p.id, p.type, p.reasons, p.flags) for p in mine] == [
+            (p.id, p.type, p.reasons, p.flags) for p in theirs
+        ]
+        assert np.allclose([p.score for p in mine], [p.score for p in theirs], atol=2e-4)
