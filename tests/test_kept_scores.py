@@ -120,3 +120,22 @@ def test_suggestions_from_kept_rows_answer_what_fresh_ones_do(client, auth, app)
             (p.id, p.type, p.reasons, p.flags) for p in theirs
         ]
         assert np.allclose([p.score for p in mine], [p.score for p in theirs], atol=2e-4)
+
+
+def test_why_x_and_y_answers_with_the_score_and_reasons_the_list_showed(client, app):
+    ids = [register(client, k) for k in range(8)]
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        index = matching.match_index(conn)
+        for mode in ("complementary", "similar"):
+            listed = matching.partner_suggestions(index, ids[0], limit=4, mode=mode)
+            assert len(listed) == 4
+            for shown in listed:
+                why = matching.pair_score(index, ids[0], shown.id, mode=mode)
+                said = (why.score, why.type, why.reasons)
+                assert said == (shown.score, shown.type, shown.reasons)
+                fresh = afresh(index, ids[0], mode)  # the same pair scored on its own
+                col = index.row_[shown.id]
+                assert np.isclose(why.score, matching.display_score(fresh.score[0, col]), atol=2e-4)
+    finally:
+        conn.close()

@@ -4,6 +4,7 @@ the conversation before it; the answer is built on it by a handler."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from matchmaker.chat import entities as slots
@@ -80,15 +81,20 @@ class Turn:
                 "SELECT id, name, region, sector, description FROM companies WHERE consent = 1"
             ).fetchall()
             self._facts = {
-                cid: {
-                    "region": region,
-                    "sectors": slots.sectors_of(f"{name} {sector or ''}")
-                    or slots.sectors_of(description or ""),
-                    "mentioned": slots.sectors_of(description or ""),
-                }
+                cid: {"region": region} | sectors_named(name, sector, description)
                 for cid, name, region, sector, description in rows
             }
         return self._facts
+
+
+@lru_cache(maxsize=65_536)
+def sectors_named(name: str, sector: str | None, description: str | None) -> dict[str, list]:
+    """A firm's `sectors` (those its name and sector field name, else its description's) and
+    `mentioned` (its description's), worked out once per text in a process: every message
+    that reads them would otherwise run the sector patterns over every firm again."""
+    mentioned = slots.sectors_of(description or "")
+    return {"sectors": slots.sectors_of(f"{name} {sector or ''}") or mentioned,
+            "mentioned": mentioned}  # fmt: skip
 
 
 def card_ref(card: dict) -> dict:

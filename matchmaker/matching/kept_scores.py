@@ -60,6 +60,15 @@ def scored_row(index: MatchIndex, company_id: int, mode: str) -> BlockScores:
     return scores
 
 
+def column(scores: BlockScores, col: int) -> BlockScores:
+    """The scores of one stored firm (a column) of `scores`, as a 1 × 1 block."""
+    parts = {}
+    for f in fields(BlockScores):
+        value = getattr(scores, f.name)
+        parts[f.name] = None if value is None else value[:, col : col + 1]
+    return replace(scores, **parts)
+
+
 def forget() -> None:
     """Drop every kept row (tests; a process that changes how pairs are scored)."""
     with _LOCK:

@@ -180,9 +180,13 @@ def pair_score(
     """Score, type, reasons and flags of one pair ("why X and Y?"), B seen as A's partner."""
     index, store = resolve(index_or_db)
     db = store if db is None else db
-    pa, va, fa = index.query(db, a_id)
-    pb, vb, fb = index.query(db, b_id)
-    found = score_block(index, va, fa, vb, fb, mode)
+    if a_id in index and b_id in index:  # a column of A's row, kept or scored now
+        pa, pb = index.profile(a_id), index.profile(b_id)
+        found = kept_scores.column(kept_scores.scored_row(index, a_id, mode), index.row_[b_id])
+    else:
+        pa, va, fa = index.query(db, a_id)
+        pb, vb, fb = index.query(db, b_id)
+        found = score_block(index, va, fa, vb, fb, mode)
     kinds = pair_rules.of_pair(pair_rules.rules(db, [a_id]), a_id, b_id)
     flags = []
     if found.competitor[0, 0] and "allow" not in kinds:
