@@ -15,8 +15,8 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 
 def post_fork(server, worker):
-    """The worker's torch uses that many intra-op threads (a re-fit in its lower-priority
-    thread then runs the model there, not in helper threads of normal priority)."""
+    """The worker's torch uses that many intra-op threads (a re-fit runs in a process of its
+    own, `matchmaker.matching.refit`, which inherits the variables set above)."""
     import torch
 
     torch.set_num_threads(int(_THREADS))

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from matchmaker.representation.growing import Growth
+
 
 class RowBlock:
     """The sparse matrices of consecutive profiles, with the transposes that make one query's
@@ -116,9 +118,16 @@ class ProfileVectors:
     sparse: dict[str, sp.csr_matrix]
     structured: sp.csr_matrix
     _blocks: list[RowBlock] = field(default_factory=list, repr=False, compare=False)
+    # The buffers the matrices view, with room for rows appended later (`growing`).
+    _growth: Growth | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_growth"] = None  # a pickled copy holds its rows only, and copies to grow
+        return state
 
     def row_blocks(self) -> list[RowBlock]:
         """The row blocks whose kept transposes serve query dots (one, unless concatenated)."""
@@ -152,16 +161,41 @@ class ProfileVectors:
         """Rows of several vector sets, in order.
 
         The parts' row blocks are kept (see `compacted`): an index that takes in a few new
-        firms reuses the transposes it has, instead of transposing every firm again.
+        firms reuses the transposes it has, instead of transposing every firm again. The
+        matrices are held in buffers with room to grow (`growing`): the newest set of a
+        buffer that takes in more rows copies only those.
         """
+        if len(parts) == 2:
+            grown = parts[0]._grown_by(parts[1])
+            if grown is not None:
+                return grown
         first = parts[0]
+        dense = {k: np.vstack([p.dense[k] for p in parts]) for k in first.dense}
+        sparse = {k: sp.vstack([p.sparse[k] for p in parts], format="csr") for k in first.sparse}
+        structured = sp.vstack([p.structured for p in parts], format="csr")
+        growth = Growth(dense, _named(sparse, structured))
+        dense, named = growth.views()
+        sparse, structured = _unnamed(named)
         return ProfileVectors(
-            ids=[i for p in parts for i in p.ids],
-            dense={k: np.vstack([p.dense[k] for p in parts]) for k in first.dense},
-            sparse={k: sp.vstack([p.sparse[k] for p in parts], format="csr") for k in first.sparse},
-            structured=sp.vstack([p.structured for p in parts], format="csr"),
-            _blocks=compacted([b for p in parts for b in p.row_blocks()]),
-        )
+            ids=[i for p in parts for i in p.ids], dense=dense, sparse=sparse,
+            structured=structured, _blocks=compacted([b for p in parts for b in p.row_blocks()]),
+            _growth=growth,
+        )  # fmt: skip
+
+    def _grown_by(self, more: ProfileVectors) -> ProfileVectors | None:
+        """These rows and `more`'s, the matrices appended in this set's buffers; None when it
+        has none or is not their newest set."""
+        if self._growth is None or not len(more):
+            return None
+        got = self._growth.appended(len(self), more.dense, _named(more.sparse, more.structured))
+        if got is None:
+            return None
+        dense, named = got
+        sparse, structured = _unnamed(named)
+        return ProfileVectors(
+            ids=self.ids + more.ids, dense=dense, sparse=sparse, structured=structured,
+            _blocks=compacted(self.row_blocks() + more.row_blocks()), _growth=self._growth,
+        )  # fmt: skip
 
     def sparse_dots(self, query: sp.csr_matrix, part: str) -> np.ndarray:
         """query · (lexical matrix of `part`)ᵀ, dense (queries × profiles)."""
@@ -249,6 +283,19 @@ def row_norms(query: sp.csr_matrix, bounds: Sequence[int]) -> np.ndarray:
     if filled.size:
         sums[filled] = np.add.reduceat(values * values, starts[filled])
     return np.sqrt(sums).astype(np.float32)
+
+
+# The structured matrix among a set's sparse ones in its buffers (no text part has this name).
+_STRUCTURED = " structured"
+
+
+def _named(sparse: dict[str, sp.csr_matrix], structured: sp.csr_matrix) -> dict:
+    return {**sparse, _STRUCTURED: structured}
+
+
+def _unnamed(named: dict) -> tuple[dict[str, sp.csr_matrix], sp.csr_matrix]:
+    sparse = dict(named)
+    return sparse, sparse.pop(_STRUCTURED)
 
 
 def _side_by_side(parts: list[np.ndarray]) -> np.ndarray:
