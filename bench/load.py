@@ -68,6 +68,7 @@ class Phase:
     seconds: float = 0.0
     note: str = ""
     server_cpu: float = float("nan")  # the workers' CPU seconds during the phase
+    started: float = 0.0  # perf_counter at the phase's start
     # Per request: (latency s, path, the server's Server-Timing in ms, send time from start)
     traces: list[tuple[float, str, dict[str, float], float]] = field(default_factory=list)
 
@@ -191,7 +192,7 @@ def run_phase(phase: Phase, jobs, client: Client, concurrency: int, seconds: flo
             if not take_one(lock, iterator, client, phase, on_result):
                 return
 
-    started = time.perf_counter()
+    started = phase.started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         for _ in range(concurrency):
             pool.submit(worker)
@@ -205,10 +206,10 @@ def take_one(lock, iterator, client: Client, phase: Phase, on_result) -> bool:
     if job is None:
         return False
     status, content, latency = client.request(*job)
-    timing = client.timing()
+    timing, at = client.timing(), time.perf_counter() - latency - phase.started
     with lock:
         phase.add(status, latency)
-        phase.traces.append((latency, job[1], timing, 0.0))
+        phase.traces.append((latency, job[1], timing, at))
         on_result(job, status, content)
     return True
 
@@ -230,7 +231,7 @@ def run_beside(phase: Phase, jobs, client: Client, threads: int, stop: threading
             if not take_one(lock, iterator, client, phase, on_result):
                 return
 
-    started = time.perf_counter()
+    started = phase.started = time.perf_counter()
     running = [threading.Thread(target=worker) for _ in range(threads)]
     for t in running:
         t.start()
@@ -354,6 +355,24 @@ def server_cpu(pid: int) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def workers_peak_mib(pid: int) -> list[float]:
+    """Each gunicorn worker's peak resident memory so far (VmHWM, MiB), of master `pid`."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # not Linux
+        return []
+    peaks = []
+    for child in children:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
 
 
 def load_average() -> str:
@@ -537,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             open_cpu = server_cpu(server.pid) - cpu_before
             open_phases += [phase for phase, _, rate in streams if rate > 0]
     finally:
+        peaks = workers_peak_mib(server.pid)
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=60)
@@ -572,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
                              f"{phase.seconds:.1f} s)")  # fmt: skip
                 print(f"- {phase.name}{spent}: {medians}")
         for phase in phases:
-            lines = explain(phase, args.explain, unmatched) if "suggestions" in phase.name else []
+            wanted = phase.name.startswith("partner suggestions")
+            lines = explain(phase, args.explain, unmatched) if wanted else []
             if lines:
                 print()
                 print(f"Where the time went, {phase.name} (ms; * a firm outside the index):")
@@ -598,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Server CPU during the open loop: {open_cpu:.1f} s "
               f"({open_cpu / args.open_seconds:.2f} of the {os.cpu_count()} cores)")  # fmt: skip
     print()
+    print("Workers' peak resident memory (MiB): "
+          + (", ".join(f"{m:.0f}" for m in peaks) or "unknown"))  # fmt: skip
     print(f"Load average (1, 5, 15 min) at the start: {load_before}; at the end: {load_after}")
     print("Anonymous registration burst (15 requests): "
           + ", ".join(f"{k}×{v}" for k, v in sorted(anonymous.items())))  # fmt: skip
@@ -619,6 +642,7 @@ def main(argv: list[str] | None = None) -> int:
                                       for p in open_phases],
                           "server_cpu_seconds": open_cpu},
             "load_average": {"start": load_before, "end": load_after},
+            "workers_peak_mib": peaks,
             "anonymous_burst": anonymous, "acknowledged": len(acknowledged),
             "lost_writes": len(lost), "integrity_check": integrity,
         }, indent=2))  # fmt: skip
