@@ -85,7 +85,8 @@ def erdf_held_out(cache):
     side in one pool, pairs across parts forbidden; no labelled rival pairs. Kept in a pickle
     (the likeness refits take minutes); delete it after changing the scorer or the set."""
     if ERDF_CACHE.exists():
-        return pickle.loads(ERDF_CACHE.read_bytes())
+        scores, known, profiles = pickle.loads(ERDF_CACHE.read_bytes())
+        return None, scores, None, known, set(), Profiles(profiles)
     from bench import network_erdf
     from bench.erdf import read_projects
     from matchmaker.matching import coparticipation
@@ -101,9 +102,8 @@ def erdf_held_out(cache):
         scores = pool.pool_scores(index, index.ids())
         parts.append((scores, known, [index.profile(c) for c in index.ids()]))
     scores, known, profiles = joined(parts)
-    found = (None, scores, None, known, set(), Profiles(profiles))
-    ERDF_CACHE.write_bytes(pickle.dumps(found))
-    return found
+    ERDF_CACHE.write_bytes(pickle.dumps((scores, known, profiles)))
+    return None, scores, None, known, set(), Profiles(profiles)
 
 
 def joined(parts) -> tuple:
@@ -232,18 +232,26 @@ def cluster_sweep(args, cache) -> None:
             )  # fmt: skip
             unpenalised = shifted(raw, total)
             cost = sum(base[i, j] < unpenalised[i, j] - 1e-6 for i, j in known)
-            for rel, link, bar, top, whole in itertools.product(
-                args.relative, args.links, args.attach, args.tops, args.whole
+            lowered = np.triu(base < unpenalised - 1e-6, 1)
+            kept_apart = dataclasses.replace(
+                problem,
+                forbidden=set(problem.forbidden)
+                | set(zip(*(a.tolist() for a in np.nonzero(lowered)), strict=True)),
+            )
+            for rel, link, bar, top, whole, apart in itertools.product(
+                args.relative, args.links, args.attach, args.tops, args.whole, args.apart
             ):
                 if not rel and (bar or top != args.tops[0] or whole):
                     continue  # the absolute link attaches nobody
-                found = clustered(problem, base, rel, link, bar, top, bool(whole))
+                here = kept_apart if apart else problem
+                found = clustered(here, base, rel, link, bar, top, bool(whole))
                 groups = found.groups
                 p, r, f = prf(pairs(groups), known)
                 together = len(pairs(groups) & rivals)
                 with_rival = sum(bool(pairs([g]) & rivals) for g in groups)
                 kind = ("relative" if rel else "absolute") + (" levelled" if lv else "")
                 kind += " whole" if whole else ""
+                kind += " apart" if apart else ""
                 key = (shift, kind, like, floor, kp, link, bar, top)
                 keyed.setdefault(key, {})[name] = (
                     p, r, f, together, with_rival, len(groups), len(found.unplaced), cost, n
@@ -372,6 +380,8 @@ def main() -> None:
                         help="penalty of same NACE class + same region pairs")  # fmt: skip
     parser.add_argument("--whole", type=int, nargs="+", default=[0],
                         help="1: every member fits the others at least the link")  # fmt: skip
+    parser.add_argument("--apart", type=int, nargs="+", default=[0],
+                        help="1: pairs the rival penalties lower never share a group")  # fmt: skip
     parser.add_argument("--level", type=int, nargs="+", default=[0],
                         help="1: fits set to the two other sets' level (fit_level)")  # fmt: skip
     parser.add_argument("--levels", action="store_true",
