@@ -210,10 +210,11 @@ def cluster_sweep(args, cache) -> None:
     keyed: dict = {}
     loaded = {name: held_out(name, cache) for name in ALL_SETS if name in SETS or name in args.sets}
     levels = held_out_levels(loaded)
+    by = args.level_sets or list(SETS)  # the sets whose levels a held-out set is set to
     print("held-out levels: " + ", ".join(f"{k} {v:.2f}" for k, v in levels.items()))
     for name in args.sets:
         _, scores, _, known, rivals, index = loaded[name]
-        reference = float(np.mean([v for k, v in levels.items() if k != name and k in SETS]))
+        reference = float(np.mean([v for k, v in levels.items() if k != name and k in by]))
         n = scores.n
         knowledge = knowledge_mask(index)
         profiles = [index.profile(c) for c in index.ids()]
@@ -384,6 +385,9 @@ def main() -> None:
                         help="1: pairs the rival penalties lower never share a group")  # fmt: skip
     parser.add_argument("--level", type=int, nargs="+", default=[0],
                         help="1: fits set to the two other sets' level (fit_level)")  # fmt: skip
+    parser.add_argument("--level-sets", nargs="+", choices=ALL_SETS,
+                        help="the sets whose mean level a held-out set is set to (default: "
+                        "the three labelled sets, as FIT_LEVEL)")  # fmt: skip
     parser.add_argument("--levels", action="store_true",
                         help="each held-out set's fit level (fit_level.FIT_LEVEL)")  # fmt: skip
     parser.add_argument("--shifts", type=float, nargs="+", default=[0.0],
