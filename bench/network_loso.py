@@ -221,14 +221,16 @@ def cluster_sweep(args, cache) -> None:
         problem = optimiser.Problem(scores, knowledge, set(scores.competitor), np.ones(n, bool))
         allowed = clustering.allowed_pairs(problem)
         raw = pool.learned_fit(scores)
-        for like, floor, kp, shift, lv in itertools.product(
-            args.likeness, args.floors, args.kin, args.shifts, args.level
+        languages = [p.get("language") for p in profiles]
+        for like, floor, kp, shift, lv, tongue in itertools.product(
+            args.likeness, args.floors, args.kin, args.shifts, args.level, args.languages
         ):
             total = shift
             if lv:
                 total += fit_level.level_shift(shifted(raw, shift), allowed, reference)
             base = pool.penalise_same_trade(
-                pool.rival_penalised_fit(scores, likeness=like or 2.0, floor=floor, shift=total),
+                pool.rival_penalised_fit(scores, likeness=like or 2.0, floor=floor, shift=total,
+                                         languages=languages if tongue else None),
                 profiles, kp,
             )  # fmt: skip
             unpenalised = shifted(raw, total)
@@ -253,6 +255,7 @@ def cluster_sweep(args, cache) -> None:
                 kind = ("relative" if rel else "absolute") + (" levelled" if lv else "")
                 kind += " whole" if whole else ""
                 kind += " apart" if apart else ""
+                kind += " languages" if tongue else ""
                 key = (shift, kind, like, floor, kp, link, bar, top)
                 keyed.setdefault(key, {})[name] = (
                     p, r, f, together, with_rival, len(groups), len(found.unplaced), cost, n
@@ -381,6 +384,8 @@ def main() -> None:
                         help="penalty of same NACE class + same region pairs")  # fmt: skip
     parser.add_argument("--whole", type=int, nargs="+", default=[0],
                         help="1: every member fits the others at least the link")  # fmt: skip
+    parser.add_argument("--languages", type=int, nargs="+", default=[0],
+                        help="1: look-alikes in two languages are likely rivals")  # fmt: skip
     parser.add_argument("--apart", type=int, nargs="+", default=[0],
                         help="1: pairs the rival penalties lower never share a group")  # fmt: skip
     parser.add_argument("--level", type=int, nargs="+", default=[0],
