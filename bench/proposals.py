@@ -92,7 +92,8 @@ def firm_store(firms: list[dict], name: str):
     fresh = not path.exists()
     db = store.connect(path)
     if fresh:
-        rows = [{k: f.get(k) for k in FIRM_FIELDS} | {"consent": True} for f in firms]
+        rows = [{k: f[k] for k in FIRM_FIELDS if f.get(k) is not None} | {"consent": True}
+                for f in firms]  # fmt: skip
         report = profiles.import_rows(db, rows)
         assert report["written"], [r for r in report["rows"] if r["status"] != "accepted"][:3]
     return db
