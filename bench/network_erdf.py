@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python -m bench.network_erdf [--splits 0 1 2]   (prints each pool's make-up)
 
-The projects of ../shared/data/erdf-dk/projects.csv (or the file named by MATCHMAKER_ERDF_CSV)
+The projects of the ERDF list (`bench.erdf.ERDF_CSV`, or the file named by MATCHMAKER_ERDF_CSV)
 fall into three parts by a hash of their id (`matching.coparticipation.evaluation_split`); the
 shipped likeness model was fitted on the parts other than `EVALUATED`. For one part, a pool is:
 

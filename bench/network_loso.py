@@ -10,6 +10,15 @@ Run: .venv/bin/python -m bench.network_loso [--seeds 3]
          --relative 1 --links 0.7 0.75 0.8 --attach 0.6 0.7 0.8 --tops 2 3 --shifts 0 -1 1
          --level 0 1 --whole 0 1
      .venv/bin/python -m bench.network_loso --levels     (fit_level.FIT_LEVEL)
+     .venv/bin/python -m bench.network_loso --cluster --sets dev train rivals erdf
+         --likeness 0.85 --floors 0.1 --kin 0.5 --relative 1 --links 0.7 0.75 0.8
+         --attach 0.5 0.6 0.7 --tops 2 3 --level 1 --whole 1 --languages 0 1   (sixth pass)
+
+`erdf` is a fourth held-out set nobody on the team wrote (`bench.network_erdf`: real ERDF
+consortia; F1 and firms left out only, no labelled rivals). `--languages 1`: look-alikes in two
+languages count as likely rivals (`pool.other_languages`); `--apart 1`: pairs the rival
+penalties lower never share a group; `--level-sets`: the sets whose mean level a held-out set
+is set to.
 
 Knobs measured (the optimiser runs once per network threshold and seed; pruning is applied to
 its result):
