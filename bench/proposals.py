@@ -60,6 +60,9 @@ FIRM_SETS = {
     "rivals": REPO / "data" / "training" / "partners_rivals.json",
     "blind": REPO / "bench" / "data" / "blind" / "firms.json",
 }
+# Held-out ERDF consortia nobody on the team wrote (`bench.network_erdf`): the part the shipped
+# likeness model was not fitted on, so the service's own scorer may judge it.
+ERDF_SET = "erdf"
 EVAL_COHORTS = REPO / "bench" / "data" / "eval_cohorts.json"
 WORK = Path(tempfile.gettempdir()) / "matchmaker-bench-proposals"
 SEEDS = range(5)
@@ -89,7 +92,8 @@ def firm_store(firms: list[dict], name: str):
     fresh = not path.exists()
     db = store.connect(path)
     if fresh:
-        rows = [{k: f.get(k) for k in FIRM_FIELDS} | {"consent": True} for f in firms]
+        rows = [{k: f[k] for k in FIRM_FIELDS if f.get(k) is not None} | {"consent": True}
+                for f in firms]  # fmt: skip
         report = profiles.import_rows(db, rows)
         assert report["written"], [r for r in report["rows"] if r["status"] != "accepted"][:3]
     return db
@@ -191,9 +195,10 @@ def third_pass(db, index, ids: list, whole: bool, seed: int) -> list[list]:
 
 def bench_networks(set_name: str = "dev") -> str:
     """Networks on a labelled set: `dev`, `train`, `rivals` (the shipped scorer was fitted on
-    them, so these are in-sample; `bench/network_loso.py` leaves each out) or `blind` (scores
-    only, never its texts)."""
-    data = json.loads(FIRM_SETS[set_name].read_text(encoding="utf-8"))
+    them, so these are in-sample; `bench/network_loso.py` leaves each out), `erdf` (held-out
+    ERDF consortia, `bench.network_erdf`; out of sample) or `blind` (scores only, never its
+    texts)."""
+    data = firm_set(set_name)
     firms = data["firms"]
     db = firm_store(firms, f"{set_name}-firms")
     index = matching.match_index(db)
@@ -289,6 +294,17 @@ def bench_networks(set_name: str = "dev") -> str:
         f"{len(competitors & _detected(index))} of them detected by the matching engine's rule."
     )
     return "\n\n".join(out)
+
+
+def firm_set(set_name: str) -> dict:
+    """A labelled set's data: a file of `FIRM_SETS`, or the ERDF set of the evaluated part."""
+    if set_name != ERDF_SET:
+        return json.loads(FIRM_SETS[set_name].read_text(encoding="utf-8"))
+    from bench.erdf import read_projects
+    from bench.network_erdf import largest_set
+    from matchmaker.matching import coparticipation
+
+    return largest_set(read_projects(), coparticipation.EVALUATED)
 
 
 def _detected(index) -> set:
@@ -462,7 +478,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=["networks", "cohorts", "speed"], action="append")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--sets", nargs="+", default=["dev", "blind"], choices=sorted(FIRM_SETS))
+    parser.add_argument(
+        "--sets", nargs="+", default=["dev", "blind"], choices=sorted([*FIRM_SETS, ERDF_SET])
+    )
     args = parser.parse_args()
     only = set(args.only or ["networks", "cohorts", "speed"])
     WORK.mkdir(parents=True, exist_ok=True)

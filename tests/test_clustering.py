@@ -190,6 +190,38 @@ def test_a_likely_rival_pair_of_look_alikes_is_kept_apart():
     assert not any(a in g and b in g for g in apart.groups)
 
 
+def test_look_alikes_in_two_languages_are_kept_apart_whatever_the_competitor_model_says():
+    fit, groups, _ = planted(n_groups=2, size=4, loose=0)
+    n = fit.shape[0]
+    a, b = groups[0][:2]
+    similar = np.zeros((n, n), np.float32)
+    similar[a, b] = similar[b, a] = 0.9  # they read alike
+    rival = np.zeros((n, n), np.float32)  # and the competitor model gives them nothing
+    scores = PoolScores(fit.copy(), similar, set(), fit.copy(), rival=rival)
+    problem = Problem(scores, np.zeros(n, bool), set(), np.ones(n, bool))
+    profiles = [{"language": "da"} for _ in range(n)]
+    together = clustering.close_networks(problem, clustering.network_fit(problem, profiles))
+    assert groups[0] in together.groups  # one language: no reason to keep them apart
+    profiles[b] = {"language": "en"}  # the same service described in the other language
+    apart = clustering.close_networks(problem, clustering.network_fit(problem, profiles))
+    assert not any(a in g and b in g for g in apart.groups)
+    # a pair in two languages that does not read alike keeps its fit; unknown languages too
+    fit_two = pool.rival_penalised_fit(scores, languages=[p["language"] for p in profiles])
+    c = groups[0][2]
+    assert fit_two[b, c] == pytest.approx(fit[b, c])
+    assert fit_two[a, b] == pytest.approx(max(fit[a, b] - pool.LOOKALIKE_PENALTY, 0.0))
+    unknown = pool.rival_penalised_fit(scores, languages=[None] * n)
+    assert unknown[a, b] == pytest.approx(fit[a, b])
+
+
+def test_other_languages_marks_pairs_of_two_known_languages():
+    found = pool.other_languages(["da", "en", "da", None, ""])
+    assert found[0, 1] and found[1, 0] and found[1, 2]
+    assert not found[0, 2] and not found[0, 3] and not found[1, 3] and not found[3, 4]
+    assert not found.diagonal().any() and found.sum() == 4
+    assert pool.other_languages([]).shape == (0, 0)
+
+
 def test_rival_penalised_fit_restores_look_alikes_and_penalises_only_likely_rivals():
     pair = np.array([[0, 0.9, 0.8], [0.9, 0, 0.7], [0.8, 0.7, 0]], dtype=np.float32)
     similar = np.array([[0, 0.95, 0.88], [0.95, 0, 0.2], [0.88, 0.2, 0]], dtype=np.float32)

@@ -60,13 +60,16 @@ def network_fit(
 ) -> np.ndarray:
     """The fit networks of a dense pool are formed on: the learned pair fit moved to `level`
     (`fit_level.level_shift` over the pairs that may share a network; None: as scored), then
-    the likely rivals among look-alikes (`pool.rival_penalised_fit`) and pairs of one trade in
-    one region (`pool.penalise_same_trade`) penalised. `profiles`: the pool's firms in order."""
+    the likely rivals among look-alikes (`pool.rival_penalised_fit`; look-alikes written in two
+    languages count as likely rivals) and pairs of one trade in one region
+    (`pool.penalise_same_trade`) penalised. `profiles`: the pool's firms in order."""
     shift = 0.0
     if level is not None:
         learned = pool.learned_fit(problem.scores)
         shift = fit_level.level_shift(learned, allowed_pairs(problem), level)
-    return pool.penalise_same_trade(pool.rival_penalised_fit(problem.scores, shift=shift), profiles)
+    languages = [p.get("language") for p in profiles]
+    fit = pool.rival_penalised_fit(problem.scores, shift=shift, languages=languages)
+    return pool.penalise_same_trade(fit, profiles)
 
 
 def best_fits(fit: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:

@@ -34,6 +34,9 @@ LOOKALIKE_PENALTY = 1.0
 # a pair this alike whose competitor probability (the learned model's) is above the floor
 # loses the penalty; chosen with the clustering's link leaving one labelled set out
 # (bench/network_loso.py --cluster, bench/README.md "Networks").
+# A look-alike pair written in two languages counts as a likely rival whatever its probability
+# (`other_languages`; leaving one labelled set out, bench/README.md "Networks, issue 12 sixth
+# pass").
 RIVAL_SIMILAR = 0.85
 RIVAL_FLOOR = 0.1
 # Same trade in the same region: a pair of one four-digit NACE class in one region loses this
@@ -375,19 +378,41 @@ def rival_penalised_fit(
     floor: float = RIVAL_FLOOR,
     penalty: float = LOOKALIKE_PENALTY,
     shift: float = 0.0,
+    languages: Sequence[str | None] | None = None,
 ) -> np.ndarray:
     """Pair fit of a dense pool with `penalty` taken off the likely rivals among look-alikes
     (profile likeness at least `likeness` either way and competitor probability over `floor`)
     instead of off every look-alike pair; floored at 0, zero diagonal. `shift` moves every
-    learned fit's log-odds first (`fit_level`)."""
+    learned fit's log-odds first (`fit_level`). With `languages` (each firm's, in pool order),
+    a look-alike pair written in two languages is a likely rival whatever its probability
+    (`other_languages`)."""
     fit = learned_fit(scores)
     if shift:
         fit = fit_level.shifted(fit, shift)
     if scores.rival is not None:
-        likely = (np.maximum(scores.similar, scores.similar.T) >= likeness) & (scores.rival > floor)
+        alike = np.maximum(scores.similar, scores.similar.T) >= likeness
+        probable = scores.rival > floor
+        if languages is not None:
+            probable = probable | other_languages(languages)
+        likely = alike & probable
         fit[likely] = np.maximum(fit[likely] - penalty, 0.0)
     np.fill_diagonal(fit, 0.0)
     return fit
+
+
+def other_languages(languages: Sequence[str | None]) -> np.ndarray:
+    """n × n: which pairs are written in two different (known) languages. The competitor
+    model reads rivals by words and character n-grams as well as the sentence model, and the
+    first two do not cross languages: a pair that reads alike across languages gets almost no
+    competitor probability. Leaving one labelled set out, such look-alike pairs were rivals
+    the penalty missed far more often than known network pairs (bench/README.md "Networks,
+    issue 12 sixth pass")."""
+    _, code = np.unique(np.array([x or "" for x in languages], dtype=object), return_inverse=True)
+    code = code.astype(np.intp)
+    known = np.array([bool(x) for x in languages], dtype=bool)
+    out = (code[:, None] != code[None, :]) & known[:, None] & known[None, :]
+    np.fill_diagonal(out, False)
+    return out
 
 
 def penalise_same_trade(
