@@ -341,7 +341,8 @@ def warm_up(port: int, token: str, demo_ids: list[int], workers: int) -> None:
 
 
 def server_cpu(pid: int) -> float:
-    """CPU seconds (user + system) the gunicorn workers of master `pid` have used so far."""
+    """CPU seconds (user + system) the gunicorn workers of master `pid` have used so far,
+    with their finished child processes' (re-fits of the match index)."""
     ticks = os.sysconf("SC_CLK_TCK")
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -353,7 +354,7 @@ def server_cpu(pid: int) -> float:
             fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
     return total / ticks
 
 

@@ -139,3 +139,66 @@ def test_why_x_and_y_answers_with_the_score_and_reasons_the_list_showed(client, 
                 assert np.isclose(why.score, matching.display_score(fresh.score[0, col]), atol=2e-4)
     finally:
         conn.close()
+
+
+def test_a_firm_outside_the_index_keeps_its_row_until_its_profile_changes(
+    client, auth, app, monkeypatch
+):
+    for k in range(6):
+        register(client, k)
+    outside = register(client, 6, consent=False)
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        index = matching.match_index(conn)
+        assert outside not in index
+        encoded: list[int] = []
+        real = MatchIndex.vectors_of
+
+        def counted(self, db, profile):
+            encoded.append(profile["id"])
+            return real(self, db, profile)
+
+        monkeypatch.setattr(MatchIndex, "vectors_of", counted)
+        first = matching.partner_suggestions(index, outside, limit=3, db=conn)
+        again = matching.partner_suggestions(index, outside, limit=3, db=conn)
+        assert first == again and len(first) == 3 and encoded == [outside]
+        register(client, 7)  # the index grows: the kept row meets the new firm only
+        grown = matching.match_index(conn)
+        assert grown.lineage_ is index.lineage_
+        profile = grown.outside_profile(conn, outside)
+        kept = kept_scores.scored_outside(
+            grown, profile, "complementary", lambda: grown.vectors_of(conn, profile)
+        )
+        assert encoded == [outside] and kept.score.shape == (1, len(grown))  # extended
+        _, q, q_facts = grown.query(conn, outside)
+        fresh = score_block(grown, q, q_facts, grown.vectors_, grown.facts_, "complementary")
+        assert_same(kept, fresh)
+        edited = client.patch(f"/api/v1/companies/{outside}", headers=auth,
+                              json={"offers": "Vi leverer kun regnskab og løn."})  # fmt: skip
+        assert edited.status_code == 200
+        encoded.clear()
+        matching.partner_suggestions(grown, outside, limit=3, db=conn)
+        assert encoded == [outside]  # another profile: scored afresh
+    finally:
+        conn.close()
+
+
+def test_two_snapshots_refreshed_from_one_do_not_share_its_lineage(client, auth, app):
+    ids = [register(client, k) for k in range(5)]
+    outside = register(client, 5, consent=False)
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        base = MatchIndex().fit(conn)
+        register(client, 6)
+        newer = base.refreshed(conn)  # the newest: hands the lineage on
+        kept_scores.scored_row(newer, ids[0], "complementary")
+        consent = {"consent": True}
+        patched = client.patch(f"/api/v1/companies/{outside}", json=consent, headers=auth)
+        assert patched.status_code == 200
+        sibling = base.refreshed(conn)  # from the same parent: another firm in row 5
+        assert newer.vectors_.ids[5] != sibling.vectors_.ids[5] == outside
+        assert newer.lineage_ is base.lineage_ and sibling.lineage_ is not base.lineage_
+        row = kept_scores.scored_row(sibling, ids[0], "complementary")
+        assert_same(row, afresh(sibling, ids[0], "complementary"))
+    finally:
+        conn.close()

@@ -4,6 +4,8 @@ priority, and gives the index the worker would have fitted itself."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ from conftest import company_body, valid_cvr
 
 from matchmaker import matching
 from matchmaker.matching import MatchIndex, refit
+from matchmaker.matching.index import REFIT_THREAD
 from matchmaker.store import db as store
 
 
@@ -48,3 +51,40 @@ def test_a_child_that_fails_raises_with_its_error(app):
     broken = recipe(app.config["DATABASE"], encoder="not an encoder")
     with pytest.raises(RuntimeError, match="re-fit process ended with 1"):
         refit.fitted_elsewhere(broken)
+
+
+def test_a_failed_refit_leaves_the_index_serving_and_is_not_retried_on_every_write(
+    client, auth, app, monkeypatch
+):
+    tried: list[str] = []
+
+    def failing(recipe, step=None):
+        tried.append(recipe.store)
+        raise RuntimeError("the re-fit process ended with 1: out of memory")
+
+    monkeypatch.setattr(refit, "fitted_elsewhere", failing)
+    for k in range(4):
+        body = company_body(cvr=valid_cvr(400 + k), name=f"Fejl {k} ApS")
+        assert client.post("/api/v1/companies", json=body).status_code == 201
+    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
+
+    def register_and_ask(ks) -> dict:
+        for k in ks:
+            body = company_body(cvr=valid_cvr(400 + k), name=f"Fejl {k} ApS")
+            assert client.post("/api/v1/companies", json=body).status_code == 201
+            found = client.get(
+                "/api/v1/companies/1/partners?limit=50&include_competitors=true", headers=auth
+            )
+            assert found.status_code == 200
+        return found.get_json()
+
+    register_and_ask(range(4, 10))  # past the change that calls for a re-fit
+    deadline = time.monotonic() + 60
+    refitting = {t.name for t in threading.enumerate()}
+    while not tried or REFIT_THREAD in refitting:  # tried, failed and done
+        assert time.monotonic() < deadline, "a re-fit was tried and failed"
+        time.sleep(0.05)
+        refitting = {t.name for t in threading.enumerate()}
+    found = register_and_ask(range(10, 22))  # far past it again
+    assert len(tried) == 1  # not tried again; the drifted index serves every firm meanwhile
+    assert len(found["partners"]) == 21

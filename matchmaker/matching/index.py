@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
@@ -94,6 +95,27 @@ def company_profile(row: Mapping) -> dict:
     return profile
 
 
+class Lineage:
+    """Snapshots of an index that each hold the rows of the one before, scored alike
+    (`kept_scores` extends a firm's row along it). Only the newest snapshot hands it on;
+    compared by identity, and a pickled copy is a lineage of its own."""
+
+    def __init__(self, size: int):
+        self.newest = size
+        self._lock = threading.Lock()
+
+    def handed_on(self, size: int, grown: int) -> bool:
+        """Whether a snapshot of `size` rows is the newest, and now one of `grown` rows is."""
+        with self._lock:
+            if self.newest != size:
+                return False
+            self.newest = grown
+            return True
+
+    def __reduce__(self):
+        return Lineage, (self.newest,)
+
+
 class MatchIndex:
     """Vectors, facts and feature scale of the consenting firms of a store at one moment,
     and the analysed clauses of their needs and offers (`clauses_`, which reasons quote).
@@ -131,7 +153,7 @@ class MatchIndex:
         self.market_vocab_: dict[str, int] = {}
         facts = FirmFacts.of(profiles, self.market_vocab_)
         self.clauses_ = ClauseBook.build(encoder.lexical_, self.lexicon_(), profiles)
-        self.lineage_ = object()
+        self.lineage_ = Lineage(len(vectors))
         self._publish(profiles, vectors, facts, last_seq, len(profiles), 0)
         reference = getattr(self.scorer_, "reference_scale_", None)
         self.scale_ = FeatureScale.fit(encoder, vectors, self.facts_, reference=reference)
@@ -158,14 +180,16 @@ class MatchIndex:
         new = MatchIndex(self.encoder, self.lexicon, self.scorer, self.refit_share)
         new.encoder_, new.scorer_, new.scale_ = self.encoder_, self.scorer_, self.scale_
         new.learned_id_ = self.learned_id_
-        # Snapshots of one lineage hold the rows of the ones before them, scored alike.
-        new.lineage_ = self.lineage_ if kept else object()
         new.market_vocab_ = dict(self.market_vocab_)
         new.clauses_ = self.clauses_.updated(fresh, gone)
         if fresh:
             vectors = ProfileVectors.concat([vectors, self.encoder_.transform(fresh, db=db)])
             facts = joined(facts, FirmFacts.of(fresh, new.market_vocab_))
             profiles += fresh
+        # Snapshots of one lineage hold the rows of the ones before them, scored alike: only
+        # the newest snapshot of a lineage hands it on (two refreshed from one would differ).
+        grows = kept and self.lineage_.handed_on(len(self), len(vectors))
+        new.lineage_ = self.lineage_ if grows else Lineage(len(vectors))
         changes = self.changes_since_fit_ + len(changed)
         new._publish(profiles, vectors, facts, rows[-1][0], self.fitted_size_, changes,
                      after=self if kept else None)  # fmt: skip
@@ -219,7 +243,7 @@ class MatchIndex:
         store's decisions, or None for the global one); vectors and facts are shared."""
         new = copy.copy(self)
         new.scorer_, new.learned_id_ = scorer, learned_id
-        new.lineage_ = object()  # the same rows, scored otherwise
+        new.lineage_ = Lineage(len(self))  # the same rows, scored otherwise
         return new
 
     # -- reading ----------------------------------------------------------------------------
@@ -258,11 +282,20 @@ class MatchIndex:
             return self.profiles_[company_id], self.vectors_.take([row]), self.facts_.take([row])
         if db is None:
             raise KeyError(f"company {company_id} is not in the index and no store was given")
+        profile = self.outside_profile(db, company_id)
+        return profile, *self.vectors_of(db, profile)
+
+    def outside_profile(self, db, company_id: int) -> dict:
+        """A firm's profile as the store holds it now (KeyError when there is none)."""
         found = company_feed.by_id(db, company_id)
         if found is None:
             raise KeyError(f"company {company_id} does not exist")
-        profile = company_profile(found)
-        return profile, self.encoder_.transform([profile], db=db), self.facts_of([profile])
+        return company_profile(found)
+
+    def vectors_of(self, db, profile: Mapping) -> tuple[ProfileVectors, FirmFacts]:
+        """Vectors and facts of a profile the index does not hold (its sentence vectors read
+        from the store's cache where they are)."""
+        return self.encoder_.transform([profile], db=db), self.facts_of([profile])
 
     def facts_of(self, profiles: Sequence[Mapping]) -> FirmFacts:
         """Facts of profiles outside the index, in this index's market vocabulary."""
@@ -451,6 +484,10 @@ def _publish(key: str, index: MatchIndex) -> None:
 
 
 _REFITTING: set[str] = set()
+# When a store's last re-fit failed (monotonic seconds): the next waits RETRY_REFIT seconds,
+# so that a re-fit that keeps failing is not started again on every write.
+_REFIT_FAILED: dict[str, float] = {}
+RETRY_REFIT = 300.0
 
 
 def _refit_in_background(key: str, drifted: MatchIndex) -> None:
@@ -458,7 +495,8 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
     (`refit`), waited on by a thread that then catches it up and swaps it in, under the lock
     requests wait on and at their priority."""
     with _INDEXES_LOCK:
-        if key in _REFITTING:
+        failed = _REFIT_FAILED.get(key)
+        if key in _REFITTING or (failed is not None and time.monotonic() - failed < RETRY_REFIT):
             return
         _REFITTING.add(key)
 
@@ -481,8 +519,10 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
                     _publish(key, fitted.refreshed(conn).warmed())
             finally:
                 conn.close()
+            _REFIT_FAILED.pop(key, None)
         except Exception:  # a store gone or busy: the drifted index keeps serving
             log.warning("re-fit of the match index of %s failed", key, exc_info=True)
+            _REFIT_FAILED[key] = time.monotonic()
         finally:
             with _INDEXES_LOCK:
                 _REFITTING.discard(key)

@@ -23,6 +23,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,16 +34,28 @@ log = logging.getLogger(__name__)
 # MATCHMAKER_BACKGROUND_NICE, 0 to keep the normal priority).
 NICE_STEP = int(os.environ.get("MATCHMAKER_BACKGROUND_NICE", "10"))
 
-# The child: lower its priority first (best effort), then import and fit.
+# Seconds a re-fit may take before its process is stopped (MATCHMAKER_REFIT_TIMEOUT).
+TIMEOUT = float(os.environ.get("MATCHMAKER_REFIT_TIMEOUT", "3600"))
+
+# The child, before it imports anything: its standard output kept for the pickle and
+# everything printed sent to stderr instead; stopped when the thread that started it (the
+# worker's, waiting on it) is gone (Linux); its priority lowered. All best effort.
 _CHILD = (
     "import os, sys\n"
+    "out = os.dup(1)\n"
+    "os.dup2(2, 1)\n"
+    "try:\n"
+    "    import ctypes, signal\n"
+    "    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))\n"  # PR_SET_PDEATHSIG
+    "except Exception:\n"
+    "    pass\n"
     "try:\n"
     "    os.setpriority(os.PRIO_PROCESS, 0,\n"
     "                   min(19, os.getpriority(os.PRIO_PROCESS, 0) + int(sys.argv[1])))\n"
     "except OSError:\n"
     "    pass\n"
     "from matchmaker.matching.refit import child_main\n"
-    "sys.exit(child_main())\n"
+    "sys.exit(child_main(out))\n"
 )
 
 # The directory `matchmaker` is imported from: the child imports the same code.
@@ -75,35 +88,40 @@ def fitted_elsewhere(recipe: Recipe, step: int | None = None):
     with tempfile.TemporaryFile() as errors:  # read after the pickle: a pipe could fill up
         child = subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(step)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-            env=env, cwd=_SOURCE_ROOT,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, env=env,
         )  # fmt: skip
+        stop = threading.Timer(TIMEOUT, child.kill)  # a fit that hangs ends here
+        stop.daemon = True
+        stop.start()
+        index = None
         try:
-            child.stdin.write(pickle.dumps(recipe, protocol=pickle.HIGHEST_PROTOCOL))
-            child.stdin.close()
             try:
+                child.stdin.write(pickle.dumps(recipe, protocol=pickle.HIGHEST_PROTOCOL))
+                child.stdin.close()
                 index = pickle.load(child.stdout)
-            except (EOFError, pickle.UnpicklingError):
-                index = None
+            except (OSError, EOFError, pickle.UnpicklingError) as exc:  # said in its stderr
+                log.debug("the re-fit process gave no index: %s", exc)
             code = child.wait()
         finally:
+            stop.cancel()
             if child.poll() is None:
                 child.kill()
                 child.wait()
         errors.seek(0)
         said = errors.read().decode("utf-8", "replace").strip()
-    if said and code == 0:
-        log.debug("the re-fit process said: %s", said[-2000:])
-    if index is None or code != 0:
+    if index is None:
         raise RuntimeError(f"the re-fit process ended with {code}: {said[-2000:]}")
+    if code != 0:  # the whole index came back: kept, the end logged
+        log.warning("the re-fit process ended with %s after its index: %s", code, said[-2000:])
+    elif said:
+        log.debug("the re-fit process said: %s", said[-2000:])
     return index
 
 
-def child_main() -> int:
+def child_main(out_fd: int) -> int:
     """The child (run by `fitted_elsewhere`): read a recipe on stdin, fit, write the index
-    to stdout."""
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # whatever the libraries print goes to stderr, not into the pickle
+    to `out_fd` (its standard output, kept apart from what libraries print)."""
+    out = os.fdopen(out_fd, "wb")
     recipe: Recipe = pickle.load(sys.stdin.buffer)
 
     from matchmaker.matching import index as match_index

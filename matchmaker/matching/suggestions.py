@@ -116,16 +116,21 @@ def partner_suggestions(
     with stopwatch.stage("index"):
         index, store = resolve(index_or_db)
     db = store if db is None else db
-    with stopwatch.stage("query"):
-        if company_id in index:  # its scores may be kept from an earlier request
-            profile, vectors, facts = index.profile(company_id), None, None
+    with stopwatch.stage("query"):  # its scores may be kept from an earlier request
+        inside = company_id in index
+        if inside:
+            profile = index.profile(company_id)
+        elif db is None:
+            raise KeyError(f"company {company_id} is not in the index and no store was given")
         else:
-            profile, vectors, facts = index.query(db, company_id)
+            profile = index.outside_profile(db, company_id)
     with stopwatch.stage("score"):
-        if vectors is None:
+        if inside:
             found = kept_scores.scored_row(index, company_id, mode)
         else:
-            found = score_block(index, vectors, facts, index.vectors_, index.facts_, mode)
+            found = kept_scores.scored_outside(
+                index, profile, mode, lambda: index.vectors_of(db, profile)
+            )
     z = found.score[0]
     keep = filter_mask(index, region=region, nace=nace, kind=kind, size=size)
     own = index.row_.get(company_id)
@@ -180,7 +185,7 @@ def pair_score(
     """Score, type, reasons and flags of one pair ("why X and Y?"), B seen as A's partner."""
     index, store = resolve(index_or_db)
     db = store if db is None else db
-    if a_id in index and b_id in index:  # a column of A's row, kept or scored now
+    if b_id in index and kept_scores.has_row(index, a_id, mode):  # as A's list showed it
         pa, pb = index.profile(a_id), index.profile(b_id)
         found = kept_scores.column(kept_scores.scored_row(index, a_id, mode), index.row_[b_id])
     else:

@@ -27,7 +27,10 @@ class Rows:
         self.n = len(first)
 
     def view(self) -> np.ndarray:
-        return self.buffer[: self.n]
+        """The rows held, read-only (snapshots share them)."""
+        rows = self.buffer[: self.n]
+        rows.flags.writeable = False
+        return rows
 
     def append(self, more: np.ndarray) -> None:
         """Write `more` after the rows held (callers hold the Growth lock)."""
@@ -94,7 +97,7 @@ class Growth:
         `n` rows is the newest (else None: the caller copies). Same names, widths and types
         as the buffers, or None."""
         with self.lock:
-            if n != self.n or dense.keys() != self.dense.keys():
+            if n != self.n or dense.keys() != self.dense.keys() or not self._whole():
                 return None
             if sparse.keys() != self.sparse.keys():
                 return None
@@ -112,6 +115,14 @@ class Growth:
             )
             return ({k: r.view() for k, r in self.dense.items()},
                     {k: r.view() for k, r in self.sparse.items()})  # fmt: skip
+
+    def _whole(self) -> bool:
+        """Every buffer holds `n` rows (not so after an append that failed half-way, which
+        must not be built on)."""
+        return all(r.n == self.n for r in self.dense.values()) and all(
+            r.rows() == self.n and r.data.n == r.indices.n == r.indptr.buffer[self.n]
+            for r in self.sparse.values()
+        )
 
     def views(self) -> tuple[dict[str, np.ndarray], dict[str, sp.csr_matrix]]:
         with self.lock:

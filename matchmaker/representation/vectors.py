@@ -170,12 +170,21 @@ class ProfileVectors:
             if grown is not None:
                 return grown
         first = parts[0]
-        dense = {k: np.vstack([p.dense[k] for p in parts]) for k in first.dense}
-        sparse = {k: sp.vstack([p.sparse[k] for p in parts], format="csr") for k in first.sparse}
-        structured = sp.vstack([p.structured for p in parts], format="csr")
-        growth = Growth(dense, _named(sparse, structured))
-        dense, named = growth.views()
-        sparse, structured = _unnamed(named)
+        growth = Growth(first.dense, _named(first.sparse, first.structured))
+        grown = len(first)
+        for part in parts[1:]:  # each part's rows copied once, into the buffers
+            if growth.appended(grown, part.dense, _named(part.sparse, part.structured)) is None:
+                growth = None  # rows of another shape or type: stacked as they are
+                break
+            grown += len(part)
+        if growth is None:
+            dense = {k: np.vstack([p.dense[k] for p in parts]) for k in first.dense}
+            sparse = {k: sp.vstack([p.sparse[k] for p in parts], format="csr")
+                      for k in first.sparse}  # fmt: skip
+            structured = sp.vstack([p.structured for p in parts], format="csr")
+        else:
+            dense, named = growth.views()
+            sparse, structured = _unnamed(named)
         return ProfileVectors(
             ids=[i for p in parts for i in p.ids], dense=dense, sparse=sparse,
             structured=structured, _blocks=compacted([b for p in parts for b in p.row_blocks()]),
