@@ -88,7 +88,9 @@ class Turn:
 
 
 @lru_cache(maxsize=65_536)
-def sectors_named(name: str, sector: str | None, description: str | None) -> dict[str, list]:
+def sectors_named(
+    name: str, sector: str | None, description: str | None
+) -> dict[str, frozenset[str]]:
     """A firm's `sectors` (those its name and sector field name, else its description's) and
     `mentioned` (its description's), worked out once per text in a process: every message
     that reads them would otherwise run the sector patterns over every firm again."""
