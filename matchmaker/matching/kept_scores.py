@@ -53,17 +53,12 @@ _USED = [0]
 def scored_row(index: MatchIndex, company_id: int, mode: str) -> BlockScores:
     """`score_block` of an indexed firm (one row) against every firm of `index`: the same
     numbers, from the kept row of an earlier snapshot of its lineage where there is one."""
-    key = (company_id, mode)
-    kept = _kept(key, index)
-    size = len(index)
-    if kept is not None:
-        if kept.size == size:
-            return kept.scores
-        scores = _joined(kept.scores, _against(index, company_id, mode, range(kept.size, size)))
-    else:
-        scores = _against(index, company_id, mode, None)
-    _keep(key, _Kept(index.lineage_, scores, size, _nbytes(scores)))
-    return scores
+    own = [index.row_[company_id]]
+
+    def query() -> tuple:  # read from the index whenever the row is scored: not kept
+        return index.vectors_.take(own), index.facts_.take(own)
+
+    return _row(index, (company_id, mode), mode, None, query)
 
 
 def scored_outside(
@@ -72,34 +67,38 @@ def scored_outside(
     """`scored_row` for a firm outside the index (no consent), as its `profile` reads in the
     store now: its row is kept with its vectors (`vectors()` gives them, from the store and
     the encoder, when there is no row of this very profile)."""
-    key, digest = ("outside", profile["id"], mode), _digest(profile)
-    kept = _kept(key, index)
-    size = len(index)
-    if kept is not None and kept.profile == digest:
-        if kept.size == size:
-            return kept.scores
-        q, q_facts = kept.query
-        wanted = np.arange(kept.size, size)
-        s, s_facts = index.vectors_.take(wanted), index.facts_.take(wanted)
-        scores = _joined(kept.scores, score_block(index, q, q_facts, s, s_facts, mode))
-    else:
-        q, q_facts = vectors()
-        scores = score_block(index, q, q_facts, index.vectors_, index.facts_, mode)
-    query_bytes = sum(m.nbytes for m in q.dense.values()) + sum(
-        m.data.nbytes + m.indices.nbytes for m in q.sparse.values()
-    )
-    kept = _Kept(index.lineage_, scores, size, _nbytes(scores) + query_bytes, digest,
-                 (q, q_facts))  # fmt: skip
-    _keep(key, kept)
-    return scores
+    key = ("outside", profile["id"], mode)
+    return _row(index, key, mode, _digest(profile), vectors)
 
 
 def has_row(index: MatchIndex, company_id: int, mode: str) -> bool:
     """Whether an indexed firm's row of `index`'s lineage is kept (current, or extended by
     the firms appended since at the cost of scoring those)."""
-    with _LOCK:
-        kept = _KEPT.get((company_id, mode))
-    return kept is not None and kept.lineage is index.lineage_ and kept.size <= len(index)
+    return _kept((company_id, mode), index) is not None
+
+
+def _row(index: MatchIndex, key: tuple, mode: str, digest: str | None, query) -> BlockScores:
+    """The row kept under `key` for `index` (of the profile `digest`, for a firm outside
+    the index: kept with its vectors), extended by the firms appended since; else scored
+    afresh from `query()`."""
+    kept = _kept(key, index)
+    size = len(index)
+    if kept is not None and kept.profile == digest:
+        if kept.size == size:
+            return kept.scores
+        q = kept.query or query()
+        scores = _joined(kept.scores, _against(index, *q, mode, kept.size))
+    else:
+        q = query()
+        scores = _against(index, *q, mode, 0)
+    outside = digest is not None
+    nbytes = _nbytes(scores)
+    if outside:
+        nbytes += sum(m.nbytes for m in q[0].dense.values()) + sum(
+            m.data.nbytes + m.indices.nbytes for m in q[0].sparse.values()
+        )
+    _keep(key, _Kept(index.lineage_, scores, size, nbytes, digest, q if outside else None))
+    return scores
 
 
 def _digest(profile: dict) -> str:
@@ -120,11 +119,7 @@ def _kept(key: tuple, index: MatchIndex) -> _Kept | None:
 
 def column(scores: BlockScores, col: int) -> BlockScores:
     """The scores of one stored firm (a column) of `scores`, as a 1 × 1 block."""
-    parts = {}
-    for f in fields(BlockScores):
-        value = getattr(scores, f.name)
-        parts[f.name] = None if value is None else value[:, col : col + 1]
-    return replace(scores, **parts)
+    return _each(lambda v: v[:, col : col + 1], scores)
 
 
 def forget() -> None:
@@ -134,22 +129,27 @@ def forget() -> None:
         _USED[0] = 0
 
 
-def _against(index: MatchIndex, company_id: int, mode: str, rows: range | None) -> BlockScores:
-    own = [index.row_[company_id]]
-    q, q_facts = index.vectors_.take(own), index.facts_.take(own)
-    if rows is None:
+def _against(index: MatchIndex, q, q_facts, mode: str, start: int) -> BlockScores:
+    """The query against the indexed firms from row `start` on."""
+    if start == 0:
         return score_block(index, q, q_facts, index.vectors_, index.facts_, mode)
-    wanted = np.arange(rows.start, rows.stop)
-    s, s_facts = index.vectors_.take(wanted), index.facts_.take(wanted)
-    return score_block(index, q, q_facts, s, s_facts, mode)
+    wanted = np.arange(start, len(index))
+    return score_block(
+        index, q, q_facts, index.vectors_.take(wanted), index.facts_.take(wanted), mode
+    )
+
+
+def _each(fn, first: BlockScores, *others: BlockScores) -> BlockScores:
+    """`fn` of each field's arrays (of `first` and `others`), None where one is None."""
+    parts = {}
+    for f in fields(BlockScores):
+        values = [getattr(b, f.name) for b in (first, *others)]
+        parts[f.name] = None if any(v is None for v in values) else fn(*values)
+    return replace(first, **parts)
 
 
 def _joined(first: BlockScores, second: BlockScores) -> BlockScores:
-    parts = {}
-    for f in fields(BlockScores):
-        a, b = getattr(first, f.name), getattr(second, f.name)
-        parts[f.name] = None if a is None or b is None else np.concatenate([a, b], axis=1)
-    return replace(first, **parts)
+    return _each(lambda a, b: np.concatenate([a, b], axis=1), first, second)
 
 
 def _nbytes(scores: BlockScores) -> int:
