@@ -26,6 +26,10 @@ class Rows:
         self.buffer[: len(first)] = first
         self.n = len(first)
 
+    def fits(self, more: np.ndarray) -> bool:
+        """Whether `more` has this buffer's row shape and type."""
+        return more.shape[1:] == self.buffer.shape[1:] and more.dtype == self.buffer.dtype
+
     def view(self) -> np.ndarray:
         """The rows held, read-only (snapshots share them)."""
         rows = self.buffer[: self.n]
@@ -60,9 +64,9 @@ class CsrRows:
     def fits(self, more: sp.csr_matrix) -> bool:
         return (
             more.shape[1] == self.width
-            and more.data.dtype == self.data.buffer.dtype
-            and more.indices.dtype == self.indices.buffer.dtype
-            and more.indptr.dtype == self.indptr.buffer.dtype
+            and self.data.fits(more.data)
+            and self.indices.fits(more.indices)
+            and self.indptr.fits(more.indptr)
         )
 
     def append(self, more: sp.csr_matrix) -> None:
@@ -84,11 +88,8 @@ class Growth:
     def __init__(self, dense: dict[str, np.ndarray], sparse: dict[str, sp.csr_matrix]):
         self.dense = {k: Rows(v) for k, v in dense.items()}
         self.sparse = {k: CsrRows(v) for k, v in sparse.items()}
-        self.n = len(next(iter(dense.values()))) if dense else self._sparse_rows()
+        self.n = _rows(dense, sparse)
         self.lock = threading.Lock()
-
-    def _sparse_rows(self) -> int:
-        return next(iter(self.sparse.values())).rows()
 
     def appended(
         self, n: int, dense: dict[str, np.ndarray], sparse: dict[str, sp.csr_matrix]
@@ -97,12 +98,11 @@ class Growth:
         `n` rows is the newest (else None: the caller copies). Same names, widths and types
         as the buffers, or None."""
         with self.lock:
-            if n != self.n or dense.keys() != self.dense.keys() or not self._whole():
+            if n != self.n or not self._whole():
                 return None
-            if sparse.keys() != self.sparse.keys():
+            if dense.keys() != self.dense.keys() or sparse.keys() != self.sparse.keys():
                 return None
-            if any(v.shape[1:] != self.dense[k].buffer.shape[1:] or
-                   v.dtype != self.dense[k].buffer.dtype for k, v in dense.items()):  # fmt: skip
+            if not all(self.dense[k].fits(v) for k, v in dense.items()):
                 return None
             if not all(self.sparse[k].fits(v) for k, v in sparse.items()):
                 return None
@@ -110,11 +110,8 @@ class Growth:
                 self.dense[k].append(v)
             for k, v in sparse.items():
                 self.sparse[k].append(v)
-            self.n += (
-                len(next(iter(dense.values()))) if dense else next(iter(sparse.values())).shape[0]
-            )
-            return ({k: r.view() for k, r in self.dense.items()},
-                    {k: r.view() for k, r in self.sparse.items()})  # fmt: skip
+            self.n += _rows(dense, sparse)
+            return self._views()
 
     def _whole(self) -> bool:
         """Every buffer holds `n` rows (not so after an append that failed half-way, which
@@ -126,5 +123,13 @@ class Growth:
 
     def views(self) -> tuple[dict[str, np.ndarray], dict[str, sp.csr_matrix]]:
         with self.lock:
-            return ({k: r.view() for k, r in self.dense.items()},
-                    {k: r.view() for k, r in self.sparse.items()})  # fmt: skip
+            return self._views()
+
+    def _views(self) -> tuple[dict[str, np.ndarray], dict[str, sp.csr_matrix]]:
+        return ({k: r.view() for k, r in self.dense.items()},
+                {k: r.view() for k, r in self.sparse.items()})  # fmt: skip
+
+
+def _rows(dense: dict[str, np.ndarray], sparse: dict[str, sp.csr_matrix]) -> int:
+    """The row count of a set of matrices with the same rows."""
+    return len(next(iter(dense.values()))) if dense else next(iter(sparse.values())).shape[0]

@@ -171,12 +171,11 @@ class ProfileVectors:
                 return grown
         first = parts[0]
         growth = Growth(first.dense, _named(first.sparse, first.structured))
-        grown = len(first)
         for part in parts[1:]:  # each part's rows copied once, into the buffers
-            if growth.appended(grown, part.dense, _named(part.sparse, part.structured)) is None:
+            named = _named(part.sparse, part.structured)
+            if growth.appended(growth.n, part.dense, named) is None:
                 growth = None  # rows of another shape or type: stacked as they are
                 break
-            grown += len(part)
         if growth is None:
             dense = {k: np.vstack([p.dense[k] for p in parts]) for k in first.dense}
             sparse = {k: sp.vstack([p.sparse[k] for p in parts], format="csr")
