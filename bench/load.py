@@ -340,16 +340,23 @@ def warm_up(port: int, token: str, demo_ids: list[int], workers: int) -> None:
         time.sleep(1.0)
 
 
+def _workers(pid: int) -> list[str] | None:
+    """The process ids of the gunicorn workers of master `pid` (None where /proc is not)."""
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:  # not Linux
+        return None
+
+
 def server_cpu(pid: int) -> float:
     """CPU seconds (user + system) the gunicorn workers of master `pid` have used so far,
     with their finished child processes' (re-fits of the match index)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:  # not Linux
+    workers = _workers(pid)
+    if workers is None:
         return float("nan")
     total = 0
-    for child in children:
+    for child in workers:
         try:
             fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -360,12 +367,8 @@ def server_cpu(pid: int) -> float:
 
 def workers_peak_mib(pid: int) -> list[float]:
     """Each gunicorn worker's peak resident memory so far (VmHWM, MiB), of master `pid`."""
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:  # not Linux
-        return []
     peaks = []
-    for child in children:
+    for child in _workers(pid) or []:
         try:
             status = Path(f"/proc/{child}/status").read_text()
         except OSError:

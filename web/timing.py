@@ -19,6 +19,7 @@ from collections import deque
 
 from flask import Flask, g
 
+from matchmaker.matching.index import REFIT_THREAD
 from matchmaker.reference import stopwatch
 
 ENV_FLAG = "MATCHMAKER_SERVER_TIMING"
@@ -41,12 +42,9 @@ def collector_pauses(began: float, ended: float) -> float:
     return sum(max(0.0, min(e, ended) - max(s, began)) for s, e in list(_COLLECTIONS))
 
 
-# The name of the thread a re-fit of the match index runs on (`matching.index`).
-REFIT_THREAD = "match-index-refit"
-
-
 def refitting() -> bool:
-    """Whether a re-fit of a match index is running in this process."""
+    """Whether a re-fit of a match index is running for this process (the thread that
+    waits on it and swaps it in)."""
     return any(t.name == REFIT_THREAD for t in threading.enumerate())
 
 
