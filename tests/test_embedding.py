@@ -80,6 +80,22 @@ def test_danish_need_is_closer_to_english_offer_of_same_capability():
         assert sims[1] > sims[2] and sims[1] > sims[3], weights
 
 
+def test_firms_alike_but_for_rounding_score_alike_alone_and_in_a_block():
+    # Six profiles with the same texts: every cosine between them is one number up to float
+    # rounding, which differs between a query row alone and in a block. Calibrating by that
+    # "spread" turned the rounding into scores (0 alone, -0.31 in a block).
+    firms = [
+        {"id": k, "needs": "Vi har brug for hjælp til eksport.", "offers": "Vi laver vinduer."}
+        for k in range(6)
+    ]
+    encoder = HybridEncoder()
+    vectors = encoder.fit_transform(firms)
+    whole = encoder.similarity(vectors, vectors, "needs", "offers")
+    for row in range(len(firms)):
+        alone = encoder.similarity(vectors.take([row]), vectors, "needs", "offers")[0]
+        assert np.allclose(alone, whole[row], atol=1e-4)
+
+
 @pytest.fixture
 def counted_model(monkeypatch):
     """The shared model with its encode wrapped to record what it is asked to encode."""

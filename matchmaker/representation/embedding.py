@@ -39,6 +39,9 @@ LEXICAL_BLOCKS = ("words", "chars", "concepts")
 FEW_QUERY_ROWS = 4
 # Fewer fitted texts in a language than this: centre it with the overall mean instead.
 MIN_LANGUAGE_ROWS = 10
+# A cosine's spread over the fitted pairs below this is no spread (profiles alike but for
+# float rounding): calibrating by it would blow the rounding up into scores.
+MIN_SPREAD = 1e-3
 
 
 _OFFSETS: dict[str, dict[str, np.ndarray]] = {}
@@ -344,7 +347,11 @@ class HybridEncoder(BaseEstimator):
                 np.fill_diagonal(mask, False)
                 values = sims[mask]
                 if values.size >= 10:
-                    out[(rep, qp, spart)] = (float(values.mean()), float(values.std()) or 1.0)
+                    spread = float(values.std())
+                    out[(rep, qp, spart)] = (
+                        float(values.mean()),
+                        spread if spread >= MIN_SPREAD else 1.0,
+                    )
         return out
 
 
