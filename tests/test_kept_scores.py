@@ -202,3 +202,61 @@ def test_two_snapshots_refreshed_from_one_do_not_share_its_lineage(client, auth,
         assert_same(row, afresh(sibling, ids[0], "complementary"))
     finally:
         conn.close()
+
+
+def test_rows_scored_ahead_equal_fresh_ones_and_no_request_scores_them_again(
+    client, app, monkeypatch
+):
+    ids = [register(client, k) for k in range(7)]
+    monkeypatch.setattr(kept_scores, "PRESCORE_BLOCK", 3)  # blocks of 3, 3 and 1 rows
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        index = MatchIndex().fit(conn)
+        ahead = ids[::-1]
+        kept_scores.keep_rows(index, ahead, kept_scores.prescored(index, ahead))
+        scored: list[int] = []
+
+        def counted(index, q, q_facts, s, s_facts, mode):
+            scored.append(len(s))
+            return score_block(index, q, q_facts, s, s_facts, mode)
+
+        monkeypatch.setattr(kept_scores, "score_block", counted)
+        for cid in ids:
+            assert kept_scores.has_row(index, cid, "complementary")
+            kept = kept_scores.scored_row(index, cid, "complementary")
+            assert kept.score.shape == (1, len(ids)) and not kept.score.flags.writeable
+            assert_same(kept, afresh(index, cid, "complementary"))
+        assert scored == []  # every row was kept
+        register(client, 7)
+        grown = index.refreshed(conn)
+        assert_same(kept_scores.scored_row(grown, ids[0], "complementary"),
+                    afresh(grown, ids[0], "complementary"))  # fmt: skip
+        assert scored == [1]  # extended by the new firm only
+    finally:
+        conn.close()
+
+
+def test_the_hot_rows_are_those_asked_about_in_the_lineage_most_recent_first(
+    client, app, monkeypatch
+):
+    ids = [register(client, k) for k in range(5)]
+    conn = store.connect(app.config["DATABASE"], migrate=False)
+    try:
+        index = MatchIndex().fit(conn)
+        assert kept_scores.hot(index) == []
+        for cid in (ids[3], ids[1], ids[4]):
+            kept_scores.scored_row(index, cid, "complementary")
+        kept_scores.scored_row(index, ids[0], "similar")  # another mode: not hot
+        register(client, 5)
+        grown = index.refreshed(conn)  # the same lineage: the same hot rows
+        assert kept_scores.hot(grown) == kept_scores.hot(index) == [ids[4], ids[1], ids[3]]
+        other = MatchIndex().fit(conn)  # a re-fit: a lineage of its own
+        assert kept_scores.hot(other) == []
+        row = kept_scores.scored_row(index, ids[4], "complementary")
+        nbytes = sum(getattr(row, f.name).nbytes for f in fields(BlockScores)
+                     if getattr(row, f.name) is not None)  # fmt: skip
+        share = kept_scores.PRESCORE_SHARE
+        monkeypatch.setattr(kept_scores, "BUDGET_BYTES", int((2 * nbytes + 1) / share) + 1)
+        assert kept_scores.hot(index) == [ids[4], ids[1]]  # as many as the budget's share holds
+    finally:
+        conn.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -14,13 +15,14 @@ from conftest import company_body, valid_cvr
 from matchmaker import matching
 from matchmaker.matching import MatchIndex, refit
 from matchmaker.matching.index import REFIT_THREAD
+from matchmaker.matching.scoring import BlockScores, score_block
 from matchmaker.store import db as store
 
 
 def recipe(path: str, **changes) -> refit.Recipe:
     settings = dict(
         store=path, encoder=None, lexicon=None, scorer=None, refit_share=0.25,
-        model_name=None, default_scorer=None, learn=False,
+        model_name=None, default_scorer=None, learn=False, hot=(),
     )  # fmt: skip
     return refit.Recipe(**(settings | changes))
 
@@ -35,8 +37,22 @@ def test_an_index_fitted_elsewhere_equals_one_fitted_here(client, app):
         here = MatchIndex().fit(conn).refreshed(conn).warmed()
     finally:
         conn.close()
-    there = refit.fitted_elsewhere(recipe(path, model_name=app.config["MODEL_NAME"]))
+    hot = (here.vectors_.ids[4], here.vectors_.ids[1], 10**6)  # a firm gone meanwhile too
+    there, ids, rows = refit.fitted_elsewhere(
+        recipe(path, model_name=app.config["MODEL_NAME"], hot=hot)
+    )
     assert there.fitted_by_["pid"] != os.getpid()
+    # The rows of the firms asked about, scored there as a request here would score them.
+    assert ids == list(hot[:2])
+    asked = np.array([here.row_[cid] for cid in ids])
+    here_rows = score_block(here, here.vectors_.take(asked), here.facts_.take(asked),
+                            here.vectors_, here.facts_, "complementary")  # fmt: skip
+    for f in fields(BlockScores):
+        mine, theirs = getattr(here_rows, f.name), getattr(rows, f.name)
+        assert (mine is None) == (theirs is None), f.name
+        if mine is not None:
+            assert mine.shape == theirs.shape == (2, 6), f.name
+            assert np.allclose(mine, theirs, rtol=1e-6, atol=1e-6), f.name
     assert there.vectors_.ids == here.vectors_.ids and len(there) == 6
     for part, matrix in here.vectors_.sparse.items():
         assert (matrix != there.vectors_.sparse[part]).nnz == 0

@@ -18,7 +18,7 @@ from test_speed_after_writes import published
 
 from matchmaker import matching
 from matchmaker.cli import main as cli
-from matchmaker.matching import MatchIndex, refit
+from matchmaker.matching import MatchIndex, kept_scores, refit
 from matchmaker.reference import stopwatch
 from matchmaker.representation import clauses
 from matchmaker.representation.embedding import load_model
@@ -234,3 +234,7 @@ def test_a_refit_is_fitted_in_a_lowered_process_and_swapped_in_at_the_requests_p
     assert fitted_by["nice"] == min(19, request_nice + refit.NICE_STEP)
     swapping = [nice for name, nice in calls if name == "match-index-refit"]
     assert swapping and set(swapping) == {request_nice}  # under the lock: not lowered
+    # The row of the firm asked about came scored with the re-fit, the others did not.
+    assert kept_scores.has_row(swapped, 1, "complementary")
+    assert not any(kept_scores.has_row(swapped, cid, "complementary")
+                   for cid in swapped.row_ if cid != 1)  # fmt: skip

@@ -341,7 +341,7 @@ def match_index(db) -> MatchIndex:
         index = MatchIndex().fit(db) if index is None else index.refreshed(db)
         if index.drifted() and key.startswith("memory:"):
             index = index.refitted(db)
-        index = _learned(db, index).warmed()
+        index = ranked_as_asked(db, index).warmed()
         _publish(key, index)
     if index.drifted():
         _refit_in_background(key, index)
@@ -507,12 +507,17 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
     )  # fmt: skip
 
     def refit_elsewhere() -> None:
+        from matchmaker.matching import kept_scores  # it scores with this module's index
+
         try:
-            fitted = refit.fitted_elsewhere(recipe)  # this thread only waits meanwhile
+            recipe.hot = tuple(kept_scores.hot(drifted))
+            fitted, ids, rows = refit.fitted_elsewhere(recipe)  # this thread only waits
             with _INDEXES_LOCK:
                 lock = _BUILD_LOCKS.get(key)
             if lock is None:  # the store's index was dropped meanwhile
                 return
+            if rows is not None:  # the rows asked about, scored by the re-fit's process
+                kept_scores.keep_rows(fitted, ids, rows)
             conn = store_db.connect(key, migrate=False)
             try:  # under the lock requests wait on: at their priority, the last few changes
                 with lock:
@@ -545,7 +550,7 @@ def _learned_current(db, index: MatchIndex) -> bool:
     return index.learned_id_ == _wanted_refit(db)
 
 
-def _learned(db, index: MatchIndex) -> MatchIndex:
+def ranked_as_asked(db, index: MatchIndex) -> MatchIndex:
     """The index scored by the partner model learning asks for (a new snapshot if it changed)."""
     wanted = _wanted_refit(db)
     if wanted == index.learned_id_:

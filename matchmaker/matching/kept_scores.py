@@ -11,6 +11,11 @@ removed firm, another partner model) scores afresh.
 Rows are kept per process, the least recently used dropped first, within `BUDGET_BYTES`.
 A firm outside the index (no consent) is read from the store each time, and may have changed
 there: its row is kept with the profile it was scored from, and serves only that profile.
+
+A re-fit starts a new lineage. The rows a worker keeps of the drifted index (`hot`: the
+firms asked about) are scored again by the re-fit's own process, at its lower priority and in
+blocks (which cost a row a fraction of scoring it alone; `prescored`), and kept when the
+re-fit is swapped in (`keep_rows`): the firms asked about do not all start cold after it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ from matchmaker.representation.embedding import ProfileVectors
 
 # Bytes of kept rows per process (each row: BlockScores' arrays over the index's firms).
 BUDGET_BYTES = 64 * 2**20
+# The share of the budget the rows a re-fit scores ahead (`prescored`) may take.
+PRESCORE_SHARE = 0.5
+# Query rows scored at once ahead of the requests (a block costs a row far less than alone).
+PRESCORE_BLOCK = 64
 
 
 @dataclass
@@ -115,6 +124,46 @@ def _kept(key: tuple, index: MatchIndex) -> _Kept | None:
     if kept is None or kept.lineage is not index.lineage_ or kept.size > len(index):
         return None
     return kept
+
+
+def hot(index: MatchIndex, mode: str = "complementary") -> list[int]:
+    """The indexed firms whose row of `index`'s lineage is kept, the most recently used
+    first, as many as `PRESCORE_SHARE` of the budget holds: the firms requests ask about."""
+    with _LOCK:
+        found = [key[0] for key, kept in reversed(_KEPT.items())
+                 if key[1] == mode and kept.lineage is index.lineage_]  # fmt: skip
+    if not found:
+        return []
+    fits = int(PRESCORE_SHARE * BUDGET_BYTES // max(1, _row_bytes(index, found[0], mode)))
+    return [cid for cid in found[:fits] if cid in index]
+
+
+def prescored(index: MatchIndex, ids: list[int], mode: str = "complementary") -> BlockScores:
+    """The rows of the indexed firms `ids` against every indexed firm (`score_block`, in
+    blocks of `PRESCORE_BLOCK` query rows: a row in a block costs a fraction of one alone)."""
+    rows = np.array([index.row_[cid] for cid in ids], dtype=int)
+    blocks = [_against(index, *_query(index, rows[k : k + PRESCORE_BLOCK]), mode, 0)
+              for k in range(0, len(rows), PRESCORE_BLOCK)]  # fmt: skip
+    return _each(lambda *parts: np.concatenate(parts, axis=0), *blocks)
+
+
+def keep_rows(index: MatchIndex, ids: list[int], rows: BlockScores, mode: str = "complementary"):
+    """Keep the row of each firm of `ids` (`prescored(index, ids, mode)`, in that order) as
+    `scored_row` would have kept it."""
+    size = len(index)
+    for k, company_id in enumerate(ids):
+        scores = _each(lambda v, k=k: v[k : k + 1].copy(), rows)
+        _keep((company_id, mode), _Kept(index.lineage_, scores, size, _nbytes(scores)))
+
+
+def _row_bytes(index: MatchIndex, company_id: int, mode: str) -> int:
+    with _LOCK:
+        kept = _KEPT.get((company_id, mode))
+    return 0 if kept is None else kept.nbytes * len(index) // max(1, kept.size)
+
+
+def _query(index: MatchIndex, rows: np.ndarray) -> tuple:
+    return index.vectors_.take(rows), index.facts_.take(rows)
 
 
 def column(scores: BlockScores, col: int) -> BlockScores:

@@ -11,7 +11,9 @@ through. The drifted index serves meanwhile: it already holds every
 firm (appended), so nothing goes missing, only the vocabulary and calibration are older.
 
 The recipe (the index's settings and the process's configured defaults) goes to the child
-on its standard input; the fitted, warmed index comes back pickled on its standard output.
+on its standard input; the fitted, warmed index comes back pickled on its standard output,
+with the score rows of the firms the worker was asked about (`kept_scores.prescored`), so
+that the swap does not leave their next requests to score them afresh.
 Nothing is written to disk, and a child whose worker went away stops at its first write.
 """
 
@@ -74,12 +76,16 @@ class Recipe:
     model_name: str | None
     default_scorer: Any
     learn: bool
+    # Firms whose complementary rows the worker keeps (`kept_scores.hot`): scored ahead.
+    hot: tuple[int, ...] = ()
 
 
 def fitted_elsewhere(recipe: Recipe, step: int | None = None):
     """The index `recipe` describes, fitted on the store as it is now by a child process
-    `step` nice steps below this one (default `NICE_STEP`), caught up and warmed.
-    Raises RuntimeError when the child fails (its error is in this process's log)."""
+    `step` nice steps below this one (default `NICE_STEP`), caught up, ranked by the partner
+    model the store asks for and warmed; with the complementary rows of the recipe's `hot`
+    firms it holds scored ahead: (index, ids, rows) (`kept_scores.prescored`). Raises
+    RuntimeError when the child fails (its error is in this process's log)."""
     step = NICE_STEP if step is None else step
     env = os.environ | {
         "PYTHONPATH": os.pathsep.join(p for p in (_SOURCE_ROOT, os.environ.get("PYTHONPATH")) if p),
@@ -93,12 +99,12 @@ def fitted_elsewhere(recipe: Recipe, step: int | None = None):
         stop = threading.Timer(TIMEOUT, child.kill)  # a fit that hangs ends here
         stop.daemon = True
         stop.start()
-        index = None
+        index = ids = rows = None
         try:
             try:
                 child.stdin.write(pickle.dumps(recipe, protocol=pickle.HIGHEST_PROTOCOL))
                 child.stdin.close()
-                index = pickle.load(child.stdout)
+                index, ids, rows = pickle.load(child.stdout)
             except (OSError, EOFError, pickle.UnpicklingError) as exc:  # said in its stderr
                 log.debug("the re-fit process gave no index: %s", exc)
             code = child.wait()
@@ -115,7 +121,7 @@ def fitted_elsewhere(recipe: Recipe, step: int | None = None):
         log.warning("the re-fit process ended with %s after its index: %s", code, said[-2000:])
     elif said:
         log.debug("the re-fit process said: %s", said[-2000:])
-    return index
+    return index, ids, rows
 
 
 def child_main(out_fd: int) -> int:
@@ -125,6 +131,7 @@ def child_main(out_fd: int) -> int:
     recipe: Recipe = pickle.load(sys.stdin.buffer)
 
     from matchmaker.matching import index as match_index
+    from matchmaker.matching import kept_scores
     from matchmaker.store import db as store_db
 
     match_index.configure(recipe.model_name, recipe.default_scorer, recipe.learn)
@@ -133,12 +140,14 @@ def child_main(out_fd: int) -> int:
         fresh = match_index.MatchIndex(
             recipe.encoder, recipe.lexicon, recipe.scorer, recipe.refit_share
         )
-        index = fresh.fit(conn).refreshed(conn).warmed()
+        index = match_index.ranked_as_asked(conn, fresh.fit(conn).refreshed(conn)).warmed()
     finally:
         conn.close()
     index.fitted_by_ = {"pid": os.getpid(), "nice": os.getpriority(os.PRIO_PROCESS, 0)}
+    ids = [cid for cid in recipe.hot if cid in index]
+    rows = kept_scores.prescored(index, ids) if ids else None
     try:
-        pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((index, ids, rows), out, protocol=pickle.HIGHEST_PROTOCOL)
         out.close()
     except BrokenPipeError:  # the worker went away: nobody waits for this index
         return 1
