@@ -68,6 +68,7 @@ class Phase:
     seconds: float = 0.0
     note: str = ""
     server_cpu: float = float("nan")  # the workers' CPU seconds during the phase
+    client_cpu: float = float("nan")  # this process's (the clients') CPU seconds meanwhile
     started: float = 0.0  # perf_counter at the phase's start
     # Per request: (latency s, path, the server's Server-Timing in ms, send time from start)
     traces: list[tuple[float, str, dict[str, float], float]] = field(default_factory=list)
@@ -482,9 +483,10 @@ def main(argv: list[str] | None = None) -> int:
             jobs = [("POST", "/api/v1/companies", firm(i, next(cvrs)))
                     for i in range(args.registrations)]  # fmt: skip
 
-            cpu = server_cpu(server.pid)
+            cpu, mine = server_cpu(server.pid), time.process_time()
             run_phase(registration, jobs, client, args.concurrency, args.phase_seconds, registered)
             registration.server_cpu = server_cpu(server.pid) - cpu
+            registration.client_cpu = time.process_time() - mine
             phases.append(registration)
 
             burst = Client(port, None)
@@ -509,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
                 stop = threading.Event()
                 more = (("POST", "/api/v1/companies", firm(i, next(cvrs)))
                         for i in range(args.registrations, 10**9))  # fmt: skip
-                cpu = server_cpu(server.pid)
+                cpu, mine = server_cpu(server.pid), time.process_time()
                 finish = run_beside(beside, more, client, args.writers, stop, registered,
                                     args.write_rate)  # fmt: skip
                 run_phase(during, suggestion_jobs, client, args.concurrency - args.writers,
@@ -517,9 +519,11 @@ def main(argv: list[str] | None = None) -> int:
                 stop.set()
                 finish()
                 during.server_cpu, cpu = server_cpu(server.pid) - cpu, server_cpu(server.pid)
+                during.client_cpu, mine = time.process_time() - mine, time.process_time()
                 run_phase(steady, suggestion_jobs, client, args.concurrency, args.phase_seconds,
                           lambda *a: 0)  # fmt: skip
                 steady.server_cpu = server_cpu(server.pid) - cpu
+                steady.client_cpu = time.process_time() - mine
             phases += [during, beside, steady]
 
             chat = Phase("chat (POST /chat)")
@@ -532,9 +536,10 @@ def main(argv: list[str] | None = None) -> int:
                 jobs = [("POST", "/api/v1/chat", {"session_id": f"load-{i % 40}",
                                                   "message": CHAT_MESSAGES[i % len(CHAT_MESSAGES)]})
                         for i in range(args.chat)]  # fmt: skip
-                cpu = server_cpu(server.pid)
+                cpu, mine = server_cpu(server.pid), time.process_time()
                 run_phase(chat, jobs, client, args.concurrency, args.phase_seconds, lambda *a: 0)
                 chat.server_cpu = server_cpu(server.pid) - cpu
+                chat.client_cpu = time.process_time() - mine
             phases.append(chat)
 
         rng = random.Random(1)
@@ -592,8 +597,8 @@ def main(argv: list[str] | None = None) -> int:
             if medians:
                 spent = ""
                 if phase.server_cpu == phase.server_cpu:  # measured (not NaN)
-                    spent = (f" (workers' CPU {phase.server_cpu:.1f} s over "
-                             f"{phase.seconds:.1f} s)")  # fmt: skip
+                    spent = (f" (workers' CPU {phase.server_cpu:.1f} s, clients' "
+                             f"{phase.client_cpu:.1f} s, over {phase.seconds:.1f} s)")  # fmt: skip
                 print(f"- {phase.name}{spent}: {medians}")
         for phase in phases:
             wanted = phase.name.startswith("partner suggestions")

@@ -72,3 +72,26 @@ def test_rows_of_another_width_or_type_are_not_appended():
     assert growth.appended(4, doubles, vectors(2, 4, 2).sparse) is None
     assert growth.appended(3, vectors(2, 4, 2).dense, vectors(2, 4, 2).sparse) is None
     assert growth.n == 4
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 30), min_size=2, max_size=12), seed=st.integers(0, 99),
+       data=st.data())  # fmt: skip
+def test_the_rows_from_a_row_on_are_the_last_row_blocks_that_hold_it(sizes, seed, data):
+    parts = [vectors(n, sum(sizes[:i]), seed + i) for i, n in enumerate(sizes)]
+    grown = parts[0]
+    for part in parts[1:]:
+        grown = ProfileVectors.concat([grown, part])
+    n = len(grown)
+    start = data.draw(st.integers(0, n - 1))
+    tail, begin = grown.rows_from(start)
+    assert begin <= start and begin < n
+    assert same(tail, stacked(parts).take(np.arange(begin, n)))
+    blocks = tail.row_blocks()  # the index's own blocks: their transposes are not made again
+    assert sum(len(b) for b in blocks) == n - begin
+    assert all(any(b is own for own in grown.row_blocks()) for b in blocks)
+    query = vectors(1, -1, seed).sparse["a"]
+    assert np.allclose(tail.row_dots(query, "a", (0, 50)),
+                       grown.row_dots(query, "a", (0, 50))[:, begin:])  # fmt: skip
+    facts = vectors(1, -1, seed).structured
+    assert np.allclose(tail.structured_dots(facts), grown.structured_dots(facts)[:, begin:])

@@ -47,8 +47,17 @@ def register(client, k: int, **changes) -> int:
 
 
 @pytest.mark.parametrize("mode", ["complementary", "similar"])
-def test_a_kept_row_extended_by_new_firms_equals_a_fresh_one(client, app, mode, monkeypatch):
+@pytest.mark.parametrize("blocks", [True, False])
+def test_a_kept_row_extended_by_new_firms_equals_a_fresh_one(
+    client, app, mode, blocks, monkeypatch
+):
+    if not blocks:  # the new firms taken out of the index, never its last row blocks
+        monkeypatch.setattr(kept_scores, "TAIL_SPARE", 0)
+        monkeypatch.setattr(kept_scores, "TAIL_ROWS", 0)
     scored: list[int] = []  # how many stored firms each scoring of a kept row met
+
+    def met(index, start: int) -> int:  # the new firms, or the last row blocks holding them
+        return len(index) - (index.vectors_.rows_from(start)[1] if blocks else start)
 
     def counted(index, q, q_facts, s, s_facts, mode):
         scored.append(len(s))
@@ -69,10 +78,11 @@ def test_a_kept_row_extended_by_new_firms_equals_a_fresh_one(client, app, mode, 
             scored.clear()
             for cid in first[::2] + [index.vectors_.ids[-1]]:
                 assert_same(kept_scores.scored_row(index, cid, mode), afresh(index, cid, mode))
-            assert scored == [1, 1, 1, len(index)]  # kept rows met the new firm only
+            tail = met(index, len(index) - 1)  # kept rows met the new firm's rows only
+            assert scored == [tail, tail, tail, len(index)]
         scored.clear()
         kept = kept_scores.scored_row(index, first[1], mode)  # extended by four firms at once
-        assert scored == [4]
+        assert scored == [met(index, 5)]
         assert_same(kept, afresh(index, first[1], mode))
         assert kept.score.shape == (1, 9) and not kept.score.flags.writeable
     finally:

@@ -40,6 +40,11 @@ BUDGET_BYTES = 64 * 2**20
 PRESCORE_SHARE = 0.5
 # Query rows scored at once ahead of the requests (a block costs a row far less than alone).
 PRESCORE_BLOCK = 64
+# A kept row is extended against the index's last row blocks (their transposes kept) when
+# they hold at most TAIL_SPARE times the new rows plus TAIL_ROWS: scoring a few extra rows
+# costs less than taking the new ones out (fancy indexing, transposes), which does the rest.
+TAIL_SPARE = 2
+TAIL_ROWS = 64
 
 
 @dataclass
@@ -179,10 +184,17 @@ def forget() -> None:
 
 
 def _against(index: MatchIndex, q, q_facts, mode: str, start: int) -> BlockScores:
-    """The query against the indexed firms from row `start` on."""
+    """The query against the indexed firms from row `start` on: against the index's last
+    row blocks that hold them (`ProfileVectors.rows_from`) when those are not many more
+    rows, else against the rows taken out."""
     if start == 0:
         return score_block(index, q, q_facts, index.vectors_, index.facts_, mode)
-    wanted = np.arange(start, len(index))
+    n = len(index)
+    tail, begin = index.vectors_.rows_from(start)
+    if n - begin <= TAIL_SPARE * (n - start) + TAIL_ROWS:
+        found = score_block(index, q, q_facts, tail, index.facts_.take(slice(begin, n)), mode)
+        return found if begin == start else _each(lambda v: v[:, start - begin :], found)
+    wanted = np.arange(start, n)
     return score_block(
         index, q, q_facts, index.vectors_.take(wanted), index.facts_.take(wanted), mode
     )

@@ -156,6 +156,23 @@ class ProfileVectors:
             structured=self.structured[rows],
         )
 
+    def rows_from(self, start: int) -> tuple[ProfileVectors, int]:
+        """The rows from the beginning of the row block that holds row `start` to the end,
+        and where they begin: those row blocks (and the transposes they keep) serve the
+        query dots, so a few rows appended since cost no transposing or fancy indexing."""
+        blocks, begin = [], len(self)
+        for block in reversed(self.row_blocks()):
+            if begin <= start:
+                break
+            begin -= len(block)
+            blocks.insert(0, block)
+        end = len(self)
+        return ProfileVectors(
+            ids=self.ids[begin:end], dense={p: m[begin:end] for p, m in self.dense.items()},
+            sparse={p: row_slice(m, begin, end) for p, m in self.sparse.items()},
+            structured=row_slice(self.structured, begin, end), _blocks=blocks,
+        ), begin  # fmt: skip
+
     @staticmethod
     def concat(parts: Sequence[ProfileVectors]) -> ProfileVectors:
         """Rows of several vector sets, in order.
@@ -246,6 +263,16 @@ class ProfileVectors:
         entries = _query_entries(query, bounds)
         found = [_gathered_dots(entries, b.sparse_t(part)) for b in self.row_blocks()]
         return _side_by_side(found)
+
+
+def row_slice(m: sp.csr_matrix, start: int, end: int) -> sp.csr_matrix:
+    """Rows start … end - 1 of a CSR matrix (its arrays' slices): `m[start:end]` without
+    scipy's index checks, which cost a few rows many times the copying."""
+    a, b = m.indptr[start], m.indptr[end]
+    return sp.csr_matrix(
+        (m.data[a:b], m.indices[a:b], m.indptr[start : end + 1] - a),
+        shape=(end - start, m.shape[1]),
+    )
 
 
 def _query_entries(query: sp.csr_matrix, bounds: Sequence[int]):
