@@ -101,10 +101,10 @@ def _row(index: MatchIndex, key: tuple, mode: str, digest: str | None, query) ->
         if kept.size == size:
             return kept.scores
         q = kept.query or query()
-        scores = _joined(kept.scores, _against(index, *q, mode, kept.size))
+        scores = _joined(kept.scores, extended(index, *q, mode, kept.size))
     else:
         q = query()
-        scores = _against(index, *q, mode, 0)
+        scores = extended(index, *q, mode, 0)
     outside = digest is not None
     nbytes = _nbytes(scores)
     if outside:
@@ -147,7 +147,7 @@ def prescored(index: MatchIndex, ids: list[int], mode: str = "complementary") ->
     """The rows of the indexed firms `ids` against every indexed firm (`score_block`, in
     blocks of `PRESCORE_BLOCK` query rows: a row in a block costs a fraction of one alone)."""
     rows = np.array([index.row_[cid] for cid in ids], dtype=int)
-    blocks = [_against(index, *_query(index, rows[k : k + PRESCORE_BLOCK]), mode, 0)
+    blocks = [extended(index, *_query(index, rows[k : k + PRESCORE_BLOCK]), mode, 0)
               for k in range(0, len(rows), PRESCORE_BLOCK)]  # fmt: skip
     return _each(lambda *parts: np.concatenate(parts, axis=0), *blocks)
 
@@ -183,10 +183,11 @@ def forget() -> None:
         _USED[0] = 0
 
 
-def _against(index: MatchIndex, q, q_facts, mode: str, start: int) -> BlockScores:
-    """The query against the indexed firms from row `start` on: against the index's last
-    row blocks that hold them (`ProfileVectors.rows_from`) when those are not many more
-    rows, else against the rows taken out."""
+def extended(index: MatchIndex, q, q_facts, mode: str, start: int) -> BlockScores:
+    """The query against the indexed firms from row `start` on (all of them for 0; else
+    what a row kept at `start` firms lacks): against the index's last row blocks that hold
+    them (`ProfileVectors.rows_from`) when those are not many more rows, else against the
+    rows taken out."""
     if start == 0:
         return score_block(index, q, q_facts, index.vectors_, index.facts_, mode)
     n = len(index)
