@@ -238,3 +238,31 @@ def test_a_refit_is_fitted_in_a_lowered_process_and_swapped_in_at_the_requests_p
     assert kept_scores.has_row(swapped, 1, "complementary")
     assert not any(kept_scores.has_row(swapped, cid, "complementary")
                    for cid in swapped.row_ if cid != 1)  # fmt: skip
+
+
+def test_rows_scored_ahead_are_not_kept_when_a_firm_changed_before_the_swap(
+    client, auth, app, monkeypatch
+):
+    neighbours(client, 970, count=3)
+    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
+    real, came_back = refit.fitted_elsewhere, []
+
+    def edited_meanwhile(recipe, step=None):
+        found = real(recipe, step)
+        came_back.append(found)
+        edit = {"offers": "Vi leverer kun regnskab og løn."}  # while the re-fit ran
+        assert client.patch("/api/v1/companies/2", headers=auth, json=edit).status_code == 200
+        return found
+
+    monkeypatch.setattr(refit, "fitted_elsewhere", edited_meanwhile)
+    neighbours(client, 980, count=7)  # past the 25 % of change that calls for a re-fit
+    assert client.get("/api/v1/companies/1/partners", headers=auth).status_code == 200
+    deadline = time.monotonic() + 120
+    while published(app).fitted_size_ <= 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    swapped = published(app)
+    fitted, ids, rows = came_back[0]
+    assert ids == [1] and rows is not None  # firm 1 was asked about: scored ahead
+    assert swapped.fitted_size_ > 3 and swapped.lineage_ is not fitted.lineage_
+    # Its row would be of no use (the edit started a lineage of its own): not kept.
+    assert kept_scores.hot(fitted) == [] and not kept_scores.has_row(swapped, 1, "complementary")

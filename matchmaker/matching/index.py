@@ -8,6 +8,7 @@ request and works on that snapshot.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
 import os
@@ -95,6 +96,9 @@ def company_profile(row: Mapping) -> dict:
     return profile
 
 
+_LINEAGES = itertools.count()
+
+
 class Lineage:
     """Snapshots of an index that each hold the rows of the one before, scored alike
     (`kept_scores` extends a firm's row along it). Only the newest snapshot hands it on;
@@ -102,6 +106,7 @@ class Lineage:
 
     def __init__(self, size: int):
         self.newest = size
+        self.serial = next(_LINEAGES)  # unique in this process (a pickled copy takes its own)
         self._lock = threading.Lock()
 
     def handed_on(self, size: int, grown: int) -> bool:
@@ -516,12 +521,15 @@ def _refit_in_background(key: str, drifted: MatchIndex) -> None:
                 lock = _BUILD_LOCKS.get(key)
             if lock is None:  # the store's index was dropped meanwhile
                 return
-            if rows is not None:  # the rows asked about, scored by the re-fit's process
-                kept_scores.keep_rows(fitted, ids, rows)
             conn = store_db.connect(key, migrate=False)
             try:  # under the lock requests wait on: at their priority, the last few changes
                 with lock:
-                    _publish(key, fitted.refreshed(conn).warmed())
+                    swapped = fitted.refreshed(conn).warmed()
+                    _publish(key, swapped)
+                    # The rows asked about, scored by the re-fit's process: of use unless a
+                    # firm changed meanwhile (the swapped index is then a lineage of its own).
+                    if rows is not None and swapped.lineage_ is fitted.lineage_:
+                        kept_scores.keep_rows(fitted, ids, rows)
             finally:
                 conn.close()
             _REFIT_FAILED.pop(key, None)

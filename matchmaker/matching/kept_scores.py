@@ -82,7 +82,8 @@ def scored_outside(
     store now: its row is kept with its vectors (`vectors()` gives them, from the store and
     the encoder, when there is no row of this very profile)."""
     key = ("outside", profile["id"], mode)
-    return _row(index, key, mode, _digest(profile), vectors)
+    return _row(index, key, mode, _digest(profile), vectors,
+                lambda: index.facts_of([profile]))  # fmt: skip
 
 
 def has_row(index: MatchIndex, company_id: int, mode: str) -> bool:
@@ -91,16 +92,20 @@ def has_row(index: MatchIndex, company_id: int, mode: str) -> bool:
     return _kept((company_id, mode), index) is not None
 
 
-def _row(index: MatchIndex, key: tuple, mode: str, digest: str | None, query) -> BlockScores:
+def _row(
+    index: MatchIndex, key: tuple, mode: str, digest: str | None, query, facts=None
+) -> BlockScores:
     """The row kept under `key` for `index` (of the profile `digest`, for a firm outside
     the index: kept with its vectors), extended by the firms appended since; else scored
-    afresh from `query()`."""
+    afresh from `query()`. An outside firm's facts are made again for an extension
+    (`facts()`): in the index's market vocabulary as it is now, which firms appended since
+    may have grown."""
     kept = _kept(key, index)
     size = len(index)
     if kept is not None and kept.profile == digest:
         if kept.size == size:
             return kept.scores
-        q = kept.query or query()
+        q = query() if kept.query is None else (kept.query[0], facts())
         scores = _joined(kept.scores, extended(index, *q, mode, kept.size))
     else:
         q = query()
@@ -111,7 +116,8 @@ def _row(index: MatchIndex, key: tuple, mode: str, digest: str | None, query) ->
         nbytes += sum(m.nbytes for m in q[0].dense.values()) + sum(
             m.data.nbytes + m.indices.nbytes for m in q[0].sparse.values()
         )
-    _keep(key, _Kept(index.lineage_, scores, size, nbytes, digest, q if outside else None))
+    _keep(_keyed(key, index), _Kept(index.lineage_, scores, size, nbytes, digest,
+                                   q if outside else None))  # fmt: skip
     return scores
 
 
@@ -120,8 +126,15 @@ def _digest(profile: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _keyed(key: tuple, index: MatchIndex) -> tuple:
+    """`key` within `index`'s lineage: rows of two lineages (a drifted index still serving
+    and its re-fit) are kept side by side, neither replacing the other."""
+    return (*key, index.lineage_.serial)
+
+
 def _kept(key: tuple, index: MatchIndex) -> _Kept | None:
     """The kept row of `key` when it belongs to `index`'s lineage (marked as used)."""
+    key = _keyed(key, index)
     with _LOCK:
         kept = _KEPT.get(key)
         if kept is not None:
@@ -134,13 +147,16 @@ def _kept(key: tuple, index: MatchIndex) -> _Kept | None:
 def hot(index: MatchIndex, mode: str = "complementary") -> list[int]:
     """The indexed firms whose row of `index`'s lineage is kept, the most recently used
     first, as many as `PRESCORE_SHARE` of the budget holds: the firms requests ask about."""
+    serial = index.lineage_.serial
     with _LOCK:
-        found = [key[0] for key, kept in reversed(_KEPT.items())
-                 if key[1] == mode and kept.lineage is index.lineage_]  # fmt: skip
+        found = [(key[0], kept) for key, kept in reversed(_KEPT.items())
+                 if key[-2:] == (mode, serial) and isinstance(key[0], int)]  # fmt: skip
     if not found:
         return []
-    fits = int(PRESCORE_SHARE * BUDGET_BYTES // max(1, _row_bytes(index, found[0], mode)))
-    return [cid for cid in found[:fits] if cid in index]
+    first = found[0][1]
+    row_bytes = max(1, first.nbytes * len(index) // max(1, first.size))
+    fits = int(PRESCORE_SHARE * BUDGET_BYTES // row_bytes)
+    return [cid for cid, _ in found[:fits] if cid in index]
 
 
 def prescored(index: MatchIndex, ids: list[int], mode: str = "complementary") -> BlockScores:
@@ -153,18 +169,13 @@ def prescored(index: MatchIndex, ids: list[int], mode: str = "complementary") ->
 
 
 def keep_rows(index: MatchIndex, ids: list[int], rows: BlockScores, mode: str = "complementary"):
-    """Keep the row of each firm of `ids` (`prescored(index, ids, mode)`, in that order) as
-    `scored_row` would have kept it."""
+    """Keep the row of each firm of `ids` (`prescored(index, ids, mode)`; the most wanted
+    first, as `hot` lists them, and so kept last: dropped last) as `scored_row` would."""
     size = len(index)
-    for k, company_id in enumerate(ids):
+    for k in reversed(range(len(ids))):
         scores = _each(lambda v, k=k: v[k : k + 1].copy(), rows)
-        _keep((company_id, mode), _Kept(index.lineage_, scores, size, _nbytes(scores)))
-
-
-def _row_bytes(index: MatchIndex, company_id: int, mode: str) -> int:
-    with _LOCK:
-        kept = _KEPT.get((company_id, mode))
-    return 0 if kept is None else kept.nbytes * len(index) // max(1, kept.size)
+        kept = _Kept(index.lineage_, scores, size, _nbytes(scores))
+        _keep(_keyed((ids[k], mode), index), kept)
 
 
 def _query(index: MatchIndex, rows: np.ndarray) -> tuple:

@@ -145,7 +145,11 @@ def child_main(out_fd: int) -> int:
         conn.close()
     index.fitted_by_ = {"pid": os.getpid(), "nice": os.getpriority(os.PRIO_PROCESS, 0)}
     ids = [cid for cid in recipe.hot if cid in index]
-    rows = kept_scores.prescored(index, ids) if ids else None
+    try:
+        rows = kept_scores.prescored(index, ids) if ids else None
+    except Exception as exc:  # e.g. out of memory: the index stands without them
+        print(f"the rows asked about were not scored ahead: {exc!r}", file=sys.stderr)
+        ids, rows = [], None
     try:
         pickle.dump((index, ids, rows), out, protocol=pickle.HIGHEST_PROTOCOL)
         out.close()

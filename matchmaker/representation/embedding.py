@@ -347,6 +347,8 @@ class HybridEncoder(BaseEstimator):
                 np.fill_diagonal(mask, False)
                 values = sims[mask]
                 if values.size >= 10:
+                    # Under MIN_SPREAD: not standardised (a floor at MIN_SPREAD would
+                    # still blow rounding up a thousandfold, to 1e-5).
                     spread = float(values.std())
                     out[(rep, qp, spart)] = (
                         float(values.mean()),
