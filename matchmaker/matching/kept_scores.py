@@ -14,8 +14,10 @@ there: its row is kept with the profile it was scored from, and serves only that
 
 A re-fit starts a new lineage. The rows a worker keeps of the drifted index (`hot`: the
 firms asked about) are scored again by the re-fit's own process, at its lower priority and in
-blocks (which cost a row a fraction of scoring it alone; `prescored`), and kept when the
-re-fit is swapped in (`keep_rows`): the firms asked about do not all start cold after it.
+blocks (which cost a row a fraction of scoring it alone; `prescored`), and kept once the
+re-fit is swapped in, unless a firm changed meanwhile (`keep_rows`): the firms asked about do
+not all start cold after it. Rows are kept per lineage, so the requests the drifted index
+still serves meanwhile keep theirs beside those instead of replacing them.
 """
 
 from __future__ import annotations
