@@ -32,6 +32,7 @@ Never run on the blind set.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import os
 import sys
@@ -140,12 +141,19 @@ def rescored(d: dict, p: np.ndarray, blend: float, norm: str) -> np.ndarray:
     return out
 
 
-def clustered(d: dict, fit: np.ndarray, norm: str, link: float, bar: float):
+def clustered(d: dict, fit: np.ndarray, norm: str, link: float, bar: float, apart=False):
+    """Networks over `fit`; with `apart`, the pairs the first stage's rival and same-trade
+    penalties lowered may not share one (a hard constraint instead of a lower fit)."""
+    problem = d["problem"]
+    if apart:
+        lowered = np.triu(d["drop"] > 1e-6, 1)
+        problem = dataclasses.replace(problem, forbidden=set(problem.forbidden) | set(
+            zip(*(a.tolist() for a in np.nonzero(lowered)), strict=True)))  # fmt: skip
     if norm == "absolute":
-        found = clustering.cluster_networks(d["problem"], fit, link=link, weakest=link)
+        found = clustering.cluster_networks(problem, fit, link=link, weakest=link)
         relative = clustering.relative_fit(fit, d["allowed"])
-        return clustering.attach_leftovers(d["problem"], fit, relative, found, bar=bar)
-    return clustering.close_networks(d["problem"], fit, link=link, bar=bar)
+        return clustering.attach_leftovers(problem, fit, relative, found, bar=bar)
+    return clustering.close_networks(problem, fit, link=link, bar=bar)
 
 
 def measured(d: dict, grouping) -> tuple:
@@ -188,9 +196,9 @@ def ap_check(data: dict, args) -> None:
 def sweep(data: dict, args) -> None:
     rows: dict = {}
     for name, d in data.items():
-        for bar in args.attach:
-            rows.setdefault((*SHIPPED, 0.8, bar), {})[name] = measured(
-                d, clustering.close_networks(d["problem"], d["fit"], bar=bar)
+        for bar, apart in itertools.product(args.attach, args.apart):
+            rows.setdefault((*SHIPPED, 0.8, bar, apart), {})[name] = measured(
+                d, clustered(d, d["fit"], "level", 0.8, bar, bool(apart))
             )
         settings = itertools.product(args.models, args.candidates, args.rival_weights)
         for kind, top, weight in settings:
@@ -198,18 +206,20 @@ def sweep(data: dict, args) -> None:
             for blend, norm in itertools.product(args.blends, args.norms):
                 fit = rescored(d, p, blend, norm)
                 links = args.absolute_links if norm == "absolute" else args.links
-                for link, bar in itertools.product(links, args.attach):
-                    key = (kind, top or "all", weight, blend, norm, link, bar)
-                    rows.setdefault(key, {})[name] = measured(d, clustered(d, fit, norm, link, bar))
+                for link, bar, apart in itertools.product(links, args.attach, args.apart):
+                    key = (kind, top or "all", weight, blend, norm, link, bar, apart)
+                    rows.setdefault(key, {})[name] = measured(
+                        d, clustered(d, fit, norm, link, bar, bool(apart))
+                    )
         print(f"{name}: {d['fit'].shape[0]} firms, {len(d['known'])} known pairs, "
               f"{len(d['rivals'])} labelled rival pairs", flush=True)  # fmt: skip
     ranked = []
     for key, per in rows.items():
         share = sum(v[4] for v in per.values()) / max(sum(v[5] for v in per.values()), 1)
         ranked.append((float(np.mean([v[0] for v in per.values()])) - 2 * share, key, per))
-    print("\nmodel | training pairs | rival weight | blend | scale | link | attach bar | F1 per set"
-          " | precision, recall per set | rival pairs together per set | firms left out per set"
-          " | F1 mean | criterion")  # fmt: skip
+    print("\nmodel | training pairs | rival weight | blend | scale | link | attach bar | apart"
+          " | F1 per set | precision, recall per set | rival pairs together per set"
+          " | firms left out per set | F1 mean | criterion")  # fmt: skip
     ranked.sort(key=lambda r: -r[0])
     for crit, key, per in ranked[: args.rows]:
         print(row(key, [per[k] for k in data], crit))
@@ -247,6 +257,8 @@ def main() -> None:
     parser.add_argument("--absolute-links", type=float, nargs="+", default=[0.2, 0.3, 0.4, 0.5])
     parser.add_argument("--attach", type=float, nargs="+", default=[0.6])
     parser.add_argument("--rows", type=int, default=30, help="best settings printed")
+    parser.add_argument("--apart", type=int, nargs="+", default=[0],
+                        help="1: the pairs the penalties lowered kept apart")  # fmt: skip
     args = parser.parse_args()
     cache = store.connect(CACHE_DB)
     loaded = {name: held_out(name, cache) for name in ALL_SETS}
