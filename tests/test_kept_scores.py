@@ -13,7 +13,6 @@ from test_speed_after_writes import firm_body
 from matchmaker import matching
 from matchmaker.matching import MatchIndex, kept_scores
 from matchmaker.matching.scoring import BlockScores, score_block
-from matchmaker.store import db as store
 
 
 @pytest.fixture(autouse=True)
@@ -48,9 +47,7 @@ def register(client, k: int, **changes) -> int:
 
 @pytest.mark.parametrize("mode", ["complementary", "similar"])
 @pytest.mark.parametrize("blocks", [True, False])
-def test_a_kept_row_extended_by_new_firms_equals_a_fresh_one(
-    client, app, mode, blocks, monkeypatch
-):
+def test_a_kept_row_extended_by_new_firms_equals_a_fresh_one(client, db, mode, blocks, monkeypatch):
     if not blocks:  # the new firms taken out of the index, never its last row blocks
         monkeypatch.setattr(kept_scores, "TAIL_SPARE", 0)
         monkeypatch.setattr(kept_scores, "TAIL_ROWS", 0)
@@ -65,64 +62,52 @@ def test_a_kept_row_extended_by_new_firms_equals_a_fresh_one(
 
     monkeypatch.setattr(kept_scores, "score_block", counted)
     first = [register(client, k) for k in range(5)]
-    conn = store.connect(app.config["DATABASE"], migrate=False)
-    try:
-        index = MatchIndex().fit(conn)
-        for cid in first:
-            assert_same(kept_scores.scored_row(index, cid, mode), afresh(index, cid, mode))
-        for k in range(5, 9):  # each registration a snapshot of the same lineage
-            register(client, k)
-            grown = index.refreshed(conn)
-            assert grown.lineage_ is index.lineage_ and len(grown) == len(index) + 1
-            index = grown
-            scored.clear()
-            for cid in first[::2] + [index.vectors_.ids[-1]]:
-                assert_same(kept_scores.scored_row(index, cid, mode), afresh(index, cid, mode))
-            tail = met(index, len(index) - 1)  # kept rows met the new firm's rows only
-            assert scored == [tail, tail, tail, len(index)]
+    index = MatchIndex().fit(db)
+    for cid in first:
+        assert_same(kept_scores.scored_row(index, cid, mode), afresh(index, cid, mode))
+    for k in range(5, 9):  # each registration a snapshot of the same lineage
+        register(client, k)
+        grown = index.refreshed(db)
+        assert grown.lineage_ is index.lineage_ and len(grown) == len(index) + 1
+        index = grown
         scored.clear()
-        kept = kept_scores.scored_row(index, first[1], mode)  # extended by four firms at once
-        assert scored == [met(index, 5)]
-        assert_same(kept, afresh(index, first[1], mode))
-        assert kept.score.shape == (1, 9) and not kept.score.flags.writeable
-    finally:
-        conn.close()
+        for cid in first[::2] + [index.vectors_.ids[-1]]:
+            assert_same(kept_scores.scored_row(index, cid, mode), afresh(index, cid, mode))
+        tail = met(index, len(index) - 1)  # kept rows met the new firm's rows only
+        assert scored == [tail, tail, tail, len(index)]
+    scored.clear()
+    kept = kept_scores.scored_row(index, first[1], mode)  # extended by four firms at once
+    assert scored == [met(index, 5)]
+    assert_same(kept, afresh(index, first[1], mode))
+    assert kept.score.shape == (1, 9) and not kept.score.flags.writeable
 
 
-def test_an_edited_firm_starts_a_new_lineage_and_its_partners_are_scored_afresh(client, auth, app):
+def test_an_edited_firm_starts_a_new_lineage_and_its_partners_are_scored_afresh(client, auth, db):
     ids = [register(client, k) for k in range(6)]
-    conn = store.connect(app.config["DATABASE"], migrate=False)
-    try:
-        index = MatchIndex().fit(conn)
-        before = kept_scores.scored_row(index, ids[0], "complementary")
-        edited = client.patch(
-            f"/api/v1/companies/{ids[1]}",
-            json={"offers": "Vi leverer kun regnskab og løn."},
-            headers=auth,
-        )
-        assert edited.status_code == 200
-        changed = index.refreshed(conn)
-        assert changed.lineage_ is not index.lineage_
-        after = kept_scores.scored_row(changed, ids[0], "complementary")
-        assert_same(after, afresh(changed, ids[0], "complementary"))
-        assert not np.array_equal(before.score, after.score)  # the edit changed a pair's score
-    finally:
-        conn.close()
+    index = MatchIndex().fit(db)
+    before = kept_scores.scored_row(index, ids[0], "complementary")
+    edited = client.patch(
+        f"/api/v1/companies/{ids[1]}",
+        json={"offers": "Vi leverer kun regnskab og løn."},
+        headers=auth,
+    )
+    assert edited.status_code == 200
+    changed = index.refreshed(db)
+    assert changed.lineage_ is not index.lineage_
+    after = kept_scores.scored_row(changed, ids[0], "complementary")
+    assert_same(after, afresh(changed, ids[0], "complementary"))
+    assert not np.array_equal(before.score, after.score)  # the edit changed a pair's score
 
 
-def test_suggestions_from_kept_rows_answer_what_fresh_ones_do(client, auth, app):
+def test_suggestions_from_kept_rows_answer_what_fresh_ones_do(client, auth, db):
     ids = [register(client, k) for k in range(8)]
     asked = [client.get(f"/api/v1/companies/{i}/partners?limit=4", headers=auth) for i in ids]
     for k in range(8, 11):
         register(client, k)
-    conn = store.connect(app.config["DATABASE"], migrate=False)
-    try:
-        index = matching.match_index(conn)
-        kept = [matching.partner_suggestions(index, i, limit=4) for i in ids]
-        kept_scores.forget()
-        fresh = [matching.partner_suggestions(index, i, limit=4) for i in ids]
-    finally:
-        conn.close()
+    index = matching.match_index(db)
+    kept = [matching.partner_suggestions(index, i, limit=4) for i in ids]
+    kept_scores.forget()
+    fresh = [matching.partner_suggestions(index, i, limit=4) for i in ids]
     assert all(a.status_code == 200 for a in asked)
     assert any(len(k) == 4 for k in kept)
     for mine, theirs in zip(kept, fresh, strict=True):
@@ -132,141 +117,121 @@ def test_suggestions_from_kept_rows_answer_what_fresh_ones_do(client, auth, app)
         assert np.allclose([p.score for p in mine], [p.score for p in theirs], atol=2e-4)
 
 
-def test_why_x_and_y_answers_with_the_score_and_reasons_the_list_showed(client, app):
+def test_why_x_and_y_answers_with_the_score_and_reasons_the_list_showed(client, db):
     ids = [register(client, k) for k in range(8)]
-    conn = store.connect(app.config["DATABASE"], migrate=False)
-    try:
-        index = matching.match_index(conn)
-        for mode in ("complementary", "similar"):
-            listed = matching.partner_suggestions(index, ids[0], limit=4, mode=mode)
-            assert len(listed) == 4
-            for shown in listed:
-                why = matching.pair_score(index, ids[0], shown.id, mode=mode)
-                said = (why.score, why.type, why.reasons)
-                assert said == (shown.score, shown.type, shown.reasons)
-                fresh = afresh(index, ids[0], mode)  # the same pair scored on its own
-                col = index.row_[shown.id]
-                assert np.isclose(why.score, matching.display_score(fresh.score[0, col]), atol=2e-4)
-    finally:
-        conn.close()
+    index = matching.match_index(db)
+    for mode in ("complementary", "similar"):
+        listed = matching.partner_suggestions(index, ids[0], limit=4, mode=mode)
+        assert len(listed) == 4
+        for shown in listed:
+            why = matching.pair_score(index, ids[0], shown.id, mode=mode)
+            said = (why.score, why.type, why.reasons)
+            assert said == (shown.score, shown.type, shown.reasons)
+            fresh = afresh(index, ids[0], mode)  # the same pair scored on its own
+            col = index.row_[shown.id]
+            assert np.isclose(why.score, matching.display_score(fresh.score[0, col]), atol=2e-4)
 
 
 def test_a_firm_outside_the_index_keeps_its_row_until_its_profile_changes(
-    client, auth, app, monkeypatch
+    client, auth, db, monkeypatch
 ):
     for k in range(6):
         register(client, k)
     outside = register(client, 6, consent=False)
-    conn = store.connect(app.config["DATABASE"], migrate=False)
-    try:
-        index = matching.match_index(conn)
-        assert outside not in index
-        encoded: list[int] = []
-        real = MatchIndex.vectors_of
+    index = matching.match_index(db)
+    assert outside not in index
+    encoded: list[int] = []
+    real = MatchIndex.vectors_of
 
-        def counted(self, db, profile):
-            encoded.append(profile["id"])
-            return real(self, db, profile)
+    def counted(self, db, profile):
+        encoded.append(profile["id"])
+        return real(self, db, profile)
 
-        monkeypatch.setattr(MatchIndex, "vectors_of", counted)
-        first = matching.partner_suggestions(index, outside, limit=3, db=conn)
-        again = matching.partner_suggestions(index, outside, limit=3, db=conn)
-        assert first == again and len(first) == 3 and encoded == [outside]
-        register(client, 7)  # the index grows: the kept row meets the new firm only
-        grown = matching.match_index(conn)
-        assert grown.lineage_ is index.lineage_
-        profile = grown.outside_profile(conn, outside)
-        kept = kept_scores.scored_outside(
-            grown, profile, "complementary", lambda: grown.vectors_of(conn, profile)
-        )
-        assert encoded == [outside] and kept.score.shape == (1, len(grown))  # extended
-        _, q, q_facts = grown.query(conn, outside)
-        fresh = score_block(grown, q, q_facts, grown.vectors_, grown.facts_, "complementary")
-        assert_same(kept, fresh)
-        edited = client.patch(f"/api/v1/companies/{outside}", headers=auth,
-                              json={"offers": "Vi leverer kun regnskab og løn."})  # fmt: skip
-        assert edited.status_code == 200
-        encoded.clear()
-        matching.partner_suggestions(grown, outside, limit=3, db=conn)
-        assert encoded == [outside]  # another profile: scored afresh
-    finally:
-        conn.close()
+    monkeypatch.setattr(MatchIndex, "vectors_of", counted)
+    first = matching.partner_suggestions(index, outside, limit=3, db=db)
+    again = matching.partner_suggestions(index, outside, limit=3, db=db)
+    assert first == again and len(first) == 3 and encoded == [outside]
+    register(client, 7)  # the index grows: the kept row meets the new firm only
+    grown = matching.match_index(db)
+    assert grown.lineage_ is index.lineage_
+    profile = grown.outside_profile(db, outside)
+    kept = kept_scores.scored_outside(
+        grown, profile, "complementary", lambda: grown.vectors_of(db, profile)
+    )
+    assert encoded == [outside] and kept.score.shape == (1, len(grown))  # extended
+    _, q, q_facts = grown.query(db, outside)
+    fresh = score_block(grown, q, q_facts, grown.vectors_, grown.facts_, "complementary")
+    assert_same(kept, fresh)
+    edited = client.patch(f"/api/v1/companies/{outside}", headers=auth,
+                          json={"offers": "Vi leverer kun regnskab og løn."})  # fmt: skip
+    assert edited.status_code == 200
+    encoded.clear()
+    matching.partner_suggestions(grown, outside, limit=3, db=db)
+    assert encoded == [outside]  # another profile: scored afresh
 
 
-def test_two_snapshots_refreshed_from_one_do_not_share_its_lineage(client, auth, app):
+def test_two_snapshots_refreshed_from_one_do_not_share_its_lineage(client, auth, db):
     ids = [register(client, k) for k in range(5)]
     outside = register(client, 5, consent=False)
-    conn = store.connect(app.config["DATABASE"], migrate=False)
-    try:
-        base = MatchIndex().fit(conn)
-        register(client, 6)
-        newer = base.refreshed(conn)  # the newest: hands the lineage on
-        kept_scores.scored_row(newer, ids[0], "complementary")
-        consent = {"consent": True}
-        patched = client.patch(f"/api/v1/companies/{outside}", json=consent, headers=auth)
-        assert patched.status_code == 200
-        sibling = base.refreshed(conn)  # from the same parent: another firm in row 5
-        assert newer.vectors_.ids[5] != sibling.vectors_.ids[5] == outside
-        assert newer.lineage_ is base.lineage_ and sibling.lineage_ is not base.lineage_
-        row = kept_scores.scored_row(sibling, ids[0], "complementary")
-        assert_same(row, afresh(sibling, ids[0], "complementary"))
-    finally:
-        conn.close()
+    base = MatchIndex().fit(db)
+    register(client, 6)
+    newer = base.refreshed(db)  # the newest: hands the lineage on
+    kept_scores.scored_row(newer, ids[0], "complementary")
+    consent = {"consent": True}
+    patched = client.patch(f"/api/v1/companies/{outside}", json=consent, headers=auth)
+    assert patched.status_code == 200
+    sibling = base.refreshed(db)  # from the same parent: another firm in row 5
+    assert newer.vectors_.ids[5] != sibling.vectors_.ids[5] == outside
+    assert newer.lineage_ is base.lineage_ and sibling.lineage_ is not base.lineage_
+    row = kept_scores.scored_row(sibling, ids[0], "complementary")
+    assert_same(row, afresh(sibling, ids[0], "complementary"))
 
 
 def test_rows_scored_ahead_equal_fresh_ones_and_no_request_scores_them_again(
-    client, app, monkeypatch
+    client, db, monkeypatch
 ):
     ids = [register(client, k) for k in range(7)]
     monkeypatch.setattr(kept_scores, "PRESCORE_BLOCK", 3)  # blocks of 3, 3 and 1 rows
-    conn = store.connect(app.config["DATABASE"], migrate=False)
-    try:
-        index = MatchIndex().fit(conn)
-        ahead = ids[::-1]
-        kept_scores.keep_rows(index, ahead, kept_scores.prescored(index, ahead))
-        scored: list[int] = []
+    index = MatchIndex().fit(db)
+    ahead = ids[::-1]
+    kept_scores.keep_rows(index, ahead, kept_scores.prescored(index, ahead))
+    scored: list[int] = []
 
-        def counted(index, q, q_facts, s, s_facts, mode):
-            scored.append(len(s))
-            return score_block(index, q, q_facts, s, s_facts, mode)
+    def counted(index, q, q_facts, s, s_facts, mode):
+        scored.append(len(s))
+        return score_block(index, q, q_facts, s, s_facts, mode)
 
-        monkeypatch.setattr(kept_scores, "score_block", counted)
-        for cid in ids:
-            assert kept_scores.has_row(index, cid, "complementary")
-            kept = kept_scores.scored_row(index, cid, "complementary")
-            assert kept.score.shape == (1, len(ids)) and not kept.score.flags.writeable
-            assert_same(kept, afresh(index, cid, "complementary"))
-        assert scored == []  # every row was kept
-        register(client, 7)
-        grown = index.refreshed(conn)
-        assert_same(kept_scores.scored_row(grown, ids[0], "complementary"),
-                    afresh(grown, ids[0], "complementary"))  # fmt: skip
-        assert scored == [1]  # extended by the new firm only
-    finally:
-        conn.close()
+    monkeypatch.setattr(kept_scores, "score_block", counted)
+    for cid in ids:
+        assert kept_scores.has_row(index, cid, "complementary")
+        kept = kept_scores.scored_row(index, cid, "complementary")
+        assert kept.score.shape == (1, len(ids)) and not kept.score.flags.writeable
+        assert_same(kept, afresh(index, cid, "complementary"))
+    assert scored == []  # every row was kept
+    register(client, 7)
+    grown = index.refreshed(db)
+    assert_same(kept_scores.scored_row(grown, ids[0], "complementary"),
+                afresh(grown, ids[0], "complementary"))  # fmt: skip
+    assert scored == [1]  # extended by the new firm only
 
 
 def test_the_hot_rows_are_those_asked_about_in_the_lineage_most_recent_first(
-    client, app, monkeypatch
+    client, db, monkeypatch
 ):
     ids = [register(client, k) for k in range(5)]
-    conn = store.connect(app.config["DATABASE"], migrate=False)
-    try:
-        index = MatchIndex().fit(conn)
-        assert kept_scores.hot(index) == []
-        for cid in (ids[3], ids[1], ids[4]):
-            kept_scores.scored_row(index, cid, "complementary")
-        kept_scores.scored_row(index, ids[0], "similar")  # another mode: not hot
-        register(client, 5)
-        grown = index.refreshed(conn)  # the same lineage: the same hot rows
-        assert kept_scores.hot(grown) == kept_scores.hot(index) == [ids[4], ids[1], ids[3]]
-        other = MatchIndex().fit(conn)  # a re-fit: a lineage of its own
-        assert kept_scores.hot(other) == []
-        row = kept_scores.scored_row(index, ids[4], "complementary")
-        nbytes = sum(getattr(row, f.name).nbytes for f in fields(BlockScores)
-                     if getattr(row, f.name) is not None)  # fmt: skip
-        share = kept_scores.PRESCORE_SHARE
-        monkeypatch.setattr(kept_scores, "BUDGET_BYTES", int((2 * nbytes + 1) / share) + 1)
-        assert kept_scores.hot(index) == [ids[4], ids[1]]  # as many as the budget's share holds
-    finally:
-        conn.close()
+    index = MatchIndex().fit(db)
+    assert kept_scores.hot(index) == []
+    for cid in (ids[3], ids[1], ids[4]):
+        kept_scores.scored_row(index, cid, "complementary")
+    kept_scores.scored_row(index, ids[0], "similar")  # another mode: not hot
+    register(client, 5)
+    grown = index.refreshed(db)  # the same lineage: the same hot rows
+    assert kept_scores.hot(grown) == kept_scores.hot(index) == [ids[4], ids[1], ids[3]]
+    other = MatchIndex().fit(db)  # a re-fit: a lineage of its own
+    assert kept_scores.hot(other) == []
+    row = kept_scores.scored_row(index, ids[4], "complementary")
+    nbytes = sum(getattr(row, f.name).nbytes for f in fields(BlockScores)
+                 if getattr(row, f.name) is not None)  # fmt: skip
+    share = kept_scores.PRESCORE_SHARE
+    monkeypatch.setattr(kept_scores, "BUDGET_BYTES", int((2 * nbytes + 1) / share) + 1)
+    assert kept_scores.hot(index) == [ids[4], ids[1]]  # as many as the budget's share holds
