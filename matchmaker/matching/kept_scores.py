@@ -33,7 +33,7 @@ import numpy as np
 
 from matchmaker.matching.features import FirmFacts
 from matchmaker.matching.index import MatchIndex
-from matchmaker.matching.scoring import BlockScores, score_block
+from matchmaker.matching.scoring import BlockScores, score_block, score_rows
 from matchmaker.representation.embedding import ProfileVectors
 
 # Bytes of kept rows per process (each row: BlockScores' arrays over the index's firms).
@@ -165,7 +165,7 @@ def prescored(index: MatchIndex, ids: list[int], mode: str = "complementary") ->
     """The rows of the indexed firms `ids` against every indexed firm (`score_block`, in
     blocks of `PRESCORE_BLOCK` query rows: a row in a block costs a fraction of one alone)."""
     rows = np.array([index.row_[cid] for cid in ids], dtype=int)
-    blocks = [extended(index, *_query(index, rows[k : k + PRESCORE_BLOCK]), mode, 0)
+    blocks = [score_rows(index, rows[k : k + PRESCORE_BLOCK], None, mode)
               for k in range(0, len(rows), PRESCORE_BLOCK)]  # fmt: skip
     return _each(lambda *parts: np.concatenate(parts, axis=0), *blocks)
 
@@ -178,10 +178,6 @@ def keep_rows(index: MatchIndex, ids: list[int], rows: BlockScores, mode: str = 
         scores = _each(lambda v, k=k: v[k : k + 1].copy(), rows)
         kept = _Kept(index.lineage_, scores, size, _nbytes(scores))
         _keep(_keyed((ids[k], mode), index), kept)
-
-
-def _query(index: MatchIndex, rows: np.ndarray) -> tuple:
-    return index.vectors_.take(rows), index.facts_.take(rows)
 
 
 def column(scores: BlockScores, col: int) -> BlockScores:

@@ -58,13 +58,7 @@ class RowBlock:
         """The transposed block (columns × rows): rows of `sparse_t`, sharing its arrays."""
         key = ("t", part, columns)
         if key not in self.kept:
-            t = self.sparse_t(part)
-            first, end = columns
-            a, b = t.indptr[first], t.indptr[end]
-            self.kept[key] = sp.csr_matrix(
-                (t.data[a:b], t.indices[a:b], t.indptr[first : end + 1] - a),
-                shape=(end - first, t.shape[1]),
-            )
+            self.kept[key] = row_slice(self.sparse_t(part), *columns)
         return self.kept[key]
 
     def structured_t(self) -> sp.csr_matrix:
