@@ -286,6 +286,40 @@ def test_workers_starting_at_once_migrate_once(tmp_path):
     conn.close()
 
 
+def test_opening_a_new_store_waits_out_another_connections_write(tmp_path):
+    # A new file is in rollback-journal mode until someone switches it to WAL. While another
+    # connection holds the write lock on it (a worker that switched first and is migrating),
+    # SQLite answers the switch with "database is locked" at once, busy timeout or not.
+    path = tmp_path / "new.sqlite3"
+    holder = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE early (x)")
+    release = threading.Timer(0.3, holder.execute, args=("COMMIT",))
+    release.start()
+    try:
+        db = store.connect(path)
+    finally:
+        release.join()
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.conn.execute("SELECT count(*) FROM store_versions").fetchone()[0] == 1
+    db.close()
+    holder.close()
+
+
+def test_a_store_locked_past_the_timeout_still_says_so(tmp_path):
+    path = tmp_path / "held.sqlite3"
+    holder = sqlite3.connect(str(path), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE early (x)")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        store.connect(path, busy_timeout_ms=200)
+    assert store.unavailable(caught.value) is not None
+    assert 0.15 < time.monotonic() - started < 5
+    holder.execute("ROLLBACK")
+    holder.close()
+
+
 def test_three_reruns_and_an_accept_from_threads_lose_nothing(app, auth, db):
     app.config["MAX_PROPOSALS_PER_FIRM"] = 10
     client = app.test_client()

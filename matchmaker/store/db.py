@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +29,21 @@ class Unavailable:
     retry_after: int
 
 
+def busy(exc: BaseException) -> bool:
+    """Whether `exc` says another connection holds the lock (it frees soon)."""
+    if not isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return False
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    return code in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in str(exc).lower()
+
+
 def unavailable(exc: BaseException) -> Unavailable | None:
     """The store-side reason behind `exc`, or None if it is not one (then it is a bug)."""
     if not isinstance(exc, sqlite3.OperationalError | sqlite3.DatabaseError):
         return None
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
     text = str(exc).lower()
-    if code in (SQLITE_BUSY, SQLITE_LOCKED) or "database is locked" in text:
+    if busy(exc):
         return Unavailable(f"the store is busy with another write ({exc})", 2)
     if code == SQLITE_FULL or "disk is full" in text:
         return Unavailable(f"the disk holding the store is full ({exc})", 60)
@@ -105,13 +114,34 @@ def connect(
         str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
     )
     conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _switch_to_wal(conn, busy_timeout_ms / 1000)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     db = Store(conn)
     if migrate:
         schema.migrate(db)
     return db
+
+
+def _switch_to_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
+    """Put the store in WAL mode, waiting out other connections as the busy timeout would.
+
+    WAL mode is kept in the file, so once any connection has switched this changes nothing. On a new
+    file the switch needs the exclusive lock; while another connection holds the write lock
+    (workers starting at once, one already migrating) SQLite answers "database is locked" at
+    once instead of calling the busy handler, so the switch is retried here until the timeout.
+    """
+    deadline = time.monotonic() + timeout_s
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def backup(db: sqlite_utils.Database, target: str | Path) -> Path:
