@@ -9,6 +9,7 @@ app's `Server-Timing` header names (`web/timing.py`: index, query, score, rules,
 catchup, ...):
 
     .venv/bin/python -m bench.after_writes --rounds 40
+    .venv/bin/python -m bench.after_writes --before 400 --asks 10   # the load bench's mix
     .venv/bin/python -m bench.after_writes --profile suggestion   # cProfile of that kind
 """
 
@@ -52,6 +53,16 @@ def summary(name: str, cpu: list[float], wall: list[float]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--asks", type=int, default=1, metavar="K",
+                        help="suggestions after each registration besides the first (the load "
+                             "bench's mix beside writes is about 11)")  # fmt: skip
+    parser.add_argument(
+        "--before",
+        type=int,
+        default=0,
+        metavar="N",
+        help="registrations before the measured rounds (a store that grew)",
+    )
     parser.add_argument("--chat-sessions", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--profile", choices=("registration", "suggestion", "after-write", "chat"),
@@ -139,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
 
     for _ in range(3):  # warm: model loaded, index built
         timed("warm", "GET", partners())
+    for i in range(args.before):
+        timed("warm", "POST", "/api/v1/companies", firm(5_000 + i, next(cvrs)))
+        timed("warm", "GET", partners())
     kinds = ("registration", "after-write", "suggestion", "chat")
     rows: dict[str, tuple[list, list]] = {k: ([], []) for k in kinds}
     stages.update({k: {} for k in kinds})
@@ -146,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind, method, url, body in (
             ("registration", "POST", "/api/v1/companies", firm(10_000 + i, next(cvrs))),
             ("after-write", "GET", partners(), None),
-            ("suggestion", "GET", partners(), None),
+            *(("suggestion", "GET", partners(), None) for _ in range(args.asks)),
         ):
             cpu, wall = timed(kind, method, url, body)
             rows[kind][0].append(cpu)

@@ -282,7 +282,9 @@ def run_open_loop(streams, client: Client, seconds: float, on_result) -> None:
 
 
 STAGE_COLUMNS = ("app", "cpu", "others", "gc", "refit", "catchup", "index", "query", "score",
-                 "rules", "reasons")  # fmt: skip
+                 "afresh", "extend", "rules", "reasons")  # fmt: skip
+# Stages a request may skip: the share of requests that ran each is printed beside its median.
+COUNTED = ("afresh", "extend")
 
 
 def stage_medians(phase: Phase) -> str:
@@ -296,6 +298,9 @@ def stage_medians(phase: Phase) -> str:
         values = sorted(t.get(name, 0.0) for t in timings)
         if name == "refit":
             cells.append(f"refit in {sum(v > 0 for v in values)} of {len(values)}")
+        elif name in COUNTED and any(values):
+            ran = [v for v in values if v > 0]
+            cells.append(f"{name} in {len(ran)} of {len(values)} ({ran[len(ran) // 2]:.1f})")
         elif any(values):
             cells.append(f"{name} {values[len(values) // 2]:.1f}")
     return " · ".join(cells)

@@ -235,3 +235,26 @@ def test_the_hot_rows_are_those_asked_about_in_the_lineage_most_recent_first(
     share = kept_scores.PRESCORE_SHARE
     monkeypatch.setattr(kept_scores, "BUDGET_BYTES", int((2 * nbytes + 1) / share) + 1)
     assert kept_scores.hot(index) == [ids[4], ids[1]]  # as many as the budget's share holds
+
+
+def test_a_request_on_an_older_snapshot_reads_the_first_columns_of_a_newer_row(
+    client, db, monkeypatch
+):
+    ids = [register(client, k) for k in range(5)]
+    index = MatchIndex().fit(db)
+    register(client, 5)
+    grown = index.refreshed(db)
+    assert grown.lineage_ is index.lineage_
+    newer = kept_scores.scored_row(grown, ids[0], "complementary")  # a request on the newer
+    scored: list[int] = []
+
+    def counted(index, q, q_facts, s, s_facts, mode):
+        scored.append(len(s))
+        return score_block(index, q, q_facts, s, s_facts, mode)
+
+    monkeypatch.setattr(kept_scores, "score_block", counted)
+    older = kept_scores.scored_row(index, ids[0], "complementary")  # one still on the older
+    assert older.score.shape == (1, len(index))
+    assert_same(older, afresh(index, ids[0], "complementary"))
+    assert scored == []  # read from the newer row, not scored afresh
+    assert kept_scores.scored_row(grown, ids[0], "complementary") is newer  # nor replaced

@@ -34,6 +34,7 @@ import numpy as np
 from matchmaker.matching.features import FirmFacts
 from matchmaker.matching.index import MatchIndex
 from matchmaker.matching.scoring import BlockScores, score_block, score_rows
+from matchmaker.reference import stopwatch
 from matchmaker.representation.embedding import ProfileVectors
 
 # Bytes of kept rows per process (each row: BlockScores' arrays over the index's firms).
@@ -107,11 +108,15 @@ def _row(
     if kept is not None and kept.profile == digest:
         if kept.size == size:
             return kept.scores
-        q = query() if kept.query is None else (kept.query[0], facts())
-        scores = _joined(kept.scores, extended(index, *q, mode, kept.size))
+        if kept.size > size:  # extended for a newer snapshot of the lineage: its first rows
+            return _each(lambda v: v[:, :size], kept.scores)
+        with stopwatch.stage("extend"):
+            q = query() if kept.query is None else (kept.query[0], facts())
+            scores = _joined(kept.scores, extended(index, *q, mode, kept.size))
     else:
-        q = query()
-        scores = extended(index, *q, mode, 0)
+        with stopwatch.stage("afresh"):
+            q = query()
+            scores = extended(index, *q, mode, 0)
     outside = digest is not None
     nbytes = _nbytes(scores)
     if outside:
@@ -141,7 +146,7 @@ def _kept(key: tuple, index: MatchIndex) -> _Kept | None:
         kept = _KEPT.get(key)
         if kept is not None:
             _KEPT.move_to_end(key)
-    if kept is None or kept.lineage is not index.lineage_ or kept.size > len(index):
+    if kept is None or kept.lineage is not index.lineage_:
         return None
     return kept
 
