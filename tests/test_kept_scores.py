@@ -12,7 +12,7 @@ from test_speed_after_writes import firm_body
 
 from matchmaker import matching
 from matchmaker.matching import MatchIndex, kept_scores
-from matchmaker.matching.scoring import BlockScores, score_block
+from matchmaker.matching.scoring import BlockScores, score_block, score_rows
 
 
 @pytest.fixture(autouse=True)
@@ -258,3 +258,32 @@ def test_a_request_on_an_older_snapshot_reads_the_first_columns_of_a_newer_row(
     assert_same(older, afresh(index, ids[0], "complementary"))
     assert scored == []  # read from the newer row, not scored afresh
     assert kept_scores.scored_row(grown, ids[0], "complementary") is newer  # nor replaced
+
+
+def test_a_warming_worker_scores_ahead_the_rows_it_will_be_asked_for(client, db, monkeypatch):
+    ids = [register(client, k) for k in range(6)]
+    index = MatchIndex().fit(db)
+    scored: list[tuple[int, int]] = []  # (query rows, stored rows) of each scoring
+
+    def counted(index, q, q_facts, s, s_facts, mode):
+        scored.append((len(q), len(s)))
+        return score_block(index, q, q_facts, s, s_facts, mode)
+
+    def counted_rows(index, q_rows, s_rows, mode):
+        scored.append((len(q_rows), len(index)))
+        return score_rows(index, q_rows, s_rows, mode)
+
+    monkeypatch.setattr(kept_scores, "score_block", counted)
+    monkeypatch.setattr(kept_scores, "score_rows", counted_rows)
+    assert kept_scores.warm(index, pairs=2 * len(index)) == [ids[4], ids[5]]  # the newest two
+    assert sorted(kept_scores.hot(index)) == [ids[4], ids[5]]
+    assert kept_scores.warm(index) == ids[:4]  # the rest (the kept two are not scored again)
+    assert scored == [(2, 6), (4, 6)]  # in blocks, never a row alone
+    scored.clear()
+    for cid in ids:
+        assert_same(kept_scores.scored_row(index, cid, "complementary"),
+                    afresh(index, cid, "complementary"))  # fmt: skip
+    assert scored == []  # every first request found its row
+    monkeypatch.setattr(kept_scores, "BUDGET_BYTES", 0)
+    kept_scores.forget()
+    assert kept_scores.warm(index) == []  # no room: nothing scored ahead

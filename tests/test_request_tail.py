@@ -110,6 +110,7 @@ def frozen_heap_undone():
     yield
     matching.stop_keeping_current()
     gc.unfreeze()
+    kept_scores.forget()
 
 
 def test_a_warmed_up_worker_leaves_its_start_up_heap_out_of_the_collectors_sight(
@@ -122,6 +123,8 @@ def test_a_warmed_up_worker_leaves_its_start_up_heap_out_of_the_collectors_sight
     assert not loading.is_alive()
     index = published(app)
     assert index is not None and len(index) == 4
+    for cid in index.vectors_.ids:  # the first requests' rows scored ahead
+        assert kept_scores.has_row(index, cid, "complementary")
     assert gc.get_freeze_count() > 0
     tracked = {id(o) for o in gc.get_objects()}  # what a full collection scans
     assert id(index.profiles_) not in tracked

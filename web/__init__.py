@@ -214,8 +214,9 @@ def close_db(_exc=None) -> None:
 
 def warm_up(app: Flask):
     """Load the sentence model and the match index in the background, so the first
-    facilitator request of a fresh worker does not wait for them, then settle the heap
-    (`settle_heap`). Returns the loading thread (None when MATCHMAKER_WARM_UP=0)."""
+    facilitator request of a fresh worker does not wait for them, score ahead the rows its
+    first requests ask for (`matching.warm`), then settle the heap (`settle_heap`). Returns
+    the loading thread (None when MATCHMAKER_WARM_UP=0)."""
     import threading
 
     from matchmaker import matching
@@ -228,7 +229,7 @@ def warm_up(app: Flask):
         load_model(app.config["MODEL_NAME"]).encode(["opvarmning"], show_progress_bar=False)
         conn = store_module.connect(app.config["DATABASE"], migrate=False)
         try:
-            matching.match_index(conn)
+            matching.warm(matching.match_index(conn))
         finally:
             conn.close()
         settle_heap()

@@ -24,6 +24,7 @@ from matchmaker.matching.index import (
     published,
     stop_keeping_current,
 )
+from matchmaker.matching.kept_scores import warm
 from matchmaker.matching.scorer import PairScorer
 from matchmaker.matching.scoring import (
     MAX_POOL,
@@ -49,5 +50,5 @@ __all__ = [
     "default_encoder", "default_scorer", "display_score", "embed_ahead", "embed_stored",
     "filter_mask", "keep_current", "learning", "learning_enabled", "match_index", "pair_score",
     "pair_score_matrix", "pair_type", "partner_suggestions", "published", "score_rows",
-    "stop_keeping_current", "top_candidates",
+    "stop_keeping_current", "top_candidates", "warm",
 ]  # fmt: skip

@@ -43,6 +43,8 @@ BUDGET_BYTES = 64 * 2**20
 PRESCORE_SHARE = 0.5
 # Query rows scored at once ahead of the requests (a block costs a row far less than alone).
 PRESCORE_BLOCK = 64
+# Pairs a worker's warm-up scores ahead at most (`warm`): about half a second of CPU in blocks.
+WARM_PAIRS = 250_000
 # A kept row is extended against the index's last row blocks (their transposes kept) when
 # they hold at most TAIL_SPARE times the new rows plus TAIL_ROWS: scoring a few extra rows
 # costs less than taking the new ones out (fancy indexing, transposes), which does the rest.
@@ -173,6 +175,23 @@ def prescored(index: MatchIndex, ids: list[int], mode: str = "complementary") ->
     blocks = [score_rows(index, rows[k : k + PRESCORE_BLOCK], None, mode)
               for k in range(0, len(rows), PRESCORE_BLOCK)]  # fmt: skip
     return _each(lambda *parts: np.concatenate(parts, axis=0), *blocks)
+
+
+def warm(index: MatchIndex, mode: str = "complementary", pairs: int = WARM_PAIRS) -> list[int]:
+    """Score ahead, and keep, the rows of the firms a fresh worker will be asked about first,
+    as far as `PRESCORE_SHARE` of the budget and `pairs` pairs allow: every indexed firm of
+    a store that small, else the most recently registered ones (`prescored` blocks). Until a
+    firm is asked about, nothing else tells which rows matter; after that, the rows asked
+    about are what a re-fit scores ahead (`hot`). Returns the firms scored."""
+    n = len(index)
+    if n == 0:
+        return []
+    row_bytes = 4 * n * len(fields(BlockScores))  # float32 columns, at most one per field
+    fits = min(int(PRESCORE_SHARE * BUDGET_BYTES // row_bytes), pairs // n, n)
+    ids = [cid for cid in index.vectors_.ids[n - fits :] if not has_row(index, cid, mode)]
+    if ids:
+        keep_rows(index, ids[::-1], prescored(index, ids[::-1], mode), mode)
+    return ids
 
 
 def keep_rows(index: MatchIndex, ids: list[int], rows: BlockScores, mode: str = "complementary"):
