@@ -17,10 +17,11 @@ from matchmaker.chat.cohort_requests import propose_cohorts
 from matchmaker.chat.explain import explain
 from matchmaker.chat.export import export
 from matchmaker.chat.network_previews import propose_networks
-from matchmaker.chat.partners import find_partners, find_similar
+from matchmaker.chat.partners import find_similar
 from matchmaker.chat.saving import save
 from matchmaker.chat.show import show
 from matchmaker.chat.smalltalk import help_, other
+from matchmaker.chat.topic_search import partners_or_firms
 from matchmaker.chat.turn import (
     LIST_CARDS,
     MAX_CARDS_REMEMBERED,
@@ -40,7 +41,7 @@ SAVE = re.compile(
 )
 
 HANDLERS = {
-    "find_partners": find_partners,
+    "find_partners": partners_or_firms,
     "similar": find_similar,
     "propose_networks": propose_networks,
     "propose_cohorts": propose_cohorts,

@@ -1,0 +1,90 @@
+"""Firms for a topic: a partner search that names no firm ("who can help with export to
+Germany?", "which firms work with robots?") lists the firms whose offers meet the topic.
+
+The topic is read as the needs of a firm not named yet, and the consenting firms are ranked
+by the match index's needs→offers similarity to it (the same calibrated similarity partner
+suggestions use), within the region asked for. A firm is listed when its offers meet the
+topic as strongly as a pair's needs and offers must to count as complementary
+(`RECIPROCAL_Z`). A sector named without a purpose is the topic itself and narrows the list
+to that sector; beside a purpose it describes the firm asking, and is left out. Each card is
+the firm's profile with the clause of its offers that names the purpose. Naming a firm next
+turns the request into a partner search for that firm with the same filters (the request
+waits for it, as when the chat asks which firm is meant).
+"""
+
+from __future__ import annotations
+
+from matchmaker.chat import entities as slots
+from matchmaker.chat.cards import profile_card
+from matchmaker.chat.partners import (
+    DEFAULT_PARTNERS,
+    MAX_PARTNERS,
+    filters_text,
+    find_partners,
+    new_params,
+    purpose_evidence,
+    search_params,
+)
+from matchmaker.chat.turn import Turn, carry
+from matchmaker.chat.wording import say
+from matchmaker.matching.suggestions import RECIPROCAL_Z
+
+
+def partners_or_firms(turn: Turn) -> dict:
+    """A partner search (`find_partners`), or the firms for its topic when it names no firm
+    (nor a word of a firm's name) but a purpose or a sector."""
+    found = turn.found
+    if (
+        (found.purpose or found.sector)
+        and not found.ambiguous
+        and search_params(turn, "find_partners") is None
+        and not slots.firm_candidates(turn.message, turn.gazetteer)
+    ):
+        return topic_search(turn, "find_partners", new_params(turn))
+    return find_partners(turn)
+
+
+def topic_search(turn: Turn, intent: str, params: dict) -> dict:
+    """The firms whose offers best meet the message's topic, best first (`params`: the
+    request's slots, kept for the firm the next message may name)."""
+    from matchmaker import matching
+    from matchmaker.reference.lexicon import default_lexicon
+
+    purpose, sector, region = params.get("purpose"), params.get("sector"), params.get("region")
+    if purpose:  # "a carpenter who wants to export": the sector is the asker's, not the topic
+        params = {**params, "sector": None}
+    topic = purpose or turn.message
+    index = matching.match_index(turn.db)
+    need = {"id": 0, "name": "", "description": "", "needs": topic, "offers": "",
+            "markets": [], "region": None, "kind": "company", "nace": None}  # fmt: skip
+    query = index.encoder_.transform([need], db=turn.db)
+    fit = index.encoder_.similarity(query, index.vectors_, "needs", "offers")[0]
+    facts = turn.firm_facts()
+    rows = [
+        r for r, cid in enumerate(index.vectors_.ids)
+        if cid in facts and (not region or facts[cid]["region"] == region)
+        and (purpose or not sector or sector in facts[cid]["sectors"])
+    ]  # fmt: skip
+    count = max(1, min(params.get("count") or DEFAULT_PARTNERS, MAX_PARTNERS))
+    rows = [r for r in rows if fit[r] >= RECIPROCAL_Z]  # offers that meet the need
+    best = sorted(rows, key=lambda r: (-float(fit[r]), r))[:count]
+    filters = filters_text(params, turn.lang)
+    state = carry(turn.state)
+    state["pending"] = {"intent": intent, "params": params, "slot": "firm"}
+    if not best:
+        turn.reply = say("topic_none", turn.lang, filters=filters)
+        return state
+    lexicon = default_lexicon()
+    concepts = set(lexicon.concept_ids(purpose)) if purpose else set()
+    for r in best:
+        company = turn.profile(index.vectors_.ids[r])
+        if company is None:
+            continue
+        card = profile_card(company, turn.lang)
+        evidence = purpose_evidence(lexicon, concepts, company, turn.lang) if concepts else ""
+        if evidence:
+            card["reason"] = evidence
+        turn.cards.append(card)
+    turn.reply = say("topic_firms", turn.lang, n=len(turn.cards), filters=filters)
+    state["firms"] = [{"id": c["id"], "name": c["name"]} for c in turn.cards]
+    return state
