@@ -157,6 +157,7 @@
       heading(box, null, card.name);
       box.appendChild(meta([card.region, card.city, card.sector, card.nace,
         card.employees != null ? words.employees + ": " + card.employees : ""]));
+      if (card.reason) box.appendChild(el("p", "reason", card.reason));
       if (card.description) box.appendChild(el("p", "", card.description));
       if (card.offers) box.appendChild(labelled(words.offers, card.offers));
       if (card.needs) box.appendChild(labelled(words.needs, card.needs));
