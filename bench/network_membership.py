@@ -209,7 +209,8 @@ def rescored_probability(data: dict, held: str, c: float) -> np.ndarray:
 
 
 def auc_check(data: dict, args) -> None:
-    print("set | firms (members) | score | ROC AUC | average precision")
+    print("set | firms (members) | score | ROC AUC | average precision | non-members among "
+          "the lowest 10 %")  # fmt: skip
     for name, d in data.items():
         y = d["y"]
         scored = {
@@ -219,9 +220,14 @@ def auc_check(data: dict, args) -> None:
         }
         for kind, c in itertools.product(args.kinds, args.cs):
             scored[f"logistic ({kind}, C={c:g})"] = held_out_probability(data, name, kind, c)
+        lowest = int(round(0.1 * len(y)))
         for label, s in scored.items():
+            low = np.lexsort((np.arange(len(y)), s))[:lowest]
             print(f"{name} | {len(y)} ({y.sum()}) | {label} | {roc_auc_score(y, s):.3f} | "
-                  f"{average_precision_score(y, s):.3f}")  # fmt: skip
+                  f"{average_precision_score(y, s):.3f} | {1 - y[low].mean():.2f}")  # fmt: skip
+        placed = d["placed"]
+        print(f"{name}: the shipped clustering placed {np.sum(placed & y)} of {y.sum()} members "
+              f"and {np.sum(placed & ~y)} of {np.sum(~y)} non-members")  # fmt: skip
     for kind in args.kinds:
         x = np.vstack([design(d, kind) for d in data.values()])
         y = np.concatenate([d["y"] for d in data.values()])
