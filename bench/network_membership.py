@@ -31,7 +31,9 @@ Feature sets (`--kinds`): `best` the best fit alone, `fit` the fit row's feature
 the structured facts, `pooled` the fit features standardised within the pool, `placed` with
 the shipped clustering's placed / left-out decision, `rescored` with each firm's best three
 pair fits of the seventh pass's re-scorer (every re-scorer fitted on sets that are neither the
-held-out set nor the scored one); `--cs` the logistic regression's inverse regularisation.
+held-out set nor the scored one), `noisyS` the truth with noise (separation S; what a
+membership signal of a given strength would give); `--cs` the logistic regression's inverse
+regularisation.
 
 Run: .venv/bin/python -m bench.network_membership --auc --kinds best fit facts pooled placed
          rescored --cs 1 0.01
@@ -39,6 +41,9 @@ Run: .venv/bin/python -m bench.network_membership --auc --kinds best fit facts p
          --modes list around drop exclude prior --taus 0.3 0.4 0.5 0.6 0.7 0.8
          --shares 0.5 0.6 0.7 0.8 0.85 0.9 0.925 0.95 0.975 --priors 0.1 0.25 0.5 1 2
          --seeds 5 --oracle --nested   (eighth pass, bench/README.md)
+     .venv/bin/python -m bench.network_membership --kinds noisy0.75 noisy1 noisy1.5 noisy2
+         noisy3 --modes list drop exclude --taus 0.5 0.6 0.7 0.8 --shares 0.6 0.7 0.8 0.9 0.95
+         --seeds 3   (the strength of membership the grouping would need)
 The held-out fits are kept in a pickle in the temporary directory (`--fresh` rebuilds it).
 Never run on the blind set.
 """
@@ -159,10 +164,20 @@ def held_out_probability(data: dict, held: str, kind: str, c: float = 1.0) -> np
     """The membership probability of `held`'s firms by a model fitted on the other sets."""
     if kind == "rescored":
         return rescored_probability(data, held, c)
+    if kind.startswith("noisy"):
+        return noisy_truth(data[held]["y"], float(kind.removeprefix("noisy")))
     rest = [data[k] for k in data if k != held]
     x = np.vstack([design(d, kind) for d in rest])
     y = np.concatenate([d["y"] for d in rest])
     return model(c).fit(x, y).predict_proba(design(data[held], kind))[:, 1]
+
+
+def noisy_truth(y: np.ndarray, separation: float, seed: int = 0) -> np.ndarray:
+    """A stand-in membership probability of a given strength, to see what strength the grouping
+    would need: sigmoid(`separation` × member + standard normal noise), whose ROC AUC is about
+    Φ(separation / √2) (0.76 at 1, 0.86 at 1.5, 0.92 at 2)."""
+    z = separation * y + np.random.default_rng(seed).normal(size=y.size)
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 def candidate_pairs(d: dict) -> dict:
@@ -420,7 +435,9 @@ def main() -> None:
     parser.add_argument("--auc", action="store_true", help="held-out membership AUC only")
     parser.add_argument("--fresh", action="store_true", help="rebuild the prepared pickle")
     parser.add_argument("--sets", nargs="+", default=ALL_SETS, choices=ALL_SETS)
-    parser.add_argument("--kinds", nargs="+", default=["fit", "facts"], choices=KINDS)
+    parser.add_argument("--kinds", nargs="+", default=["fit", "facts"],
+                        help=f"{', '.join(KINDS)}, or noisyS: the truth with noise (separation "
+                        "S), to see what strength of membership the grouping needs")  # fmt: skip
     parser.add_argument("--cs", type=float, nargs="+", default=[1.0])
     parser.add_argument("--modes", nargs="+", default=["list", "around", "drop"],
                         choices=["list", "around", "drop", "exclude", "prior"])  # fmt: skip
@@ -434,6 +451,9 @@ def main() -> None:
     parser.add_argument("--nested", action="store_true",
                         help="each set at the setting the three others choose")  # fmt: skip
     args = parser.parse_args()
+    for kind in args.kinds:
+        if kind not in KINDS and not kind.startswith("noisy"):
+            parser.error(f"unknown kind {kind}")
     data = {k: v for k, v in prepared(args.fresh).items() if k in args.sets}
     if args.auc:
         auc_check(data, args)
