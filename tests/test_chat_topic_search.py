@@ -102,3 +102,14 @@ def test_a_partner_search_without_firm_or_topic_still_asks_for_the_firm(client, 
     body = ask(client, auth, "find partnere", session="plain")
     assert body["intent"] == "find_partners" and body["cards"] == []
     assert "Hvilken virksomhed" in body["reply"]
+
+
+def test_the_firms_of_a_topic_search_are_a_list_to_point_into(client, auth, firms):
+    body = ask(client, auth, "Hvem kan hjælpe med eksport til Tyskland?", session="list")
+    assert [c["ordinal"] for c in body["cards"]] == list(range(1, len(body["cards"]) + 1))
+    second = body["cards"][1]["name"]
+    shown = ask(client, auth, "vis nummer to", session="list")
+    assert shown["intent"] == "show" and [c["name"] for c in shown["cards"]] == [second]
+    then = ask(client, auth, "find partnere til nummer 1", session="list")
+    assert then["entities"]["firm"]["name"] == body["cards"][0]["name"]
+    assert then["cards"] and all(c["type"] == "firm" for c in then["cards"])

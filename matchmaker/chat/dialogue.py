@@ -23,12 +23,12 @@ from matchmaker.chat.show import show
 from matchmaker.chat.smalltalk import help_, other
 from matchmaker.chat.topic_search import partners_or_firms
 from matchmaker.chat.turn import (
-    LIST_CARDS,
     MAX_CARDS_REMEMBERED,
     TASKS,
     Turn,
     card_ref,
     is_follow_up,
+    makes_list,
     named_subjects,
     refines,
     switches_firm,
@@ -75,7 +75,7 @@ def respond(
         "entities": public_entities(turn, intent, state),
         "cards": turn.cards,
     }
-    if any(c["type"] in LIST_CARDS for c in turn.cards):
+    if any(makes_list(c) for c in turn.cards):
         state["cards"] = [card_ref(c) for c in turn.cards][:MAX_CARDS_REMEMBERED]
     chat_log.append_turn(db, session_id, message, answer, state, turn.found.as_dict())
     return answer

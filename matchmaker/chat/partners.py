@@ -7,6 +7,7 @@ from matchmaker.chat import entities as slots
 from matchmaker.chat.cards import firm_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
 from matchmaker.chat.turn import (
+    FIRM_CARDS,
     Turn,
     card_at,
     carry,
@@ -57,7 +58,7 @@ def search_params(turn: Turn, intent: str) -> dict | None:
         subject = found.firms[0]
     elif found.ordinals and not found.exclude:
         card = card_at(state, found.ordinals[0])
-        if card and card.get("type") == "firm":
+        if card and card.get("type") in FIRM_CARDS:
             subject = {"id": card["id"], "name": card["name"]}
     if subject is None and last is None and not found.ambiguous and not found.exclude:
         subject = firm_in_focus(turn)  # "hvem ligner dem?" after a profile was shown

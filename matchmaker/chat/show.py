@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matchmaker.chat.cards import profile_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
-from matchmaker.chat.turn import Turn, card_at, carry
+from matchmaker.chat.turn import FIRM_CARDS, Turn, card_at, carry
 from matchmaker.chat.wording import join, say
 
 
@@ -15,7 +15,7 @@ def show(turn: Turn) -> dict:
     firms = [turn.choice] if turn.choice else list(found.firms)
     for n in found.ordinals:
         card = card_at(state, n)
-        if card and card.get("type") in ("firm", "choice"):
+        if card and card.get("type") in (*FIRM_CARDS, "choice"):
             firms.append({"id": card["id"], "name": card["name"]})
         elif card is None:
             turn.reply = say("no_such_card", lang, n=len(state.get("cards") or []))

@@ -81,6 +81,7 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
         if company is None:
             continue
         card = profile_card(company, turn.lang)
+        card["ordinal"] = len(turn.cards) + 1  # "vis nummer to", "find partnere til nummer 2"
         evidence = purpose_evidence(lexicon, concepts, company, turn.lang) if concepts else ""
         if evidence:
             card["reason"] = evidence

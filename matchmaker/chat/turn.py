@@ -16,6 +16,8 @@ from matchmaker.store import chat_log, profiles
 TASKS = ("find_partners", "similar", "propose_networks", "propose_cohorts")
 # Cards that make a list later messages can point into ("number two", "the last one").
 LIST_CARDS = ("firm", "network", "cohort")
+# Cards that stand for one firm a later message can point at ("vis nummer to").
+FIRM_CARDS = ("firm", "profile")
 MAX_CARDS_REMEMBERED = 20
 
 
@@ -109,6 +111,12 @@ def card_ref(card: dict) -> dict:
             for m in ref["members"]
         ]
     return ref
+
+
+def makes_list(card: dict) -> bool:
+    """Whether a card belongs to a list later messages can point into: partner, network and
+    cohort cards, and any card numbered in its answer (the firms of a topic search)."""
+    return card["type"] in LIST_CARDS or card.get("ordinal") is not None
 
 
 def card_at(state: dict, n: int) -> dict | None:

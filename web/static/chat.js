@@ -154,7 +154,7 @@
       }
     },
     profile: function (box, card) {
-      heading(box, null, card.name);
+      heading(box, card.ordinal, card.name);
       box.appendChild(meta([card.region, card.city, card.sector, card.nace,
         card.employees != null ? words.employees + ": " + card.employees : ""]));
       if (card.reason) box.appendChild(el("p", "reason", card.reason));
