@@ -99,16 +99,22 @@ def intent_model():
     intents.ensure_trained()
 
 
-@pytest.fixture
-def firms(client):
+def register_firms(client, firms: list[dict], first_cvr: int) -> dict[str, int]:
+    """Register `firms` through the API (CVRs from `first_cvr` on); their ids by name."""
     stored = {}
-    for i, firm in enumerate(FIRMS):
-        body = company_body(**firm, cvr=valid_cvr(100 + i), contact_email=f"kontakt{i}@example.dk")
+    for i, firm in enumerate(firms):
+        body = company_body(**firm, cvr=valid_cvr(first_cvr + i),
+                            contact_email=f"kontakt{i}@example.dk")  # fmt: skip
         body.setdefault("markets", ["Danmark"])
         answer = client.post("/api/v1/companies", json=body)
         assert answer.status_code == 201, answer.get_json()
         stored[firm["name"]] = answer.get_json()["id"]
     return stored
+
+
+@pytest.fixture
+def firms(client):
+    return register_firms(client, FIRMS, 100)
 
 
 def ask(client, auth, message, session="s1"):

@@ -6,7 +6,7 @@ the same purpose. Without a topic the chat still asks which firm is meant."""
 from __future__ import annotations
 
 import pytest
-from conftest import company_body, valid_cvr
+from test_chat import ask, intent_model, register_firms  # noqa: F401 - the model, built once
 
 FIRMS = [
     dict(name="Grænsehjælpen Eksportrådgivning ApS", region="Syddanmark", sector="Rådgivning",
@@ -34,32 +34,9 @@ FIRMS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module", autouse=True)
-def intent_model():
-    """The intent model, built once for the tests (as `make test` does), never by a request."""
-    from matchmaker.chat import intents
-
-    intents.ensure_trained()
-
-
 @pytest.fixture
 def firms(client) -> dict[str, int]:
-    ids = {}
-    for k, firm in enumerate(FIRMS):
-        body = company_body(cvr=valid_cvr(300 + k), contact_email=f"kontakt{k}@example.dk",
-                            markets=["Danmark"], **firm)  # fmt: skip
-        answer = client.post("/api/v1/companies", json=body)
-        assert answer.status_code == 201, answer.get_json()
-        ids[firm["name"]] = answer.get_json()["id"]
-    return ids
-
-
-def ask(client, auth, message, session="topic"):
-    answer = client.post(
-        "/api/v1/chat", json={"session_id": session, "message": message}, headers=auth
-    )
-    assert answer.status_code == 200, answer.get_json()
-    return answer.get_json()
+    return register_firms(client, FIRMS, 300)
 
 
 def listed(body) -> list[str]:
@@ -67,7 +44,7 @@ def listed(body) -> list[str]:
 
 
 def test_who_can_help_with_export_lists_the_firms_that_offer_it(client, auth, firms):
-    body = ask(client, auth, "Hvem kan hjælpe med eksport til Tyskland?")
+    body = ask(client, auth, "Hvem kan hjælpe med eksport til Tyskland?", session="topic")
     assert body["intent"] == "find_partners"
     names = listed(body)
     assert names[:2] == ["Grænsehjælpen Eksportrådgivning ApS", "Nordtrans Kølekørsel A/S"] or (
@@ -79,7 +56,7 @@ def test_who_can_help_with_export_lists_the_firms_that_offer_it(client, auth, fi
     assert "tyske" in adviser["reason"] or "Tyskland" in adviser["reason"]  # its own words
     assert "»eksport til Tyskland«" in body["reply"] and "Skriv navnet" in body["reply"]
 
-    then = ask(client, auth, "Solsikke Bageri")  # the firm that needs the partners
+    then = ask(client, auth, "Solsikke Bageri", session="topic")  # the firm needing partners
     assert then["entities"]["firm"]["id"] == firms["Solsikke Bageri ApS"]
     assert then["entities"]["purpose"] == "eksport til Tyskland"
     assert "forslag til partnere for Solsikke Bageri ApS" in then["reply"]
