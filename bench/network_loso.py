@@ -198,15 +198,26 @@ def clustered(problem, fit, relative: bool, link: float, bar: float, top: int, w
     return clustering.close_networks(problem, fit, link=link, bar=bar or 2.0, top=top, whole=whole)
 
 
+def whole_pool(scores, index) -> optimiser.Problem:
+    """A held-out set's whole pool as a grouping problem: every firm placeable, the detected
+    competitors kept apart."""
+    return optimiser.Problem(
+        scores, knowledge_mask(index), set(scores.competitor), np.ones(scores.n, bool)
+    )
+
+
+def reference_level(levels: dict[str, float], name: str) -> float:
+    """The level a held-out set's fit is moved to: the mean of the labelled sets' levels
+    (`held_out_levels`) other than its own."""
+    return float(np.mean([v for k, v in levels.items() if k != name and k in SETS]))
+
+
 def held_out_levels(loaded: dict) -> dict[str, float]:
     """Each held-out set's fit level (`fit_level.pool_level` of the learned fit, scored by a
     scorer fitted on the two others, over the pairs that may share a network)."""
     out = {}
     for name, (_, scores, _, _, _, index) in loaded.items():
-        problem = optimiser.Problem(
-            scores, knowledge_mask(index), set(scores.competitor), np.ones(scores.n, bool)
-        )
-        allowed = clustering.allowed_pairs(problem)
+        allowed = clustering.allowed_pairs(whole_pool(scores, index))
         out[name] = fit_level.pool_level(pool.learned_fit(scores), allowed)
     return out
 

@@ -73,13 +73,14 @@ from bench import membership, neighbourhood  # noqa: E402
 from bench.network_loso import (  # noqa: E402
     ALL_SETS,
     CACHE_DB,
-    SETS,
     held_out,
     held_out_levels,
-    knowledge_mask,
+    reference_level,
+    whole_pool,
 )
-from bench.proposals import constrained_kmeans, pairs, prf, random_groups  # noqa: E402
-from matchmaker.grouping import clustering, fit_level, optimiser  # noqa: E402
+from bench.network_rescore import measured  # noqa: E402
+from bench.proposals import constrained_kmeans, random_groups  # noqa: E402
+from matchmaker.grouping import clustering, fit_level  # noqa: E402
 from matchmaker.grouping.optimiser import Grouping, group_score  # noqa: E402
 from matchmaker.representation.embedding import SentenceEncoder, profile_texts  # noqa: E402
 from matchmaker.store import db as store  # noqa: E402
@@ -108,15 +109,13 @@ def prepared(fresh: bool = False) -> dict[str, dict]:
     levels = held_out_levels(loaded)
     out = {}
     for name, (_, scores, _, known, rivals, index) in loaded.items():
-        reference = float(np.mean([v for k, v in levels.items() if k != name and k in SETS]))
+        reference = reference_level(levels, name)
         profiles = [index.profile(c) for c in index.ids()]
         texts = [profile_texts(p)["profile"] for p in profiles]
         vectors = SentenceEncoder().encode(texts, db=cache)  # for the k-means baseline
         kept = [{k: p.get(k) for k in ("kind", "employees", "language", "nace", "region")}
                 for p in profiles]  # fmt: skip
-        problem = optimiser.Problem(
-            scores, knowledge_mask(index), set(scores.competitor), np.ones(scores.n, bool)
-        )
+        problem = whole_pool(scores, index)
         allowed = clustering.allowed_pairs(problem)
         fit = clustering.network_fit(problem, profiles, reference)
         shipped = clustering.close_networks(problem, fit)
@@ -320,15 +319,6 @@ def baseline(d: dict, kind: str, seed: int) -> Grouping:
         groups = [np.flatnonzero(label == c).tolist() for c in range(len(sizes))]
     placed = {x for g in groups for x in g}
     return Grouping(groups, [0.0] * len(groups), [i for i in range(n) if i not in placed])
-
-
-def measured(d: dict, grouping: Grouping) -> tuple:
-    found = pairs(grouping.groups)
-    p, r, f = prf(found, d["known"])
-    with_rival = sum(bool(pairs([g]) & d["rivals"]) for g in grouping.groups)
-    placed = sum(len(g) for g in grouping.groups)
-    left = 1 - placed / d["fit"].shape[0]
-    return f, p, r, len(found & d["rivals"]), with_rival, len(grouping.groups), left
 
 
 def sweep(data: dict, args) -> None:

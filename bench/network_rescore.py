@@ -53,13 +53,13 @@ from bench import neighbourhood  # noqa: E402
 from bench.network_loso import (  # noqa: E402
     ALL_SETS,
     CACHE_DB,
-    SETS,
     held_out,
     held_out_levels,
-    knowledge_mask,
+    reference_level,
+    whole_pool,
 )
 from bench.proposals import pairs, prf  # noqa: E402
-from matchmaker.grouping import clustering, fit_level, optimiser, pool  # noqa: E402
+from matchmaker.grouping import clustering, fit_level, pool  # noqa: E402
 from matchmaker.store import db as store  # noqa: E402
 
 # The candidate pairs of `--ap`: each firm's this many closest matches, either way.
@@ -73,11 +73,9 @@ def prepared(loaded: dict, levels: dict[str, float]) -> dict[str, dict]:
     took off, as `clustering.network_fit` forms them at the reference level."""
     out = {}
     for name, (_, scores, _, known, rivals, index) in loaded.items():
-        reference = float(np.mean([v for k, v in levels.items() if k != name and k in SETS]))
+        reference = reference_level(levels, name)
         profiles = [index.profile(c) for c in index.ids()]
-        problem = optimiser.Problem(
-            scores, knowledge_mask(index), set(scores.competitor), np.ones(scores.n, bool)
-        )
+        problem = whole_pool(scores, index)
         allowed = clustering.allowed_pairs(problem)
         fit = clustering.network_fit(problem, profiles, reference)
         learned = pool.learned_fit(scores)
@@ -160,7 +158,7 @@ def measured(d: dict, grouping) -> tuple:
     found = pairs(grouping.groups)
     p, r, f = prf(found, d["known"])
     with_rival = sum(bool(pairs([g]) & d["rivals"]) for g in grouping.groups)
-    left = len(grouping.unplaced) / d["fit"].shape[0]
+    left = 1 - sum(len(g) for g in grouping.groups) / d["fit"].shape[0]  # firms in no group
     return f, p, r, len(found & d["rivals"]), with_rival, len(grouping.groups), left
 
 
