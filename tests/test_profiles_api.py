@@ -81,6 +81,21 @@ def test_name_rejects_control_characters_and_overlong(client):
     )
 
 
+def test_length_and_size_errors_say_what_to_fix_in_the_fields_unit(client, db):
+    """A text too long is counted in characters, an empty one is "must not be empty", and a
+    number over what the store holds is "too large" (not pydantic's "items" and 2**63 - 1)."""
+    answers = [
+        client.post("/api/v1/companies", json=company_body(**change))
+        for change in ({"name": "x" * 201}, {"description": ""}, {"employees": 2**64})
+    ]
+    assert [a.status_code for a in answers] == [422, 422, 422]
+    too_long, empty, too_large = (a.get_json()["fields"] for a in answers)
+    assert too_long["name"] == "must be at most 200 characters long (got 201)"
+    assert empty["description"] == "must not be empty"
+    assert too_large["employees"] == "is too large"
+    assert count(db, "companies") == 0
+
+
 def test_duplicate_cvr_is_refused(client, db):
     assert client.post("/api/v1/companies", json=company_body()).status_code == 201
     again = client.post("/api/v1/companies", json=company_body(name="Another name"))

@@ -140,10 +140,37 @@ _MESSAGES = {
 }
 
 
+def _length(error: dict) -> str | None:
+    """What is wrong with a text or list of the wrong length, in its own unit."""
+    kind, ctx, given = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind not in ("too_short", "too_long", "string_too_long"):
+        return None
+    if isinstance(given, str):
+        if kind == "too_short" and ctx.get("min_length", 1) <= 1:
+            return "must not be empty"
+        if kind == "too_short":
+            return f"must be at least {ctx['min_length']} characters long (got {len(given)})"
+        return f"must be at most {ctx['max_length']} characters long (got {len(given)})"
+    if kind == "too_short":
+        return f"must hold at least {ctx['min_length']} items (got {ctx.get('actual_length')})"
+    return f"must hold at most {ctx['max_length']} items (got {ctx.get('actual_length')})"
+
+
+def _bound(error: dict) -> str | None:
+    """A number over what the store can hold said in words, not as 2**63 - 1."""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "less_than_equal" and ctx.get("le") == SQLITE_MAX_INT:
+        return "is too large"
+    return None
+
+
 def _message(error: dict) -> str:
     kind = error["type"]
     if kind in _MESSAGES:
         return _MESSAGES[kind]
+    worded = _length(error) or _bound(error)
+    if worded:
+        return worded
     msg = error["msg"]
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
