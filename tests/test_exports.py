@@ -374,6 +374,22 @@ def test_pdf_without_a_unicode_font_keeps_danish_letters(monkeypatch):
     assert exports.drawable("Ŝ – “x” ✓") == 'S - "x" ?'
 
 
+@pytest.mark.parametrize("kind", ["network", "cohort"])
+def test_pdf_keeps_every_region_name_whole(kind):
+    """A region is one word: the sheet shrinks it to fit its column instead of breaking it."""
+    regions = ["Hovedstaden", "Midtjylland", "Nordjylland", "Syddanmark", "Sjælland"]
+    group = exports.Group(
+        kind=kind, id=1, proposal_id=1, ordinal=1, status="proposed", score=0.5, purpose="Test",
+        type="vertical" if kind == "network" else None,
+        participants=[exports.Participant(name=f"Firma {i} A/S", region=region, cvr="12345678",
+                                          employees=12, reason="Test")
+                      for i, region in enumerate(regions)],
+    )  # fmt: skip
+    pdf = exports.to_pdf(exports.Export(kind, 1, groups=[group]))
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert [r for r in regions if r in text] == regions
+
+
 def test_export_of_a_proposal_made_through_the_api(client, auth):
     # distinct, complementary firms: look-alikes would rightly be kept apart as competitors
     texts = [

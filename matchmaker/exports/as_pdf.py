@@ -18,8 +18,9 @@ FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/de
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 TABLE_FONT_SIZE = 8
 SMALLEST_FONT_SIZE = 4.5
-# Columns kept on one line (an e-mail address or CVR number broken in two cannot be copied).
-ONE_LINE = frozenset({"contact_email", "cvr"})
+# Columns kept on one line (an e-mail address or CVR number broken in two cannot be copied,
+# and a region is one word: "Hovedstaden" broken as "Hovedstade / n" reads as a typo).
+ONE_LINE = frozenset({"contact_email", "cvr", "region"})
 GROUP_COLUMNS = {"name": 38, "cvr": 18, "contact_name": 28, "contact_email": 54, "region": 20,
                  "size": 22}  # fmt: skip
 COMPANY_COLUMNS = {"name": 58, "cvr": 19, "contact_name": 38, "contact_email": 62, "region": 27,
