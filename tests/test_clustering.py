@@ -242,10 +242,16 @@ def test_a_whole_pool_is_clustered_and_the_firms_left_out_say_why(client, auth, 
     body = answer.get_json()
     assert_hard_constraints(db, body)
     placed = [m["id"] for n in body["networks"] for m in n["members"]]
-    out = [u for u in body["unmet"] if u["message"]["code"] == "reasons.no_close_network"]
+    out = [u for u in body["unmet"] if u["message"]["code"] == "reasons.no_close_group"]
     assert out and set(placed) | {u["company_id"] for u in out} == set(ids)
     assert not set(placed) & {u["company_id"] for u in out}
+    names = {n["name"] for n in body["unmet"] if "name" in n} | {
+        m["name"] for n in body["networks"] for m in n["members"]
+    }
     for u in out:
+        # Which firm it fits best is named, in the request's language (Danish by default).
+        assert u["message"]["closest"] in names - {u["name"]}
+        assert u["reason"] == messages.render_record(u["message"], "da")
         assert float(u["message"]["link"]) == pytest.approx(clustering.LINK)
         assert 0.0 <= float(u["message"]["fit"]) <= 1.0
         danish = messages.render_record(u["message"], "da")

@@ -9,6 +9,7 @@ from conftest import company_body, valid_cvr
 
 from matchmaker import matching
 from matchmaker.grouping import networks
+from matchmaker.reference import messages
 
 # Small fictional Danish firms: a food value chain, an automation cluster with three knowledge
 # institutions, a furniture/design group, and two pairs of near-identical direct competitors.
@@ -303,15 +304,21 @@ def test_a_firm_is_in_at_most_n_proposals(client, auth, db, app):
     register(client, FIRMS[:4])
     first = propose(client, auth, min_size=3, max_size=4).get_json()
     assert len(first["networks"]) == 1
-    second = propose(client, auth).get_json()
+    second = propose(client, auth, lang="en").get_json()
     assert second["networks"] == []
     reasons = {u["company_id"]: u["reason"] for u in second["unmet"] if "company_id" in u}
     placed = {m["id"] for m in first["networks"][0]["members"]}
     assert placed <= set(reasons) and all("limit is 1" in reasons[c] for c in placed)
+    # A Danish request (the default) is told why in Danish.
+    danish = propose(client, auth).get_json()["unmet"]
+    capped = [u for u in danish if u.get("message", {}).get("code") == "reasons.capped"]
+    assert {u["company_id"] for u in capped} == placed
+    assert all(u["reason"] == messages.render_record(u["message"], "da") for u in capped)
+    assert not any("stored proposals" in u["reason"] for u in capped)
     assert_hard_constraints(db, first, max_per_firm=1)
     # A rejected network frees its members again (its pairs stay apart).
     client.post(f"/api/v1/networks/{first['networks'][0]['id']}/reject", headers=auth)
-    third = propose(client, auth).get_json()
+    third = propose(client, auth, lang="en").get_json()
     assert not any("limit is 1" in u["reason"] for u in third["unmet"]), third["unmet"]
     assert not pairs_of(third) & pairs_of(first)
 
@@ -349,7 +356,7 @@ def test_only_consenting_firms_are_proposed(client, auth):
     body = propose(client, auth).get_json()
     members = {m["id"] for n in body["networks"] for m in n["members"]}
     assert not members & set(silent) and members <= set(ids)
-    body = propose(client, auth, company_ids=ids + silent).get_json()
+    body = propose(client, auth, company_ids=ids + silent, lang="en").get_json()
     reasons = {u["company_id"]: u["reason"] for u in body["unmet"] if "company_id" in u}
     assert set(silent) <= set(reasons) and "consent" in reasons[silent[0]]
     answer = propose(client, auth, around_company_id=silent[0])

@@ -19,6 +19,7 @@ from matchmaker import matching
 from matchmaker.grouping import networks, pool, pruning
 from matchmaker.grouping.optimiser import Problem, form_networks, group_score
 from matchmaker.grouping.pool import PoolScores
+from matchmaker.reference import messages
 
 
 @st.composite
@@ -90,7 +91,7 @@ def test_look_alike_pairs_lose_their_fit_and_others_keep_it():
     assert pair[0, 1] == pytest.approx(0.9)  # the input is not changed
 
 
-WEAK = ("reasons.weak_fit", "reasons.weak_network", "reasons.no_close_network")
+WEAK = ("reasons.weak_fit", "reasons.weak_network", "reasons.no_close_group")
 
 
 def unmet_weak(body) -> dict[int, dict]:
@@ -110,11 +111,14 @@ def test_weak_members_are_reported_with_why_and_how_to_place_them(client, auth):
     assert placed(body) | {u["company_id"] for u in body["unmet"]} == set(ids)
     assert not placed(body) & set(weak)
     for u in weak.values():
-        assert "place_all" in u["reason"] and "weak" in u["reason"]
+        # The reason is in the request's language (Danish by default); its record renders both.
+        assert u["reason"] == messages.render_record(u["message"], "da")
+        english = messages.render_record(u["message"], "en")
+        assert "place_all" in u["reason"] and "weak" in english
         if u["message"]["code"] == "reasons.weak_fit":
             assert float(u["message"]["fit"]) < pruning.MIN_MEMBER_FIT
     # A dense whole pool is clustered: the firms no close group took in say how close they came.
-    assert any(u["message"]["code"] == "reasons.no_close_network" for u in weak.values())
+    assert any(u["message"]["code"] == "reasons.no_close_group" for u in weak.values())
     # The same firm, asked for in a locked group, is placed (a facilitator can add it).
     firm = min(weak)
     partners = sorted(placed(body))[:2]

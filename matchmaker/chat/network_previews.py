@@ -127,7 +127,7 @@ def propose_networks(turn: Turn) -> dict:
             "no_networks", lang, filters=filters, why=unmet_text(unmet, lang, named)
         )
         if capped:
-            turn.reply += "." + say("discard_hint", lang)
+            turn.reply = turn.reply.removesuffix(".") + "." + say("discard_hint", lang)
             turn.cards = [discard_card(lang)]
         return keep
     groups = ordered(plan.networks, {f["id"] for f in named})
@@ -151,7 +151,8 @@ def propose_networks(turn: Turn) -> dict:
     if capped:
         turn.reply = turn.reply.rstrip(":") + ("" if turn.reply.endswith(".") else ".")
         turn.reply += say("discard_hint", lang)
-    turn.reply = turn.reply.rstrip(":") + say("preview_hint", lang)
+    # The hint opens a sentence of its own ('. ...'): a reply that ends one already keeps one stop.
+    turn.reply = turn.reply.rstrip(":").removesuffix(".") + say("preview_hint", lang)
     turn.cards = [
         group_card(turn, {**g, "kind": "network", "id": None}, n)
         for n, g in enumerate(groups, start=1)

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from matchmaker.grouping.pool import PoolScores
-from matchmaker.matching.reasons import common_market_keys
+from matchmaker.matching import MatchIndex
+from matchmaker.matching.reasons import STRONG_DIRECTION, Explainer, common_market_keys
 from matchmaker.reference import messages, nace
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.reference.nace import nace_division, nace_section
@@ -71,15 +72,32 @@ def network_type(profiles: Sequence[Mapping], scores: PoolScores, members: Seque
 
 
 class Describer:
-    """Reasons in words for networks of a pool: which needs the others meet, what each brings."""
+    """Reasons in words for networks of a pool: which needs the others meet, what each brings.
 
-    def __init__(self, profiles: Sequence[Mapping], scores: PoolScores, lang: str = "da"):
+    A need counts as met by another member only by the matcher's own judgement: a concept
+    both texts name, in a direction the matcher finds strong (`STRONG_DIRECTION`) or in
+    clauses it quotes as a need→offer reason in partner suggestions
+    (`matching.reasons.Explainer`); without a shared concept, only a line it quotes. With no
+    `index` (the firms' vectors) shared concepts alone count."""
+
+    def __init__(
+        self,
+        profiles: Sequence[Mapping],
+        scores: PoolScores,
+        lang: str = "da",
+        index: MatchIndex | None = None,
+        db=None,
+    ):
         self.profiles = profiles
         self.scores = scores
         self.lang = messages.language(lang)
         self.w = messages.table("networks", self.lang)
         self.lexicon = default_lexicon()
+        self.index = index
+        self.explainer = Explainer(index, self.lang, db) if index is not None else None
         self._concepts: dict[tuple[int, str], list[str]] = {}
+        self._lines: dict[tuple[int, int], list[dict]] = {}
+        self._strength: dict[tuple[int, int], float] = {}
         self._common: set[str] | None = None  # markets most of the pool lists
 
     def concepts(self, i: int, part: str) -> list[str]:
@@ -97,24 +115,79 @@ class Describer:
     def _labels(self, concepts: Iterable[str]) -> str:
         return ", ".join(self.lexicon.label(c, self.lang) for c in concepts)
 
+    def _strengths(self, members: Sequence[int]) -> None:
+        """Calibrated need→offer strength of every ordered pair of `members` (the matcher's
+        z), worked out once per pair from the index's vectors."""
+        todo = [i for i in members if any((i, j) not in self._strength for j in members)]
+        ids = [self.profiles[i].get("id") for i in todo]
+        if self.index is None or len(todo) < 2 or any(c not in self.index for c in ids):
+            return
+        vectors = self.index.vectors_.take(self.index.rows(ids))
+        z = self.index.encoder_.similarity(vectors, vectors, "needs", "offers")
+        for a, i in enumerate(todo):
+            for b, j in enumerate(todo):
+                self._strength[i, j] = float(z[a, b])
+
+    def need_offer(self, i: int, j: int) -> list[dict]:
+        """The need→offer lines the matcher quotes for i's needs met by j's offers
+        (`matching.need_offer` with shared concepts, or `matching.need_offer_plain`)."""
+        if (i, j) not in self._lines:
+            if self.explainer is None:
+                self._lines[i, j] = []
+            else:
+                self._strengths([i, j])
+                strength = self._strength.get((i, j), float("-inf"))
+                found = self.explainer.need_offer(self.profiles[i], self.profiles[j], strength)
+                self._lines[i, j] = found
+        return self._lines[i, j]
+
+    def _meets(self, i: int, j: int, concept: str) -> bool:
+        """Whether j's offers meet i's need for `concept`: the offer text names it, and (with
+        an index) the direction is strong (`STRONG_DIRECTION`) or the matcher quotes a line
+        of i's needs met by j's offers with it."""
+        if concept not in self.concepts(j, "offers"):
+            return False
+        if self.explainer is None:
+            return True
+        if self._strength.get((i, j), float("-inf")) > STRONG_DIRECTION:
+            return True
+        label = self.lexicon.label(concept, self.lang)
+        return any(
+            r["code"] == "matching.need_offer" and _lists(r["label"], label)
+            for r in self.need_offer(i, j)
+        )
+
+    def met(self, i: int, others: Sequence[int]) -> dict[str, list[int]]:
+        """i's needed concepts that members of `others` meet, with who meets each."""
+        out: dict[str, list[int]] = {}
+        for c in self.concepts(i, "needs"):
+            for j in others:
+                if self._meets(i, j, c):
+                    out.setdefault(c, []).append(j)
+        return out
+
+    def _plain(self, i: int, j: int) -> dict | None:
+        """A quoted need→offer line without a shared concept (a strong direction only)."""
+        return next(
+            (r for r in self.need_offer(i, j) if r["code"] == "matching.need_offer_plain"), None
+        )
+
     def member_reason(self, i: int, members: Sequence[int]) -> str:
-        """Which of i's needs the others cover (and by whom), and what i brings to whom."""
-        cv, _ = self.scores.views()
+        """Which of i's needs the others meet (and by whom), and what i brings to whom; a
+        need that no member meets well enough is said to be unmet, never "met" by the best
+        of weak offers."""
         others = [j for j in members if j != i]
         if not others:  # a lone locked member: nobody to cover its needs yet
             return ""
+        self._strengths(members)
+        cv, _ = self.scores.views()
         p = self.profiles[i]
         parts = []
-        needs = self.concepts(i, "needs")
         if not (p.get("needs") or "").strip():
             alike = sorted(others, key=lambda j: -self.scores.similar[i, j])[:2]
             parts.append(self.w["no_needs"].format(names=self._names(alike)))
         else:
-            met: dict[str, list[int]] = {}
-            for j in others:
-                for c in self.concepts(j, "offers"):
-                    if c in needs:
-                        met.setdefault(c, []).append(j)
+            met = self.met(i, others)
             if met:
                 by = sorted({j for js in met.values() for j in js}, key=others.index)
                 parts.append(
@@ -123,30 +196,47 @@ class Describer:
                     )
                 )
             else:
-                best = max(others, key=lambda j: cv[i, j])
-                need = _first_clause(p.get("needs") or "", clauses)
-                offer = _first_clause(self.profiles[best].get("offers") or "", clauses)
-                parts.append(
-                    self.w["covered_plain"].format(
-                        need=need, names=self._names([best]), offer=offer
+                ranked = sorted(others, key=lambda j: -cv[i, j])
+                line = next(((j, r) for j in ranked if (r := self._plain(i, j))), None)
+                if line is not None:
+                    j, r = line
+                    parts.append(
+                        self.w["covered_plain"].format(
+                            need=r["need"], names=self._names([j]), offer=r["offer"]
+                        )
                     )
-                )
-        # What i brings: the members whose needs i's offers meet best.
-        served = [j for j in others if cv[j, i] >= 0.5] or [max(others, key=lambda j: cv[j, i])]
-        offers = [c for c in self.concepts(i, "offers") if any(c in self.concepts(j, "needs")
-                                                               for j in served)]  # fmt: skip
-        if p.get("kind") == "knowledge_institution" and not offers:
-            brings = self.w["knowledge"]
-        elif offers:
-            brings = self.w["brings"].format(
+                else:
+                    need = _first_clause(p.get("needs") or "", clauses)
+                    parts.append(self.w["not_covered"].format(need=need))
+        parts.append(self._brings(i, others))
+        return "; ".join(parts) + "."
+
+    def _brings(self, i: int, others: Sequence[int]) -> str:
+        """What i brings, from its offers only: the concepts of other members' needs it
+        meets, else the offer the matcher quotes for another's needs, else its offer alone."""
+        p = self.profiles[i]
+        served: list[int] = []
+        offers: list[str] = []
+        for j in others:
+            found = list(self.met(j, [i]))
+            if found:
+                served.append(j)
+                offers += [c for c in found if c not in offers]
+        if offers:
+            return self.w["brings"].format(
                 offers=self._labels(offers[:3]), names=self._names(served)
             )
-        elif (p.get("offers") or "").strip():
-            offer = _first_clause(p.get("offers") or "", clauses)
-            brings = self.w["brings_plain"].format(offer=offer, names=self._names(served))
-        else:
-            brings = self.w["brings_profile"].format(names=self._names(served))
-        return "; ".join(parts + [brings]) + "."
+        if p.get("kind") == "knowledge_institution":
+            return self.w["knowledge"]
+        plain = [(j, r) for j in others if (r := self._plain(j, i))]
+        if plain:
+            return self.w["brings_plain"].format(
+                offer=plain[0][1]["offer"], names=self._names([j for j, _ in plain])
+            )
+        if (p.get("offers") or "").strip():
+            return self.w["offers_plain"].format(offer=_first_clause(p["offers"], clauses))
+        alike = sorted(others, key=lambda j: -self.scores.similar[i, j])[:2]
+        return self.w["brings_profile"].format(names=self._names(alike))
 
     def network(self, members: Sequence[int]) -> dict[str, Any]:
         """Type, purpose and group-level reasons of one network."""
@@ -159,10 +249,11 @@ class Describer:
             links = _trade([self.profiles[i] for i in members], self.lang)
         purpose = self.w["purpose"][kind].format(sections=links)
         reasons = []
+        self._strengths(members)
         met = []
         for i in members:
-            offered = {c for j in members if j != i for c in self.concepts(j, "offers")}
-            met += [c for c in self.concepts(i, "needs") if c in offered and c not in met]
+            found = self.met(i, [j for j in members if j != i])
+            met += [c for c in found if c not in met]
         if met:
             reasons.append(self.w["concepts"].format(labels=self._labels(met[:6])))
         if self._common is None:
@@ -185,6 +276,16 @@ def _trade(profiles: Sequence[Mapping], lang: str) -> str:
         if level is nace_section or 2 * codes.count(best) > len(firms):
             return nace.title(best, lang)
     return ""
+
+
+def _lists(labels: str, label: str) -> bool:
+    """Whether `label` is one of the comma-joined `labels` of a need→offer line."""
+    return (
+        labels == label
+        or labels.startswith(label + ", ")
+        or labels.endswith(", " + label)
+        or f", {label}, " in labels
+    )
 
 
 def _first_clause(text_: str, clauses) -> str:

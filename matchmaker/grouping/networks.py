@@ -166,18 +166,19 @@ class Plan:
         }
 
 
-def _unmet_firm(profile: Mapping, code: str, **params: Any) -> dict[str, Any]:
+def _unmet_firm(profile: Mapping, code: str, lang: str = "en", **params: Any) -> dict[str, Any]:
     return {
         "company_id": profile["id"],
         "name": profile.get("name"),
-        **unmet_reason(code, **params),
+        **unmet_reason(code, lang, **params),
     }
 
 
-def unmet_reason(code: str, **params: Any) -> dict[str, Any]:
-    """An unmet constraint: its message record (`reasons.<code>`) and the English text."""
+def unmet_reason(code: str, lang: str = "en", **params: Any) -> dict[str, Any]:
+    """An unmet constraint: its message record (`reasons.<code>`) and its text in `lang` (a
+    proposal's unmet firms in the language of its request; a refusal's field in English)."""
     record = messages.record(f"reasons.{code}", **params)
-    return {"reason": messages.render_record(record, "en"), "message": record}
+    return {"reason": messages.render_record(record, lang), "message": record}
 
 
 def invalid(field_name: str, code: str, summary: str, **params: Any) -> InvalidInput:
@@ -280,7 +281,7 @@ def plan(
         known = check_known(db, "company_ids", request.company_ids)
         for cid in dict.fromkeys(request.company_ids):
             if cid not in index:
-                unmet.append(_unmet_firm(known[cid], "no_consent"))
+                unmet.append(_unmet_firm(known[cid], "no_consent", request.lang))
         ids = sorted({i for i in request.company_ids if i in index})
     else:
         ids = sorted(index.row_)
@@ -315,7 +316,11 @@ def plan(
         )  # fmt: skip
     full = {i for i in ids if active.get(i, 0) >= max_per_firm}
     for cid in sorted(full):
-        unmet.append(_unmet_firm(profiles_by_id[cid], "capped", n=active[cid], limit=max_per_firm))
+        unmet.append(
+            _unmet_firm(
+                profiles_by_id[cid], "capped", request.lang, n=active[cid], limit=max_per_firm
+            )
+        )
     locked_groups = [[c for c in g if c not in full] for g in locked_groups]
     locked_groups = [g for g in locked_groups if g]
     profiles = [profiles_by_id[i] for i in ids]
@@ -332,11 +337,14 @@ def plan(
     n_free = int(placeable.sum())
     if n_free < request.min_size and not locked_pos:
         unmet.append(
-            {"constraint": "min_size", **unmet_reason("pool", n=n_free, min=request.min_size)}
+            {
+                "constraint": "min_size",
+                **unmet_reason("pool", request.lang, n=n_free, min=request.min_size),
+            }
         )
         return Plan(_request_json(request), [], 0.0, 0.0, unmet, len(ids))
     weak: dict[int, float | None] = {}
-    apart: dict[int, float] = {}  # firms no close group took in (clustering), best fit
+    apart: dict[int, tuple[float, int]] = {}  # firms no close group took in: closest fit, firm
     prunes = _prunes(request, count, design, n_free)
     clustered = cluster and prunes and not scores.sparse and not locked_pos
     if clustered:
@@ -345,12 +353,11 @@ def plan(
             problem, fit, min_size=request.min_size, max_size=request.max_size
         )
         free = np.flatnonzero(placeable).tolist()
-        apart = {
-            k: clustering.closest_fit(
-                fit, k, [j for j in free if (min(j, k), max(j, k)) not in forbidden]
-            )
-            for k in grouping.unplaced
-        }
+        for k in grouping.unplaced:
+            allowed = [j for j in free if j != k and (min(j, k), max(j, k)) not in forbidden]
+            if allowed:
+                closest = max(allowed, key=lambda j: (fit[k, j], -j))
+                apart[k] = (clustering.closest_fit(fit, k, [closest]), closest)
     elif cluster and count is None and design is None and not scores.sparse and not locked_pos:
         grouping = clustering.place_around_clusters(
             problem, clustering.network_fit(problem, profiles, level=None),
@@ -370,38 +377,53 @@ def plan(
         grouping, weak = pruning.prune_weak(grouping, request.min_size, keep=held)
     if count is not None and len(grouping.groups) < count:
         unmet.append(
-            {"constraint": "count", **unmet_reason("count", count=count, n=len(grouping.groups))}
+            {
+                "constraint": "count",
+                **unmet_reason("count", request.lang, count=count, n=len(grouping.groups)),
+            }
         )
     explicit = request.company_ids is not None
     for k in grouping.unplaced:
         if k in apart:
+            closest_fit, closest = apart[k]
             unmet.append(
                 _unmet_firm(
                     profiles[k],
-                    "no_close_network",
-                    fit=round(float(apart[k]), 2),
+                    "no_close_group",
+                    request.lang,
+                    fit=round(float(closest_fit), 2),
+                    closest=profiles[closest].get("name") or f"#{profiles[closest]['id']}",
                     link=float(clustering.LINK),
                     min=request.min_size,
                 )  # fmt: skip
             )
         elif k in weak and weak[k] is None:
-            unmet.append(_unmet_firm(profiles[k], "weak_network", min=request.min_size))
+            unmet.append(
+                _unmet_firm(profiles[k], "weak_network", request.lang, min=request.min_size)
+            )
         elif k in weak:
             unmet.append(
                 _unmet_firm(
                     profiles[k],
                     "weak_fit",
+                    request.lang,
                     fit=round(float(weak[k]), 2),
                     bar=float(pruning.MIN_MEMBER_FIT),
                 )
             )
         elif count is None:
             unmet.append(
-                _unmet_firm(profiles[k], "unplaced", min=request.min_size, max=request.max_size)
+                _unmet_firm(
+                    profiles[k],
+                    "unplaced",
+                    request.lang,
+                    min=request.min_size,
+                    max=request.max_size,
+                )
             )
         elif explicit:
-            unmet.append(_unmet_firm(profiles[k], "not_best", count=count))
-    describer = Describer(profiles, grouping.pool or scores, request.lang)
+            unmet.append(_unmet_firm(profiles[k], "not_best", request.lang, count=count))
+    describer = Describer(profiles, grouping.pool or scores, request.lang, index, db)
     need, need_of = stated_need(request, ids, profiles)
     warnings = Warnings(index, ids, profiles, scores, forbidden, request.lang, need, need_of)
     locked_set = {c for g in locked_groups for c in g}

@@ -276,7 +276,7 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False
             found = networks.unmet_reason("knowledge", n=networks.MAX_KNOWLEDGE_INSTITUTIONS)
             raise Conflict({"in": found["reason"]}, "The swap breaks a hard constraint")
     rows = list(range(len(ids)))
-    describer = networks.Describer(profiles, scores, lang)
+    describer = networks.Describer(profiles, scores, lang, index, db)
     out = describer.network(rows)
     out["score"] = round(networks.group_score(scores, rows), 4)
     need, need_of = stated_need(request or {}, ids, profiles)

@@ -79,7 +79,11 @@ class Lexicon:
                         for k, w in zip(keys, words, strict=True):
                             self._min_len[k] = min(self._min_len.get(k, len(w)), len(w))
         self._keys = {k for p in self._phrases for k in p.keys}
-        self._cache: dict[str, frozenset[tuple[str, str]]] = {}
+        # Keys that are a whole one-word phrase: a text word that is such a term is read as it,
+        # not through the parts of the compound it also is ("x-test" named as a term of its own
+        # is not a "test" of another concept).
+        self._terms = {p.keys[0] for p in self._phrases if len(p.keys) == 1}
+        self._cache: dict[str, tuple[frozenset, frozenset]] = {}
         self._found: dict[str, tuple[ConceptMatch, ...]] = {}
         self._by_name: dict[str, str] = {}
         for c in concepts:
@@ -108,14 +112,17 @@ class Lexicon:
     def knows_word(self, word: str) -> bool:
         """Whether a text word stands for a word of some phrase (e.g. 'vision' of 'machine
         vision')."""
-        return bool(self._word_keys(word))
+        whole, inner = self._word_keys(word)
+        return bool(whole or inner)
 
-    def _word_keys(self, word: str) -> frozenset[tuple[str, str]]:
-        """Phrase words this text word stands for: the same stem (and not much shorter), or for
-        Danish phrase words also a head or tail of a compound."""
+    def _word_keys(self, word: str) -> tuple[frozenset, frozenset]:
+        """Phrase words this text word stands for, as (whole, inner): the same stem (and not
+        much shorter), or for Danish phrase words also a head or tail of a compound (inner,
+        unless the word stands for that phrase word whole too)."""
         cached = self._cache.get(word)
         if cached is None:
-            found = set()
+            whole: set[tuple[str, str]] = set()
+            inner: set[tuple[str, str]] = set()
             for language in LANGUAGES:
                 for piece in word_parts(word):
                     for form in {piece, stem(piece, language)}:
@@ -124,12 +131,12 @@ class Lexicon:
                             key = (language, part)
                             if key not in self._keys:
                                 continue
-                            whole = part == form
-                            size = len(piece) if whole else len(part)
-                            slack = STEM_SHORTENING if whole else COMPOUND_SHORTENING
+                            is_whole = part == form
+                            size = len(piece) if is_whole else len(part)
+                            slack = STEM_SHORTENING if is_whole else COMPOUND_SHORTENING
                             if size + slack >= self._min_len[key]:
-                                found.add(key)
-            cached = self._cache[word] = frozenset(found)
+                                (whole if is_whole else inner).add(key)
+            cached = self._cache[word] = (frozenset(whole), frozenset(inner - whole))
         return cached
 
     def find(self, text: str | None) -> list[ConceptMatch]:
@@ -144,16 +151,43 @@ class Lexicon:
         return list(found)
 
     def _find(self, text: str) -> list[ConceptMatch]:
+        """Phrases found in `text`; the longest reading of a word wins: a word that is a
+        one-word term itself is not read through its compound parts, and a word inside a
+        multi-word phrase found word for word is not also read as another concept's one-word
+        phrase ("penetration testing" is no "testing" of a laboratory)."""
         content = [t for t in tokens(text) if not is_stopword(t.text)]
         hits: dict[tuple[str, str], list[int]] = defaultdict(list)
         for pos, tok in enumerate(content):
-            for key in self._word_keys(tok.text):
+            whole, inner = self._word_keys(tok.text)
+            keys = whole if whole & self._terms else whole | inner
+            for key in keys:
                 hits[key].append(pos)
         candidates = sorted({i for key in hits for i in self._by_key[key]})
+        spans: dict[int, tuple[int, int]] = {}
+        owned: dict[int, set[str]] = defaultdict(set)  # position → concepts of a longer phrase
+        for i in candidates:
+            phrase = self._phrases[i]
+            if len(phrase.keys) == 1:
+                continue
+            span = _phrase_span(phrase.keys, hits)
+            if span is None:
+                continue
+            spans[i] = span
+            first, last = span
+            if last - first + 1 == len(phrase.keys):
+                for pos in range(first, last + 1):
+                    owned[pos].add(phrase.concept)
         found: dict[str, ConceptMatch] = {}
         for i in candidates:
             phrase = self._phrases[i]
-            span = _phrase_span(phrase.keys, hits)
+            if len(phrase.keys) == 1:
+                free = [
+                    p for p in hits[phrase.keys[0]]
+                    if not owned.get(p) or phrase.concept in owned[p]
+                ]  # fmt: skip
+                span = (free[0], free[0]) if free else None
+            else:
+                span = spans.get(i)
             if span is None:
                 continue
             first, last = span
