@@ -88,7 +88,7 @@ def ask_firm(turn: Turn, intent: str, params: dict) -> dict:
         turn.cards = [choice_card(c, turn.lang) for c in candidates]
         state["pending"] = {"intent": intent, "params": params, "choices": candidates}
         return state
-    example = turn.gazetteer.firms[0].name if turn.gazetteer.firms else ""
+    example = turn.example_firm()
     turn.reply = (
         say("ask_firm", turn.lang, example=example) if example else say("ask_firm_plain", turn.lang)
     )
