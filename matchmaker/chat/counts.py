@@ -9,7 +9,7 @@ from matchmaker.chat.turn import Turn, carry
 from matchmaker.chat.wording import say
 
 HOW_MANY = re.compile(
-    r"\b(?:hvor mange|how many|antal(?:let)?|number of)\b.{0,40}?"
+    r"\b(?:hvor mange|how many)\b.{0,40}?"
     r"\b(?:virksomheder|firmaer|firms|companies|medlemmer|members|profiler|profiles)\b",
     re.I,
 )

@@ -18,7 +18,7 @@ from matchmaker.store import decisions
 _LEAD = r"^\s*(?:(?:ja|ok|okay|yes|please|venligst|kan du|could you|can you)[,!]?\s+)*"
 ACTIONS = {
     "swap": re.compile(
-        _LEAD + r"(?:byt|bytte|udskift\w*|erstat\w*|udbyt|swap|replace|substitute|exchange)\b",
+        _LEAD + r"(?:byt|bytte|udskift|udskifte|erstat|erstatte|swap|replace|substitute)\b",
         re.I,
     ),
     "accept": re.compile(_LEAD + r"(?:godkend\w*|accepter\w*|accept|approve)\b", re.I),

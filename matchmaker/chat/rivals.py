@@ -16,9 +16,16 @@ RIVALRY = re.compile(
 )
 
 
+# A question, not a request that mentions competitors ("partnere, der ikke er konkurrenter").
+QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:er|is|are|do|does|konkurrerer|compete|competes|kan|could|can)\b", re.I
+)
+
+
 def asks_rivalry(turn: Turn) -> bool:
     """A question whether named firms compete (two named, or one beside the firm in focus)."""
-    return bool(RIVALRY.search(turn.message)) and len(_pair(turn)) == 2
+    message = turn.message
+    return bool(RIVALRY.search(message) and QUESTION.search(message)) and len(_pair(turn)) == 2
 
 
 def _pair(turn: Turn) -> list[dict]:
