@@ -17,10 +17,12 @@ GREETING = re.compile(
     re.I,
 )
 GOODBYE = re.compile(r"\b(farvel|vi ses|ses|godnat|bye|goodbye|see you|good night)\b", re.I)
-# What makes a question one about using the chat ("hvordan gemmer jeg …?", "hvad kan du?").
+# What makes a question one about using the chat ("hvordan gemmer jeg …?", "hvad kan du?") or
+# about what its words mean ("hvad er forskellen på …?", "what is a cohort?").
 USAGE = re.compile(
     r"\b(?:hvordan|how|kan jeg|kan man|can i|can you|kan du|could you|gør jeg|do i|hjælp\w*|"
-    r"help|vejledning|guide|eksempl\w*|examples?|funktion\w*|features?|kommando\w*|commands?)\b",
+    r"help|vejledning|guide|eksempl\w*|examples?|funktion\w*|features?|kommando\w*|commands?|"
+    r"forskel\w*|difference|betyder|betyde|means?|hvad er (?:en|et)|what is an?|what are)\b",
     re.I,
 )
 QUESTION = re.compile(
