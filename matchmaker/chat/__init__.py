@@ -8,8 +8,8 @@ layer turns actions into links and buttons.
 Modules: `intents` (classifier), `entities` with `names`, `numbers`, `topics` and
 `masterclasses` (slots), `turn` (a message in context), `dialogue` (which task, state),
 `clarify`, one module per task (`partners`, `network_requests`/`network_previews`,
-`cohort_requests`, `saving`, `explain`, `show`, `export`, `smalltalk`), `cards`, `wording` and
-`language`.
+`cohort_requests`, `saving`, `review`, `explain`, `rivals`, `counts`, `show`, `export`,
+`smalltalk`), `cards`, `wording` and `language`.
 """
 
 from __future__ import annotations

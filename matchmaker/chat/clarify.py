@@ -88,7 +88,7 @@ def ask_firm(turn: Turn, intent: str, params: dict) -> dict:
         turn.cards = [choice_card(c, turn.lang) for c in candidates]
         state["pending"] = {"intent": intent, "params": params, "choices": candidates}
         return state
-    example = turn.gazetteer.firms[0].name if turn.gazetteer.firms else ""
+    example = turn.example_firm()
     turn.reply = (
         say("ask_firm", turn.lang, example=example) if example else say("ask_firm_plain", turn.lang)
     )
@@ -99,10 +99,18 @@ def ask_firm(turn: Turn, intent: str, params: dict) -> dict:
 def clarify_ambiguous(turn: Turn, intent: str, params: dict, ambiguous: dict) -> dict:
     """Several firms match a name: ask which one, with a choice card for each."""
     candidates = ambiguous["candidates"]
+    state = carry(turn.state)
+    if len(candidates) == 1:  # one firm fits: "did you mean …?", not "several firms …"
+        turn.reply = say("did_you_mean_one", turn.lang, name=candidates[0]["name"])
+        card = choice_card(candidates[0], turn.lang)
+        card["actions"][0]["label"] = say("act_yes", turn.lang)
+        turn.cards = [card]
+        state["pending"] = {"intent": intent, "params": params, "choices": candidates,
+                            "confirm": True}  # fmt: skip
+        return state
     names = join([c["name"] for c in candidates], turn.lang, "or")
     turn.reply = say("which_firm", turn.lang, text=ambiguous["text"], names=names)
     turn.cards = [choice_card(c, turn.lang) for c in candidates]
-    state = carry(turn.state)
     state["pending"] = {"intent": intent, "params": params, "choices": candidates}
     return state
 

@@ -14,18 +14,22 @@ from typing import Any
 from matchmaker.chat import entities as slots
 from matchmaker.chat.clarify import answers_pending
 from matchmaker.chat.cohort_requests import propose_cohorts
+from matchmaker.chat.counts import asks_count, count_firms
 from matchmaker.chat.explain import explain
 from matchmaker.chat.export import export
 from matchmaker.chat.network_previews import propose_networks
 from matchmaker.chat.partners import find_similar
+from matchmaker.chat.review import review, review_action
+from matchmaker.chat.rivals import asks_rivalry, rivalry
 from matchmaker.chat.saving import save
 from matchmaker.chat.show import show
-from matchmaker.chat.smalltalk import help_, other
+from matchmaker.chat.smalltalk import beyond_help, help_, other
 from matchmaker.chat.topic_search import partners_or_firms
 from matchmaker.chat.turn import (
     MAX_CARDS_REMEMBERED,
     TASKS,
     Turn,
+    asks_more,
     card_ref,
     is_follow_up,
     makes_list,
@@ -49,6 +53,9 @@ HANDLERS = {
     "show": show,
     "export": export,
     "save": save,
+    "review": review,
+    "rivalry": rivalry,
+    "count": count_firms,
     "help": help_,
     "other": other,
 }
@@ -96,6 +103,12 @@ def decide(turn: Turn) -> str:
     """The intent to act on: the classifier's, unless the context says otherwise."""
     intent = turn.prediction.intent
     found, state = turn.found, turn.state
+    if review_action(turn.message):
+        return "review"  # "byt A ud med B", "godkend netværk 1": a decision, never a new request
+    if asks_rivalry(turn):
+        return "rivalry"  # "er A og B konkurrenter?": a yes or no, not two profiles
+    if asks_count(turn):
+        return "count"  # "hvor mange virksomheder …?": a number, not a partner search
     pending = state.get("pending")
     if pending and answers_pending(turn, pending):
         return pending["intent"]
@@ -104,6 +117,8 @@ def decide(turn: Turn) -> str:
     if intent == "save" or (state.get("preview") and SAVE.match(turn.message)):
         return "save"
     task = state.get("task")
+    if task in ("find_partners", "similar") and asks_more(turn) and state.get("search"):
+        return task  # "flere": more of the last list
     excluding = found.exclude and (found.ordinals or found.firms) and state.get("cards")
     if task and excluding and intent not in ("explain", "show"):
         if intent in TASKS and named_subjects(turn):
@@ -112,6 +127,8 @@ def decide(turn: Turn) -> str:
     switch = intent in (*TASKS, "show", "other") and switches_firm(turn)
     if task in ("find_partners", "similar") and switch and not _names_task(turn):
         return task  # "hvad med Thy Kød i stedet?" after a look-alike search
+    if intent == "help" and beyond_help(turn):
+        return "other"  # a question the help does not answer ("what does X cost?")
     if own_object(turn):
         return intent
     if found.format and intent == "export":

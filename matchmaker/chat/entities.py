@@ -13,6 +13,7 @@ from matchmaker.chat.names import (
     find_firms,
     firm_candidates,
     fold,
+    listed_beside,
     mask,
 )
 from matchmaker.chat.numbers import find_count, find_ordinals
@@ -22,7 +23,7 @@ from matchmaker.reference.text import guess_language
 
 __all__ = [
     "Entities", "Gazetteer", "extract", "exclusion_start", "find_firms", "firm_candidates",
-    "find_sector", "fold", "for_intent", "mask", "sectors_of",
+    "find_sector", "fold", "for_intent", "listed_beside", "mask", "sectors_of",
 ]  # fmt: skip
 
 FORMATS = {

@@ -39,6 +39,11 @@ def explain(turn: Turn) -> dict:
     subject = state.get("firm") if state.get("task") in ("find_partners", "similar") else None
     # "hvorfor passer den med B?" right after a profile was shown: the shown firm and B.
     subject = state.get("shown") or subject if len(firms) == 1 else subject
+    pair = state.get("pair") or {}
+    if len(firms) == 1 and pair.get("turn") == state.get("turns"):
+        # "hvorfor ikke B?" right after "hvorfor A og B?": A beside B (or beside the new firm).
+        others = [f for f in pair["firms"] if f["id"] != firms[0]["id"]]
+        subject = others[0] if others else subject
     if len(firms) == 1 and subject and firms[0]["id"] != subject["id"]:
         firms.insert(0, subject)
     if len(firms) >= 2:
@@ -76,6 +81,7 @@ def explain(turn: Turn) -> dict:
         }  # fmt: skip
         turn.cards = [card]
         keep["firms"] = [a, b]
+        keep["pair"] = {"firms": [a, b], "turn": state.get("turns", 0) + 1}
         return keep
     cards = state.get("cards") or []
     groups = [c for c in cards if c.get("type") in ("network", "cohort")]

@@ -4,15 +4,18 @@ an export asks for the same thing in another format."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from matchmaker.chat.saving import store_preview
 from matchmaker.chat.turn import Turn, card_at, carry
 from matchmaker.chat.wording import error_text, say
-from matchmaker.grouping import cohorts
+from matchmaker.grouping import cohorts, networks
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 
 FORMAT_ORDER = ("pdf", "xlsx", "csv", "json")
+# "netværk 2", "hold 1": the message asks for a group, never for a list of firms.
+GROUP_WORD = re.compile(r"\b(?:netværk|netvaerk|networks?|hold|cohorts?|kohorte\w*)\b", re.I)
 
 
 def _stored(turn: Turn, keep: dict) -> dict | None:
@@ -46,6 +49,23 @@ def _masterclass_target(turn: Turn, keep: dict) -> dict | None:
     return {"kind": "cohort_proposal", "id": stored[0]["id"]}
 
 
+def _proposal_group(turn: Turn, keep: dict, n: int) -> dict[str, Any] | None:
+    """Group n of the session's proposal (its draft stored first) when the last list is not
+    its groups ("eksportér netværk 1" after a partner search), or None."""
+    proposal = _stored(turn, keep) if turn.state.get("preview") else keep.get("proposal")
+    if not proposal:
+        return None
+    get = networks.get_proposal if proposal["kind"] == "network" else cohorts.get_proposal
+    try:
+        groups = get(turn.db, proposal["id"]).get(f"{proposal['kind']}s") or []
+    except NotFound:
+        return None
+    n = len(groups) if n == -1 else n
+    if not 1 <= n <= len(groups):
+        return None
+    return {"kind": proposal["kind"], "id": groups[n - 1]["id"]}
+
+
 def _target(turn: Turn, keep: dict) -> dict[str, Any] | None:
     state, found = turn.state, turn.found
     cards = state.get("cards") or []
@@ -59,6 +79,8 @@ def _target(turn: Turn, keep: dict) -> dict[str, Any] | None:
                 _stored(turn, keep)
                 card = card_at(keep, found.ordinals[0]) or {}
             return {"kind": card["type"], "id": card["id"]} if card.get("id") else None
+        if GROUP_WORD.search(turn.message):
+            return _proposal_group(turn, keep, found.ordinals[0])
     if found.firms and state.get("task") not in ("find_partners", "similar"):
         return {"kind": "firms", "ids": [f["id"] for f in found.firms]}
     if groups and (state.get("proposal") or state.get("preview")):

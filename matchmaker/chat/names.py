@@ -385,6 +385,8 @@ def _shortened_hits(
             plain = [typed[i + m][0] for m in range(n)]
             if n == 1 and (scores[0] < 100.0 or _ordinary(plain[0])):
                 continue  # one word alone: spelt right (a typo is a "did you mean")
+            if n == 1 and first == 0 and not capital:
+                continue  # the first word in lower case is the request's verb ("skab et …")
             if n > 1 and not capital and all(_ordinary(w) for w in plain):
                 continue
             score = SHORT_BASE + SHORT_SPAN * (sum(scores) / n) / 100.0
@@ -455,6 +457,50 @@ def firm_candidates(text: str, gazetteer: Gazetteer, limit: int = MAX_CANDIDATES
     if len(top) > limit:
         return []
     return [{"id": gazetteer.firms[k].id, "name": gazetteer.firms[k].name} for k in sorted(top)]
+
+
+_LIST_TOKEN = re.compile(r"[^\W_]+|[,;&+]", re.UNICODE)
+_LIST_SEPARATORS = frozenset({",", ";", "&", "+", "og", "and", "samt", "eller", "or"})
+
+
+def listed_beside(text: str, spans: list[tuple[int, int]]) -> str:
+    """The words of `text` that stand in a list with the firm names at `spans`: between two
+    names, or joined to the first or last by a comma or "og" ("med Ikast, Vejen Mejeri og …"
+    → "Ikast"). Words of the request around the list ("byg et netværk omkring X") are not."""
+    spans = sorted(spans)
+    if not spans:
+        return ""
+    gaps = [text[: spans[0][0]]]
+    gaps += [text[a[1] : b[0]] for a, b in zip(spans, spans[1:], strict=False)]
+    gaps.append(text[spans[-1][1] :])
+    kept: list[str] = []
+    for n, gap in enumerate(gaps):
+        toks = [m.group() for m in _LIST_TOKEN.finditer(gap)]
+        separator = [t.lower() in _LIST_SEPARATORS for t in toks]
+        if n == 0:  # before the first name: the words just before a separator
+            if not toks or not separator[-1]:
+                continue
+            toks = list(reversed(_name_run(reversed(toks[:-1]))))
+        elif n == len(gaps) - 1:  # after the last name: the words just after a separator
+            if not toks or not separator[0]:
+                continue
+            toks = _name_run(toks[1:])
+        elif not any(separator):
+            continue
+        kept += [t for t in toks if t.lower() not in _LIST_SEPARATORS]
+    return " ".join(kept)
+
+
+def _name_run(toks: Iterable[str]) -> list[str]:
+    """The words from the start of `toks` up to the first one no name is made of alone (a
+    common word of requests, a stop word, a separator)."""
+    out = []
+    for tok in toks:
+        word = fold(tok.lower())
+        if tok.lower() in _LIST_SEPARATORS or is_stopword(word) or word in _common_words():
+            break
+        out.append(tok)
+    return out
 
 
 def mask(text: str, spans: Iterable[tuple[int, int]]) -> str:

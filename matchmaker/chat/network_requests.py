@@ -71,7 +71,9 @@ def partly_named(turn: Turn) -> dict | None:
     ("Ikast" for Ikast Software and Ikast Smedie): {"text", "candidates"}, or None."""
     if not turn.found.firms or turn.found.exclude:
         return None
-    rest = slots.mask(turn.message, [(m.start, m.end) for m in turn.mentions])
+    # Only a word in the list of names is a name given in part, not a word of the request
+    # around it ("byg et netværk omkring X": no firm called "Byg …" is meant).
+    rest = slots.listed_beside(turn.message, [(m.start, m.end) for m in turn.mentions])
     named = {f["id"] for f in turn.found.firms}
     candidates = [c for c in slots.firm_candidates(rest, turn.gazetteer) if c["id"] not in named]
     if not candidates:

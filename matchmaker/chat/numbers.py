@@ -38,6 +38,11 @@ _ORDINAL_PATTERNS = (
         rf"\b({_ORD_ALT})\s+(?:one|ones|firm|company|match|virksomhed|firma|forslag)\b", re.I
     ),
     re.compile(r"\b(sidste|last)\b", re.I),
+    # "netværk 2", "hold 1", "network 3": the group of that number in the list
+    re.compile(
+        r"\b(?:netværk|netvaerk|network|hold|cohort|kohorte|gruppe|group)\s+(\d{1,2})\b(?!\s*%)",
+        re.I,
+    ),
 )
 _RANGE = re.compile(
     rf"\b(\d{{1,2}}|{_NUM_ALT})\s*(?:-|–|—|til|to|or|eller|a|à)\s*(\d{{1,2}}|{_NUM_ALT})\b", re.I

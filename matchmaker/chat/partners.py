@@ -9,6 +9,7 @@ from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
 from matchmaker.chat.turn import (
     FIRM_CARDS,
     Turn,
+    asks_more,
     card_at,
     carry,
     firm_in_focus,
@@ -65,7 +66,8 @@ def search_params(turn: Turn, intent: str) -> dict | None:
     if subject is None and last and not found.ambiguous:
         # Only an elliptic follow-up ("og kun i Syddanmark", "uden nummer to") changes the last
         # search; a request of its own ("find partnere til <a name not known>") starts afresh.
-        if not (refines(found) or found.exclude):
+        more = asks_more(turn)
+        if not (refines(found) or found.exclude or more):
             return None
         if slots.firm_candidates(turn.message, turn.gazetteer):
             return None  # "find partners for Vestjysk": a new firm, named in part
@@ -75,6 +77,9 @@ def search_params(turn: Turn, intent: str) -> dict | None:
             if value is not None:
                 params[key] = value
         params["excluded"] = list(dict.fromkeys([*last.get("excluded", []), *excluded_now]))
+        if more:  # "flere": the list goes on, by the number asked for or another five
+            shown = last.get("count") or DEFAULT_PARTNERS
+            params["count"] = min(MAX_PARTNERS, shown + (list_count(found) or DEFAULT_PARTNERS))
         return params
     if subject is None:
         return None
@@ -171,6 +176,9 @@ def find_partners(turn: Turn, intent: str | None = None) -> dict:
         "purpose": params.get("purpose"),
         "excluded": sorted(excluded),
     }
+    if turn.state.get("proposal"):
+        # The proposal saved in this conversation stays its "netværk 1" (a draft does not).
+        state["proposal"] = turn.state["proposal"]
     return state
 
 

@@ -17,12 +17,33 @@ GREETING = re.compile(
     re.I,
 )
 GOODBYE = re.compile(r"\b(farvel|vi ses|ses|godnat|bye|goodbye|see you|good night)\b", re.I)
+# What makes a question one about using the chat ("hvordan gemmer jeg …?", "hvad kan du?") or
+# about what its words mean ("hvad er forskellen på …?", "what is a cohort?").
+USAGE = re.compile(
+    r"\b(?:hvordan|how|kan jeg|kan man|can i|can you|kan du|could you|gør jeg|do i|hjælp\w*|"
+    r"help|vejledning|guide|eksempl\w*|examples?|funktion\w*|features?|kommando\w*|commands?|"
+    r"forskel\w*|difference|betyder|betyde|means?|hvad er (?:en|et)|what is an?|what are)\b",
+    re.I,
+)
+QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:hvad|hvem|hvor|hvornår|hvorfor|hvilke\w*|what|who|where|when|why|which)\b",
+    re.I,
+)
+
+
+def beyond_help(turn: Turn) -> bool:
+    """A question the help text does not answer: not about using the chat, nor small talk
+    (the price of something, a date): it gets "I cannot answer that" and what the chat does."""
+    message = turn.message
+    return bool(QUESTION.search(message) and not USAGE.search(message) and not _small_talk(message))
+
+
 # Small talk is short: a longer message that merely contains "tak" is something else.
 SMALL_WORDS = 6
 
 
 def _example(turn: Turn) -> str:
-    return turn.gazetteer.firms[0].name if turn.gazetteer.firms else "<firma>"
+    return turn.example_firm() or "<firma>"
 
 
 def _small_talk(message: str) -> str | None:

@@ -4,6 +4,7 @@ the conversation before it; the answer is built on it by a handler."""
 from __future__ import annotations
 
 import re
+import zlib
 from functools import lru_cache
 from typing import Any
 
@@ -74,6 +75,28 @@ class Turn:
                 out[i] = firm.name
         return out
 
+    def example_firm(self) -> str:
+        """A firm's name to show in an example: the one the conversation is about, else one of
+        the region or sector asked about, else one picked by the message (not always the same
+        demo firm); "" in an empty store."""
+        focus = self.state.get("firm") or self.state.get("shown")
+        if focus and self.gazetteer.firm(focus["id"]):
+            return focus["name"]
+        region, sector = self.found.region, self.found.sector
+        facts = self.firm_facts()
+        asked = [
+            cid
+            for cid, fact in facts.items()
+            if (not region or fact["region"] == region)
+            and (not sector or sector in fact["sectors"])
+        ]
+        ids = sorted(asked or facts)
+        names = self.names(ids)
+        if not names:
+            return self.gazetteer.firms[0].name if self.gazetteer.firms else ""
+        pick = zlib.crc32(self.message.encode("utf-8")) % len(names)
+        return list(names.values())[pick]
+
     def firm_facts(self) -> dict[int, dict]:
         """Region and sectors of every consenting firm, read once per message: `sectors` those
         its name and sector field name (its description when they name none), `mentioned` also
@@ -103,6 +126,11 @@ def sectors_named(
 
 def card_ref(card: dict) -> dict:
     """What the state keeps of a card so that 'number two' can point at it later."""
+    if card["type"] == "pair" and card.get("b"):
+        # A numbered pair of the subject's list ("hvorfor dem?") stands for its other firm, so
+        # "vis nummer 2" still points at the second firm of the list.
+        return {"type": "firm", "id": card["b"]["id"], "name": card["b"]["name"],
+                "ordinal": card.get("ordinal")}  # fmt: skip
     keep = ("type", "id", "name", "proposal_id", "members", "title", "ordinal", "themes")
     ref = {k: card[k] for k in keep if k in card}
     if "members" in ref:
@@ -158,6 +186,19 @@ FOLLOW_UP = re.compile(
 def is_follow_up(turn: Turn) -> bool:
     """Does the message read as a change to the last request ("and only in Syddanmark")?"""
     return bool(FOLLOW_UP.search(turn.message)) or len(turn.message.split()) <= 4
+
+
+# "flere", "vis flere", "more please": the next firms of the last list.
+MORE = re.compile(
+    r"^\s*(?:(?:vis|giv mig|show|give me|find)\s+)?(?:(?:nogle|endnu|some|a few)\s+)?"
+    r"(?:flere|mere|more)\b(?:\s+(?:forslag|partnere|suggestions|partners|please|tak))*[\s!.?]*$",
+    re.I,
+)
+
+
+def asks_more(turn: Turn) -> bool:
+    """Does the message ask for more of the last list ("flere")?"""
+    return bool(MORE.match(turn.message))
 
 
 # "hvad med Thy Kød i stedet?": the same request for another firm.

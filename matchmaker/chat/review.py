@@ -1,0 +1,143 @@
+"""Reviewing a network shown in the chat: swap a member ("byt A ud med B i netværk 1"),
+accept or reject a network ("godkend netværk 2"), done by the same review functions as the API
+on the stored network the message points at. A draft is not stored by a review command: the
+chat says to save it first, and keeps it."""
+
+from __future__ import annotations
+
+import re
+
+from matchmaker.chat.cards import group_card
+from matchmaker.chat.turn import Turn, carry
+from matchmaker.chat.wording import error_text, say
+from matchmaker.grouping import networks
+from matchmaker.grouping import review as decisions_on
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
+from matchmaker.store import decisions
+
+_LEAD = r"^\s*(?:(?:ja|ok|okay|yes|please|venligst|kan du|could you|can you)[,!]?\s+)*"
+ACTIONS = {
+    "swap": re.compile(
+        _LEAD + r"(?:byt|bytte|udskift|udskifte|erstat|erstatte|swap|replace|substitute)\b",
+        re.I,
+    ),
+    "accept": re.compile(_LEAD + r"(?:godkend\w*|accepter\w*|accept|approve)\b", re.I),
+    "reject": re.compile(_LEAD + r"(?:afvis\w*|afslå|forkast\w*|reject|decline)\b", re.I),
+}
+# "byt B ind for A", "swap in B for A": the firm named first joins.
+_IN_FIRST = re.compile(r"^\s*(?:ind|in)\b", re.I)
+
+
+def review_action(message: str) -> str | None:
+    """The review a message asks for ("swap", "accept", "reject"), or None."""
+    return next((name for name, pattern in ACTIONS.items() if pattern.match(message)), None)
+
+
+def _shown_networks(turn: Turn) -> tuple[list[dict], bool]:
+    """The networks the conversation points at (the last list of networks, else the stored
+    proposal of the session), and whether they are a draft not stored yet."""
+    state = turn.state
+    cards = [c for c in state.get("cards") or [] if c.get("type") == "network"]
+    if cards and any(c.get("id") is None for c in cards):
+        return cards, True
+    proposal_id = next((c.get("proposal_id") for c in cards if c.get("proposal_id")), None)
+    stored = state.get("proposal") or {}
+    if proposal_id is None and stored.get("kind") == "network":
+        proposal_id = stored.get("id")
+    if proposal_id is None:
+        return ([], True) if (state.get("preview") or {}).get("kind") == "network" else ([], False)
+    try:
+        view = networks.get_proposal(turn.db, proposal_id)
+    except NotFound:
+        return [], False
+    return [{**g, "proposal_id": view["id"]} for g in view["networks"]], False
+
+
+def _swap_firms(turn: Turn) -> tuple[dict | None, dict | None]:
+    """The member to swap out and the firm to swap in, in the order the message names them."""
+    mentions = [m for m in turn.mentions if not m.ambiguous]
+    if len(mentions) < 2:
+        return None, None
+    first, second = ({"id": m.matches[0]["id"], "name": m.matches[0]["name"]} for m in mentions[:2])
+    if _IN_FIRST.match(turn.message[mentions[0].end :]):
+        return second, first
+    return first, second
+
+
+def _pick(turn: Turn, groups: list[dict], member: dict | None) -> int | None:
+    """The number (1-based) of the network meant: named by number, the one holding the member
+    to swap out, or the only one."""
+    if turn.found.ordinals:
+        n = turn.found.ordinals[0]
+        n = len(groups) if n == -1 else n
+        return n if 1 <= n <= len(groups) else None
+    if member is not None:
+        holding = [
+            n
+            for n, g in enumerate(groups, start=1)
+            if member["id"] in {m.get("id") for m in g.get("members", [])}
+        ]
+        return holding[0] if len(holding) == 1 else None
+    return 1 if len(groups) == 1 else None
+
+
+def review(turn: Turn) -> dict:
+    """Swap, accept or reject the network the message points at; never anything else."""
+    lang, keep = turn.lang, carry(turn.state)
+    action = review_action(turn.message) or "accept"
+    what = say(f"review_{action}", lang)
+    groups, draft = _shown_networks(turn)
+    if draft:
+        turn.reply = say("review_draft", lang, action=what)
+        return keep
+    if not groups:
+        turn.reply = say("review_nothing", lang, action=what)
+        return keep
+    out, new = _swap_firms(turn) if action == "swap" else (None, None)
+    if action == "swap" and new is None:
+        turn.reply = say("swap_who", lang)
+        return keep
+    n = _pick(turn, groups, out)
+    if n is None:
+        turn.reply = say("review_which", lang, action=what, count=len(groups))
+        return keep
+    group = groups[n - 1]
+    if out is not None and out["id"] not in {m.get("id") for m in group["members"]}:
+        turn.reply = say("swap_not_member", lang, name=out["name"], n=n)
+        return keep
+    try:
+        if action == "swap":
+            data = {"out": out["id"], "in": new["id"]}
+            changed = decisions_on.swap(
+                turn.db, group["id"], data, max_per_firm=turn.max_per_firm, lang=lang
+            )
+            kept = [m.get("id") for m in changed.get("members", [])]
+            decisions.record_swap(
+                turn.db, group["id"], out["id"], new["id"], kept, created_by=turn.user_id
+            )
+            turn.reply = say("swapped", lang, new=new["name"], old=out["name"], n=n)
+        elif action == "accept":
+            changed = decisions_on.accept(turn.db, group["id"], max_per_firm=turn.max_per_firm)
+            turn.reply = say("accepted", lang, n=n, id=group["proposal_id"])
+        else:
+            changed = decisions_on.reject(turn.db, group["id"], created_by=turn.user_id)
+            turn.reply = say("rejected", lang, n=n, id=group["proposal_id"])
+    except (InvalidInput, Conflict, NotFound) as exc:
+        turn.reply = say("review_failed", lang, action=what, n=n, why=_why(exc, lang))
+        return keep
+    # The proposal's networks anew, numbered as before, so "netværk 2" still points right.
+    groups[n - 1] = {**changed, "proposal_id": group["proposal_id"]}
+    turn.cards = [
+        group_card(turn, {**g, "kind": "network"}, k) for k, g in enumerate(groups, start=1)
+    ]
+    keep["proposal"] = {"kind": "network", "id": group["proposal_id"]}
+    keep["task"] = "propose_networks"
+    return keep
+
+
+def _why(exc: Exception, lang: str) -> str:
+    """Why the review was refused: the core's reason codes in `lang`, else its own words."""
+    if getattr(exc, "codes", None):
+        return error_text(exc, lang)
+    fields = getattr(exc, "fields", None) or {}
+    return "; ".join(f"{k}: {v}" for k, v in fields.items()) or str(exc)

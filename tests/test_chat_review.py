@@ -1,0 +1,62 @@
+"""Reviewing networks in the chat: swap a member, accept, reject and export the network the
+message points at, on the stored proposal; a draft is never stored or changed by them."""
+
+from __future__ import annotations
+
+import pytest
+from test_chat import (  # noqa: F401 - intent_model: the model, built once
+    FIRMS,
+    ask,
+    intent_model,
+    network_cards,
+    register_firms,
+    stored_proposals,
+)
+
+
+@pytest.fixture
+def firms(client):
+    return register_firms(client, FIRMS, 500)
+
+
+def network(client, auth, group_id):
+    return client.get(f"/api/v1/networks/{group_id}", headers=auth).get_json()
+
+
+def test_a_draft_is_kept_and_a_saved_network_is_swapped_and_accepted(client, auth, firms, db):
+    draft = network_cards(ask(client, auth, "foreslå netværk i Midtjylland", session="r"))
+    assert draft and draft[0]["id"] is None
+    members = [m["name"] for m in draft[0]["members"]]
+    outsider = next(name for name in firms if name not in members and "Padborg" in name)
+    leaving = members[0]
+    swap = f"udskift {leaving} med {outsider} i netværk 1"
+    # A draft is neither stored nor changed by a review command, and stays to be saved.
+    refused = ask(client, auth, swap, session="r")
+    assert refused["intent"] == "review" and "gem" in refused["reply"], refused["reply"]
+    assert stored_proposals(db) == 0 and not refused["cards"]
+    saved = network_cards(ask(client, auth, "gem", session="r"))
+    assert [c["members"] for c in saved] == [c["members"] for c in draft]
+    group_id = saved[0]["id"]
+    # On the saved network the swap is made, and nothing else is stored.
+    swapped = ask(client, auth, swap, session="r")
+    assert swapped["intent"] == "review", swapped["reply"]
+    stored = {m["name"] for m in network(client, auth, group_id)["members"]}
+    assert outsider in stored and leaving not in stored, swapped["reply"]
+    assert outsider in {m["name"] for m in network_cards(swapped)[0]["members"]}
+    assert stored_proposals(db) == 1
+    accepted = ask(client, auth, "accepter netværk nr. 1", session="r")
+    assert accepted["intent"] == "review", accepted["reply"]
+    assert network(client, auth, group_id)["status"] == "accepted"
+    assert stored_proposals(db) == 1
+    # After a list of partners, "netværk 1" is still the network, not the partner list.
+    ask(client, auth, "find partnere til Vejen Mejeri", session="r")
+    exported = ask(client, auth, "eksportér netværk 1 som csv", session="r")
+    assert exported["intent"] == "export", exported["reply"]
+    assert exported["cards"][0]["target"] == {"kind": "network", "id": group_id}
+    assert stored_proposals(db) == 1
+
+
+def test_reject_without_a_saved_network_says_where_to_do_it(client, auth, firms, db):
+    body = ask(client, auth, "afvis netværk 2", session="none")
+    assert body["intent"] == "review" and "/proposals" in body["reply"], body["reply"]
+    assert stored_proposals(db) == 0
