@@ -13,6 +13,8 @@ from test_chat import (  # noqa: F401 - intent_model: the model, built once
     stored_proposals,
 )
 
+from matchmaker.chat.review import review_action
+
 
 @pytest.fixture
 def firms(client):
@@ -60,3 +62,21 @@ def test_reject_without_a_saved_network_says_where_to_do_it(client, auth, firms,
     body = ask(client, auth, "afvis netværk 2", session="none")
     assert body["intent"] == "review" and "/proposals" in body["reply"], body["reply"]
     assert stored_proposals(db) == 0
+
+
+@pytest.mark.parametrize(
+    "message, action",
+    [
+        ("godkend netværk 2", "accept"),
+        ("ok, accepter netværk 1", "accept"),
+        ("afvis netværk 1", "reject"),
+        ("swap Alfa for Beta", "swap"),
+        # a past participle asks about decisions, it makes none
+        ("godkendte netværk i Midtjylland?", None),
+        ("afviste forslag", None),
+        ("accepted networks?", None),
+        ("bytte-handel mellem virksomheder", None),
+    ],
+)
+def test_only_a_command_word_is_a_review_command(message, action):
+    assert review_action(message) == action

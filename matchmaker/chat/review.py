@@ -18,11 +18,16 @@ from matchmaker.store import decisions
 _LEAD = r"^\s*(?:(?:ja|ok|okay|yes|please|venligst|kan du|could you|can you)[,!]?\s+)*"
 ACTIONS = {
     "swap": re.compile(
-        _LEAD + r"(?:byt|bytte|udskift|udskifte|erstat|erstatte|swap|replace|substitute)\b",
+        _LEAD + r"(?:byt|bytte|udskift|udskifte|erstat|erstatte|swap|replace|substitute)(?=\s|$)",
         re.I,
     ),
-    "accept": re.compile(_LEAD + r"(?:godkend\w*|accepter\w*|accept|approve)\b", re.I),
-    "reject": re.compile(_LEAD + r"(?:afvis\w*|afslå|forkast\w*|reject|decline)\b", re.I),
+    # the imperative and infinitive only: "godkendte netværk …" asks about approved networks
+    "accept": re.compile(
+        _LEAD + r"(?:godkend|godkende|accepter|acceptere|accept|approve)(?=[\s,.!]|$)", re.I
+    ),
+    "reject": re.compile(
+        _LEAD + r"(?:afvis|afvise|afslå|forkast|forkaste|reject|decline)(?=[\s,.!]|$)", re.I
+    ),
 }
 # "byt B ind for A", "swap in B for A": the firm named first joins.
 _IN_FIRST = re.compile(r"^\s*(?:ind|in)\b", re.I)
