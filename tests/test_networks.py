@@ -285,8 +285,8 @@ def test_competitors_never_share_a_network_unless_allowed(client, auth, db, app)
         assert body["networks"] and (datavaerket, kodehuset) not in pairs_of(body)
         assert_hard_constraints(db, body, max_per_firm=10)
     # Too few places for everyone: competitors stay apart, the rest is reported.
-    body = propose(client, auth, company_ids=[datavaerket, kodehuset, ids[4]]).get_json()
-    assert body["networks"] == [] and body["unmet"]
+    answer = propose(client, auth, company_ids=[datavaerket, kodehuset, ids[4]])
+    assert answer.status_code == 422 and answer.get_json()["fields"]["networks"]
 
 
 def test_at_most_two_knowledge_institutions_per_network(client, auth, db):
@@ -303,11 +303,15 @@ def test_a_firm_is_in_at_most_n_proposals(client, auth, db, app):
     register(client, FIRMS[:4])
     first = propose(client, auth, min_size=3, max_size=4).get_json()
     assert len(first["networks"]) == 1
-    second = propose(client, auth).get_json()
-    assert second["networks"] == []
-    reasons = {u["company_id"]: u["reason"] for u in second["unmet"] if "company_id" in u}
-    placed = {m["id"] for m in first["networks"][0]["members"]}
-    assert placed <= set(reasons) and all("limit is 1" in reasons[c] for c in placed)
+    second = propose(client, auth)
+    # Nothing could be placed: refused with every firm's reason, and nothing stored.
+    assert second.status_code == 409, second.get_json()
+    reasons = second.get_json()["fields"]["networks"]
+    placed = [m["name"] for m in first["networks"][0]["members"]]
+    assert all(f"{name}: already in 1 stored proposals (the limit is 1)" in reasons
+               for name in placed)  # fmt: skip
+    listed = client.get("/api/v1/networks/proposals", headers=auth).get_json()
+    assert listed["total"] == 1
     assert_hard_constraints(db, first, max_per_firm=1)
     # A rejected network frees its members again (its pairs stay apart).
     client.post(f"/api/v1/networks/{first['networks'][0]['id']}/reject", headers=auth)
@@ -410,9 +414,9 @@ def test_proposals_need_a_facilitator(client, auth):
 def test_a_pool_too_small_is_reported(client, auth):
     register(client, FIRMS[:2])
     answer = propose(client, auth)
-    assert answer.status_code == 201
-    body = answer.get_json()
-    assert body["networks"] == [] and body["unmet"][0]["constraint"] == "min_size"
+    assert answer.status_code == 422
+    assert "a network needs at least 3" in answer.get_json()["fields"]["networks"]
+    assert client.get("/api/v1/networks/proposals", headers=auth).get_json()["total"] == 0
 
 
 def test_the_network_type_follows_the_members_relations():
