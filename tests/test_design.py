@@ -451,6 +451,8 @@ def test_a_proposal_that_places_no_firm_is_refused_with_its_reasons(client, auth
     body = answer.get_json()
     assert "nothing was stored" in body["error"]
     assert "Grønttorvet Vest: already in 1 stored proposals" in body["fields"]["networks"]
+    capped = [u for u in body["unmet"] if u.get("message", {}).get("code") == "reasons.capped"]
+    assert [u["company_id"] for u in capped] == [taken[0]], body["unmet"]
     assert client.get("/api/v1/networks/proposals", headers=auth).get_json()["total"] == 1
 
 

@@ -192,7 +192,8 @@ def invalid(
 
 def nothing_placed(field_name: str, unmet: Sequence[Mapping[str, Any]]) -> InvalidInput:
     """A request that placed nothing, refused so that nothing is stored: the field says why
-    (every unmet reason, a firm's name before its own), its record is the first reason's.
+    (every unmet reason, a firm's name before its own), its record is the first reason's, and
+    the answer carries the `unmet` records as a stored proposal would.
     409 when a firm is held by stored proposals (the per-firm cap), else 422."""
     reasons = [
         f"{u['name']}: {u['reason']}" if u.get("name") else str(u["reason"])
@@ -206,6 +207,7 @@ def nothing_placed(field_name: str, unmet: Sequence[Mapping[str, Any]]) -> Inval
         f"No {field_name} could be formed; nothing was stored",
         409 if capped else 422,
         codes={field_name: records[0] if records else messages.record("reasons.generic")},
+        unmet=list(unmet),
     )
 
 

@@ -37,6 +37,8 @@ def json_body() -> dict:
 
 
 def _invalid(exc: InvalidInput):
+    if exc.unmet is not None:  # a proposal that placed nothing: why, firm by firm
+        return jsonify(error=exc.message, fields=exc.fields, unmet=exc.unmet), exc.status
     return jsonify(error=exc.message, fields=exc.fields), exc.status
 
 
