@@ -354,3 +354,17 @@ def test_no_api_read_shows_a_company_another_firms_contact(client, auth, db):
             assert answer.status_code < 500, url
             checked += 1
     assert checked >= 10
+
+
+def test_a_rate_limited_answer_says_the_limit_and_when_to_try_again(limited_client):
+    answers = [
+        limited_client.post("/api/v1/companies/link-request", json={"cvr": valid_cvr(7)})
+        for _ in range(4)
+    ]
+    limited = answers[-1]  # three a minute
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    error = limited.get_json()["error"]
+    wait = int(limited.headers["Retry-After"])
+    assert error.startswith("Too many requests: the limit here is ")
+    assert re.search(r"\d+ per \d+ (second|minute|hour)", error), error
+    assert f"Try again in {wait} seconds" in error or f"Try again in {wait + 1} seconds" in error

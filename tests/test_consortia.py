@@ -148,3 +148,65 @@ def test_an_empty_store_gives_no_consortia_but_lists_the_demands(client, auth):
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
     assert body["consortia"] == [] and any("emballage" in d["demand"] for d in body["demands"])
+
+
+# Firms near a call's demands without offering them: a joinery that sells in Norway (its
+# description says so), a brewery whose text shares words with the call; and the one firm
+# whose offers do meet the Nordic demand.
+NEAR = [
+    dict(name="Snedkeriet Fjordlys", nace="31.09", region="Nordjylland", sector="Møbler",
+         description="Snedkeri der laver køkkenborde i ask; vi sælger dem i Danmark og Norge.",
+         offers="Køkkenborde og skabe i massiv ask efter mål.",
+         needs="Hjælp til automatisering af slibning.", markets=["Danmark", "Norge"]),
+    dict(name="Humlegården Bryg", nace="11.05", region="Nordjylland", sector="Bryggeri",
+         description="Bryggeri der brygger øl af dansk humle og byg.",
+         offers="Øl på fad og flaske til restauranter.",
+         needs="Nye forhandlere og bedre etiketter.", markets=["Danmark"]),
+    dict(name="Vendsyssel Skiltefabrik", nace="32.99", region="Nordjylland", sector="Skilte",
+         description="Vi laver skilte og facadeskilte til butikker.",
+         offers="Facadeskilte, lysskilte og folieskilte til butikker.",
+         needs="Flere kunder i detailhandlen.", markets=["Danmark"]),
+    dict(name="Aalborg Materialelab", nace="72.19", region="Nordjylland",
+         kind="knowledge_institution", sector="Forskning",
+         description="Universitetslaboratorium for træ og biobaserede materialer.",
+         offers="Forskning i træ, overfladebehandling og test af materialer.",
+         needs="Virksomheder med prøver til projekter.", markets=["Danmark"]),
+]  # fmt: skip
+NORDIC_EXPORT = dict(
+    name="Skagerrak Eksportpartner", nace="70.22", region="Nordjylland", sector="Rådgivning",
+    description="Rådgivning til små producenter, der vil sælge i udlandet.",
+    offers="Eksportrådgivning og salg til forhandlere i Norge og Sverige.",
+    needs="Producenter med varer til nordiske kunder.", markets=["Danmark", "Norge", "Sverige"],
+)  # fmt: skip
+NORDIC_CALL = (
+    "Puljen støtter små producenter af møbler og træprodukter. Projektet skal bringe "
+    "produkterne ud på det norske marked. Konsortiet skal omfatte en videninstitution."
+)
+
+
+def test_a_demand_counts_as_covered_only_where_a_members_offers_meet_it(client, auth):
+    *near, adviser = register(client, [*NEAR, NORDIC_EXPORT])
+    body = client.post(
+        "/api/v1/consortia",
+        json={"call": NORDIC_CALL, "company_ids": near, "count": 1, "min_size": 3,
+              "max_size": 4, "lang": "da"},
+        headers=auth,
+    ).get_json()  # fmt: skip
+    (consortium,) = body["consortia"]
+    nordic = "eksport til Norden"
+    # The joinery only sells in Norway, nobody here offers to take others there.
+    assert nordic in [d["demand"] for d in consortium["uncovered"]], consortium["covered"]
+    assert nordic not in [d["demand"] for d in consortium["covered"]]
+    # The knowledge institution still answers the call's demand for one.
+    asks = next(d for d in consortium["covered"] if "videninstitution" in d["demand"])
+    assert len(asks["by"]) == 1
+    # With a firm that offers it beside them, the demand is covered, by that firm alone.
+    body = client.post(
+        "/api/v1/consortia",
+        json={"call": NORDIC_CALL, "company_ids": [*near, adviser], "count": 1,
+              "min_size": 5, "max_size": 5},
+        headers=auth,
+    ).get_json()  # fmt: skip
+    (consortium,) = body["consortia"]
+    (covered,) = [d for d in consortium["covered"] if d["demand"] == nordic]
+    assert covered["by"] == [adviser]

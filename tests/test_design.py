@@ -426,3 +426,42 @@ def test_the_proposal_form_designs_and_refuses_in_danish(client, runner, db):
     assert made.status_code == 302
     shown = client.get(made.headers["Location"]).get_data(as_text=True)
     assert "Advarsler" in shown and "Intet medlem ser ud til at kunne dække behovet" in shown
+
+
+def test_a_lead_firm_at_its_cap_is_refused_and_nothing_is_stored(client, auth, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 1
+    ids = register(client)
+    lead = ids["Fynsk Færdigret A/S"]
+    first = propose(client, auth, design="lead", lead_id=lead, max_size=4)
+    assert first.status_code == 201, first.get_json()
+    again = propose(client, auth, design=["lead"], lead_id=lead, need="kølet transport")
+    assert again.status_code == 409, again.get_json()
+    why = again.get_json()["fields"]["lead_id"]
+    assert "Fynsk Færdigret A/S" in why and "the limit is 1" in why
+    assert client.get("/api/v1/networks/proposals", headers=auth).get_json()["total"] == 1
+
+
+def test_a_proposal_that_places_no_firm_is_refused_with_its_reasons(client, auth, app):
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 1
+    ids = register(client)
+    taken = [ids[n] for n in ("Grønttorvet Vest", "KøleKurer Fyn", "PapirPak Odense ApS")]
+    assert propose(client, auth, company_ids=taken, min_size=3).status_code == 201
+    answer = propose(client, auth, company_ids=[taken[0]], min_size=3)
+    assert answer.status_code == 409, answer.get_json()
+    body = answer.get_json()
+    assert "nothing was stored" in body["error"]
+    assert "Grønttorvet Vest: already in 1 stored proposals" in body["fields"]["networks"]
+    capped = [u for u in body["unmet"] if u.get("message", {}).get("code") == "reasons.capped"]
+    assert [u["company_id"] for u in capped] == [taken[0]], body["unmet"]
+    assert client.get("/api/v1/networks/proposals", headers=auth).get_json()["total"] == 1
+
+
+def test_a_member_that_only_sells_where_the_need_points_does_not_meet_it(client, auth):
+    seller = firm("Limfjordens Pølsemager", "Nordjylland", "producer", 30, "10.13",
+                  "Pølsemageri der sælger spegepølser i Danmark og Norge.",
+                  "Spegepølser og pålæg i skiver.", "Nye emballager.")  # fmt: skip
+    ids = register(client, [*FIRMS[:5], seller])
+    pool = [ids[n] for n in ("Fynsk Færdigret A/S", "Grønttorvet Vest", seller["name"])]
+    body = propose(client, auth, company_ids=pool, need="salg til kunder i Norge").get_json()
+    (network,) = body["networks"]
+    assert [w["code"] for w in network["warnings"]] == ["design.need"], network["warnings"]

@@ -286,8 +286,8 @@ def test_competitors_never_share_a_network_unless_allowed(client, auth, db, app)
         assert body["networks"] and (datavaerket, kodehuset) not in pairs_of(body)
         assert_hard_constraints(db, body, max_per_firm=10)
     # Too few places for everyone: competitors stay apart, the rest is reported.
-    body = propose(client, auth, company_ids=[datavaerket, kodehuset, ids[4]]).get_json()
-    assert body["networks"] == [] and body["unmet"]
+    answer = propose(client, auth, company_ids=[datavaerket, kodehuset, ids[4]])
+    assert answer.status_code == 422 and answer.get_json()["fields"]["networks"]
 
 
 def test_at_most_two_knowledge_institutions_per_network(client, auth, db):
@@ -304,23 +304,34 @@ def test_a_firm_is_in_at_most_n_proposals(client, auth, db, app):
     register(client, FIRMS[:4])
     first = propose(client, auth, min_size=3, max_size=4).get_json()
     assert len(first["networks"]) == 1
-    second = propose(client, auth, lang="en").get_json()
-    assert second["networks"] == []
-    reasons = {u["company_id"]: u["reason"] for u in second["unmet"] if "company_id" in u}
-    placed = {m["id"] for m in first["networks"][0]["members"]}
-    assert placed <= set(reasons) and all("limit is 1" in reasons[c] for c in placed)
+    second = propose(client, auth, lang="en")
+    # Nothing could be placed: refused with every firm's reason, and nothing stored.
+    assert second.status_code == 409, second.get_json()
+    reasons = second.get_json()["fields"]["networks"]
+    placed = {m["id"]: m["name"] for m in first["networks"][0]["members"]}
+    assert all(f"{name}: already in 1 stored proposals (the limit is 1)" in reasons
+               for name in placed.values())  # fmt: skip
+    listed = client.get("/api/v1/networks/proposals", headers=auth).get_json()
+    assert listed["total"] == 1
     # A Danish request (the default) is told why in Danish.
-    danish = propose(client, auth).get_json()["unmet"]
-    capped = [u for u in danish if u.get("message", {}).get("code") == "reasons.capped"]
-    assert {u["company_id"] for u in capped} == placed
+    danish = propose(client, auth)
+    assert danish.status_code == 409
+    unmet = danish.get_json()["unmet"]
+    capped = [u for u in unmet if u.get("message", {}).get("code") == "reasons.capped"]
+    assert {u["company_id"] for u in capped} == set(placed)
     assert all(u["reason"] == messages.render_record(u["message"], "da") for u in capped)
     assert not any("stored proposals" in u["reason"] for u in capped)
     assert_hard_constraints(db, first, max_per_firm=1)
     # A rejected network frees its members again (its pairs stay apart).
     client.post(f"/api/v1/networks/{first['networks'][0]['id']}/reject", headers=auth)
-    third = propose(client, auth, lang="en").get_json()
-    assert not any("limit is 1" in u["reason"] for u in third["unmet"]), third["unmet"]
-    assert not pairs_of(third) & pairs_of(first)
+    third = propose(client, auth, lang="en")
+    if third.status_code == 201:
+        body = third.get_json()
+        assert not any("limit is 1" in u["reason"] for u in body["unmet"]), body["unmet"]
+        assert not pairs_of(body) & pairs_of(first)
+    else:  # the rejected pairs leave no network of three: refused, but not for the cap
+        assert third.status_code == 422, third.get_json()
+        assert "limit is 1" not in third.get_json()["fields"]["networks"]
 
 
 def test_filters_shape_the_pool(client, auth, app):
@@ -417,9 +428,9 @@ def test_proposals_need_a_facilitator(client, auth):
 def test_a_pool_too_small_is_reported(client, auth):
     register(client, FIRMS[:2])
     answer = propose(client, auth)
-    assert answer.status_code == 201
-    body = answer.get_json()
-    assert body["networks"] == [] and body["unmet"][0]["constraint"] == "min_size"
+    assert answer.status_code == 422
+    assert "a network needs at least 3" in answer.get_json()["fields"]["networks"]
+    assert client.get("/api/v1/networks/proposals", headers=auth).get_json()["total"] == 0
 
 
 def test_the_network_type_follows_the_members_relations():

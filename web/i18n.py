@@ -50,6 +50,7 @@ _FIELD_KEYS = {
     "seed": "seed", "region": "region", "kind": "kind", "in": "field_in", "out": "field_out",
     "locked": "field_locked", "members": "field_members", "status": "field_status",
     "responses": "field_responses", "competitors": "field_competitors",
+    "competitors_allowed": "field_competitors",
     "body": "field_body", "a": "company_a", "b": "company_b", "capacity": "capacity",
     "title": "title", "date": "date", "text": "note_text",
 }  # fmt: skip

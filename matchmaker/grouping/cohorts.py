@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from matchmaker.grouping.cohort_competitors import likely_competitors
+from matchmaker.grouping.cohort_competitors import cohort_rivals, likely_competitors
 from matchmaker.grouping.cohort_split import CohortProblem, combined, plan_sizes, split
 from matchmaker.grouping.cohort_themes import (
     response_concepts,
@@ -27,7 +27,7 @@ from matchmaker.grouping.cohort_themes import (
     theme_view,
     themes_in_words,
 )
-from matchmaker.grouping.networks import stored_id, unmet_reason
+from matchmaker.grouping.networks import nothing_placed, stored_id, unmet_reason
 from matchmaker.reference import messages
 from matchmaker.reference.validation import InvalidInput, NotFound, Strict, validate
 from matchmaker.store import proposals, questionnaires
@@ -44,7 +44,8 @@ FOCUS_WEIGHTS: dict[str, dict[str, float]] = {
     "level": {"industry": 0.5, "business": 0.25, "level": 1.5, "use": 0.25},
 }
 # A member half a standard deviation less alike to its cohort than the average pair of the
-# masterclass fits no cohort well.
+# masterclass fits no cohort well; so does one merely less alike than the average pair (a
+# negative fit) whose industry or maturity, as the readers read it, is not its cohort's.
 POOR_FIT = -0.5
 MATURITY_CODES = ("beginner", "experimenting", "experienced")
 
@@ -148,6 +149,13 @@ def member_fit(affinity: np.ndarray, members: Sequence[int]) -> dict[int, float]
             for k, i in enumerate(members)}  # fmt: skip
 
 
+def poor_fit(fit: float, own: tuple[str, str], cohort: tuple[str, str]) -> bool:
+    """Whether a member fits its cohort poorly: a fit under POOR_FIT, or a negative fit (less
+    alike to its cohort than the masterclass's average pair) where the readers put the member
+    in another industry or at another maturity (`own` and `cohort`: industry, maturity code)."""
+    return fit < POOR_FIT or (fit < 0 and own != cohort)
+
+
 def coherence(readings: Readings, members: Sequence[int], weights: Mapping[str, float]) -> float:
     """How alike a cohort is, in [0, 1]: the mean over pairs of the chance that both are in
     the same industry and of the level agreement (1 - level distance / 2), weighted as the
@@ -209,7 +217,8 @@ def plan(
     readings = read_answers(responses)
     weights = FOCUS_WEIGHTS[request.focus]
     affinity = combined(pair_similarities(responses, readings, db=db), weights)
-    competitors = likely_competitors(responses, db=db)
+    rivals = cohort_rivals(responses, db=db)
+    competitors = rivals.apart
     label = split(CohortProblem(affinity, competitors), sizes, seed=request.seed)
     terms, surface = response_terms(responses)
     concepts = response_concepts(responses)
@@ -227,12 +236,13 @@ def plan(
             for code in messages.LANGUAGES
         }
         cohort_unmet = []
-        together = [(i, j) for i, j in competitors if i in members and j in members]
-        if together:
-            names = "; ".join(
-                f"{responses[i]['company']} & {responses[j]['company']}" for i, j in together
-            )
-            cohort_unmet.append(_note(lang, "competitors", "competitors", names=names))
+        for pairs, key in ((competitors, "competitors"), (rivals.allowed, "competitors_allowed")):
+            together = sorted((i, j) for i, j in pairs if i in members and j in members)
+            if together:
+                names = "; ".join(
+                    f"{responses[i]['company']} & {responses[j]['company']}" for i, j in together
+                )
+                cohort_unmet.append(_note(lang, key, key, names=names))
         if len(members) < min_size:
             cohort_unmet.append(_note(lang, "min_size", "few", n=len(members), min_size=min_size))
         fits = member_fit(affinity, members)
@@ -247,7 +257,10 @@ def plan(
                 for code in messages.LANGUAGES
             }
             words = words_by_lang[lang]
-            poor = len(members) > 1 and fits[i] < POOR_FIT
+            poor = poor_fit(
+                fits[i], (own, maturity_code(float(readings.level[i]))),
+                (industry, maturity_code(level)),
+            ) and len(members) > 1  # fmt: skip
             if poor:
                 company = responses[i].get("company")
                 by_lang = {
@@ -299,6 +312,8 @@ def propose(db, masterclass_id: int, data: Any, *, created_by: int | None = None
     """Validate, compute and store cohorts for a masterclass; returns the API view."""
     request = data if isinstance(data, CohortRequestIn) else validate(CohortRequestIn, data)
     result = plan(db, masterclass_id, request)
+    if not result.cohorts:
+        raise nothing_placed("cohorts", result.unmet)
     summary = {"unmet": result.unmet, "respondents": sum(len(c["members"]) for c in result.cohorts)}
     stored = proposals.save(
         db,

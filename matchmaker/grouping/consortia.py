@@ -11,7 +11,7 @@ Each member's reason names the part of the call it covers; what no member covers
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,7 +40,8 @@ MAX_CONCEPT_DEMANDS = 12  # lexicon concepts of the call, each also a demand of 
 # Coverage given to a firm whose offers or description name a concept demand's concept.
 CONCEPT_Z = 1.5
 DEMAND_CHARS = 160  # a demand as quoted in reasons and lists
-# Calibrated (z-like) coverage a member needs for a demand to count as covered.
+# Calibrated (z-like) coverage a member needs for a demand to count as covered (and its
+# offers must meet the demand by the matcher's need→offer judgement, `covers`).
 COVER_Z = 1.0
 # Weight of a firm's relevance to the whole call in its gain, beside the uncovered coverage
 # it adds (summed over the demands).
@@ -235,10 +236,12 @@ def build_consortia(
     needs_knowledge: bool,
     seed: int = 0,
     settings: Settings = DEFAULT_SETTINGS,
+    meets: Callable[[int, int], bool] | None = None,
 ) -> list[Consortium]:
     """Greedy consortia over a pool. `knowledge[i]`: firm i is a knowledge institution;
     `blocked[i, j]`: i and j must not sit together. Companies join one consortium only; a
-    knowledge institution may serve several."""
+    knowledge institution may serve several. A member covers a demand at `cover_z` or more
+    and, given `meets(demand, member)`, only where that judges so too."""
     n_demands, n = cover.coverage.shape
     jitter = np.random.default_rng(seed).random(n) * 1e-6  # ties only
     used = np.zeros(n, dtype=bool)
@@ -270,14 +273,39 @@ def build_consortia(
             break
         used[members] = True
         covered_by = {
-            d: [m for m in members if cover.coverage[d, m] >= settings.cover_z]
+            d: [m for m in members if cover.coverage[d, m] >= settings.cover_z
+                and (meets is None or meets(d, m))]
             for d in range(n_demands)
-        }
+        }  # fmt: skip
         covered_by = {d: ms for d, ms in covered_by.items() if ms}
         share = len(covered_by) / max(n_demands, 1)
         depth = float(np.mean(np.clip(best / (2 * settings.cover_z), 0.0, 1.0)))
         out.append(Consortium(members, covered_by, round(0.8 * share + 0.2 * depth, 4)))
     return out
+
+
+def covers(index, demands: Sequence[Demand], profiles: Sequence[Mapping],
+           coverage: np.ndarray, db=None) -> Callable[[int, int], bool]:  # fmt: skip
+    """`meets(d, j)`: whether pool firm j really answers demand d: a knowledge institution a
+    demand asking for one; any firm, when the matcher would quote its offers as meeting the
+    demand (`matching.Explainer.meets`, at its coverage as the strength), so that a firm
+    whose text is merely near a demand (a market it sells to, a word it shares) does not."""
+    explainer = matching.Explainer(index, "en", db)
+    asks_knowledge = {
+        i for i, d in enumerate(demands) if mentions_role(d.text, "knowledge_partner")
+    }
+    judged: dict[tuple[int, int], bool] = {}
+
+    def meets(d: int, j: int) -> bool:
+        if (d, j) not in judged:
+            if d in asks_knowledge and profiles[j].get("kind") == "knowledge_institution":
+                judged[d, j] = True
+            else:
+                strength = float(coverage[d, j])
+                judged[d, j] = explainer.meets(demands[d].text, profiles[j], strength)
+        return judged[d, j]
+
+    return meets
 
 
 def _reason(member: int, consortium: Consortium, cover: CallCoverage, profile: Mapping,
@@ -356,6 +384,7 @@ def propose_for_call(
             cover, knowledge, blocked, count=request.count or DEFAULT_COUNT,
             min_size=request.min_size, max_size=request.max_size,
             needs_knowledge=needs_knowledge, seed=request.seed, settings=settings,
+            meets=covers(index, cover.demands, profiles, cover.coverage, db),
         )  # fmt: skip
     lang = request.lang
     consortia = []

@@ -36,7 +36,9 @@ DESIGNS = ("lead", "big_and_small", "cross_region")
 
 LEAD_POOL = 60  # candidates kept around a lead firm, those that meet its needs best
 SAME_REGION_WEIGHT = 0.8  # pair scores of two firms of one region when regions should mix
-NEED_Z = 1.25  # a firm meets a stated need at this calibrated (z-like) coverage or more
+# A firm meets a stated need at this calibrated (z-like) coverage or more, when the matcher
+# would also quote its offers as meeting the need (`Warnings.meets`).
+NEED_Z = 1.25
 REPAIR_OPTIONS = 40  # firms of other regions tried when a network sits in one region
 
 
@@ -383,6 +385,8 @@ class Warnings:
         self.lang = messages.language(self.lang)
         self._roles: dict[int, str | None] = {}
         self._met: np.ndarray | None = None
+        self._meets: dict[int, bool] = {}
+        self._explainer: matching.Explainer | None = None
 
     def role(self, i: int) -> str | None:
         """The role of pool firm i, stated or suggested (suggested only when asked for)."""
@@ -411,6 +415,19 @@ class Warnings:
         concepts = [k for k, d in enumerate(found.demands) if d.concept]
         every = raised[concepts].min(axis=0) if concepts else found.relevance
         return np.maximum(found.relevance, every)
+
+    def meets(self, i: int) -> bool:
+        """Whether pool firm i meets the stated need: close enough to it (NEED_Z), and its
+        offers meet it by the matcher's need→offer judgement (as a call's demand is covered),
+        so a firm that merely sells where the need points, or shares words, does not."""
+        if i not in self._meets:
+            strength = float(self.met_[i])
+            if strength >= NEED_Z and self._explainer is None:
+                self._explainer = matching.Explainer(self.index, "en")
+            self._meets[i] = strength >= NEED_Z and self._explainer.meets(
+                str(self.need), self.profiles[i], strength
+            )
+        return self._meets[i]
 
     def of(self, members: Sequence[int]) -> list[dict[str, Any]]:
         """The warnings of one network (pool positions), as records with their texts."""
@@ -457,11 +474,11 @@ class Warnings:
 
     def _unmet_need(self, members: Sequence[int]) -> dict[str, Any] | None:
         judged = [m for m in members if m != self.need_of]
-        if not judged or any(self.met_[m] >= NEED_Z for m in judged):
+        if not judged or any(self.meets(m) for m in judged):
             return None
         need = _short(self.need)
         params: dict[str, Any] = {"need": need}
-        other = self._best(members, lambda x: self.met_[x] >= NEED_Z, by=self.met_)
+        other = self._best(members, self.meets, by=self.met_)
         if other is None:
             fix = self._text("design.need_fix")
         else:

@@ -181,11 +181,34 @@ def unmet_reason(code: str, lang: str = "en", **params: Any) -> dict[str, Any]:
     return {"reason": messages.render_record(record, lang), "message": record}
 
 
-def invalid(field_name: str, code: str, summary: str, **params: Any) -> InvalidInput:
+def invalid(
+    field_name: str, code: str, summary: str, *, status: int = 422, **params: Any
+) -> InvalidInput:
     """A refused request whose field message is the catalogue's `reasons.<code>`."""
     found = unmet_reason(code, **params)
     return InvalidInput(
-        {field_name: found["reason"]}, summary, codes={field_name: found["message"]}
+        {field_name: found["reason"]}, summary, status, codes={field_name: found["message"]}
+    )
+
+
+def nothing_placed(field_name: str, unmet: Sequence[Mapping[str, Any]]) -> InvalidInput:
+    """A request that placed nothing, refused so that nothing is stored: the field says why
+    (every unmet reason, a firm's name before its own), its record is the first reason's, and
+    the answer carries the `unmet` records as a stored proposal would.
+    409 when a firm is held by stored proposals (the per-firm cap), else 422."""
+    reasons = [
+        f"{u['name']}: {u['reason']}" if u.get("name") else str(u["reason"])
+        for u in unmet
+        if u.get("reason")
+    ]
+    records = [u["message"] for u in unmet if isinstance(u.get("message"), dict)]
+    capped = any(r.get("code") == "reasons.capped" for r in records)
+    return InvalidInput(
+        {field_name: "; ".join(reasons) or "nothing could be placed"},
+        f"No {field_name} could be formed; nothing was stored",
+        409 if capped else 422,
+        codes={field_name: records[0] if records else messages.record("reasons.generic")},
+        unmet=list(unmet),
     )
 
 
@@ -309,6 +332,14 @@ def plan(
     for cid, n in (released or {}).items():
         active[cid] = active.get(cid, 0) - n
     design = Design.of(request)
+    lead = request.lead_id
+    if lead is not None and active.get(lead, 0) >= max_per_firm:
+        # A design built around its lead firm means nothing without it.
+        raise invalid(
+            "lead_id", "design_lead_capped", "The lead firm cannot join another proposal",
+            status=409, name=profiles_by_id[lead].get("name"), n=active[lead],
+            limit=max_per_firm,
+        )  # fmt: skip
     if design is not None:
         ids, locked_groups, count = design.pool(
             index, ids, locked_groups, count, exclude=exclude, unmet=unmet,
@@ -507,6 +538,8 @@ def propose(
     """Validate a request, compute the networks and store them; returns the API view."""
     request = data if isinstance(data, NetworkProposalIn) else parse_request(data)
     result = plan(db, request, max_per_firm=max_per_firm)
+    if not result.networks:
+        raise nothing_placed("networks", result.unmet)
     stored = proposals.save(
         db, "network", result.request, result.summary(), result.networks, created_by=created_by
     )

@@ -25,6 +25,7 @@ from matchmaker.matching.index import (
     stop_keeping_current,
 )
 from matchmaker.matching.kept_scores import warm
+from matchmaker.matching.reasons import Explainer
 from matchmaker.matching.scorer import PairScorer
 from matchmaker.matching.scoring import (
     MAX_POOL,
@@ -45,9 +46,10 @@ from matchmaker.matching.suggestions import (
 )
 
 __all__ = [
-    "MAX_POOL", "MODES", "BlockScores", "CandidateGraph", "MatchIndex", "PairScorer", "PairScores",
-    "PartnerSuggestion", "candidate_graph", "catch_up", "company_profile", "configure",
-    "default_encoder", "default_scorer", "display_score", "embed_ahead", "embed_stored",
+    "MAX_POOL", "MODES", "BlockScores", "CandidateGraph", "Explainer", "MatchIndex", "PairScorer",
+    "PairScores", "PartnerSuggestion", "candidate_graph", "catch_up", "company_profile",
+    "configure", "default_encoder", "default_scorer", "display_score", "embed_ahead",
+    "embed_stored",
     "filter_mask", "keep_current", "learning", "learning_enabled", "match_index", "pair_score",
     "pair_score_matrix", "pair_type", "partner_suggestions", "published", "score_rows",
     "stop_keeping_current", "top_candidates", "warm",

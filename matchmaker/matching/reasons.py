@@ -171,6 +171,13 @@ class Explainer:
             EXPLANATIONS.put(encoder, key, found)
         return found
 
+    def meets(self, need: str, offerer: Mapping, strength: float) -> bool:
+        """Whether `offerer`'s offers meet `need` (a text, e.g. a demand of a call) by the
+        matcher's own judgement: a need→offer reason would be quoted for it at this `strength`
+        (calibrated, like a pair's needs-met-by-offers score)."""
+        needer = {"id": None, "name": "", "needs": need}
+        return bool(self.explain_need_offer(needer, offerer, strength))
+
     def explain_need_offer(self, needer: Mapping, offerer: Mapping, strength: float) -> list[dict]:
         """Which need clauses of `needer` meet which offer clauses of `offerer`, quoted.
 

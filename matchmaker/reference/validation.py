@@ -20,7 +20,8 @@ M = TypeVar("M", bound=BaseModel)
 
 class InvalidInput(Exception):
     """Input that cannot be stored; `fields` maps each field to what is wrong with it, and
-    `codes` (where the core knows them) each field to a message record of the catalogue."""
+    `codes` (where the core knows them) each field to a message record of the catalogue;
+    `unmet` (a request that placed nothing) the structured reasons, answered beside them."""
 
     def __init__(
         self,
@@ -28,12 +29,14 @@ class InvalidInput(Exception):
         message: str = "Invalid input",
         status: int = 422,
         codes: dict[str, dict] | None = None,
+        unmet: list[dict] | None = None,
     ):
         super().__init__(message)
         self.fields = fields
         self.message = message
         self.status = status
         self.codes = codes or {}
+        self.unmet = unmet
 
 
 class NotFound(Exception):

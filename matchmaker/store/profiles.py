@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import sqlite_utils
@@ -262,6 +263,16 @@ def get(db: sqlite_utils.Database, company_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFound(f"No company with id {company_id}")
     return decode(rows[0])
+
+
+def ids_by_cvr(db: sqlite_utils.Database, cvrs: Iterable[str | None]) -> dict[str, int]:
+    """The profile registered under each of these CVR numbers (those registered only)."""
+    wanted = sorted({c for c in cvrs if c})
+    if not wanted:
+        return {}
+    marks = ", ".join("?" * len(wanted))
+    rows = db.execute(f"SELECT cvr, id FROM companies WHERE cvr IN ({marks})", wanted)
+    return {cvr: company_id for cvr, company_id in rows}
 
 
 def by_token(db: sqlite_utils.Database, token: str) -> dict[str, Any]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from matchmaker.reference import messages as catalogue
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
-from web.security import csrf, protect_unless_token
+from web.security import csrf, limiter, protect_unless_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -33,6 +37,8 @@ def json_body() -> dict:
 
 
 def _invalid(exc: InvalidInput):
+    if exc.unmet is not None:  # a proposal that placed nothing: why, firm by firm
+        return jsonify(error=exc.message, fields=exc.fields, unmet=exc.unmet), exc.status
     return jsonify(error=exc.message, fields=exc.fields), exc.status
 
 
@@ -61,7 +67,19 @@ def http_error_json(exc: HTTPException):
         404: "No such endpoint or object",
         405: f"Method {request.method} is not allowed here",
     }
+    if exc.code == 429:
+        return jsonify(error=_rate_limited(exc), fields={}), exc.code
     return jsonify(error=messages.get(exc.code, exc.description), fields={}), exc.code
+
+
+def _rate_limited(exc: HTTPException) -> str:
+    """A rate limit's answer in words: what the limit is and when to try again (the same
+    wait the `Retry-After` header gives)."""
+    hit = getattr(exc, "limit", None)
+    limit = str(hit.limit) if hit is not None else exc.description
+    current = limiter.current_limit
+    wait = math.ceil(current.reset_at - time.time()) if current is not None else 60
+    return catalogue.render("errors.rate_limited", "en", limit=limit, seconds=max(wait, 1))
 
 
 from web.api import (  # noqa: E402,F401  (routes on bp)

@@ -24,7 +24,7 @@ def _user_id() -> int | None:
 
 @bp.post("/networks/proposals")
 @documented("/networks/proposals", "post", "Propose 3–5-firm networks under constraints",
-            body=networks.NetworkProposalIn, status=201)  # fmt: skip
+            body=networks.NetworkProposalIn, status=201, errors=(409,))  # fmt: skip
 @facilitator_required
 def propose_networks():
     request = networks.parse_request(json_body())
