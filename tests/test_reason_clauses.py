@@ -27,6 +27,18 @@ def test_clause_texts_are_the_first_clauses_of_a_text():
     assert clause_texts("") == [] and clause_texts(None) == []
 
 
+def test_a_period_after_an_abbreviation_ends_no_clause():
+    """A quoted need is a whole sentence: "kl. 22", "fx. rør" and "e.g. pipes" are read on."""
+    text = ("Ovnene er tomme fra kl. 16 til 7. Vi søger fx. nogen til at lave rør. "
+            "We also need e.g. pipes. Vi er nr. 2 i regionen.")  # fmt: skip
+    assert [text[a:b] for a, b in clauses(text)] == [
+        "Ovnene er tomme fra kl. 16 til 7.",
+        "Vi søger fx. nogen til at lave rør.",
+        "We also need e.g. pipes.",
+        "Vi er nr. 2 i regionen.",
+    ]
+
+
 def test_clause_vectors_are_cached_at_write_time_and_a_request_encodes_nothing(
     client, auth, app, db, monkeypatch
 ):

@@ -150,12 +150,32 @@ def char_ngrams(word: str, sizes: tuple[int, int] = (3, 5)) -> list[str]:
     return [padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)]
 
 
+# Abbreviations a period ends without ending the sentence ("kl. 22", "fx. emballage",
+# "e.g. packaging"), Danish and English, lower case, without their last period.
+ABBREVIATIONS = frozenset({
+    "bl.a", "ca", "d.v.s", "dvs", "e.g", "ekskl", "etc", "evt", "f.eks", "fx", "i.e", "inkl",
+    "jf", "kl", "m.fl", "m.m", "mht", "mv", "nr", "o.l", "pga", "tlf", "vedr", "vs", "approx",
+    "incl", "excl",
+})  # fmt: skip
+_WORD_BEFORE = re.compile(r"([^\W\d_]+(?:\.[^\W\d_]+)*)\.$")
+
+
+def _ends_clause(text: str, split: re.Match) -> bool:
+    """Whether a split after a period ends a sentence: not after an abbreviation."""
+    if text[split.start() - 1 : split.start()] != ".":
+        return True
+    before = _WORD_BEFORE.search(text, max(0, split.start() - 12), split.start())
+    return not (before and before.group(1).lower() in ABBREVIATIONS)
+
+
 def clauses(text: str | None) -> list[tuple[int, int]]:
     """Character spans of the clauses (sentences, lines, bullet items) of `text`."""
     if not text:
         return []
     spans, start = [], 0
     for m in _CLAUSE_SPLIT.finditer(text):
+        if not _ends_clause(text, m):
+            continue
         spans.append((start, m.start()))
         start = m.end()
     spans.append((start, len(text)))
