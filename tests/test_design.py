@@ -446,7 +446,7 @@ def test_a_proposal_that_places_no_firm_is_refused_with_its_reasons(client, auth
     ids = register(client)
     taken = [ids[n] for n in ("Grønttorvet Vest", "KøleKurer Fyn", "PapirPak Odense ApS")]
     assert propose(client, auth, company_ids=taken, min_size=3).status_code == 201
-    answer = propose(client, auth, company_ids=[taken[0]], min_size=3)
+    answer = propose(client, auth, company_ids=[taken[0]], min_size=3, lang="en")
     assert answer.status_code == 409, answer.get_json()
     body = answer.get_json()
     assert "nothing was stored" in body["error"]

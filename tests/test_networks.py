@@ -427,9 +427,11 @@ def test_proposals_need_a_facilitator(client, auth):
 
 def test_a_pool_too_small_is_reported(client, auth):
     register(client, FIRMS[:2])
-    answer = propose(client, auth)
+    answer = propose(client, auth, lang="en")
     assert answer.status_code == 422
     assert "a network needs at least 3" in answer.get_json()["fields"]["networks"]
+    danish = propose(client, auth).get_json()["fields"]["networks"]  # the request's language
+    assert "et netværk kræver mindst 3" in danish
     assert client.get("/api/v1/networks/proposals", headers=auth).get_json()["total"] == 0
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matchmaker.grouping.networks import unmet_reason
+from matchmaker.grouping.refusals import unmet_reason
 
 COMPETITOR_PENALTY = 50.0  # affinity lost by a competitor pair in one cohort
 

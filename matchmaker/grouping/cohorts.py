@@ -27,7 +27,8 @@ from matchmaker.grouping.cohort_themes import (
     theme_view,
     themes_in_words,
 )
-from matchmaker.grouping.networks import nothing_placed, stored_id, unmet_reason
+from matchmaker.grouping.networks import stored_id
+from matchmaker.grouping.refusals import nothing_placed, unmet_reason
 from matchmaker.reference import messages
 from matchmaker.reference.validation import InvalidInput, NotFound, Strict, validate
 from matchmaker.store import proposals, questionnaires
