@@ -37,6 +37,16 @@ def discard_card(lang: str) -> dict:
     }
 
 
+def pair_card(a: dict, b: dict, pair, lang: str, **extra: Any) -> dict:
+    """A card for two firms and how they match (`matching.pair_score`'s answer); `extra`
+    adds or replaces fields (an ordinal, what each brings, fewer reasons, actions)."""
+    return {
+        "type": "pair", "a": a, "b": b, "score": pair.score, "match_type": pair.type,
+        "type_label": type_label(pair.type, lang), "reasons": pair.reasons,
+        "flags": pair.flags, "actions": [], **extra,
+    }  # fmt: skip
+
+
 def group_card(turn: Turn, group: dict, n: int, *, explain: bool = False) -> dict:
     """A network or cohort, stored (with review and export actions) or a preview (with "save")."""
     lang = turn.lang

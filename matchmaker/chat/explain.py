@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from matchmaker import matching
+from matchmaker.chat.cards import pair_card
 from matchmaker.chat.clarify import clarify_ambiguous
 from matchmaker.chat.turn import Turn, card_at, carry
 from matchmaker.chat.wording import say, type_label
@@ -62,23 +63,12 @@ def explain(turn: Turn) -> dict:
             score=f"{pair.score:.2f}",
             type=type_label(pair.type, lang),
         )
-        card = {
-            "type": "pair",
-            "a": a,
-            "b": b,
-            "score": pair.score,
-            "match_type": pair.type,
-            "type_label": type_label(pair.type, lang),
-            "reasons": pair.reasons,
-            "brings": brings(turn, [a, b]),
-            "flags": pair.flags,
-            "actions": [
-                {"kind": "show", "label": f"{say('act_show', lang)}: {a['name']}",
-                 "company_id": a["id"]},
-                {"kind": "show", "label": f"{say('act_show', lang)}: {b['name']}",
-                 "company_id": b["id"]},
-            ],
-        }  # fmt: skip
+        card = pair_card(a, b, pair, lang, brings=brings(turn, [a, b]), actions=[
+            {"kind": "show", "label": f"{say('act_show', lang)}: {a['name']}",
+             "company_id": a["id"]},
+            {"kind": "show", "label": f"{say('act_show', lang)}: {b['name']}",
+             "company_id": b["id"]},
+        ])  # fmt: skip
         turn.cards = [card]
         keep["firms"] = [a, b]
         keep["pair"] = {"firms": [a, b], "turn": state.get("turns", 0) + 1}
@@ -139,21 +129,18 @@ def explain_list(turn: Turn, subject: dict, firm_cards: list[dict], keep: dict) 
     pairs.sort(key=lambda p: (-p[0].score, p[1]["id"]))
     for n, (pair, other) in enumerate(pairs, start=1):
         turn.cards.append(
-            {
-                "type": "pair",
-                "ordinal": n,
-                "a": subject,
-                "b": other,
-                "score": pair.score,
-                "match_type": pair.type,
-                "type_label": type_label(pair.type, lang),
-                "reasons": pair.reasons[:MAX_PAIR_REASONS],
-                "brings": brings(turn, [other]),
-                "flags": pair.flags,
-                "actions": [
+            pair_card(
+                subject,
+                other,
+                pair,
+                lang,
+                ordinal=n,
+                reasons=pair.reasons[:MAX_PAIR_REASONS],
+                brings=brings(turn, [other]),
+                actions=[
                     {"kind": "show", "label": say("act_show", lang), "company_id": other["id"]}
                 ],
-            }
+            )  # fmt: skip
         )
     return keep
 

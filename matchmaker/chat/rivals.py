@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from matchmaker import matching
+from matchmaker.chat.cards import pair_card
 from matchmaker.chat.turn import Turn, carry
 from matchmaker.chat.wording import say, type_label
 from matchmaker.reference import messages
@@ -54,18 +55,6 @@ def rivalry(turn: Turn) -> dict:
         kind = type_label(pair.type, lang)
         turn.reply = say("rivals_no", lang, a=a["name"], b=b["name"], type=kind,
                          score=float(pair.score))  # fmt: skip
-    turn.cards = [
-        {
-            "type": "pair",
-            "a": a,
-            "b": b,
-            "score": pair.score,
-            "match_type": pair.type,
-            "type_label": type_label(pair.type, lang),
-            "reasons": pair.reasons,
-            "flags": pair.flags,
-            "actions": [],
-        }
-    ]
+    turn.cards = [pair_card(a, b, pair, lang)]
     keep["firms"] = [a, b]
     return keep
