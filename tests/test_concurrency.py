@@ -7,6 +7,7 @@ computation (between the read and the write of the request under test)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import sqlite3
 import threading
@@ -20,6 +21,7 @@ from matchmaker import matching
 from matchmaker.grouping import networks
 from matchmaker.store import db as store
 from matchmaker.store import proposals
+from web.security import SQLiteCounters
 
 
 def members(network) -> list[int]:
@@ -304,6 +306,26 @@ def test_opening_a_new_store_waits_out_another_connections_write(tmp_path):
     assert db.conn.execute("SELECT count(*) FROM store_versions").fetchone()[0] == 1
     db.close()
     holder.close()
+
+
+def test_a_new_rate_limit_file_waits_out_another_workers_write(tmp_path):
+    # The counters file beside the store is new when the workers' first requests arrive; the
+    # first to open it holds its write lock while the others switch it to WAL.
+    path = tmp_path / "served.sqlite3.ratelimits"
+    holder = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE early (x)")
+    release = threading.Timer(0.3, holder.execute, args=("COMMIT",))
+    release.start()
+    counters = SQLiteCounters("sqlite://" + str(path))
+    try:
+        assert counters.incr("register/127.0.0.1", 60) == 1
+    finally:
+        release.join()
+    assert counters.incr("register/127.0.0.1", 60) == 2
+    holder.close()
+    with contextlib.closing(sqlite3.connect(str(path))) as reader:
+        assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_store_locked_past_the_timeout_still_says_so(tmp_path):

@@ -27,6 +27,8 @@ from limits.storage import Storage
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from matchmaker.store.db import switch_to_wal
+
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -62,7 +64,8 @@ class SQLiteCounters(Storage):
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-            conn.execute("PRAGMA journal_mode = WAL")
+            # Workers' first requests open the new file at once: the switch to WAL is retried.
+            switch_to_wal(conn, timeout_s=5)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS counters "

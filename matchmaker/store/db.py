@@ -114,7 +114,7 @@ def connect(
         str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
     )
     conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-    _switch_to_wal(conn, busy_timeout_ms / 1000)
+    switch_to_wal(conn, busy_timeout_ms / 1000)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     db = Store(conn)
@@ -123,7 +123,7 @@ def connect(
     return db
 
 
-def _switch_to_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
+def switch_to_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
     """Put the store in WAL mode, waiting out other connections as the busy timeout would.
 
     WAL mode is kept in the file, so once any connection has switched this changes nothing. On a new
