@@ -7,6 +7,8 @@ import json
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from matchmaker.config import DATA_DIR
 from matchmaker.reference.folding import fold
 from matchmaker.reference.text import is_stopword
@@ -43,15 +45,19 @@ def sector_synonyms() -> tuple[tuple[str, str], ...]:
 _SHORT_SUFFIXES = ("", "en", "et", "s", "er", "erne", "ene")
 
 
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return fold(ch)
+
+
 def _fold_offsets(text: str) -> tuple[str, list[int]]:
     """`fold(text)` and, for each of its characters, the offset it came from in `text`."""
-    out, offsets = [], []
-    for i, ch in enumerate(text):
-        folded = fold(ch)
-        out.append(folded)
-        offsets.extend([i] * len(folded))
-    offsets.append(len(text))
-    return "".join(out), offsets
+    parts = list(map(_fold_char, text))
+    folded = "".join(parts)
+    if len(folded) == len(text):
+        return folded, list(range(len(text) + 1))
+    offsets = np.repeat(np.arange(len(text)), list(map(len, parts))).tolist()
+    return folded, [*offsets, len(text)]
 
 
 @lru_cache(maxsize=1)

@@ -33,6 +33,7 @@ from matchmaker.grouping.pool import (
     PoolScores,
     forbidden_pairs,
     pair_rules,
+    partners_of,
     pool_scores,
 )
 from matchmaker.grouping.refusals import invalid, nothing_placed, unmet_reason
@@ -346,11 +347,12 @@ def plan(
         grouping = clustering.close_networks(
             problem, fit, min_size=request.min_size, max_size=request.max_size
         )
-        free = np.flatnonzero(placeable).tolist()
+        free = np.flatnonzero(placeable)
+        banned = partners_of(forbidden, len(ids)) if grouping.unplaced else []
         for k in grouping.unplaced:
-            allowed = [j for j in free if j != k and (min(j, k), max(j, k)) not in forbidden]
-            if allowed:
-                closest = max(allowed, key=lambda j: (fit[k, j], -j))
+            allowed = free[(free != k) & ~np.isin(free, list(banned[k]))]
+            if allowed.size:  # the closest firm it may join (the first of equals)
+                closest = int(allowed[np.argmax(fit[k, allowed])])
                 apart[k] = (clustering.closest_fit(fit, k, [closest]), closest)
     elif cluster and count is None and design is None and not scores.sparse and not locked_pos:
         grouping = clustering.place_around_clusters(

@@ -335,8 +335,7 @@ def pool_scores(index, ids: Sequence[int]) -> PoolScores:
     if len(ids) > matching.MAX_POOL:
         return _sparse_pool_scores(index, ids)
     found = _dense(index, ids)
-    ii, jj = np.nonzero(np.triu(found.competitor, 1))
-    competitor = {(int(i), int(j)) for i, j in zip(ii, jj, strict=True)}
+    competitor = PairSet(np.argwhere(np.triu(found.competitor, 1)), len(ids))
     pair, lookalike = penalise_lookalikes(found.scores, found.similar)
     return PoolScores(
         found.cover, found.similar, competitor, pair, lookalike=lookalike, rival=found.rival
