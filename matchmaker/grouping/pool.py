@@ -353,7 +353,7 @@ def penalise_lookalikes(
     alike = np.maximum(similar, similar.T) >= likeness
     np.fill_diagonal(alike, False)
     ii, jj = np.nonzero(np.triu(alike, 1))
-    before = {(int(i), int(j)): float(pair[i, j]) for i, j in zip(ii, jj, strict=True)}
+    before = dict(zip(zip(ii.tolist(), jj.tolist()), pair[ii, jj].astype(float).tolist()))
     if not before:
         return pair, before
     out = np.array(pair, dtype=np.float32, copy=True)
@@ -365,8 +365,10 @@ def learned_fit(scores: PoolScores) -> np.ndarray:
     """The learned pair fit of a dense pool before any look-alike penalty (a new float32
     array, zero diagonal)."""
     fit = np.array(scores.pair, dtype=np.float32, copy=True)
-    for (i, j), before in scores.lookalike.items():
-        fit[i, j] = fit[j, i] = before
+    if scores.lookalike:
+        ii, jj = np.array(list(scores.lookalike), dtype=np.int64).T
+        before = np.fromiter(scores.lookalike.values(), dtype=np.float32)
+        fit[ii, jj] = fit[jj, ii] = before
     np.fill_diagonal(fit, 0.0)
     return fit
 
@@ -508,12 +510,12 @@ def forbidden_pairs(
 def _lift_allowed_lookalikes(ids, scores: PoolScores, rules) -> None:
     """A look-alike pair a facilitator allowed gets its full pair fit back (and counts as no
     likely rival)."""
-    for (i, j), fit in list(scores.lookalike.items()):
-        if "allow" in rules.get((min(ids[i], ids[j]), max(ids[i], ids[j])), set()):
-            scores.pair[i, j] = scores.pair[j, i] = fit
-            del scores.lookalike[(i, j)]
-    if scores.rival is not None:
-        pos = {c: k for k, c in enumerate(ids)}
-        for (a, b), kinds in rules.items():
-            if "allow" in kinds and a in pos and b in pos:
-                scores.rival[pos[a], pos[b]] = scores.rival[pos[b], pos[a]] = 0.0
+    pos = {c: k for k, c in enumerate(ids)}
+    for (a, b), kinds in rules.items():
+        if "allow" in kinds and a in pos and b in pos:
+            i, j = sorted((pos[a], pos[b]))
+            fit = scores.lookalike.pop((i, j), None)
+            if fit is not None:
+                scores.pair[i, j] = scores.pair[j, i] = fit
+            if scores.rival is not None:
+                scores.rival[i, j] = scores.rival[j, i] = 0.0
