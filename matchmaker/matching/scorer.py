@@ -178,6 +178,12 @@ class PairScorer:
         customer), or they meet the facilitator's rule: same NACE group and an overlapping
         market (region or a shared market), unless they clearly form a value chain
         (`rule_chain_margin`)."""
+        by_model, by_rule = self.flag_branches(features)
+        return by_model | by_rule
+
+    def flag_branches(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The two ways a pair is judged competitors (see `competitors`): by the model, by the
+        facilitator's rule; a pair may meet both."""
         names = self.names_
         likely = self.competitor_probability(features) > self.competitor_threshold
         same_group = features[names.index("same_group")] > 0
@@ -188,7 +194,7 @@ class PairScorer:
         alike = offers_alike(features) >= self.offers_gate_
         by_model = likely & (chain <= self.chain_margin)
         by_rule = same_group & overlap & (chain <= self.rule_chain_margin)
-        return alike & (by_model | by_rule)
+        return alike & by_model, alike & by_rule
 
     # -- persistence ----------------------------------------------------------------------
 
