@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -260,20 +261,18 @@ def flag_cost(found: list[dict]) -> float:
 
 
 def leave_one_set_out(cache) -> str:
-    """Competitor settings judged on each labelled set by a scorer fitted on the others; with
-    the value-chain step (`chain_step`, different chain positions by NACE) as a feature or
-    left out (its row zeroed in fitting and judging)."""
+    """Competitor settings judged on each labelled set by a scorer fitted on the others (the
+    rule's margin and the chain-step threshold only judge: one fit per competitor C)."""
     sets = {}
     for name, path in LOSO_SETS.items():
         SETS.setdefault(name, path)
         sets[name] = (LabelledSet(name, cache), training.labelled_pairs(path, cache))
-    step = PairScorer().names_.index("chain_step")
-    grid = [
-        ({"competitor_c": c, "rule_chain_margin": m}, with_step)
-        for with_step in (True, False)
-        for c in (0.1, 1.0)
+    judged = [
+        {"rule_chain_margin": m, "chain_step_threshold": t}
         for m in (0.0, 1.0, 3.0, float("inf"))
+        for t in (PairScorer.competitor_threshold, 0.99, 0.999, 1.0)
     ]
+    grid = [(c, j) for c in (0.1, 1.0) for j in judged]
     found: dict[int, list] = {k: [] for k in range(len(grid))}
     for held, (s, _) in sets.items():
         rest = [p for name, (_, p) in sets.items() if name != held]
@@ -281,27 +280,26 @@ def leave_one_set_out(cache) -> str:
         partner = np.concatenate([p.partner for p in rest])
         competitor = np.concatenate([p.competitor for p in rest])
         look_alike = np.concatenate([p.look_alike for p in rest])
-        features = s.features()
-        for k, (params, with_step) in enumerate(grid):
-            x_k, f_k = x, features
-            if not with_step:
-                x_k, f_k = x.copy(), features.copy()
-                x_k[:, step], f_k[step] = 0.0, 0.0
-            scorer = PairScorer(**params).fit(x_k, partner, competitor, look_alike=look_alike)
-            found[k].append(held_out_flags(s, scorer, f_k))
+        fitted = {
+            c: PairScorer(competitor_c=c).fit(x, partner, competitor, look_alike=look_alike)
+            for c in (0.1, 1.0)
+        }
+        for k, (c, params) in enumerate(grid):
+            scorer = replace(fitted[c], **params)
+            found[k].append(held_out_flags(s, scorer, s.features()))
     rows = []
-    for k, (params, with_step) in enumerate(grid):
+    for k, (c, params) in enumerate(grid):
         v = found[k]
         rows.append([
-            f"C={params['competitor_c']}, rule chain margin {params['rule_chain_margin']}, "
-            f"chain step {'in' if with_step else 'out'}",
+            f"C={c}, rule chain margin {params['rule_chain_margin']}, chain step threshold "
+            f"{params['chain_step_threshold']}",
             *[f"{f['recall']:.3f} / {f['rival_lists']:.3f} / {f['rival_recall']:.2f} / "
               f"{f['rival_precision']:.2f} / {f['partners_flagged']} ({f['by_model']}+"
               f"{f['by_rule']})" for f in v],
             float(np.mean([f["recall"] for f in v]) - 2 * np.mean([f["rival_lists"] for f in v])),
             flag_cost(v),
         ])  # fmt: skip
-    rows.sort(key=lambda r: -r[-2])
+    rows.sort(key=lambda r: (-r[-2], r[-1]))
     partners = ", ".join(f"{n} {found[0][i]['partners']}" for i, n in enumerate(sets))
     return table(
         "Competitor settings, leave one labelled set out (recall@5 / lists with a rival / rival "
