@@ -11,13 +11,16 @@ never printed: only its scores.
 `--loso` chooses the competitor settings by leaving one training set out: fit on the other
 labelled sets (dev, train, rivals), judge the held-out one, and rank the settings by mean
 recall@5 − 2 × the share of lists with a rival (a rival suggested costs a facilitator more
-than a partner missed).
+than a partner missed). Per held-out set it prints the flag's rival recall and precision and
+the labelled partner pairs (firms of one network) it flags, by the model and by the rule, and
+a second criterion: the share of partner pairs flagged + 2 × the share of rivals missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -232,17 +235,44 @@ def choose(dev: LabelledSet, grid: bool, extra=None) -> dict:
     return {"partner_c": best, "competitor_c": -c, "competitor_threshold": t, "cv": r}
 
 
+def held_out_flags(s: LabelledSet, scorer: PairScorer, features: np.ndarray) -> dict:
+    """How a scorer's competitor flag does on a held-out set: rival recall and precision,
+    labelled partner pairs (one network) flagged, by the model and by the facilitator's rule,
+    and recall@5 and lists with a rival of its suggestions."""
+    by_model, by_rule = scorer.flag_branches(features)
+    flagged = by_model | by_rule
+    r = evaluate(s, scorer.partner_logit(features), flagged)
+    iu = np.triu_indices(len(s.ids), 1)
+    partner = s.partner[iu]
+    precision, recall, n = flag_quality(s, flagged)
+    return {
+        **r, "rival_recall": recall, "rival_precision": precision, "flagged": n,
+        "partners": int(partner.sum()), "partners_flagged": int((flagged[iu] & partner).sum()),
+        "by_model": int((by_model[iu] & partner).sum()),
+        "by_rule": int((by_rule[iu] & partner).sum()),
+    }  # fmt: skip
+
+
+def flag_cost(found: list[dict]) -> float:
+    """Mean over held-out sets of the share of labelled partner pairs flagged plus twice the
+    share of labelled rivals missed (a rival grouped costs more than a partner pair lost)."""
+    costs = [f["partners_flagged"] / f["partners"] + 2 * (1 - f["rival_recall"]) for f in found]
+    return float(np.mean(costs))
+
+
 def leave_one_set_out(cache) -> str:
-    """Competitor settings judged on each labelled set by a scorer fitted on the others."""
+    """Competitor settings judged on each labelled set by a scorer fitted on the others (the
+    rule's margin and the chain-step threshold only judge: one fit per competitor C)."""
     sets = {}
     for name, path in LOSO_SETS.items():
         SETS.setdefault(name, path)
         sets[name] = (LabelledSet(name, cache), training.labelled_pairs(path, cache))
-    grid = [
-        {"competitor_c": c, "rule_chain_margin": m}
-        for c in (0.1, 1.0)
+    judged = [
+        {"rule_chain_margin": m, "chain_step_threshold": t}
         for m in (0.0, 1.0, 3.0, float("inf"))
+        for t in (PairScorer.competitor_threshold, 0.99, 0.999, 1.0)
     ]
+    grid = [(c, j) for c in (0.1, 1.0) for j in judged]
     found: dict[int, list] = {k: [] for k in range(len(grid))}
     for held, (s, _) in sets.items():
         rest = [p for name, (_, p) in sets.items() if name != held]
@@ -250,25 +280,35 @@ def leave_one_set_out(cache) -> str:
         partner = np.concatenate([p.partner for p in rest])
         competitor = np.concatenate([p.competitor for p in rest])
         look_alike = np.concatenate([p.look_alike for p in rest])
-        for k, params in enumerate(grid):
-            scorer = PairScorer(**params).fit(x, partner, competitor, look_alike=look_alike)
-            score, blocked = scorer_scores(scorer, s)
-            r = evaluate(s, score, blocked)
-            found[k].append((r["recall"], r["rival_lists"]))
+        fitted = {
+            c: PairScorer(competitor_c=c).fit(x, partner, competitor, look_alike=look_alike)
+            for c in (0.1, 1.0)
+        }
+        for k, (c, params) in enumerate(grid):
+            scorer = replace(fitted[c], **params)
+            found[k].append(held_out_flags(s, scorer, s.features()))
     rows = []
-    for k, params in enumerate(grid):
-        v = np.array(found[k])
+    for k, (c, params) in enumerate(grid):
+        v = found[k]
         rows.append([
-            f"C={params['competitor_c']}, rule chain margin {params['rule_chain_margin']}",
-            *[f"{a:.3f} / {b:.3f}" for a, b in v],
-            float(v[:, 0].mean() - 2 * v[:, 1].mean()),
+            f"C={c}, rule chain margin {params['rule_chain_margin']}, chain step threshold "
+            f"{params['chain_step_threshold']}",
+            *[f"{f['recall']:.3f} / {f['rival_lists']:.3f} / {f['rival_recall']:.2f} / "
+              f"{f['rival_precision']:.2f} / {f['partners_flagged']} ({f['by_model']}+"
+              f"{f['by_rule']})" for f in v],
+            float(np.mean([f["recall"] for f in v]) - 2 * np.mean([f["rival_lists"] for f in v])),
+            flag_cost(v),
         ])  # fmt: skip
-    rows.sort(key=lambda r: -r[-1])
+    rows.sort(key=lambda r: (-r[-2], r[-1]))
+    partners = ", ".join(f"{n} {found[0][i]['partners']}" for i, n in enumerate(sets))
     return table(
-        "Competitor settings, leave one labelled set out (recall@5 / lists with a rival)",
-        ["settings", *[f"held out: {n}" for n in sets], "mean recall − 2 × rival lists"],
+        "Competitor settings, leave one labelled set out (recall@5 / lists with a rival / rival "
+        "recall / rival precision / labelled partner pairs flagged (by the model + by the rule); "
+        f"partner pairs: {partners})",
+        ["settings", *[f"held out: {n}" for n in sets], "mean recall − 2 × rival lists",
+         "partners flagged + 2 × rivals missed"],
         rows,
-    )
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -396,6 +396,89 @@ def test_supplier_and_customer_are_no_competitors_but_look_alikes_are(chain_worl
     assert "competitor" in pair_score(index, a, b, db=db).flags
 
 
+# A fruit grower and the cider and juice press that buys its fruit (different NACE sections:
+# growing, food manufacturing): their offers share words (apples, pears, juice), yet they are
+# links of one value chain. And two bookkeeping firms in one town, worded differently: rivals.
+GROWER_AND_PRESS = [
+    {
+        "name": "Frugtgården ved Stevns",
+        "employees": 8,
+        "region": "Sjælland",
+        "city": "Store Heddinge",
+        "sector": "Frugtavl",
+        "nace": "01.24",
+        "description": "Frugtavler på Stevns. Vi dyrker æbler og pærer og sælger frugten til "
+        "mosterier og grossister.",
+        "offers": "Æbler og pærer til most, saft og cider.",
+        "needs": "Flere aftagere.",
+        "markets": ["Danmark"],
+    },
+    {
+        "name": "Østsjællands Mosteri ApS",
+        "employees": 14,
+        "region": "Sjælland",
+        "city": "Køge",
+        "sector": "Saft og most",
+        "nace": "10.32",
+        "description": "Mosteri der presser æblemost og saft af dansk frugt.",
+        "offers": "Most, saft og cider af danske æbler og pærer.",
+        "needs": "Flere supermarkeder som kunder.",
+        "markets": ["Danmark"],
+    },
+    {
+        "name": "Fyns Revision ApS",
+        "employees": 11,
+        "region": "Syddanmark",
+        "city": "Odense",
+        "sector": "Revision",
+        "nace": "69.20",
+        "description": "Revisionsfirma for små og mellemstore virksomheder på Fyn.",
+        "offers": "Revision af årsregnskaber, bogføring og skatterådgivning til SMV'er.",
+        "needs": "Flere kunder blandt håndværkere og detailbutikker.",
+        "markets": ["Danmark"],
+    },
+    {
+        "name": "Odense Regnskabskontor",
+        "employees": 6,
+        "region": "Syddanmark",
+        "city": "Odense",
+        "sector": "Regnskab",
+        "nace": "69.20",
+        "description": "Vi fører regnskab og laver årsrapporter for mindre selskaber omkring "
+        "Odense.",
+        "offers": "Bogholderi, årsrapporter med revisorpåtegning og hjælp med moms og skat.",
+        "needs": "Nye klienter, gerne iværksættere og små produktionsvirksomheder.",
+        "markets": ["Danmark"],
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def orchard_world(tmp_path_factory):
+    db = store.connect(tmp_path_factory.mktemp("orchard") / "t.sqlite3")
+    ids = insert_firms(db, FIRMS + GROWER_AND_PRESS)
+    return db, ids, MatchIndex().fit(db)
+
+
+def test_grower_and_the_press_buying_its_fruit_are_no_competitors(orchard_world):
+    db, ids, index = orchard_world
+    grower, press = ids["Frugtgården ved Stevns"], ids["Østsjællands Mosteri ApS"]
+    for a, b in ((grower, press), (press, grower)):
+        assert "competitor" not in pair_score(index, a, b, db=db).flags
+    pool = pair_score_matrix(index, [grower, press], db=db)
+    assert not pool.competitor.any()
+    assert "Østsjællands Mosteri ApS" in names(partner_suggestions(index, grower, limit=5, db=db))
+
+
+def test_rivals_in_other_words_stay_competitors(orchard_world):
+    db, ids, index = orchard_world
+    a, b = ids["Fyns Revision ApS"], ids["Odense Regnskabskontor"]
+    assert "competitor" in pair_score(index, a, b, db=db).flags
+    assert "competitor" in pair_score(index, b, a, db=db).flags
+    assert pair_score_matrix(index, [a, b], db=db).competitor[0, 1]
+    assert "Odense Regnskabskontor" not in names(partner_suggestions(index, a, limit=20, db=db))
+
+
 def test_need_offer_reasons_are_specific_unique_and_marked_when_cut(chain_world):
     db, ids, index = chain_world
     sail, weaver = ids["Nordvest Sejlmageri ApS"], ids["Jysk Teknisk Væveri A/S"]

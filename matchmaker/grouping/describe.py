@@ -12,13 +12,9 @@ from matchmaker.reference import messages, nace
 from matchmaker.reference.lexicon import default_lexicon
 from matchmaker.reference.nace import nace_division, nace_section
 from matchmaker.reference.text import clauses
-from matchmaker.representation.roles import role_of
+from matchmaker.representation.roles import CHAIN_POSITION, role_of
 
 NETWORK_TYPES = ("knowledge", "vertical", "horizontal", "complementary", "congruent")
-
-# Positions along one value chain by a firm's role (service providers and knowledge partners
-# serve a chain from beside it).
-CHAIN_POSITION = {"supplier": 0, "subcontractor": 1, "producer": 2, "distributor": 3, "customer": 4}
 
 
 def chain_positions(profiles: Sequence[Mapping], members: Sequence[int]) -> dict[int, int]:

@@ -23,7 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from matchmaker.matching.features import MISSING, STRUCTURED, FirmFacts, structured_features
+from matchmaker.matching.features import (
+    MISSING,
+    STRUCTURED,
+    FirmFacts,
+    chain_step,
+    structured_features,
+)
 from matchmaker.matching.index import resolve
 from matchmaker.matching.pairwise import PairDots
 from matchmaker.matching.scoring import (
@@ -233,6 +239,7 @@ class _Surrogate:
         both, one, none = np.float32(w[7]), np.float32(w[8]), np.float32(0)
         kinds = np.stack([np.where(f.knowledge, one, none), np.where(f.knowledge, both, one)])
         out += kinds[f.knowledge[rows].astype(np.intp)]
+        out += np.float32(w[9]) * chain_step(f.positions[rows, None], f.positions[None, :])
         for weight, has in zip(w[n_struct : n_struct + len(MISSING)], (f.has_needs, f.has_offers),
                                strict=True):  # fmt: skip
             half = np.float32(weight / 2)

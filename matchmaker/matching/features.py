@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from matchmaker.reference.nace import nace_class, nace_division, nace_group, nace_section
 from matchmaker.reference.sizes import size_band
 from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, dense_dot
+from matchmaker.representation.roles import nace_chain_position
 
 # (query part, stored part) pairs compared; "needs"→"offers" is A's needs met by B's offers.
 SYMMETRIC_PARTS = (("profile", "profile"), ("offers", "offers"), ("needs", "needs"))
@@ -25,7 +26,7 @@ DIRECTED_PARTS = (("needs", "offers"), ("needs", "profile"))
 REPRESENTATIONS = ("model", "words", "chars", "concepts")
 STRUCTURED = (
     "same_class", "same_group", "same_division", "same_section", "same_region", "same_size",
-    "shared_market", "both_knowledge", "one_knowledge",
+    "shared_market", "both_knowledge", "one_knowledge", "chain_step",
 )  # fmt: skip
 MISSING = ("needs_missing", "offers_missing")
 # Offers alike *and* the same industry: what makes rivals (products of the two facts).
@@ -70,6 +71,8 @@ class FirmFacts:
     has_needs: np.ndarray
     has_offers: np.ndarray
     markets: sp.csr_matrix
+    # value-chain position by NACE code (`roles.nace_chain_position`), -1 where none
+    positions: np.ndarray
 
     @classmethod
     def of(cls, profiles: Sequence[Mapping], market_vocab: dict[str, int]) -> FirmFacts:
@@ -104,6 +107,9 @@ class FirmFacts:
                 [bool((p.get("offers") or "").strip()) for p in profiles], dtype=bool
             ),
             markets=markets,
+            positions=np.array(
+                [_position(nace_chain_position(p)) for p in profiles], dtype=np.int8
+            ),
         )
 
     def take(self, rows) -> FirmFacts:
@@ -117,6 +123,15 @@ class FirmFacts:
             return self
         wider = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], n_markets))
         return FirmFacts(**{**self.__dict__, "markets": wider})
+
+
+def _position(found: int | None) -> int:
+    return -1 if found is None else found
+
+
+def chain_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 where two firms sit at different known positions of a value chain (by NACE)."""
+    return ((a != b) & (a >= 0) & (b >= 0)).astype(np.float32)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -155,6 +170,7 @@ def structured_features(q: FirmFacts, s: FirmFacts, paired: bool = False) -> lis
         shared.astype(np.float32),
         (kq & ks).astype(np.float32),
         (kq ^ ks).astype(np.float32),
+        chain_step(a(q.positions), b(s.positions)),
         (~a(q.has_needs)).astype(np.float32) / 2 + (~b(s.has_needs)) / 2,
         (~a(q.has_offers)).astype(np.float32) / 2 + (~b(s.has_offers)) / 2,
     ]

@@ -72,6 +72,9 @@ NACE_PRIOR: tuple[tuple[int, int, str], ...] = (
     (73, 82, "service_provider"), (84, 84, "customer"), (85, 85, "knowledge_partner"),
     (86, 88, "customer"), (90, 99, "service_provider"),
 )  # fmt: skip
+# Positions along one value chain by a firm's role (service providers and knowledge partners
+# serve a chain from beside it).
+CHAIN_POSITION = {"supplier": 0, "subcontractor": 1, "producer": 2, "distributor": 3, "customer": 4}
 # A cue found in the text counts this much; the NACE prior counts NACE_WEIGHT once.
 CUE_WEIGHT = 1.0
 NACE_WEIGHT = 0.8
@@ -113,6 +116,14 @@ def nace_prior(nace: str | None) -> str | None:
         if low <= division <= high:
             return role
     return None
+
+
+def nace_chain_position(profile: Mapping) -> int | None:
+    """The firm's value-chain position by its NACE code alone (None for a knowledge
+    institution, a service trade or no code): a structural fact the words cannot blur."""
+    if profile.get("kind") == "knowledge_institution":
+        return None
+    return CHAIN_POSITION.get(nace_prior(profile.get("nace")) or "")
 
 
 def role_votes(profile: Mapping) -> tuple[dict[str, float], dict[str, list[str]]]:
