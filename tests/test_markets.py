@@ -187,3 +187,23 @@ def test_english_chat_names_the_market_in_english(client, auth, intent_model):
     for reason in first.values():
         assert reason == "Relevant to “export to France”: sells in France"
     assert ids["Haderslev Transport"] not in [c["id"] for c in cards[:2]]
+
+
+def test_network_reasons_name_a_country_inside_a_group_in_the_readers_language(client, auth):
+    """A firm in "Norden" and one in "Sweden" share Sweden (Norden holds it), and Denmark,
+    which every member lists, is no reason."""
+    firms = [dict(FIRMS[0], markets=["Danmark", "Norden"]),
+             dict(FIRMS[1], markets=["Sweden", "Denmark"]), *FIRMS[2:]]  # fmt: skip
+    ids = register(client, firms, 980)
+    shown = {}
+    for lang in ("da", "en"):
+        answer = client.post(
+            "/api/v1/networks/proposals",
+            json={"company_ids": list(ids.values()), "min_size": 4, "max_size": 4, "lang": lang},
+            headers=auth,
+        )
+        assert answer.status_code == 201, answer.get_json()
+        (network,) = answer.get_json()["networks"]
+        shown[lang] = network["reasons"]
+    assert "Fælles markeder: Sverige" in shown["da"]
+    assert "Shared markets: Sweden" in shown["en"]
