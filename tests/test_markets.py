@@ -207,3 +207,41 @@ def test_network_reasons_name_a_country_inside_a_group_in_the_readers_language(c
         shown[lang] = network["reasons"]
     assert "Fælles markeder: Sverige" in shown["da"]
     assert "Shared markets: Sweden" in shown["en"]
+
+
+def test_english_chat_names_regions_and_sectors_in_english(client, auth, intent_model):
+    """An English reply says "Southern Denmark" and "food", not the stored Danish names; a
+    Danish reply keeps them."""
+    register(client, CHAT_FIRMS, 1000)
+
+    def reply(message, session):
+        answer = client.post(
+            "/api/v1/chat", json={"session_id": session, "message": message}, headers=auth
+        )
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()["reply"]
+
+    english = reply("how many firms do you have in Syddanmark?", "r1")
+    assert "3 firms in Southern Denmark" in english and "Syddanmark" not in english
+    danish = reply("hvor mange virksomheder er der i Southern Denmark?", "r2")
+    assert "i Syddanmark" in danish
+    partners = reply("find 2 partners for Kolding Køkkenfabrik in the furniture sector", "r3")
+    assert " in furniture" in partners and "møbler" not in partners
+
+
+def test_english_partner_reasons_and_exports_name_regions_in_english(client, auth):
+    ids = register(client, FIRMS, 1020)
+    maker, dealer = ids["Thisted Trævarer ApS"], ids["Loire Furniture Distribution"]
+    answer = client.get(f"/api/v1/companies/{maker}/partners?limit=10&lang=en", headers=auth)
+    reasons = {p["id"]: p["reasons"] for p in answer.get_json()["partners"]}
+    assert "Regions: North Jutland and Southern Denmark" in reasons[dealer]
+    both = reasons[ids["Mariager Maskinværksted"]]
+    assert "Both in North Jutland" in both
+    export = client.get("/api/v1/companies/export?format=csv&lang=en", headers=auth)
+    rows = list(csv.DictReader(io.StringIO(export.data.decode("utf-8-sig")), delimiter=";"))
+    assert {r["name"]: r["region"] for r in rows}["Loire Furniture Distribution"] == (
+        "Southern Denmark"
+    )
+    danish = client.get("/api/v1/companies/export?format=csv&lang=da", headers=auth)
+    rows = list(csv.DictReader(io.StringIO(danish.data.decode("utf-8-sig")), delimiter=";"))
+    assert {r["navn"]: r["region"] for r in rows}["Loire Furniture Distribution"] == "Syddanmark"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from matchmaker.chat import entities as slots
 from matchmaker.chat.cards import firm_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
+from matchmaker.chat.topics import sector_label
 from matchmaker.chat.turn import (
     FIRM_CARDS,
     Turn,
@@ -20,6 +21,7 @@ from matchmaker.chat.turn import (
 )
 from matchmaker.chat.wording import join, say
 from matchmaker.reference import markets as market_names
+from matchmaker.reference import regions
 from matchmaker.reference.validation import NotFound
 
 DEFAULT_PARTNERS = 5
@@ -110,9 +112,9 @@ def filters_text(params: dict, lang: str, names: dict[int, str] | None = None) -
     """The filters of a request in words (" i Syddanmark med fokus på …")."""
     out = ""
     if params.get("region"):
-        out += say("in_region", lang, region=params["region"])
+        out += say("in_region", lang, region=regions.label(params["region"], lang))
     if params.get("sector"):
-        out += say("in_sector", lang, sector=params["sector"])
+        out += say("in_sector", lang, sector=sector_label(params["sector"], lang))
     if params.get("purpose"):
         out += say("for_purpose", lang, purpose=params["purpose"])
     if params.get("excluded") and names:

@@ -17,7 +17,7 @@ import numpy as np
 from matchmaker.matching.features import market_columns, market_keys
 from matchmaker.matching.index import MatchIndex
 from matchmaker.reference import markets as market_names
-from matchmaker.reference import messages, nace
+from matchmaker.reference import messages, nace, regions
 from matchmaker.reference.nace import nace_division, nace_section
 from matchmaker.reference.text import snippet
 from matchmaker.representation.clauses import TextClauses
@@ -326,7 +326,10 @@ class Explainer:
         ra, rb = a.get("region"), b.get("region")
         if ra and rb:
             if ra == rb:
-                out.append(messages.record("matching.same_region", region=ra))
+                out.append(
+                    messages.record("matching.same_region", region=regions.label(ra, self.lang))
+                )
             else:
-                out.append(messages.record("matching.regions", a=ra, b=rb))
+                a_, b_ = regions.label(ra, self.lang), regions.label(rb, self.lang)
+                out.append(messages.record("matching.regions", a=a_, b=b_))
         return out
