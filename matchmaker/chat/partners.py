@@ -294,7 +294,7 @@ def rank_by_purpose(
     offers, shared, shown = {}, {}, {}
     for cid, _ in ranked:
         p = turn.profile(cid) or {}
-        markets = ", ".join(_market_words(p.get("markets")))
+        markets = ", ".join(_markets_in_both_languages(p.get("markets")))
         offer = " ".join(str(p.get(k) or "") for k in ("offers", "description")) + " " + markets
         offers[cid] = offer.strip()
         sells_there = bool(places) and bool(_sold_in(p, places))
@@ -324,6 +324,7 @@ def purpose_evidence(
     concept of it (quoted, in its own words), else the markets it sells in that serve it (a
     market the purpose names, `places`, or one whose name holds a concept of it), named in the
     reader's language."""
+    from matchmaker.matching.reasons import market_words
     from matchmaker.reference.text import snippet
 
     for key in ("offers", "description"):
@@ -335,8 +336,7 @@ def purpose_evidence(
     serving = set(_sold_in(profile, places or []))
     serving |= {k for k in keys if wanted & set(lexicon.concept_ids(" ".join(_words(k))))}
     shown = [k for k in keys if k in serving] or keys
-    words = [market_names.market_label(k, lang, _written(profile, k)) for k in shown]
-    return say("purpose_markets", lang, markets=join(words, lang))
+    return say("purpose_markets", lang, markets=join(market_words(shown, [profile], lang), lang))
 
 
 def _words(key: str) -> list[str]:
@@ -344,7 +344,7 @@ def _words(key: str) -> list[str]:
     return [market_names.market_label(key, lang) for lang in ("da", "en")]
 
 
-def _market_words(markets) -> list[str]:
+def _markets_in_both_languages(markets) -> list[str]:
     """A firm's markets as written and, for a known market, by its Danish and English names
     (so that the lexicon sees "Germany" in a firm that wrote "DE")."""
     out = [str(m) for m in markets or []]
@@ -358,11 +358,3 @@ def _sold_in(profile: dict, places: list[str]) -> list[str]:
     """The firm's market keys that meet a market of `places` (a group holds its countries)."""
     keys = market_names.market_keys(profile.get("markets"))
     return [k for k in keys if market_names.shared_markets([[k], places])]
-
-
-def _written(profile: dict, key: str) -> str | None:
-    """How the firm wrote the market `key` (for a market the reference does not know)."""
-    return next(
-        (str(m) for m in profile.get("markets") or [] if market_names.market_key(str(m)) == key),
-        None,
-    )
