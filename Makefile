@@ -40,7 +40,7 @@ models/intents.joblib: .venv/.installed $(wildcard data/chat/*)
 
 # The pair scorer (partners, competitors), fitted on the labelled sets in data/training/, and
 # its likeness model (firms without needs or offers), fitted on real ERDF co-participation.
-models/pair_scorer.json: .venv/.installed data/lexicon.json $(wildcard data/training/partners_*.json) data/training/coparticipation_erdf.json matchmaker/matching/scorer.py matchmaker/matching/features.py matchmaker/matching/training.py matchmaker/matching/coparticipation.py
+models/pair_scorer.json: .venv/.installed data/lexicon.json $(wildcard data/training/partners_*.json) data/training/coparticipation_erdf.json matchmaker/matching/scorer.py matchmaker/matching/features.py matchmaker/matching/training.py matchmaker/matching/coparticipation.py matchmaker/reference/markets.py
 	$(PY) -m matchmaker train-matcher
 
 # The cohort readers (industry, maturity), fitted on data/training/{industry,maturity}.jsonl.

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+from matchmaker.chat.topics import sector_label
 from matchmaker.chat.turn import Turn, carry
 from matchmaker.chat.wording import say
+from matchmaker.reference import regions
 
 HOW_MANY = re.compile(
     r"\b(?:hvor mange|how many)\b.{0,40}?"
@@ -29,8 +31,8 @@ def count_firms(turn: Turn) -> dict:
         for fact in turn.firm_facts().values()
         if (not region or fact["region"] == region) and (not sector or sector in fact["sectors"])
     )
-    where = (say("in_region", lang, region=region) if region else "") + (
-        say("in_sector", lang, sector=sector) if sector else ""
+    where = (say("in_region", lang, region=regions.label(region, lang)) if region else "") + (
+        say("in_sector", lang, sector=sector_label(sector, lang)) if sector else ""
     )
     turn.reply = say("firm_count", lang, n=n, where=where)
     return carry(turn.state)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from matchmaker.chat import entities as slots
 from matchmaker.chat.cards import firm_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
+from matchmaker.chat.topics import sector_label
 from matchmaker.chat.turn import (
     FIRM_CARDS,
     Turn,
@@ -19,6 +20,8 @@ from matchmaker.chat.turn import (
     switches_firm,
 )
 from matchmaker.chat.wording import join, say
+from matchmaker.reference import markets as market_names
+from matchmaker.reference import regions
 from matchmaker.reference.validation import NotFound
 
 DEFAULT_PARTNERS = 5
@@ -109,9 +112,9 @@ def filters_text(params: dict, lang: str, names: dict[int, str] | None = None) -
     """The filters of a request in words (" i Syddanmark med fokus på …")."""
     out = ""
     if params.get("region"):
-        out += say("in_region", lang, region=params["region"])
+        out += say("in_region", lang, region=regions.label(params["region"], lang))
     if params.get("sector"):
-        out += say("in_sector", lang, sector=params["sector"])
+        out += say("in_sector", lang, sector=sector_label(params["sector"], lang))
     if params.get("purpose"):
         out += say("for_purpose", lang, purpose=params["purpose"])
     if params.get("excluded") and names:
@@ -253,8 +256,10 @@ def narrowed_suggestions(
         return suggestions, None
     from matchmaker.reference.lexicon import default_lexicon
 
-    # A purpose the lexicon does not know cannot be looked for: say nothing about it.
-    return suggestions, served if default_lexicon().concept_ids(params["purpose"]) else None
+    # A purpose neither the lexicon nor the markets know cannot be looked for: say nothing.
+    purpose = params["purpose"]
+    known = default_lexicon().concept_ids(purpose) or market_names.find_markets(purpose)
+    return suggestions, served if known else None
 
 
 def purpose_score(match: float, relevance: float) -> float:
@@ -268,11 +273,14 @@ def rank_by_purpose(
     """Re-rank (id, score) candidates by how well each firm serves the purpose.
 
     A firm whose offers, description or markets name a concept of the purpose (lexicon,
-    Danish/English) shows evidence; the candidates judged are those with evidence among all
-    of `ranked` plus the `shortlist` best matches. Firms with evidence come first, the others
-    after them (a facilitator who asks for help with export to Germany gets the firms that
-    offer it first); within each, the order is `purpose_score`: the match mixed with the
-    relevance (share of the purpose's concepts shown, and the sentence model's cosine).
+    Danish/English; a market in either language, however the firm wrote it), or that sells
+    in a market the purpose names (`reference.markets`: "export to Germany" and a firm in
+    "Tyskland", "DE" or "DACH"), shows evidence; the candidates judged are those with
+    evidence among all of `ranked` plus the `shortlist` best matches. Firms with evidence
+    come first, the others after them (a facilitator who asks for help with export to
+    Germany gets the firms that offer it first); within each, the order is `purpose_score`:
+    the match mixed with the relevance (share of the purpose's concepts and markets shown,
+    and the sentence model's cosine).
     Returns the new order and, per firm judged, its evidence in its own words ("" for none)
     and its relevance (0–1)."""
     if not ranked:
@@ -282,14 +290,16 @@ def rank_by_purpose(
 
     lexicon = default_lexicon()
     wanted = set(lexicon.concept_ids(purpose))
+    places = market_names.find_markets(purpose)
     offers, shared, shown = {}, {}, {}
     for cid, _ in ranked:
         p = turn.profile(cid) or {}
-        markets = ", ".join(p.get("markets") or [])
+        markets = ", ".join(_markets_in_both_languages(p.get("markets")))
         offer = " ".join(str(p.get(k) or "") for k in ("offers", "description")) + " " + markets
         offers[cid] = offer.strip()
-        shared[cid] = len(wanted & set(lexicon.concept_ids(offer)))
-        shown[cid] = purpose_evidence(lexicon, wanted, p, turn.lang) if shared[cid] else ""
+        sells_there = bool(places) and bool(_sold_in(p, places))
+        shared[cid] = len(wanted & set(lexicon.concept_ids(offer))) + sells_there
+        shown[cid] = purpose_evidence(lexicon, wanted, p, turn.lang, places) if shared[cid] else ""
     judged = [(cid, s) for n, (cid, s) in enumerate(ranked) if n < shortlist or shared[cid]]
     try:
         texts = [offers[cid] for cid, _ in judged]
@@ -299,16 +309,22 @@ def rank_by_purpose(
         cosines = [0.0] * len(judged)
     rescored, relevance = [], {}
     for (cid, score), cos in zip(judged, cosines, strict=True):
-        lexical = shared[cid] / len(wanted) if wanted else 0.0
+        asked = len(wanted) + bool(places)
+        lexical = shared[cid] / asked if asked else 0.0
         relevance[cid] = 0.5 * lexical + 0.5 * max(cos, 0.0)
         rescored.append((cid, purpose_score(score, relevance[cid])))
     rescored.sort(key=lambda pair: (not shared[pair[0]], -pair[1], pair[0]))
     return rescored, {cid: shown[cid] for cid, _ in judged}, relevance
 
 
-def purpose_evidence(lexicon, wanted: set[str], profile: dict, lang: str) -> str:
-    """Where a firm shows a concept of the purpose, in its own words: the clause of its offers
-    or description that names it (quoted), else the markets it sells in that name it."""
+def purpose_evidence(
+    lexicon, wanted: set[str], profile: dict, lang: str, places: list[str] | None = None
+) -> str:
+    """Where a firm shows the purpose: the clause of its offers or description that names a
+    concept of it (quoted, in its own words), else the markets it sells in that serve it (a
+    market the purpose names, `places`, or one whose name holds a concept of it), named in the
+    reader's language."""
+    from matchmaker.matching.reasons import market_words
     from matchmaker.reference.text import snippet
 
     for key in ("offers", "description"):
@@ -316,5 +332,29 @@ def purpose_evidence(lexicon, wanted: set[str], profile: dict, lang: str) -> str
         hit = next((m for m in lexicon.find(text) if m.concept in wanted), None)
         if hit is not None:
             return f"'{snippet(text, hit.start, hit.end)}'"
-    markets = [m for m in profile.get("markets") or [] if wanted & set(lexicon.concept_ids(m))]
-    return say("purpose_markets", lang, markets=join(markets or profile.get("markets") or [], lang))
+    keys = market_names.market_keys(profile.get("markets"))
+    serving = set(_sold_in(profile, places or []))
+    serving |= {k for k in keys if wanted & set(lexicon.concept_ids(" ".join(_words(k))))}
+    shown = [k for k in keys if k in serving] or keys
+    return say("purpose_markets", lang, markets=join(market_words(shown, [profile], lang), lang))
+
+
+def _words(key: str) -> list[str]:
+    """A market key's names in both languages (for the lexicon)."""
+    return [market_names.market_label(key, lang) for lang in ("da", "en")]
+
+
+def _markets_in_both_languages(markets) -> list[str]:
+    """A firm's markets as written and, for a known market, by its Danish and English names
+    (so that the lexicon sees "Germany" in a firm that wrote "DE")."""
+    out = [str(m) for m in markets or []]
+    for key in market_names.market_keys(markets):
+        if market_names.is_known(key):
+            out += _words(key)
+    return list(dict.fromkeys(out))
+
+
+def _sold_in(profile: dict, places: list[str]) -> list[str]:
+    """The firm's market keys that meet a market of `places` (a group holds its countries)."""
+    keys = market_names.market_keys(profile.get("markets"))
+    return [k for k in keys if market_names.shared_markets([[k], places])]

@@ -10,6 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from matchmaker.config import DATA_DIR
+from matchmaker.reference import messages
 from matchmaker.reference.folding import fold
 from matchmaker.reference.text import is_stopword
 
@@ -83,6 +84,15 @@ def _sector_hits(text: str) -> list[tuple[str, int, int]]:
             continue
         hits.append((table[syn], offsets[m.start()], offsets[end]))
     return hits
+
+
+def sector_label(sector: str | None, lang: str | None = None) -> str:
+    """A sector's name in the reader's language ("fødevarer" → "food"); one the catalogue
+    does not name, as given."""
+    if not sector:
+        return ""
+    code = f"sectors.{sector}"
+    return messages.render(code, lang) if messages.has(code) else sector
 
 
 def find_sector(text: str) -> tuple[str, tuple[int, int]] | None:

@@ -9,6 +9,8 @@ from matchmaker.exports.model import Export, Group, Participant, plain_text
 from matchmaker.reference import messages
 from matchmaker.reference.clock import local_time
 from matchmaker.reference.lexicon import default_lexicon
+from matchmaker.reference.markets import labels as market_labels
+from matchmaker.reference.regions import label as region_label
 
 # What a network's action plan must settle; the words are `exports.point_<key>[_question]`.
 OPEN_POINT_KEYS = (
@@ -99,7 +101,7 @@ def participant_values(p: Participant, lang: str) -> dict[str, Any]:
         "cvr": p.cvr or "",
         "contact_name": p.contact_name or "",
         "contact_email": p.contact_email or "",
-        "region": p.region or "",
+        "region": region_label(p.region, lang),
         "employees": p.employees,
         "size": size_class(p.employees, lang),
         "kind": optional_label("kind", p.kind, lang),
@@ -190,7 +192,8 @@ def overview_pairs(export: Export, lang: str) -> list[tuple[str, Any]]:
 
 def company_values(c: dict[str, Any], lang: str) -> dict[str, Any]:
     values = {k: c.get(k) for k in COMPANY_COLUMNS}
-    values["markets"] = ", ".join(c.get("markets") or [])
+    values["markets"] = ", ".join(market_labels(c.get("markets"), lang))
+    values["region"] = region_label(c.get("region"), lang)
     values["kind"] = optional_label("kind", c.get("kind"), lang)
     values["role"] = optional_label("role", c.get("role"), lang)
     for key in ("offer_concepts", "need_concepts"):

@@ -7,9 +7,16 @@ from typing import Any
 
 from matchmaker.grouping.pool import PoolScores
 from matchmaker.matching import MatchIndex
-from matchmaker.matching.reasons import STRONG_DIRECTION, Explainer, common_market_keys
+from matchmaker.matching.features import market_keys
+from matchmaker.matching.reasons import (
+    STRONG_DIRECTION,
+    Explainer,
+    common_market_keys,
+    market_words,
+)
 from matchmaker.reference import messages, nace
 from matchmaker.reference.lexicon import default_lexicon
+from matchmaker.reference.markets import shared_markets
 from matchmaker.reference.nace import nace_division, nace_section
 from matchmaker.reference.text import clauses
 from matchmaker.representation.roles import CHAIN_POSITION, role_of
@@ -254,7 +261,7 @@ class Describer:
             reasons.append(self.w["concepts"].format(labels=self._labels(met[:6])))
         if self._common is None:
             self._common = common_market_keys(self.profiles)
-        markets = _shared_markets([self.profiles[i] for i in members], self._common)
+        markets = _shared_markets([self.profiles[i] for i in members], self._common, self.lang)
         if markets:
             reasons.append(self.w["markets"].format(markets=", ".join(markets[:4])))
         return {"type": kind, "purpose": purpose, "reasons": reasons}
@@ -293,11 +300,9 @@ def _first_clause(text_: str, clauses) -> str:
     return words if len(words) <= 90 else words[:90].rsplit(" ", 1)[0] + " …"
 
 
-def _shared_markets(profiles: Sequence[Mapping], common: set[str]) -> list[str]:
-    """Markets named by at least two members, but not by most of the pool (`common`), in
-    first-seen spelling."""
-    seen: dict[str, list] = {}
-    for p in profiles:
-        for m in {" ".join(str(x).lower().split()): x for x in p.get("markets") or []}.items():
-            seen.setdefault(m[0], [m[1], 0])[1] += 1
-    return [name for key, (name, n) in seen.items() if n >= 2 and key not in common]
+def _shared_markets(profiles: Sequence[Mapping], common: set[str], lang: str) -> list[str]:
+    """Markets at least two members sell in, whatever language they wrote them in (a group
+    such as Norden holds its countries: `reference.markets`), but not those most of the pool
+    lists (`common`), named in the reader's language in the order first written."""
+    shared = shared_markets([market_keys(p) for p in profiles], leave_out=common)
+    return market_words(shared, profiles, lang)

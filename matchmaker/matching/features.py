@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from matchmaker.reference import markets as market_names
 from matchmaker.reference.nace import nace_class, nace_division, nace_group, nace_section
 from matchmaker.reference.sizes import size_band
 from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, dense_dot
@@ -49,12 +50,15 @@ def feature_names() -> list[str]:
 
 
 def market_keys(profile: Mapping) -> list[str]:
-    """A profile's markets, case- and space-folded, without repeats, in order."""
-    seen = {}
-    for m in profile.get("markets") or []:
-        if m and str(m).strip():
-            seen.setdefault(" ".join(str(m).lower().split()), None)
-    return list(seen)
+    """A profile's markets as canonical keys ("Tyskland", "Germany", "DE" → "DE"; see
+    `reference.markets`), without repeats, in the order written."""
+    return market_names.market_keys(profile.get("markets"))
+
+
+def market_columns(profile: Mapping) -> list[str]:
+    """The markets a profile's markets cover (a group's members too: "Norden" covers "SE"), so
+    that two firms share a market when their columns meet."""
+    return list(dict.fromkeys(m for k in market_keys(profile) for m in market_names.covers(k)))
 
 
 @dataclass
@@ -79,7 +83,7 @@ class FirmFacts:
         """Facts of `profiles`; markets not in `market_vocab` are added to it."""
         rows, cols = [], []
         for i, p in enumerate(profiles):
-            for m in market_keys(p):
+            for m in market_columns(p):
                 rows.append(i)
                 cols.append(market_vocab.setdefault(m, len(market_vocab)))
         markets = sp.csr_matrix(

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from matchmaker.matching.features import market_keys
+from matchmaker.matching.features import market_columns, market_keys
 from matchmaker.matching.index import MatchIndex
-from matchmaker.reference import messages, nace
+from matchmaker.reference import markets as market_names
+from matchmaker.reference import messages, nace, regions
 from matchmaker.reference.nace import nace_division, nace_section
 from matchmaker.reference.text import snippet
 from matchmaker.representation.clauses import TextClauses
@@ -109,8 +110,21 @@ def common_markets(counts: Mapping[str, int], n: int) -> set[str]:
 
 
 def common_market_keys(profiles: Sequence[Mapping]) -> set[str]:
-    """The common markets of a list of profiles (a pool)."""
-    return common_markets(Counter(k for p in profiles for k in market_keys(p)), len(profiles))
+    """The common markets of a list of profiles (a pool): market keys, a group's members
+    counted for a firm that lists the group (`features.market_columns`)."""
+    return common_markets(Counter(k for p in profiles for k in market_columns(p)), len(profiles))
+
+
+def market_words(keys: Sequence[str], profiles: Sequence[Mapping], lang: str) -> list[str]:
+    """Market keys named in the reader's language; a market the reference does not know, as
+    the first of `profiles` wrote it."""
+    written: dict[str, str] = {}
+    for p in profiles:
+        for m in p.get("markets") or []:
+            key = market_names.market_key(str(m))
+            if key:
+                written.setdefault(key, str(m).strip())
+    return [market_names.market_label(k, lang, written.get(k)) for k in keys]
 
 
 def name_of(profile: Mapping) -> str:
@@ -284,13 +298,15 @@ class Explainer:
         return nace.title(code, self.lang) or code
 
     def context(self, a: Mapping, b: Mapping) -> list[dict]:
-        """Shared markets (but those most firms list), value chain from NACE, and regions."""
+        """Shared markets (one market in any language or group: `reference.markets`; but those
+        most firms list), value chain from NACE, and regions."""
         out = []
-        mb = set(market_keys(b)) - self.widespread_markets()
-        original = {" ".join(str(m).lower().split()): str(m) for m in a.get("markets") or []}
-        shared = [original[m] for m in market_keys(a) if m in mb]
+        shared = market_names.shared_markets(
+            [market_keys(a), market_keys(b)], leave_out=self.widespread_markets()
+        )
         if shared:
-            out.append(messages.record("matching.markets", markets=", ".join(shared)))
+            words = market_words(shared, (a, b), self.lang)
+            out.append(messages.record("matching.markets", markets=", ".join(words)))
         da, db_ = nace_division(a.get("nace")), nace_division(b.get("nace"))
         sa, sb = nace_section(a.get("nace")), nace_section(b.get("nace"))
         if da and db_:
@@ -310,7 +326,10 @@ class Explainer:
         ra, rb = a.get("region"), b.get("region")
         if ra and rb:
             if ra == rb:
-                out.append(messages.record("matching.same_region", region=ra))
+                out.append(
+                    messages.record("matching.same_region", region=regions.label(ra, self.lang))
+                )
             else:
-                out.append(messages.record("matching.regions", a=ra, b=rb))
+                a_, b_ = regions.label(ra, self.lang), regions.label(rb, self.lang)
+                out.append(messages.record("matching.regions", a=a_, b=b_))
         return out

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Literal, get_args
 
 from matchmaker.config import DATA_DIR
-from matchmaker.reference import folding
+from matchmaker.reference import folding, messages
 
 Region = Literal["Nordjylland", "Midtjylland", "Syddanmark", "Sjælland", "Hovedstaden"]
 REGIONS: tuple[str, ...] = get_args(Region)
@@ -53,6 +53,15 @@ def is_region_name(value: str) -> bool:
     """Whether `value` names a region or a part of the country ('Sjælland', 'Fyn'), not a
     town ('Ikast', which may also begin a firm's name)."""
     return fold(value) in _region_names()
+
+
+def label(region: str | None, lang: str | None = None) -> str:
+    """A region's name in the reader's language ("Syddanmark" → "Southern Denmark"); a value
+    that is no region, as given."""
+    if not region:
+        return ""
+    code = f"regions.{region}"
+    return messages.render(code, lang) if messages.has(code) else region
 
 
 def normalise(value: str) -> str | None:
