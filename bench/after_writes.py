@@ -192,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  chat CPU p50 {1000 * np.median(cpu):6.1f} ms  {message}")
     if args.profile:
         only = os.environ.get("BENCH_PROFILE_FILTER", "")  # a regular expression of paths
-        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(only, 60)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            only, 60
+        )
     shutil.rmtree(tmp, ignore_errors=True)  # the temporary store
     return 0
 

@@ -353,7 +353,8 @@ def penalise_lookalikes(
     alike = np.maximum(similar, similar.T) >= likeness
     np.fill_diagonal(alike, False)
     ii, jj = np.nonzero(np.triu(alike, 1))
-    before = dict(zip(zip(ii.tolist(), jj.tolist()), pair[ii, jj].astype(float).tolist()))
+    pairs = zip(ii.tolist(), jj.tolist(), strict=True)
+    before = dict(zip(pairs, pair[ii, jj].astype(float).tolist(), strict=True))
     if not before:
         return pair, before
     out = np.array(pair, dtype=np.float32, copy=True)
