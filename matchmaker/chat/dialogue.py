@@ -22,7 +22,7 @@ from matchmaker.chat.partners import find_similar
 from matchmaker.chat.review import review, review_action
 from matchmaker.chat.rivals import asks_rivalry, rivalry
 from matchmaker.chat.saving import save
-from matchmaker.chat.show import show
+from matchmaker.chat.show import asks_about_group, show
 from matchmaker.chat.smalltalk import beyond_help, help_, other
 from matchmaker.chat.topic_search import partners_or_firms
 from matchmaker.chat.turn import (
@@ -82,7 +82,7 @@ def respond(
         "entities": public_entities(turn, intent, state),
         "cards": turn.cards,
     }
-    if any(makes_list(c) for c in turn.cards):
+    if any(makes_list(c) for c in turn.cards) and not turn.list_kept:
         state["cards"] = [card_ref(c) for c in turn.cards][:MAX_CARDS_REMEMBERED]
     chat_log.append_turn(db, session_id, message, answer, state, turn.found.as_dict())
     return answer
@@ -116,6 +116,8 @@ def decide(turn: Turn) -> str:
         return "export"  # "gem listen som csv": a file, not a stored proposal
     if intent == "save" or (state.get("preview") and SAVE.match(turn.message)):
         return "save"
+    if intent not in ("explain", "export", "save") and asks_about_group(turn):
+        return "show"  # "hvem er på hold 2?": that group of the last list, not a new split
     task = state.get("task")
     if task in ("find_partners", "similar") and asks_more(turn) and state.get("search"):
         return task  # "flere": more of the last list

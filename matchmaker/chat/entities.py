@@ -122,11 +122,13 @@ def extract(
     intent: str | None = None,
     language: str | None = None,
     mentions: list[FirmMention] | None = None,
+    groups_listed: bool = False,
 ) -> Entities:
     """Every slot of `text`; town and sector words inside firm names do not count.
 
     `mentions` are the firm mentions if already found (`find_firms`), e.g. to mask them
-    for the intent classifier first.
+    for the intent classifier first. `groups_listed`: the last answer listed networks or
+    cohorts, so "hold nr 2" points at the second of them, not at masterclass number 2.
     """
     lang = language or guess_language(text)
     out = Entities(language=lang)
@@ -145,7 +147,9 @@ def extract(
     spans = [(m.start, m.end) for m in mentions]
     rest = mask(text, spans)
     found = find_masterclass(rest, gazetteer, loose=intent == "propose_cohorts")
-    numbered = find_masterclass_number(rest, gazetteer, cohorts=intent == "propose_cohorts")
+    numbered = find_masterclass_number(
+        rest, gazetteer, cohorts=intent == "propose_cohorts" and not groups_listed
+    )
     if numbered:
         # "masterclass 4" names a masterclass; the 4 is not a count (nor an ordinal).
         rest = mask(rest, [numbered[1]])

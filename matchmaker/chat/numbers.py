@@ -40,7 +40,7 @@ _ORDINAL_PATTERNS = (
     re.compile(r"\b(sidste|last)\b", re.I),
     # "netværk 2", "hold 1", "network 3": the group of that number in the list
     re.compile(
-        r"\b(?:netværk|netvaerk|network|hold|cohort|kohorte|gruppe|group)\s+(\d{1,2})\b(?!\s*%)",
+        r"\b(?:netværk|netvaerk|network|hold|cohort|kohorte|gruppe|group|team)\s+(\d{1,2})\b(?!\s*%)",
         re.I,
     ),
 )

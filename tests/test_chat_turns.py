@@ -1,0 +1,138 @@
+"""Turns an outside tester found wrong, in our own words: a follow-up about cohort N stays with
+the masterclass just listed, English "to" is no count, "who can supply X?" searches the firms
+that offer X, a purpose ranks partners rather than filtering by sector, and exporting a draft
+stores nothing."""
+
+from __future__ import annotations
+
+import pytest
+from test_chat import ask, intent_model, register_firms  # noqa: F401 - the model, built once
+
+FIRMS = [
+    dict(name="Fjordtekst Polstring ApS", region="Midtjylland", city="Viborg", sector="Polstring",
+         nace="95.24", description="Polstring og ompolstring af stole og sofaer til kontorer.",
+         offers="Ompolstring og reparation af kontorstole og sofaer.",
+         needs="En leverandør af slidstærkt uldstof og tekstiler til polstring."),
+    dict(name="Brande Væveri ApS", region="Midtjylland", city="Brande", sector="Væveri",
+         nace="13.20", description="Vi væver stof af dansk uld.",
+         offers="Slidstærkt uldstof og tekstiler i metermål til polstring og gardiner.",
+         needs="Flere erhvervskunder."),
+    dict(name="Herning Modetøj ApS", region="Midtjylland", city="Herning", sector="Tekstil",
+         nace="14.13", description="Design af modetøj til kædebutikker.",
+         offers="Kollektioner af dametøj og private label tøj.",
+         needs="Nye butikskunder i Norden."),
+    dict(name="Kolding Kartonfabrik A/S", region="Syddanmark", city="Kolding", sector="Emballage",
+         nace="17.21", description="Vi producerer bølgepap og kartoner.",
+         offers="Kartoner, bølgepap og forsendelsesemballage efter mål.",
+         needs="Kunder i webhandel."),
+    dict(name="Tønder Træpiller ApS", region="Syddanmark", city="Tønder", sector="Biobrændsel",
+         nace="16.29", description="Produktion af træpiller af savsmuld.",
+         offers="Træpiller og briketter i bigbags og løs vægt til varmeværker.",
+         needs="Transport og lager."),
+    dict(name="Mols Murerfirma ApS", region="Midtjylland", city="Ebeltoft", sector="Byggeri",
+         nace="43.99", description="Murerarbejde og renovering af ældre huse.",
+         offers="Murerarbejde, facaderenovering og flisearbejde.",
+         needs="Leverandør af gamle mursten."),
+    dict(name="Aalborg Eksporthus ApS", region="Nordjylland", city="Aalborg", sector="Rådgivning",
+         nace="70.22", description="Rådgivning om eksport for små producenter.",
+         offers="Eksportrådgivning, markedsanalyse og distributører i Tyskland og Norge.",
+         needs="Kunder blandt producenter."),
+    dict(name="Lemvig Lakrids ApS", region="Midtjylland", city="Lemvig", sector="Fødevarer",
+         nace="10.82", description="Vi laver lakrids og slik af økologiske råvarer.",
+         offers="Lakrids i gaveæsker og private label slik.",
+         needs="Emballage til gaveæsker og hjælp til eksport til Tyskland."),
+    dict(name="Silkeborg Webbureau ApS", region="Midtjylland", city="Silkeborg",
+         sector="Software", nace="62.01", description="Webshops for små producenter.",
+         offers="Webshops, nyhedsbreve og annoncering på nettet.", needs="Flere kunder."),
+]  # fmt: skip
+
+
+@pytest.fixture
+def firms(client) -> dict[str, int]:
+    return register_firms(client, FIRMS, 700)
+
+
+def cards(body, kind):
+    return [c for c in body["cards"] if c["type"] == kind]
+
+
+# -- 1. a follow-up about cohort N stays with the masterclass just listed --------------------
+
+ONLINE = [
+    ("Anholt Keramik", "Keramik; sælger i egen butik og vil i gang med en webshop."),
+    ("Bogø Brygghus", "Ølbryggeri; vil sælge øl på abonnement online."),
+    ("Dalby Designmøbler", "Møbler; har webshop og vil annoncere på sociale medier."),
+    ("Egeskov Honning", "Honning; sælger på markeder og vil sælge online."),
+    ("Falster Fiskeudstyr", "Fiskegrej; webshop med 300 varer, vil optimere søgning."),
+    ("Gilleleje Glas", "Glaspusteri; vil sælge til udlandet via nettet."),
+    ("Hjerting Hundefoder", "Hundefoder på abonnement online; vil mindske frafald."),
+    ("Ishøj Isenkram", "Isenkram; butik, vil samle butik og webshop."),
+    ("Jels Juice", "Juice; sælger til caféer, vil have egen webshop."),
+    ("Karrebæk Kaffe", "Kaffebrænderi med webshop; vil bruge nyhedsbreve."),
+    ("Lønstrup Lys", "Stearinlys; sælger på en markedsplads, vil have egen webshop."),
+    ("Mern Mostri", "Most; vil sælge gaveæsker online til jul."),
+    ("Nykøbing Nøgleservice", "Låsesmed; vil tage imod bookinger online."),
+    ("Odder Ost", "Ostehandel; vil sælge ostekasser online."),
+    ("Præstø Papir", "Papirvarer med webshop; vil i gang med annoncering."),
+    ("Ringe Reb", "Reb og tovværk; vil sælge til lystsejlere på nettet."),
+]
+
+
+@pytest.fixture
+def masterclasses(client, auth) -> dict[str, int]:
+    """Two masterclasses: the one asked about first (so "hold nummer 2" is not its number),
+    with enough answers for two cohorts, and another with a few answers."""
+    ids = {}
+    for title, theme, answers in (
+        ("Salg på nettet", "e-handel og digital markedsføring", ONLINE),
+        ("Grøn omstilling i produktionen", "energi og CO2-regnskab",
+         [("Aars Autolak", "Autolakering; vil mindske energiforbruget."),
+          ("Brædstrup Beton", "Betonvarer; CO2-regnskab til kunderne.")]),
+    ):  # fmt: skip
+        created = client.post(
+            "/api/v1/masterclasses", json={"title": title, "theme": theme, "capacity": 30},
+            headers=auth,
+        ).get_json()  # fmt: skip
+        for company, core in answers:
+            answer = client.post(
+                f"/api/v1/masterclasses/{created['id']}/responses",
+                json={"company": company, "core_business": core},
+            )
+            assert answer.status_code == 201
+        ids[title] = created["id"]
+    return ids
+
+
+FOLLOW_UPS = [
+    "hvem er på hold 2?",
+    "hvem er med i hold nummer 2?",
+    "vis gruppe 2",
+    "hvilke virksomheder er i gruppe 2?",
+    "hvem deltager på hold nr. 2",
+    "who is in cohort 2?",
+    "show me group number 2",
+    "which firms are in cohort 2?",
+    "list the members of group 2",
+]
+
+
+def test_a_follow_up_about_cohort_n_shows_that_cohort_of_the_masterclass_listed(
+    client, auth, firms, masterclasses
+):
+    for n, follow_up in enumerate(FOLLOW_UPS):
+        session = f"cohorts{n}"
+        listed = ask(client, auth, "lav hold til masterclassen om salg på nettet", session)
+        assert listed["entities"]["masterclass"]["id"] == masterclasses["Salg på nettet"]
+        listed_names = [[m["name"] for m in c["members"]] for c in cards(listed, "cohort")]
+        body = ask(client, auth, follow_up, session)
+        shown = [[m["name"] for m in c["members"]] for c in cards(body, "cohort")]
+        assert shown == [listed_names[1]], (follow_up, body["reply"])
+        assert body["entities"]["masterclass"]["id"] == masterclasses["Salg på nettet"], body
+        english = follow_up.split()[0] in ("who", "show", "which", "list")
+        assert ("cohort" in body["reply"].lower()) == english, body["reply"]
+        assert "Salg på nettet" in body["reply"]
+        # The list stays the masterclass's cohorts: "hold 1" next is its first cohort.
+        first = ask(client, auth, "and cohort 1?" if english else "og hold 1?", session)
+        again = [[m["name"] for m in c["members"]] for c in cards(first, "cohort")]
+        assert again == [listed_names[0]], (follow_up, first["reply"])
+
