@@ -19,7 +19,7 @@ FIRMS = [
          needs="Flere erhvervskunder."),
     dict(name="Herning Modetøj ApS", region="Midtjylland", city="Herning", sector="Tekstil",
          nace="14.13", description="Design af modetøj til kædebutikker.",
-         offers="Kollektioner af dametøj og private label tøj.",
+         offers="Kollektioner af dametøj og egne tøjmærker.",
          needs="Nye butikskunder i Norden."),
     dict(name="Kolding Kartonfabrik A/S", region="Syddanmark", city="Kolding", sector="Emballage",
          nace="17.21", description="Vi producerer bølgepap og kartoner.",
@@ -135,4 +135,36 @@ def test_a_follow_up_about_cohort_n_shows_that_cohort_of_the_masterclass_listed(
         first = ask(client, auth, "and cohort 1?" if english else "og hold 1?", session)
         again = [[m["name"] for m in c["members"]] for c in cards(first, "cohort")]
         assert again == [listed_names[0]], (follow_up, first["reply"])
+
+
+# -- 2. English "to" is a preposition or an infinitive, not a count ----------------------------
+
+TO_IS_NO_COUNT = [
+    "Find partners for Lemvig Lakrids to help us export to Germany",
+    "I'd like you to find partners for Silkeborg Webbureau",
+    "We want Kolding Kartonfabrik to find new partners",
+    "Which firms could Brande Væveri team up with to sell to hotels?",
+    "Could you suggest firms for Tønder Træpiller to partner with?",
+    "Lemvig Lakrids wants to export to Norway - who should they talk to?",
+]
+
+
+def test_english_to_is_no_count_but_number_words_in_a_count_position_are(client, auth, firms):
+    for n, message in enumerate(TO_IS_NO_COUNT):
+        body = ask(client, auth, message, f"to{n}")
+        assert body["intent"] in ("find_partners", "similar"), (message, body["reply"])
+        assert body["entities"].get("count") != 2, (message, body["entities"])
+        assert len(cards(body, "firm")) > 2, (message, body["reply"])
+        assert body["reply"].startswith("Here"), (message, body["reply"])
+    counted = {
+        "find two partners for Lemvig Lakrids to help with export": 2,
+        "find 2-3 partners for Lemvig Lakrids who can help with export": 3,
+        "Give me two to three suggestions for Silkeborg Webbureau": 3,
+        "find to partnere til Lemvig Lakrids": 2,
+        "giv mig to forslag til Brande Væveri": 2,
+    }
+    for n, (message, count) in enumerate(counted.items()):
+        body = ask(client, auth, message, f"count{n}")
+        assert body["entities"]["count"] == count, (message, body["entities"])
+        assert len(cards(body, "firm")) == count, (message, body["reply"])
 
