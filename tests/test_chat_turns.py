@@ -168,3 +168,35 @@ def test_english_to_is_no_count_but_number_words_in_a_count_position_are(client,
         assert body["entities"]["count"] == count, (message, body["entities"])
         assert len(cards(body, "firm")) == count, (message, body["reply"])
 
+
+# -- 3. "who can supply X?" with no firm named searches the firms that offer X -----------------
+
+WHO_SUPPLIES = {
+    "hvem kan levere uldstof til polstring?": "Brande Væveri ApS",
+    "hvem laver træpiller?": "Tønder Træpiller ApS",
+    "hvem kan reparere kontorstole?": "Fjordtekst Polstring ApS",
+    "hvilket firma kan lave en webshop til os?": "Silkeborg Webbureau ApS",
+    "kender du nogen, der producerer kartoner?": "Kolding Kartonfabrik A/S",
+    "who can supply cardboard boxes?": "Kolding Kartonfabrik A/S",
+    "which company can deliver wool fabric for upholstery?": "Brande Væveri ApS",
+    "is there anyone who can build a webshop?": "Silkeborg Webbureau ApS",
+    # English words for Danish offers the lexicon does not know: still a search, not "which
+    # firm?", even when no offer meets them closely enough to be listed.
+    "who makes wood pellets?": None,
+}
+
+
+def test_who_can_supply_a_thing_lists_the_firms_that_offer_it(client, auth, firms):
+    for n, (message, supplier) in enumerate(WHO_SUPPLIES.items()):
+        body = ask(client, auth, message, f"supply{n}")
+        assert body["intent"] == "find_partners", (message, body["reply"])
+        assert not cards(body, "choice"), (message, body["reply"])  # no "which firm?"
+        assert body["entities"].get("purpose"), (message, body["entities"])
+        english = message.split()[0] in ("who", "which", "is")
+        asks = "Which firm" if english else "Hvilken virksomhed"
+        assert asks not in body["reply"], (message, body["reply"])
+        listed = [c["name"] for c in cards(body, "profile")]
+        if supplier:
+            assert listed and listed[0] == supplier, (message, listed, body["reply"])
+            assert body["reply"].startswith("Th" if english else "D"), (message, body["reply"])
+

@@ -24,6 +24,25 @@ _PURPOSE = re.compile(
     r"|\bsnakke med om|\btale med om|\bteam up with\s+.{0,60}?\s+on)\s+(.+)",
     re.I,
 )
+# Verbs of what a firm supplies ("levere", "laver", "makes", "can repair"): asked of a firm not
+# named ("hvem laver X?", "firms that make X", "anyone who can supply X"), their object is the
+# topic, read as the need of a firm not named yet.
+_SUPPLY_VERB = (
+    r"(?:levere|leverer|lave|laver|producere|producerer|fremstille|fremstiller|tilbyde|"
+    r"tilbyder|sælge|sælger|saelge|saelger|forhandle|forhandler|reparere|reparerer|bygge|"
+    r"bygger|installere|installerer|udvikle|udvikler|servicere|servicerer|"
+    r"supply|supplies|make|makes|produce|produces|manufacture|manufactures|provide|provides|"
+    r"offer|offers|deliver|delivers|sell|sells|repair|repairs|fix|fixes|build|builds|"
+    r"install|installs|develop|develops|service|services|distribute|distributes)"
+)
+_SUPPLIER = re.compile(
+    r"(?:\b(?:der|som|who|that|which)\s+(?:kan|kunne|can|could|will|vil)\s+"
+    r"|\b(?:hvem|who|nogen|nogle|anyone|someone|somebody|firms?|compan(?:y|ies)|businesses|"
+    r"suppliers?|virksomhed(?:er)?|firma(?:er)?|leverandør(?:er)?),?\s+"
+    r"(?:(?:der|som|that|which|who)\s+)?(?:(?:kan|kunne|can|could)\s+)?)"
+    rf"{_SUPPLY_VERB}\s+(.+)",
+    re.I,
+)
 _PURPOSE_STOP = re.compile(
     r"\s*(?:[.?!;]|,\s|\s[–—-]\s|\b(?:i|in)\s+(?:region\s+)?(?:\w+jylland|syddanmark|"
     r"sjælland|sjaelland|hovedstaden|zealand|southern denmark|north jutland|central)|"
@@ -99,10 +118,12 @@ _MARKET_GOAL = re.compile(
 
 
 def find_purpose(text: str) -> str | None:
-    """What the facilitator wants the partners for ('eksport til Tyskland'), as written."""
-    for m in _PURPOSE.finditer(text):
+    """What the facilitator wants the partners for ('eksport til Tyskland'), or what the firms
+    asked for should supply ('hvem kan levere kartoner?' → 'kartoner'), as written."""
+    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text)):
         purpose = " ".join(_PURPOSE_STOP.sub("", m.group(1)).split()).strip(" ,.?!:;–-")
         purpose = re.sub(r"^(?:at|to|med|with)\s+", "", purpose, flags=re.I)
+        purpose = re.sub(r"^(?:en|et|a|an|the)\s+(?=\w{2})", "", purpose, flags=re.I)
         if len(purpose) >= 3 and not is_stopword(purpose.lower()):
             return purpose
     goal = _MARKET_GOAL.search(text)
