@@ -200,3 +200,34 @@ def test_who_can_supply_a_thing_lists_the_firms_that_offer_it(client, auth, firm
             assert listed and listed[0] == supplier, (message, listed, body["reply"])
             assert body["reply"].startswith("Th" if english else "D"), (message, body["reply"])
 
+
+# -- 4. a purpose ranks partners; only an explicit sector request filters by sector ------------
+
+
+def test_a_purpose_ranks_partners_and_only_a_named_sector_filters(client, auth, firms):
+    for n, message in enumerate([
+        "find partnere til Fjordtekst Polstring der kan hjælpe med tekstiler",
+        "Fjordtekst Polstring søger partnere som kan levere tekstiler",
+        "find partners for Fjordtekst Polstring who can help with textiles",
+        "Suggest partners for Fjordtekst Polstring that can supply upholstery textiles",
+    ]):  # fmt: skip
+        body = ask(client, auth, message, f"purpose{n}")
+        assert body["intent"] == "find_partners", (message, body["reply"])
+        assert "sector" not in body["entities"], (message, body["entities"])
+        listed = [c["name"] for c in cards(body, "firm")]
+        assert listed[:1] == ["Brande Væveri ApS"], (message, listed, body["reply"])
+    packaging = ask(client, auth, "I need partners to help Lemvig Lakrids with packaging", "pk")
+    assert "sector" not in packaging["entities"], packaging["entities"]
+    assert len(cards(packaging, "firm")) > 1, packaging["reply"]
+    assert cards(packaging, "firm")[0]["name"] == "Kolding Kartonfabrik A/S", packaging["reply"]
+    # A sector asked for in so many words is a filter.
+    for n, message in enumerate([
+        "find partnere til Fjordtekst Polstring i tekstilbranchen",
+        "find partners for Fjordtekst Polstring in the textile sector",
+        "find partnere til Fjordtekst Polstring inden for tekstil, der kan hjælpe med salg",
+    ]):  # fmt: skip
+        body = ask(client, auth, message, f"sector{n}")
+        assert body["entities"].get("sector") == "tekstil", (message, body["entities"])
+        listed = [c["name"] for c in cards(body, "firm")]
+        assert listed == ["Herning Modetøj ApS"], (message, listed, body["reply"])
+

@@ -17,7 +17,13 @@ from matchmaker.chat.names import (
     mask,
 )
 from matchmaker.chat.numbers import find_count, find_ordinals
-from matchmaker.chat.topics import find_purpose, find_sector, find_theme, sectors_of
+from matchmaker.chat.topics import (
+    find_purpose,
+    find_sector,
+    find_sector_filter,
+    find_theme,
+    sectors_of,
+)
 from matchmaker.reference import regions
 from matchmaker.reference.text import guess_language
 
@@ -169,7 +175,7 @@ def extract(
         else:
             out.count, out.count_min, out.count_unit = count.value, count.low, count.unit
     out.region = regions.find_in_text(rest, skip_negated=True)
-    sector = find_sector(rest)
+    sector = find_sector_filter(rest)
     if sector:
         out.sector = sector[0]
     out.format = find_format(rest)

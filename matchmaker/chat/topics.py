@@ -120,14 +120,44 @@ _MARKET_GOAL = re.compile(
 def find_purpose(text: str) -> str | None:
     """What the facilitator wants the partners for ('eksport til Tyskland'), or what the firms
     asked for should supply ('hvem kan levere kartoner?' → 'kartoner'), as written."""
+    found = purpose_span(text)
+    return found[0] if found else None
+
+
+def purpose_span(text: str) -> tuple[str, int, int] | None:
+    """The purpose (`find_purpose`) and where in `text` the words it was read from lie."""
     for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text)):
-        purpose = " ".join(_PURPOSE_STOP.sub("", m.group(1)).split()).strip(" ,.?!:;–-")
+        cut = _PURPOSE_STOP.sub("", m.group(1))
+        purpose = " ".join(cut.split()).strip(" ,.?!:;–-")
         purpose = re.sub(r"^(?:at|to|med|with)\s+", "", purpose, flags=re.I)
         purpose = re.sub(r"^(?:en|et|a|an|the)\s+(?=\w{2})", "", purpose, flags=re.I)
         if len(purpose) >= 3 and not is_stopword(purpose.lower()):
-            return purpose
+            return purpose, m.start(1), m.start(1) + len(cut)
     goal = _MARKET_GOAL.search(text)
-    return " ".join(goal.group().split()) if goal else None
+    return (" ".join(goal.group().split()), goal.start(), goal.end()) if goal else None
+
+
+# A sector word that names the sector as such ("fødevaresektoren", "tekstilbranchen", "the food
+# sector"): a filter even inside the purpose.
+_SECTOR_AS_SUCH = re.compile(r"(?:sektor|branche|industri)\w*$", re.I)
+_SECTOR_WORD_AFTER = re.compile(
+    r"^\s*-?\s*(?:sectors?|industry|industries|sektor\w*|branche\w*|industri\w*)\b", re.I
+)
+
+
+def find_sector_filter(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The sector a request filters by: the first sector named outside its purpose, or named
+    as a sector inside it. "partnere der kan hjælpe med tekstiler" asks for firms that offer
+    textiles, wherever they are filed; "i tekstilbranchen" asks for the textile sector."""
+    purpose = purpose_span(text)
+    for sector, start, end in _sector_hits(text):
+        inside = purpose is not None and purpose[1] <= start < purpose[2]
+        if inside and not (
+            _SECTOR_AS_SUCH.search(text[start:end]) or _SECTOR_WORD_AFTER.match(text[end:])
+        ):
+            continue
+        return sector, (start, end)
+    return None
 
 
 # The slots each intent uses; the rest of a message (a town in small talk) is not reported.
