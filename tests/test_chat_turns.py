@@ -231,3 +231,45 @@ def test_a_purpose_ranks_partners_and_only_a_named_sector_filters(client, auth, 
         listed = [c["name"] for c in cards(body, "firm")]
         assert listed == ["Herning Modetøj ApS"], (message, listed, body["reply"])
 
+
+# -- 5. exporting a draft stores nothing: the chat asks for it to be saved first ---------------
+
+
+def stored_proposals(db) -> int:
+    return db.execute("SELECT count(*) FROM proposals").fetchone()[0]
+
+
+DRAFT_EXPORTS = [
+    ("eksportér netværk 1 som pdf", "gem"),
+    ("kan jeg få udkastet som regneark?", "gem"),
+    ("gem dem som csv", "gem"),
+    ("export the proposal as csv", "save"),
+    ("send me network 1 as a PDF", "save"),
+]
+
+
+def test_exporting_a_draft_stores_nothing_and_asks_to_save_it_first(client, auth, firms, db):
+    for n, (message, save_word) in enumerate(DRAFT_EXPORTS):
+        session = f"draft{n}"
+        english = save_word == "save"
+        request = "propose networks in Central Jutland" if english else "foreslå netværk"
+        request += "" if english else " i Midtjylland"
+        draft = cards(ask(client, auth, request, session), "network")
+        assert draft and draft[0]["id"] is None
+        body = ask(client, auth, message, session)
+        assert body["intent"] == "export", (message, body["reply"])
+        assert stored_proposals(db) == 0, (message, body["reply"])
+        assert save_word in body["reply"].lower(), (message, body["reply"])
+        assert not [c for c in body["cards"] if c["type"] == "export"], body["cards"]
+        assert [a["kind"] for c in body["cards"] for a in c.get("actions", [])] == ["save"]
+    # Saved, the same request exports the stored proposal, and nothing more is stored.
+    saved = ask(client, auth, "gem", "draft0")
+    assert saved["intent"] == "save" and stored_proposals(db) == 1, saved["reply"]
+    exported = ask(client, auth, "eksportér netværk 1 som pdf", "draft0")
+    assert exported["cards"][0]["type"] == "export", exported["reply"]
+    first = cards(saved, "network")[0]["id"]
+    assert exported["cards"][0]["target"] == {"kind": "network", "id": first}
+    assert stored_proposals(db) == 1
+    # A draft's card offers to save it, not an export that would have to store it.
+    assert "export_preview" not in {a["kind"] for a in draft[0]["actions"]}
+
