@@ -273,3 +273,30 @@ def test_exporting_a_draft_stores_nothing_and_asks_to_save_it_first(client, auth
     # A draft's card offers to save it, not an export that would have to store it.
     assert "export_preview" not in {a["kind"] for a in draft[0]["actions"]}
 
+
+# -- 6. the firms to invite to a masterclass, as the invitations API lists them ----------------
+
+
+def test_whom_to_invite_to_a_masterclass_is_the_invitation_list(client, auth, firms, masterclasses):
+    online = masterclasses["Salg på nettet"]
+    listed = client.get(
+        f"/api/v1/masterclasses/{online}/invitations?limit=3&lang=da", headers=auth
+    ).get_json()["items"]
+    for n, (message, lang) in enumerate([
+        ("hvem skal vi invitere til masterclassen om salg på nettet? giv mig 3", "da"),
+        ("hvilke 3 virksomheder bør vi invitere til kurset Salg på nettet?", "da"),
+        ("which 3 firms should we invite to the Salg på nettet masterclass?", "en"),
+    ]):  # fmt: skip
+        body = ask(client, auth, message, f"invite{n}")
+        assert body["intent"] == "invite", (message, body["reply"])
+        assert [c["name"] for c in cards(body, "profile")] == [i["name"] for i in listed]
+        assert all(c["reason"] for c in cards(body, "profile")), body["cards"]
+        assert body["entities"]["masterclass"]["id"] == online
+        assert body["reply"].startswith("Disse" if lang == "da" else "These"), body["reply"]
+    # After the cohorts of a masterclass, "hvem mangler vi at invitere?" means that one.
+    ask(client, auth, "lav hold til masterclassen om salg på nettet", "context")
+    body = ask(client, auth, "hvem bør vi så invitere?", "context")
+    assert body["intent"] == "invite" and body["entities"]["masterclass"]["id"] == online
+    second = cards(body, "profile")[1]["name"]
+    shown = ask(client, auth, "vis nummer 2", "context")
+    assert [c["name"] for c in cards(shown, "profile")] == [second], shown["reply"]

@@ -17,6 +17,7 @@ from matchmaker.chat.cohort_requests import propose_cohorts
 from matchmaker.chat.counts import asks_count, count_firms
 from matchmaker.chat.explain import explain
 from matchmaker.chat.export import export
+from matchmaker.chat.invitations import asks_invitations, invite
 from matchmaker.chat.network_previews import propose_networks
 from matchmaker.chat.partners import find_similar
 from matchmaker.chat.review import review, review_action
@@ -56,6 +57,7 @@ HANDLERS = {
     "review": review,
     "rivalry": rivalry,
     "count": count_firms,
+    "invite": invite,
     "help": help_,
     "other": other,
 }
@@ -112,6 +114,8 @@ def decide(turn: Turn) -> str:
     pending = state.get("pending")
     if pending and answers_pending(turn, pending):
         return pending["intent"]
+    if asks_invitations(turn):
+        return "invite"  # "hvem skal vi invitere til masterclassen?": firms, not cohorts
     if found.format and (intent == "save" or SAVE.match(turn.message)):
         return "export"  # "gem listen som csv": a file, not a stored proposal
     if intent == "save" or (state.get("preview") and SAVE.match(turn.message)):

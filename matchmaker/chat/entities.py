@@ -77,6 +77,7 @@ SLOTS = {
     "show": {"firms", "ambiguous", "ordinals", "format"},
     "export": {"firms", "ambiguous", "ordinals", "count", "count_min", "count_unit", "region",
                "sector", "masterclass", "format"},
+    "invite": {"count", "count_min", "count_unit", "masterclass"},
     "help": set(),
     "other": set(),
 }  # fmt: skip
