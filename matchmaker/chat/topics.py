@@ -145,13 +145,38 @@ _SECTOR_WORD_AFTER = re.compile(
 )
 
 
+# The forms of a purpose that name what the partners should bring ("der kan hjælpe med X",
+# "hjælpe A med X", "med erfaring i X", "who can supply X"); "vil gerne …", "wants to …" state
+# an intention, often the request itself ("I want to propose a maritime network").
+_NEED_FORM = re.compile(
+    r"hjælpe|hjaelpe|help|støtte|assist|erfaring|experience|kender|ved noget|knows?\b", re.I
+)
+
+
+def _need_span(text: str) -> tuple[int, int] | None:
+    """Where the purpose lies when it names what the partners should bring, else None."""
+    found = purpose_span(text)
+    if found is None:
+        return None
+    _, start, end = found
+    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text)):
+        if m.start(1) == start:
+            if m.re is _SUPPLIER:
+                return start, end
+            form = m.group(0)[: start - m.start()]
+            # "hjælp mig med at finde …", "help me find …": asked of the chat, not the partners
+            helps_partners = _NEED_FORM.search(form) and not re.search(r"\b(?:mig|me)\b", form)
+            return (start, end) if helps_partners else None
+    return None
+
+
 def find_sector_filter(text: str) -> tuple[str, tuple[int, int]] | None:
-    """The sector a request filters by: the first sector named outside its purpose, or named
-    as a sector inside it. "partnere der kan hjælpe med tekstiler" asks for firms that offer
-    textiles, wherever they are filed; "i tekstilbranchen" asks for the textile sector."""
-    purpose = purpose_span(text)
+    """The sector a request filters by: the first sector named outside what the partners should
+    bring, or named as a sector inside it. "partnere der kan hjælpe med tekstiler" asks for
+    firms that offer textiles, wherever they are filed; "i tekstilbranchen" asks for the sector."""
+    purpose = _need_span(text)
     for sector, start, end in _sector_hits(text):
-        inside = purpose is not None and purpose[1] <= start < purpose[2]
+        inside = purpose is not None and purpose[0] <= start < purpose[1]
         if inside and not (
             _SECTOR_AS_SUCH.search(text[start:end]) or _SECTOR_WORD_AFTER.match(text[end:])
         ):
