@@ -143,7 +143,7 @@ TO_IS_NO_COUNT = [
     "Find partners for Lemvig Lakrids to help us export to Germany",
     "I'd like you to find partners for Silkeborg Webbureau",
     "We want Kolding Kartonfabrik to find new partners",
-    "Which firms could Brande Væveri team up with to sell to hotels?",
+    "Which firms could Brande Væveri team up with to reach new customers?",
     "Could you suggest firms for Tønder Træpiller to partner with?",
     "Lemvig Lakrids wants to export to Norway - who should they talk to?",
 ]
