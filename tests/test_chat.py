@@ -809,6 +809,10 @@ def test_cohort_follow_ups_change_the_number_and_the_format(client, auth, firms,
     assert len([c for c in three["cards"] if c["type"] == "cohort"]) == 3
     exported = ask(client, auth, "eksportér holdene fra AI-masterclassen som pdf", session="c")
     assert exported["intent"] == "export", exported["reply"]
+    # A draft is saved before it is exported: the export stores nothing.
+    assert stored_proposals(db) == 0 and "gem" in exported["reply"], exported["reply"]
+    assert ask(client, auth, "gem", session="c")["intent"] == "save"
+    exported = ask(client, auth, "eksportér holdene fra AI-masterclassen som pdf", session="c")
     target = exported["cards"][0]["target"]
     assert target["kind"] == "cohort_proposal" and stored_proposals(db) == 1
     again = ask(client, auth, "og som regneark", session="c")
@@ -830,13 +834,18 @@ def test_a_missing_intent_model_is_a_clear_error_not_a_training_run(
     assert not (tmp_path / "none.joblib").exists()
 
 
-def test_exporting_a_preview_stores_it_first(client, auth, firms, db):
+def test_exporting_a_draft_asks_to_save_it_first(client, auth, firms, db):
     previewed = network_cards(ask(client, auth, "foreslå netværk i Midtjylland", session="e"))
     assert previewed and stored_proposals(db) == 0
     body = ask(client, auth, "gem dem som csv", session="e")
+    assert body["intent"] == "export" and "gem" in body["reply"], body["reply"]
+    assert stored_proposals(db) == 0 and body["cards"][0]["actions"][0]["kind"] == "save"
+    saved = ask(client, auth, body["cards"][0]["actions"][0]["message"], session="e")
+    assert saved["intent"] == "save" and stored_proposals(db) == 1
+    body = ask(client, auth, "gem dem som csv", session="e")
     assert body["intent"] == "export" and body["cards"][0]["format"] == "csv", body["reply"]
     assert body["cards"][0]["target"]["kind"] == "network_proposal"
-    assert stored_proposals(db) == 1 and "forslag nr." in body["reply"]
+    assert stored_proposals(db) == 1
     second = ask(client, auth, "eksportér nummer 1 som pdf", session="e")
     assert second["cards"][0]["target"]["kind"] == "network" and stored_proposals(db) == 1
     pdf = client.get(second["cards"][0]["actions"][0]["href"], headers=auth)

@@ -37,6 +37,16 @@ def discard_card(lang: str) -> dict:
     }
 
 
+def save_card(lang: str) -> dict:
+    """A draft to save before it can be exported: its button sends "gem"."""
+    return {
+        "type": "notice",
+        "name": say("save_title", lang),
+        "actions": [{"kind": "save", "label": say("act_save", lang),
+                     "message": say("msg_save", lang)}],
+    }  # fmt: skip
+
+
 def pair_card(a: dict, b: dict, pair, lang: str, **extra: Any) -> dict:
     """A card for two firms and how they match (`matching.pair_score`'s answer); `extra`
     adds or replaces fields (an ordinal, what each brings, fewer reasons, actions)."""
@@ -103,12 +113,11 @@ def group_card(turn: Turn, group: dict, n: int, *, explain: bool = False) -> dic
              "group_id": group["id"]},
         ]  # fmt: skip
     if preview:
+        # A draft is saved before it is exported (an export stores nothing).
         card["actions"] = [
             card["actions"][0],
             {"kind": "save", "label": say("act_save", lang), "message": say("msg_save", lang)},
-            {"kind": "export_preview", "label": say("act_export", lang),
-             "message": say("msg_export_n", lang, n=card["ordinal"])},
-        ]  # fmt: skip
+        ]
     if explain:
         card["actions"] = [a for a in card["actions"] if a["kind"] != "explain"]
     return card

@@ -9,6 +9,7 @@ from matchmaker.chat import entities as slots
 from matchmaker.chat.names import suggest_firm
 from matchmaker.chat.turn import Turn, carry
 from matchmaker.chat.wording import join, say
+from matchmaker.store import questionnaires
 
 # A yes to "did you mean …?".
 YES = re.compile(
@@ -121,3 +122,28 @@ def choice_card(candidate: dict, lang: str) -> dict:
     card = {"type": "choice", "id": candidate["id"], "name": label}
     card["actions"] = [{"kind": "choose", "label": say("act_choose", lang), "message": label}]
     return card
+
+
+def which_masterclass(turn: Turn, intent: str, keep: dict, last: dict | None = None) -> dict | None:
+    """The masterclass a request is about: the option picked, the one named, the `last` one of
+    the conversation, or the only one; None when the chat asks which (or there is none), the
+    question written to `turn` and `keep`."""
+    pending = turn.state.get("pending")
+    if pending and turn.choice and pending["intent"] == intent:
+        return {"id": turn.choice["id"], "title": turn.choice.get("title")}
+    if turn.found.masterclass is not None:
+        return turn.found.masterclass
+    if last:
+        return last
+    classes = questionnaires.list_masterclasses(turn.db)
+    if not classes:
+        turn.reply = say("no_masterclass", turn.lang)
+        return None
+    if len(classes) == 1:
+        return {"id": classes[0]["id"], "title": classes[0]["title"]}
+    choices = [{"id": m["id"], "title": m["title"], "name": m["title"]} for m in classes]
+    names = join([m["title"] for m in classes], turn.lang, "or")
+    turn.reply = say("which_masterclass", turn.lang, names=names)
+    turn.cards = [choice_card(c, turn.lang) for c in choices[:10]]
+    keep["pending"] = {"intent": intent, "params": {}, "choices": choices}
+    return None

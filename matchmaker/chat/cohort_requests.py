@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from matchmaker.chat.cards import group_card
-from matchmaker.chat.clarify import choice_card
+from matchmaker.chat.clarify import which_masterclass
 from matchmaker.chat.turn import Turn, carry
-from matchmaker.chat.wording import error_text, join, reasons_text, say
+from matchmaker.chat.wording import error_text, reasons_text, say
 from matchmaker.grouping import cohorts
 from matchmaker.reference import messages
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound, validate
@@ -26,28 +26,11 @@ def propose_cohorts(turn: Turn) -> dict:
     """Preview cohorts for the masterclass named (asked for when unclear, or the last one)."""
     lang = turn.lang
     keep = carry(turn.state)
-    found, state = turn.found, turn.state
-    masterclass = found.masterclass
-    pending = state.get("pending")
-    if pending and turn.choice and pending["intent"] == "propose_cohorts":
-        masterclass = {"id": turn.choice["id"], "title": turn.choice.get("title")}
+    state = turn.state
     last = state.get("cohorts") if state.get("task") == "propose_cohorts" else None
-    if masterclass is None and last:
-        masterclass = last.get("masterclass")
+    masterclass = which_masterclass(turn, "propose_cohorts", keep, (last or {}).get("masterclass"))
     if masterclass is None:
-        classes = questionnaires.list_masterclasses(turn.db)
-        if not classes:
-            turn.reply = say("no_masterclass", lang)
-            return keep
-        if len(classes) > 1:
-            choices = [{"id": m["id"], "title": m["title"], "name": m["title"]} for m in classes]
-            turn.reply = say(
-                "which_masterclass", lang, names=join([m["title"] for m in classes], lang, "or")
-            )
-            turn.cards = [choice_card(c, lang) for c in choices[:10]]
-            keep["pending"] = {"intent": "propose_cohorts", "params": {}, "choices": choices}
-            return keep
-        masterclass = {"id": classes[0]["id"], "title": classes[0]["title"]}
+        return keep
     request = cohort_request(turn, masterclass, last or {})
     request["lang"] = lang
     try:

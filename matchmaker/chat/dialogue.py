@@ -17,12 +17,13 @@ from matchmaker.chat.cohort_requests import propose_cohorts
 from matchmaker.chat.counts import asks_count, count_firms
 from matchmaker.chat.explain import explain
 from matchmaker.chat.export import export
+from matchmaker.chat.invitations import asks_invitations, invite
 from matchmaker.chat.network_previews import propose_networks
 from matchmaker.chat.partners import find_similar
 from matchmaker.chat.review import review, review_action
 from matchmaker.chat.rivals import asks_rivalry, rivalry
 from matchmaker.chat.saving import save
-from matchmaker.chat.show import show
+from matchmaker.chat.show import asks_about_group, show
 from matchmaker.chat.smalltalk import beyond_help, help_, other
 from matchmaker.chat.topic_search import partners_or_firms
 from matchmaker.chat.turn import (
@@ -56,6 +57,7 @@ HANDLERS = {
     "review": review,
     "rivalry": rivalry,
     "count": count_firms,
+    "invite": invite,
     "help": help_,
     "other": other,
 }
@@ -82,7 +84,7 @@ def respond(
         "entities": public_entities(turn, intent, state),
         "cards": turn.cards,
     }
-    if any(makes_list(c) for c in turn.cards):
+    if any(makes_list(c) for c in turn.cards) and not turn.list_kept:
         state["cards"] = [card_ref(c) for c in turn.cards][:MAX_CARDS_REMEMBERED]
     chat_log.append_turn(db, session_id, message, answer, state, turn.found.as_dict())
     return answer
@@ -112,10 +114,14 @@ def decide(turn: Turn) -> str:
     pending = state.get("pending")
     if pending and answers_pending(turn, pending):
         return pending["intent"]
+    if asks_invitations(turn):
+        return "invite"  # "hvem skal vi invitere til masterclassen?": firms, not cohorts
     if found.format and (intent == "save" or SAVE.match(turn.message)):
         return "export"  # "gem listen som csv": a file, not a stored proposal
     if intent == "save" or (state.get("preview") and SAVE.match(turn.message)):
         return "save"
+    if intent not in ("explain", "export", "save") and asks_about_group(turn):
+        return "show"  # "hvem er på hold 2?": that group of the last list, not a new split
     task = state.get("task")
     if task in ("find_partners", "similar") and asks_more(turn) and state.get("search"):
         return task  # "flere": more of the last list

@@ -17,7 +17,13 @@ from matchmaker.chat.names import (
     mask,
 )
 from matchmaker.chat.numbers import find_count, find_ordinals
-from matchmaker.chat.topics import find_purpose, find_sector, find_theme, sectors_of
+from matchmaker.chat.topics import (
+    find_purpose,
+    find_sector,
+    find_sector_filter,
+    find_theme,
+    sectors_of,
+)
 from matchmaker.reference import regions
 from matchmaker.reference.text import guess_language
 
@@ -71,6 +77,7 @@ SLOTS = {
     "show": {"firms", "ambiguous", "ordinals", "format"},
     "export": {"firms", "ambiguous", "ordinals", "count", "count_min", "count_unit", "region",
                "sector", "masterclass", "format"},
+    "invite": {"count", "count_min", "count_unit", "masterclass"},
     "help": set(),
     "other": set(),
 }  # fmt: skip
@@ -122,11 +129,13 @@ def extract(
     intent: str | None = None,
     language: str | None = None,
     mentions: list[FirmMention] | None = None,
+    groups_listed: bool = False,
 ) -> Entities:
     """Every slot of `text`; town and sector words inside firm names do not count.
 
     `mentions` are the firm mentions if already found (`find_firms`), e.g. to mask them
-    for the intent classifier first.
+    for the intent classifier first. `groups_listed`: the last answer listed networks or
+    cohorts, so "hold nr 2" points at the second of them, not at masterclass number 2.
     """
     lang = language or guess_language(text)
     out = Entities(language=lang)
@@ -145,7 +154,9 @@ def extract(
     spans = [(m.start, m.end) for m in mentions]
     rest = mask(text, spans)
     found = find_masterclass(rest, gazetteer, loose=intent == "propose_cohorts")
-    numbered = find_masterclass_number(rest, gazetteer, cohorts=intent == "propose_cohorts")
+    numbered = find_masterclass_number(
+        rest, gazetteer, cohorts=intent == "propose_cohorts" and not groups_listed
+    )
     if numbered:
         # "masterclass 4" names a masterclass; the 4 is not a count (nor an ordinal).
         rest = mask(rest, [numbered[1]])
@@ -165,7 +176,7 @@ def extract(
         else:
             out.count, out.count_min, out.count_unit = count.value, count.low, count.unit
     out.region = regions.find_in_text(rest, skip_negated=True)
-    sector = find_sector(rest)
+    sector = find_sector_filter(rest)
     if sector:
         out.sector = sector[0]
     out.format = find_format(rest)

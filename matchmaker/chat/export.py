@@ -1,13 +1,19 @@
 """Exports from the chat: what to export (a network or cohort by number, a proposal, a
 masterclass's cohorts, the last list of firms) and in which format; "og som excel" right after
-an export asks for the same thing in another format."""
+an export asks for the same thing in another format.
+
+An export stores nothing: a draft (a preview not saved) is not exported but answered with a
+request to save it first, as the review commands answer. A file then always names a stored
+proposal that the secretariat can find, review and export again, and the export log shows
+what left the system; nothing counts against a firm's cap until the facilitator saves it.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from matchmaker.chat.saving import store_preview
+from matchmaker.chat.cards import save_card
 from matchmaker.chat.turn import Turn, card_at, carry
 from matchmaker.chat.wording import error_text, say
 from matchmaker.grouping import cohorts, networks
@@ -18,21 +24,14 @@ FORMAT_ORDER = ("pdf", "xlsx", "csv", "json")
 GROUP_WORD = re.compile(r"\b(?:netværk|netvaerk|networks?|hold|cohorts?|kohorte\w*)\b", re.I)
 
 
+class DraftNotSaved(Exception):
+    """The export points at a draft: it must be saved before it can be exported."""
+
+
 def _stored(turn: Turn, keep: dict) -> dict | None:
-    """The last answer's proposal, stored first when it is a preview (an export keeps it)."""
-    preview = turn.state.get("preview")
-    if preview:
-        view = store_preview(turn, preview)
-        keep.pop("preview", None)
-        keep["proposal"] = {"kind": preview["kind"], "id": view["id"]}
-        ids = iter(g["id"] for g in view.get("networks") or view.get("cohorts") or [])
-        keep["cards"] = [
-            {**c, "id": next(ids, None), "proposal_id": view["id"]}
-            if c.get("type") in ("network", "cohort")
-            else c
-            for c in keep.get("cards") or []
-        ]
-        turn.reply = say("saved_for_export", turn.lang, id=view["id"])
+    """The last answer's stored proposal (DraftNotSaved when it is a draft)."""
+    if turn.state.get("preview"):
+        raise DraftNotSaved
     return keep.get("proposal")
 
 
@@ -50,9 +49,9 @@ def _masterclass_target(turn: Turn, keep: dict) -> dict | None:
 
 
 def _proposal_group(turn: Turn, keep: dict, n: int) -> dict[str, Any] | None:
-    """Group n of the session's proposal (its draft stored first) when the last list is not
-    its groups ("eksportér netværk 1" after a partner search), or None."""
-    proposal = _stored(turn, keep) if turn.state.get("preview") else keep.get("proposal")
+    """Group n of the session's stored proposal when the last list is not its groups
+    ("eksportér netværk 1" after a partner search), or None."""
+    proposal = _stored(turn, keep)
     if not proposal:
         return None
     get = networks.get_proposal if proposal["kind"] == "network" else cohorts.get_proposal
@@ -75,10 +74,9 @@ def _target(turn: Turn, keep: dict) -> dict[str, Any] | None:
     if found.ordinals:
         card = card_at(state, found.ordinals[0])
         if card and card.get("type") in ("network", "cohort"):
-            if card.get("id") is None:  # a preview: stored first, in the same order
-                _stored(turn, keep)
-                card = card_at(keep, found.ordinals[0]) or {}
-            return {"kind": card["type"], "id": card["id"]} if card.get("id") else None
+            if card.get("id") is None:
+                raise DraftNotSaved
+            return {"kind": card["type"], "id": card["id"]}
         if GROUP_WORD.search(turn.message):
             return _proposal_group(turn, keep, found.ordinals[0])
     if found.firms and state.get("task") not in ("find_partners", "similar"):
@@ -101,6 +99,10 @@ def export(turn: Turn) -> dict:
         keep["format"] = fmt
     try:
         target = _target(turn, keep)
+    except DraftNotSaved:
+        turn.reply = say("export_draft", lang)
+        turn.cards = [save_card(lang)]
+        return keep
     except (InvalidInput, Conflict, NotFound) as exc:
         turn.reply = say("not_saved", lang, why=error_text(exc, lang))
         return keep
@@ -108,8 +110,7 @@ def export(turn: Turn) -> dict:
         turn.reply = say("export_nothing", lang)
         return keep
     keep["export"] = target
-    prefix = turn.reply + " " if turn.reply else ""
-    turn.reply = prefix + say("export", lang, what=say(f"what_{target['kind']}", lang))
+    turn.reply = say("export", lang, what=say(f"what_{target['kind']}", lang))
     turn.cards = [
         {
             "type": "export",

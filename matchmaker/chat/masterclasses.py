@@ -31,6 +31,11 @@ _COHORT_NUMBER = re.compile(
 )
 
 
+def names_masterclass(text: str) -> bool:
+    """Does `text` speak of a masterclass, a course or its cohorts ("kurset", "forløbet")?"""
+    return bool(_MASTERCLASS_WORDS.search(text))
+
+
 def find_masterclass_number(
     text: str, gazetteer: Gazetteer, *, cohorts: bool = False
 ) -> tuple[Masterclass | None, tuple[int, int]] | None:

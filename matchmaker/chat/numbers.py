@@ -40,7 +40,7 @@ _ORDINAL_PATTERNS = (
     re.compile(r"\b(sidste|last)\b", re.I),
     # "netværk 2", "hold 1", "network 3": the group of that number in the list
     re.compile(
-        r"\b(?:netværk|netvaerk|network|hold|cohort|kohorte|gruppe|group)\s+(\d{1,2})\b(?!\s*%)",
+        r"\b(?:netværk|netvaerk|network|hold|cohort|kohorte|gruppe|group|team)\s+(\d{1,2})\b(?!\s*%)",
         re.I,
     ),
 )
@@ -93,10 +93,23 @@ def _number_word(word: str) -> int | None:
     return NUMBER_WORDS["da"].get(word) or NUMBER_WORDS["en"].get(word)
 
 
+# Danish plurals a count stands before ("to partnere"): "to" is two before them even in a
+# message read as English.
+_DANISH_COUNTED = re.compile(
+    r"^\s*(?:partnere|virksomheder|firmaer|medlemmer|forslag|deltagere|netværk|netvaerk|"
+    r"hold|holdene|grupper|klynger)\b",
+    re.I,
+)
+
+
 def _number_ok(word: str, lang: str, following: str) -> bool:
     """Is `word` meant as a number here ('to' is two in Danish, a preposition in English)?"""
     if word.isdigit() or word not in _AMBIGUOUS_NUMBERS:
         return True
+    if word == "to" and lang == "en":
+        # "partners to help us", "I'd like you to find partners", "export to Germany": a
+        # preposition or an infinitive, whatever follows; English writes the count "two".
+        return bool(_DANISH_COUNTED.match(following))
     if _FIRM_WORDS.match(following) or _GROUP_WORDS.match(following):
         return True
     if word == "one":

@@ -38,10 +38,19 @@ def partners_or_firms(turn: Turn) -> dict:
         (found.purpose or found.sector)
         and not found.ambiguous
         and search_params(turn, "find_partners") is None
-        and not slots.firm_candidates(turn.message, turn.gazetteer)
+        and not slots.firm_candidates(outside_topic(turn.message, found.purpose), turn.gazetteer)
     ):
         return topic_search(turn, "find_partners", new_params(turn))
     return find_partners(turn)
+
+
+def outside_topic(message: str, purpose: str | None) -> str:
+    """The message without the topic's words where they are written in lower case: "hvem kan
+    levere uldstof til polstring?" asks for a thing, and a firm called "… Polstring" is not
+    meant (a capitalised word there may still be part of a name)."""
+    if not purpose or not purpose.islower():
+        return message
+    return message.replace(purpose, " ")
 
 
 def topic_search(turn: Turn, intent: str, params: dict) -> dict:

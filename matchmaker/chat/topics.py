@@ -27,6 +27,25 @@ _PURPOSE = re.compile(
     r"|\bsnakke med om|\btale med om|\bteam up with\s+.{0,60}?\s+on)\s+(.+)",
     re.I,
 )
+# Verbs of what a firm supplies ("levere", "laver", "makes", "can repair"): asked of a firm not
+# named ("hvem laver X?", "firms that make X", "anyone who can supply X"), their object is the
+# topic, read as the need of a firm not named yet.
+_SUPPLY_VERB = (
+    r"(?:levere|leverer|lave|laver|producere|producerer|fremstille|fremstiller|tilbyde|"
+    r"tilbyder|sælge|sælger|saelge|saelger|forhandle|forhandler|reparere|reparerer|bygge|"
+    r"bygger|installere|installerer|udvikle|udvikler|servicere|servicerer|"
+    r"supply|supplies|make|makes|produce|produces|manufacture|manufactures|provide|provides|"
+    r"offer|offers|deliver|delivers|sell|sells|repair|repairs|fix|fixes|build|builds|"
+    r"install|installs|develop|develops|service|services|distribute|distributes)"
+)
+_SUPPLIER = re.compile(
+    r"(?:\b(?:der|som|who|that|which)\s+(?:kan|kunne|can|could|will|vil)\s+"
+    r"|\b(?:hvem|who|nogen|nogle|anyone|someone|somebody|firms?|compan(?:y|ies)|businesses|"
+    r"suppliers?|virksomhed(?:er)?|firma(?:er)?|leverandør(?:er)?),?\s+"
+    r"(?:(?:der|som|that|which|who)\s+)?(?:(?:kan|kunne|can|could)\s+)?)"
+    rf"{_SUPPLY_VERB}\s+(.+)",
+    re.I,
+)
 _PURPOSE_STOP = re.compile(
     r"\s*(?:[.?!;]|,\s|\s[–—-]\s|\b(?:i|in)\s+(?:region\s+)?(?:\w+jylland|syddanmark|"
     r"sjælland|sjaelland|hovedstaden|zealand|southern denmark|north jutland|central)|"
@@ -115,14 +134,71 @@ _MARKET_GOAL = re.compile(
 
 
 def find_purpose(text: str) -> str | None:
-    """What the facilitator wants the partners for ('eksport til Tyskland'), as written."""
-    for m in _PURPOSE.finditer(text):
-        purpose = " ".join(_PURPOSE_STOP.sub("", m.group(1)).split()).strip(" ,.?!:;–-")
+    """What the facilitator wants the partners for ('eksport til Tyskland'), or what the firms
+    asked for should supply ('hvem kan levere kartoner?' → 'kartoner'), as written."""
+    found = purpose_span(text)
+    return found[0] if found else None
+
+
+def purpose_span(text: str) -> tuple[str, int, int] | None:
+    """The purpose (`find_purpose`) and where in `text` the words it was read from lie."""
+    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text)):
+        cut = _PURPOSE_STOP.sub("", m.group(1))
+        purpose = " ".join(cut.split()).strip(" ,.?!:;–-")
         purpose = re.sub(r"^(?:at|to|med|with)\s+", "", purpose, flags=re.I)
+        purpose = re.sub(r"^(?:en|et|a|an|the)\s+(?=\w{2})", "", purpose, flags=re.I)
         if len(purpose) >= 3 and not is_stopword(purpose.lower()):
-            return purpose
+            return purpose, m.start(1), m.start(1) + len(cut)
     goal = _MARKET_GOAL.search(text)
-    return " ".join(goal.group().split()) if goal else None
+    return (" ".join(goal.group().split()), goal.start(), goal.end()) if goal else None
+
+
+# A sector word that names the sector as such ("fødevaresektoren", "tekstilbranchen", "the food
+# sector"): a filter even inside the purpose.
+_SECTOR_AS_SUCH = re.compile(r"(?:sektor|branche|industri)\w*$", re.I)
+_SECTOR_WORD_AFTER = re.compile(
+    r"^\s*-?\s*(?:sectors?|industry|industries|sektor\w*|branche\w*|industri\w*)\b", re.I
+)
+
+
+# The forms of a purpose that name what the partners should bring ("der kan hjælpe med X",
+# "hjælpe A med X", "med erfaring i X", "who can supply X"); "vil gerne …", "wants to …" state
+# an intention, often the request itself ("I want to propose a maritime network").
+_NEED_FORM = re.compile(
+    r"hjælpe|hjaelpe|help|støtte|assist|erfaring|experience|kender|ved noget|knows?\b", re.I
+)
+
+
+def _need_span(text: str) -> tuple[int, int] | None:
+    """Where the purpose lies when it names what the partners should bring, else None."""
+    found = purpose_span(text)
+    if found is None:
+        return None
+    _, start, end = found
+    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text)):
+        if m.start(1) == start:
+            if m.re is _SUPPLIER:
+                return start, end
+            form = m.group(0)[: start - m.start()]
+            # "hjælp mig med at finde …", "help me find …": asked of the chat, not the partners
+            helps_partners = _NEED_FORM.search(form) and not re.search(r"\b(?:mig|me)\b", form)
+            return (start, end) if helps_partners else None
+    return None
+
+
+def find_sector_filter(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The sector a request filters by: the first sector named outside what the partners should
+    bring, or named as a sector inside it. "partnere der kan hjælpe med tekstiler" asks for
+    firms that offer textiles, wherever they are filed; "i tekstilbranchen" asks for the sector."""
+    purpose = _need_span(text)
+    for sector, start, end in _sector_hits(text):
+        inside = purpose is not None and purpose[0] <= start < purpose[1]
+        if inside and not (
+            _SECTOR_AS_SUCH.search(text[start:end]) or _SECTOR_WORD_AFTER.match(text[end:])
+        ):
+            continue
+        return sector, (start, end)
+    return None
 
 
 # The slots each intent uses; the rest of a message (a town in small talk) is not reported.

@@ -19,6 +19,8 @@ TASKS = ("find_partners", "similar", "propose_networks", "propose_cohorts")
 LIST_CARDS = ("firm", "network", "cohort")
 # Cards that stand for one firm a later message can point at ("vis nummer to").
 FIRM_CARDS = ("firm", "profile")
+# Cards of a group a later message can ask about ("hvem er på hold 2?").
+GROUP_CARDS = ("network", "cohort")
 MAX_CARDS_REMEMBERED = 20
 
 
@@ -46,10 +48,14 @@ class Turn:
             intent=self.prediction.intent,
             language=self.lang,
             mentions=self.mentions,
+            groups_listed=any(c.get("type") in GROUP_CARDS for c in self.state.get("cards") or []),
         )
         self.cards: list[dict] = []
         self.reply = ""
         self.choice: dict | None = None  # the option picked from a clarifying question
+        # The answer shows a card of the last list again ("hvem er på hold 2?"): that list
+        # stays the one later messages point into.
+        self.list_kept = False
         self._profiles: dict[int, dict | None] = {}
         self._facts: dict[int, dict] | None = None
 
@@ -131,11 +137,12 @@ def card_ref(card: dict) -> dict:
         # "vis nummer 2" still points at the second firm of the list.
         return {"type": "firm", "id": card["b"]["id"], "name": card["b"]["name"],
                 "ordinal": card.get("ordinal")}  # fmt: skip
-    keep = ("type", "id", "name", "proposal_id", "members", "title", "ordinal", "themes")
+    keep = ("type", "id", "name", "proposal_id", "members", "title", "ordinal", "themes",
+            "status", "match_type", "score", "coherence", "purpose")  # fmt: skip
     ref = {k: card[k] for k in keep if k in card}
     if "members" in ref:
         ref["members"] = [
-            {"id": m.get("id"), "name": m.get("name"), "reason": m.get("reason")}
+            {k: m.get(k) for k in ("id", "name", "reason", "response_id") if k in m}
             for m in ref["members"]
         ]
     return ref
