@@ -305,7 +305,12 @@ def test_two_turn_exchanges_off_topic_and_typos(app, server, browser, runner):
     two = _ask(page, "hvad med to hold i stedet?")
     assert intent(two) == "propose_cohorts" and two.locator(".chat-card.cohort").count() == 2
 
-    # 3. Another file format right after exporting a masterclass's cohorts.
+    # 3. Another file format right after exporting a masterclass's cohorts. A draft is
+    # saved first: exporting it stores nothing and offers the save button.
+    asked = _ask(page, "eksportér holdene fra automatiseringsforløbet som pdf")
+    assert intent(asked) == "export" and asked.locator("a[data-kind=download]").count() == 0
+    assert "gem" in asked.locator(".reply").inner_text().lower(), asked.inner_text()
+    assert intent(_ask(page, "gem")) == "save"
     exported = _ask(page, "eksportér holdene fra automatiseringsforløbet som pdf")
     assert intent(exported) == "export", exported.inner_text()
     link = exported.locator("a[data-kind=download]").first
