@@ -135,8 +135,7 @@ def firm_card(turn: Turn, suggestion, subject: dict, n: int) -> dict:
     card.update({k: p.get(k) for k in ("region", "city", "sector")})
     # The flags in the reader's words ("mulig konkurrent"); `flags` keeps the codes.
     card["flag_labels"] = [
-        messages.render(f"web.flag_{f}", lang) if messages.has(f"web.flag_{f}") else f
-        for f in card.get("flags") or []
+        messages.render_known(f"web.flag_{f}", lang, f) for f in card.get("flags") or []
     ]
     card["actions"] = [
         {

@@ -110,8 +110,7 @@ def sector_label(sector: str | None, lang: str | None = None) -> str:
     does not name, as given."""
     if not sector:
         return ""
-    code = f"sectors.{sector}"
-    return messages.render(code, lang) if messages.has(code) else sector
+    return messages.render_known(f"sectors.{sector}", lang, sector)
 
 
 def find_sector(text: str) -> tuple[str, tuple[int, int]] | None:

@@ -134,5 +134,4 @@ def export_log(db: sqlite_utils.Database, limit: int = 100) -> list[dict[str, An
 
 def object_title(kind: str, lang: str) -> str:
     """What an exported object is called ('Netværksforslag'), for logs and dashboards."""
-    code = f"exports.{kind}"
-    return messages.render(code, lang) if messages.has(code) else kind
+    return messages.render_known(f"exports.{kind}", lang, kind)

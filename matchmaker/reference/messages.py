@@ -42,6 +42,12 @@ def has(code: str) -> bool:
     return code in _catalogue(DEFAULT_LANGUAGE)
 
 
+def render_known(code: str, lang: str | None, default: str) -> str:
+    """The text of `code` in `lang` when the catalogue knows it, else `default` (a name the
+    catalogue does not translate, shown as given)."""
+    return render(code, lang) if has(code) else default
+
+
 def template(code: str, lang: str | None = None) -> str:
     """The unfilled text of `code` in `lang` (Danish where English is missing)."""
     words = _catalogue(language(lang)).get(code)

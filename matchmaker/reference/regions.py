@@ -60,8 +60,7 @@ def label(region: str | None, lang: str | None = None) -> str:
     that is no region, as given."""
     if not region:
         return ""
-    code = f"regions.{region}"
-    return messages.render(code, lang) if messages.has(code) else region
+    return messages.render_known(f"regions.{region}", lang, region)
 
 
 def normalise(value: str) -> str | None:
