@@ -288,42 +288,42 @@ def test_workers_starting_at_once_migrate_once(tmp_path):
     conn.close()
 
 
+@contextlib.contextmanager
+def write_held_on_new_file(path, seconds: float = 0.3):
+    """Another connection holds the write lock on a new file at `path`, and commits after
+    `seconds` (a worker that switched it first and is still writing); the block runs meanwhile."""
+    holder = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE early (x)")
+    release = threading.Timer(seconds, holder.execute, args=("COMMIT",))
+    release.start()
+    try:
+        yield
+    finally:
+        release.join()
+        holder.close()
+
+
 def test_opening_a_new_store_waits_out_another_connections_write(tmp_path):
     # A new file is in rollback-journal mode until someone switches it to WAL. While another
     # connection holds the write lock on it (a worker that switched first and is migrating),
     # SQLite answers the switch with "database is locked" at once, busy timeout or not.
     path = tmp_path / "new.sqlite3"
-    holder = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    holder.execute("CREATE TABLE early (x)")
-    release = threading.Timer(0.3, holder.execute, args=("COMMIT",))
-    release.start()
-    try:
+    with write_held_on_new_file(path):
         db = store.connect(path)
-    finally:
-        release.join()
     assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.conn.execute("SELECT count(*) FROM store_versions").fetchone()[0] == 1
     db.close()
-    holder.close()
 
 
 def test_a_new_rate_limit_file_waits_out_another_workers_write(tmp_path):
     # The counters file beside the store is new when the workers' first requests arrive; the
     # first to open it holds its write lock while the others switch it to WAL.
     path = tmp_path / "served.sqlite3.ratelimits"
-    holder = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    holder.execute("CREATE TABLE early (x)")
-    release = threading.Timer(0.3, holder.execute, args=("COMMIT",))
-    release.start()
     counters = SQLiteCounters("sqlite://" + str(path))
-    try:
+    with write_held_on_new_file(path):
         assert counters.incr("register/127.0.0.1", 60) == 1
-    finally:
-        release.join()
     assert counters.incr("register/127.0.0.1", 60) == 2
-    holder.close()
     with contextlib.closing(sqlite3.connect(str(path))) as reader:
         assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
