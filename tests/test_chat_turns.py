@@ -201,6 +201,28 @@ def test_who_can_supply_a_thing_lists_the_firms_that_offer_it(client, auth, firm
             assert body["reply"].startswith("Th" if english else "D"), (message, body["reply"])
 
 
+def test_who_can_supply_a_thing_right_after_a_network_list_is_a_new_search(client, auth, firms):
+    """A question for suppliers is a firm search even right after a list of draft networks;
+    a follow-up that says it changes the list ("og kun …", "med fokus på …") still does."""
+    for n, (message, supplier, english) in enumerate([
+        ("hvem kan levere kartoner?", "Kolding Kartonfabrik A/S", False),
+        ("kender du nogen, der producerer kartoner?", "Kolding Kartonfabrik A/S", False),
+        ("who can supply wool fabric for upholstery?", "Brande Væveri ApS", True),
+    ]):  # fmt: skip
+        session = f"after-networks{n}"
+        first = "propose networks in Midtjylland" if english else "foreslå netværk i Midtjylland"
+        listed = ask(client, auth, first, session)
+        assert listed["intent"] == "propose_networks", listed["reply"]
+        body = ask(client, auth, message, session)
+        assert body["intent"] == "find_partners", (message, body["intent"], body["reply"])
+        assert not cards(body, "network"), (message, body["reply"])
+        names = [c["name"] for c in cards(body, "profile")]
+        assert names[:1] == [supplier], (message, names, body["reply"])
+    ask(client, auth, "foreslå netværk i Midtjylland", "after-networks-refine")
+    body = ask(client, auth, "og kun med fokus på tekstiler", "after-networks-refine")
+    assert body["intent"] == "propose_networks", body["reply"]
+
+
 # -- 4. a purpose ranks partners; only an explicit sector request filters by sector ------------
 
 

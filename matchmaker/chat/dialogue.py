@@ -26,7 +26,9 @@ from matchmaker.chat.saving import save
 from matchmaker.chat.show import asks_about_group, show
 from matchmaker.chat.smalltalk import beyond_help, help_, other
 from matchmaker.chat.topic_search import partners_or_firms
+from matchmaker.chat.topics import asks_for_suppliers
 from matchmaker.chat.turn import (
+    FOLLOW_UP,
     MAX_CARDS_REMEMBERED,
     TASKS,
     Turn,
@@ -101,6 +103,10 @@ def own_object(turn: Turn) -> bool:
     return bool(found.firms or found.ambiguous or (found.masterclass and task != "propose_cohorts"))
 
 
+# Requests that form groups of the firms: a question for suppliers after one is a firm search.
+GROUP_TASKS = ("propose_networks", "propose_cohorts")
+
+
 def decide(turn: Turn) -> str:
     """The intent to act on: the classifier's, unless the context says otherwise."""
     intent = turn.prediction.intent
@@ -144,6 +150,9 @@ def decide(turn: Turn) -> str:
     if task and refines(found):
         if intent in TASKS and intent != task and _names_task(turn):
             return intent  # "find partnere til dem i Midtjylland" after a look-alike search
+        if intent == "find_partners" and task in GROUP_TASKS and asks_for_suppliers(turn.message):
+            if not FOLLOW_UP.search(turn.message):
+                return intent  # "hvem kan levere emballage?" after draft networks: firms
         if intent == task or intent in ("find_partners", "help", "show", "export"):
             return task
         if intent == "other":

@@ -132,6 +132,11 @@ _MARKET_GOAL = re.compile(
 )
 
 
+def asks_for_suppliers(text: str) -> bool:
+    """Does the message ask who supplies something ("hvem kan levere X?", "who makes X?")?"""
+    return _SUPPLIER.search(text) is not None
+
+
 def find_purpose(text: str) -> str | None:
     """What the facilitator wants the partners for ('eksport til Tyskland'), or what the firms
     asked for should supply ('hvem kan levere kartoner?' → 'kartoner'), as written."""
