@@ -58,13 +58,22 @@ class TextClauses:
         return self.matrix[self.start : self.start + len(self.spans)]
 
     @cached_property
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The CSR arrays of `lexical` (indptr, indices, data), cut from the batch's arrays
+        without building a matrix: a reason reads only these, and scipy's slicing and checks
+        cost more than the arithmetic for a few clauses."""
+        m, n = self.matrix, len(self.spans)
+        lo, hi = m.indptr[self.start], m.indptr[self.start + n]
+        return m.indptr[self.start : self.start + n + 1] - lo, m.indices[lo:hi], m.data[lo:hi]
+
+    @cached_property
     def _by_column(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The lexical entries grouped by column: the columns (sorted, once each), where each
         column's entries start and how many there are, and the entries' rows and values."""
-        m = self.lexical
-        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
-        order = np.lexsort((rows, m.indices))
-        columns = m.indices[order]
+        indptr, indices, _ = self._rows
+        rows = np.repeat(np.arange(indptr.size - 1), np.diff(indptr))
+        order = np.lexsort((rows, indices))
+        columns = indices[order]
         unique, starts, counts = np.unique(columns, return_index=True, return_counts=True)
         return unique, starts, counts, np.column_stack([rows[order], order])
 
@@ -72,19 +81,21 @@ class TextClauses:
         """Lexical cosines of these clauses (rows) with `other`'s (columns), float32: the
         numbers of the sparse product `self.lexical @ other.lexical.T` (summed in the same
         order), without its checks, which cost a few clauses many times the arithmetic."""
-        a, b = self.lexical, other.lexical
-        out = np.zeros(a.shape[0] * b.shape[0], dtype=np.float32)
+        a_indptr, a_indices, a_data = self._rows
+        b_data = other._rows[2]
+        n_a, n_b = len(self.spans), len(other.spans)
+        out = np.zeros(n_a * n_b, dtype=np.float32)
         unique, starts, counts, entries = other._by_column
-        if unique.size and a.nnz:
-            at = np.minimum(np.searchsorted(unique, a.indices), unique.size - 1)
-            lengths = np.where(unique[at] == a.indices, counts[at], 0)
+        if unique.size and a_indices.size:
+            at = np.minimum(np.searchsorted(unique, a_indices), unique.size - 1)
+            lengths = np.where(unique[at] == a_indices, counts[at], 0)
             before = np.cumsum(lengths) - lengths
             taken = np.repeat(starts[at] - before, lengths) + np.arange(int(lengths.sum()))
-            a_rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
-            keys = np.repeat(a_rows * b.shape[0], lengths) + entries[taken, 0]
-            values = np.repeat(a.data, lengths) * b.data[entries[taken, 1]]
+            a_rows = np.repeat(np.arange(n_a), np.diff(a_indptr))
+            keys = np.repeat(a_rows * n_b, lengths) + entries[taken, 0]
+            values = np.repeat(a_data, lengths) * b_data[entries[taken, 1]]
             np.add.at(out, keys, values.astype(np.float32, copy=False))
-        return out.reshape(a.shape[0], b.shape[0])
+        return out.reshape(n_a, n_b)
 
 
 def _lexical_ready(lexical) -> bool:
