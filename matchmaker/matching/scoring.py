@@ -7,6 +7,8 @@ judged the same way everywhere.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +34,9 @@ SIMILAR_SLOPE = 1.2
 SIMILAR_CENTER = 1.0
 # Query rows scored at once against the whole index (features × rows × firms in memory).
 BLOCK = 64
+# Bytes of pool matrices kept per process (`pair_score_matrix`): a chat follow-up or a re-run
+# over the same pool of an unchanged index reads them instead of scoring every pair again.
+POOL_BUDGET_BYTES = 32 * 2**20
 
 
 def display_score(logit: np.ndarray | float) -> np.ndarray | float:
@@ -164,6 +169,40 @@ def pair_score_matrix(
     if rows.size > MAX_POOL:
         raise ValueError(f"a pool of {rows.size} firms is over {MAX_POOL}; use top_candidates")
     n = rows.size
+    dense, cover, similar, competitor, rival = _scored_pool(index, rows, mode)
+    pool_ids = [index.vectors_.ids[r] for r in rows]
+    pos = {c: i for i, c in enumerate(pool_ids)}
+    rules = pair_rules.rules(db, pool_ids) if db is not None else {}
+    never = np.zeros((n, n), dtype=bool)
+    for (a, b), kinds in rules.items():
+        if a in pos and b in pos:
+            if "allow" in kinds:
+                competitor[pos[a], pos[b]] = competitor[pos[b], pos[a]] = False
+            if "never" in kinds:
+                never[pos[a], pos[b]] = never[pos[b], pos[a]] = True
+    np.fill_diagonal(competitor, False)
+    rival = np.maximum(rival, rival.T)
+    np.fill_diagonal(rival, 0.0)
+    return PairScores(pool_ids, dense, competitor, never, cover, similar, rival)
+
+
+_POOLS: OrderedDict[tuple, tuple] = OrderedDict()
+_POOLS_LOCK = threading.Lock()
+
+
+def _scored_pool(index: MatchIndex, rows: np.ndarray, mode: str) -> tuple[np.ndarray, ...]:
+    """Pair score, cover, likeness, competitor mask and competitor probability between the
+    index rows `rows` (symmetric where the pair is, zero diagonal), before any facilitator's
+    rule: fresh arrays, from the ones kept for this very pool of `index`'s lineage if there
+    are (a pair's scores do not change along a lineage, `kept_scores`), else scored."""
+    key = (index.lineage_.serial, mode, rows.tobytes())
+    with _POOLS_LOCK:
+        kept = _POOLS.get(key)
+        if kept is not None:
+            _POOLS.move_to_end(key)
+    if kept is not None and kept[0] is index.lineage_:
+        return tuple(a.copy() for a in kept[1])
+    n = rows.size
     dense = np.zeros((n, n), dtype=np.float32)
     cover = np.zeros((n, n), dtype=np.float32)
     similar = np.zeros((n, n), dtype=np.float32)
@@ -185,20 +224,21 @@ def pair_score_matrix(
     np.fill_diagonal(cover, 0.0)
     np.fill_diagonal(similar, 0.0)
     competitor |= competitor.T
-    pool_ids = [index.vectors_.ids[r] for r in rows]
-    pos = {c: i for i, c in enumerate(pool_ids)}
-    rules = pair_rules.rules(db, pool_ids) if db is not None else {}
-    never = np.zeros((n, n), dtype=bool)
-    for (a, b), kinds in rules.items():
-        if a in pos and b in pos:
-            if "allow" in kinds:
-                competitor[pos[a], pos[b]] = competitor[pos[b], pos[a]] = False
-            if "never" in kinds:
-                never[pos[a], pos[b]] = never[pos[b], pos[a]] = True
-    np.fill_diagonal(competitor, False)
-    rival = np.maximum(rival, rival.T)
-    np.fill_diagonal(rival, 0.0)
-    return PairScores(pool_ids, dense, competitor, never, cover, similar, rival)
+    scored = (dense, cover, similar, competitor, rival)
+    nbytes = sum(a.nbytes for a in scored)
+    if nbytes <= POOL_BUDGET_BYTES:
+        with _POOLS_LOCK:
+            _POOLS[key] = (index.lineage_, tuple(a.copy() for a in scored), nbytes)
+            used = sum(k[2] for k in _POOLS.values())
+            while used > POOL_BUDGET_BYTES:
+                used -= _POOLS.popitem(last=False)[1][2]
+    return scored
+
+
+def forget_pools() -> None:
+    """Drop every kept pool (tests; a process that changes how pairs are scored)."""
+    with _POOLS_LOCK:
+        _POOLS.clear()
 
 
 def top_candidates(
