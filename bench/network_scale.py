@@ -91,7 +91,8 @@ def measure(db, profile: int = 0) -> None:
           f"harmonic mean {plan.harmonic_mean:.3f}, {len(plan.unmet)} unmet, detected "
           f"competitor pairs together {detected_together(index, groups)}")  # fmt: skip
     if profiler:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
+        order = os.environ.get("BENCH_SORT", "tottime")  # e.g. BENCH_SORT=cumulative
+        pstats.Stats(profiler).sort_stats(order).print_stats(profile)
 
 
 def main() -> None:

@@ -95,3 +95,27 @@ def test_the_rows_from_a_row_on_are_the_last_row_blocks_that_hold_it(sizes, seed
                        grown.row_dots(query, "a", (0, 50))[:, begin:])  # fmt: skip
     facts = vectors(1, -1, seed).structured
     assert np.allclose(tail.structured_dots(facts), grown.structured_dots(facts)[:, begin:])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 12),
+    seed=st.integers(0, 10_000),
+    picks=st.lists(st.integers(0, 11), max_size=15),
+)
+def test_taken_rows_are_the_rows_scipy_indexing_gives(rows, seed, picks):
+    """`ProfileVectors.take` cuts sparse rows from the arrays (`csr_rows`): the very matrix
+    scipy's fancy indexing gives, in any order, with repeats, none, or one row."""
+    whole = vectors(rows, 100, seed)
+    wanted = np.array([p % rows for p in picks], dtype=np.int64)
+    taken = whole.take(wanted)
+    assert taken.ids == [whole.ids[i] for i in wanted]
+    for part, m in whole.sparse.items():
+        expected = m[wanted]
+        assert taken.sparse[part].shape == expected.shape
+        assert np.array_equal(taken.sparse[part].indptr, expected.indptr)
+        assert np.array_equal(taken.sparse[part].indices, expected.indices)
+        assert np.array_equal(taken.sparse[part].data, expected.data)
+    assert (taken.structured != whole.structured[wanted]).nnz == 0
+    for part, m in whole.dense.items():
+        assert np.array_equal(taken.dense[part], m[wanted])

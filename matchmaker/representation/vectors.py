@@ -11,6 +11,20 @@ import scipy.sparse as sp
 from matchmaker.representation.growing import Growth
 
 
+def csr_rows(m: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """`m[rows]` for a CSR matrix and an array of row positions, the same matrix cut from
+    `m`'s arrays directly: scipy's fancy indexing (or a slice) costs a few rows many times
+    this, and a request takes rows often."""
+    if not sp.isspmatrix_csr(m):
+        return m[rows]
+    starts = m.indptr[rows]
+    lengths = m.indptr[rows + 1] - starts
+    indptr = np.zeros(rows.size + 1, dtype=m.indptr.dtype)
+    np.cumsum(lengths, out=indptr[1:])
+    pick = np.repeat(starts - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=indptr.dtype)
+    return sp.csr_matrix((m.data[pick], m.indices[pick], indptr), shape=(rows.size, m.shape[1]))
+
+
 class RowBlock:
     """The sparse matrices of consecutive profiles, with the transposes that make one query's
     dots fast, computed once when first asked for."""
@@ -138,16 +152,17 @@ class ProfileVectors:
     def take(self, rows: Sequence[int]) -> ProfileVectors:
         """The vectors of the given row positions."""
         rows = np.asarray(rows, dtype=np.int64)
-        if rows.size == 1:  # a slice is much cheaper than fancy indexing of sparse rows
-            rows = slice(int(rows[0]), int(rows[0]) + 1)
-            ids = self.ids[rows]
+        if rows.size == 1:
+            one = slice(int(rows[0]), int(rows[0]) + 1)
+            ids, dense = self.ids[one], {p: m[one] for p, m in self.dense.items()}
         else:
             ids = [self.ids[i] for i in rows]
+            dense = {p: m[rows] for p, m in self.dense.items()}
         return ProfileVectors(
             ids=ids,
-            dense={p: m[rows] for p, m in self.dense.items()},
-            sparse={p: m[rows] for p, m in self.sparse.items()},
-            structured=self.structured[rows],
+            dense=dense,
+            sparse={p: csr_rows(m, rows) for p, m in self.sparse.items()},
+            structured=csr_rows(self.structured, rows),
         )
 
     def rows_from(self, start: int) -> tuple[ProfileVectors, int]:
