@@ -2,13 +2,16 @@
 
     .venv/bin/python -m bench.load [--workers 2] [--threads 4] [--concurrency 16]
                                    [--registrations 400] [--partners 300] [--chat 150]
-                                   [--writers 4] [--write-rate 10]
-                                   [--open-seconds 60] [--rate 2] [--chat-rate 0.5]
-                                   [--open-write-rate 2] [--open-only]
+                                   [--one-client 100] [--writers 4] [--write-rate 10]
+                                   [--open-seconds 60] [--rate 10] [--chat-rate 0.5]
+                                   [--open-write-rate 5] [--open-only]
 
 Starts gunicorn on 127.0.0.1 (a free port) over a fresh temporary store loaded with the bundled
 demo data, then runs its phases, each bounded by a request count and by `--phase-seconds`:
-registration (POST /api/v1/companies); partner suggestions (GET /companies/<id>/partners)
+registration (POST /api/v1/companies); right after it, `--one-client` partner suggestions
+(GET /companies/<id>/partners) asked one after another by a single client, while the index
+catches up on those writes (the outside probe's measurement: suggestions after 1,000
+registrations with `--registrations 1000`); partner suggestions
 while `--writers` of the client threads keep registering firms (`--write-rate` a second in
 all); the same suggestions with no writes; and chat (POST /api/v1/chat). It prints requests
 per second and p50/p95/p99 latency per phase, then stops gunicorn and counts lost writes:
@@ -405,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registrations", type=int, default=400)
     parser.add_argument("--partners", type=int, default=300)
     parser.add_argument("--chat", type=int, default=150)
+    parser.add_argument("--one-client", type=int, default=100, metavar="N",
+                        help="suggestions asked one after another right after the "
+                             "registration phase (0: none)")  # fmt: skip
     parser.add_argument("--writers", type=int, default=4,
                         help="client threads registering firms during the suggestions")  # fmt: skip
     parser.add_argument("--write-rate", type=float, default=10.0,
@@ -413,11 +419,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase-seconds", type=float, default=60.0)
     parser.add_argument("--open-seconds", type=float, default=60.0,
                         help="length of the open-loop phase (0: none)")  # fmt: skip
-    parser.add_argument("--rate", type=float, default=2.0,
+    parser.add_argument("--rate", type=float, default=10.0,
                         help="suggestions per second in the open-loop phase")  # fmt: skip
     parser.add_argument("--chat-rate", type=float, default=0.5,
                         help="chat turns per second in the open-loop phase")  # fmt: skip
-    parser.add_argument("--open-write-rate", type=float, default=2.0,
+    parser.add_argument("--open-write-rate", type=float, default=5.0,
                         help="registrations per second in the open-loop phase")  # fmt: skip
     parser.add_argument("--open-only", action="store_true",
                         help="run the open-loop phase only (no closed-loop phases)")  # fmt: skip
@@ -507,6 +513,16 @@ def main(argv: list[str] | None = None) -> int:
                 ("GET", f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5", None)
                 for _ in range(args.partners)
             ]
+            if args.one_client > 0:
+                after = Phase(f"partner suggestions, one client, right after {len(acknowledged)} "
+                              "registrations")  # fmt: skip
+                asks = [("GET", f"/api/v1/companies/{rng.choice(demo_ids)}/partners?limit=5",
+                         None) for _ in range(args.one_client)]  # fmt: skip
+                cpu, mine = server_cpu(server.pid), time.process_time()
+                run_phase(after, asks, client, 1, args.phase_seconds, lambda *a: 0)
+                after.server_cpu = server_cpu(server.pid) - cpu
+                after.client_cpu = time.process_time() - mine
+                phases.append(after)
             during = Phase(f"partner suggestions while firms register ({args.write_rate:g}/s)")
             beside = Phase("registration (beside the suggestions)")
             steady = Phase("partner suggestions, no writes")
