@@ -474,3 +474,33 @@ def test_a_horizontal_network_names_its_trade_in_words():
     # Three of four firms share division 16 (wood products): its title, not a section letter.
     assert "Fremstilling af træ" in danish and "(C)" not in danish
     assert "wood" in english.lower() and "(C)" not in english
+
+
+def test_strengths_of_many_networks_at_once_are_those_of_each_network(client, db):
+    """A large pool's networks have their members' need→offer strengths worked out in one
+    listed-pairs call (`Describer.prime`); they are the numbers each network's own block
+    gives, so the member reasons read the same."""
+    from matchmaker.grouping.describe import Describer
+    from matchmaker.grouping.pool import pool_scores
+
+    ids = register(client)
+    index = matching.match_index(db)
+    pool = [i for i in ids if i in index]
+    profiles = [index.profile(i) for i in pool]
+    scores = pool_scores(index, pool)
+    groups = [list(range(k, min(k + 4, len(pool)))) for k in range(0, len(pool), 4)]
+    groups = [g for g in groups if len(g) > 1]
+    assert len(groups) >= 3
+    each, together = (
+        Describer(profiles, scores, "da", index),
+        Describer(profiles, scores, "da", index),
+    )
+    for g in groups:
+        each._strengths(g)
+    together.prime(groups)
+    assert set(together._strength) == set(each._strength)
+    for key, value in each._strength.items():
+        assert together._strength[key] == pytest.approx(value, abs=1e-4), key
+    for g in groups:
+        for i in g:
+            assert together.member_reason(i, g) == each.member_reason(i, g)

@@ -420,6 +420,8 @@ def plan(
         elif explicit:
             unmet.append(_unmet_firm(profiles[k], "not_best", request.lang, count=count))
     describer = Describer(profiles, grouping.pool or scores, request.lang, index, db)
+    if scores.sparse:  # a large pool's many networks: their strengths in one call
+        describer.prime(grouping.groups)
     need, need_of = stated_need(request, ids, profiles)
     warnings = Warnings(index, ids, profiles, scores, forbidden, request.lang, need, need_of)
     locked_set = {c for g in locked_groups for c in g}
