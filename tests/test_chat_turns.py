@@ -223,6 +223,23 @@ def test_who_can_supply_a_thing_right_after_a_network_list_is_a_new_search(clien
     assert body["intent"] == "propose_networks", body["reply"]
 
 
+def test_a_question_about_who_made_something_famous_is_no_partner_search(client, auth, firms):
+    """A question about who built something famous ("who built …?") gets the chat's "I only
+    match firms", not "which firm do you mean?"; "who is good at …?" still searches partners."""
+    for n, message in enumerate([
+        "who built the Colosseum?",
+        "hvem byggede Øresundsbroen?",
+        "who designed the Little Mermaid statue?",
+        "hvem tegnede Aarhus Rådhus?",
+    ]):  # fmt: skip
+        body = ask(client, auth, message, f"history{n}")
+        assert body["intent"] == "other", (message, body["intent"], body["reply"])
+        assert not cards(body, "choice"), (message, body["reply"])
+    body = ask(client, auth, "hvem er gode til webshops?", "good-at")
+    assert body["intent"] == "find_partners", body["reply"]
+    assert [c["name"] for c in cards(body, "profile")][:1] == ["Silkeborg Webbureau ApS"]
+
+
 # -- 4. a purpose ranks partners; only an explicit sector request filters by sector ------------
 
 

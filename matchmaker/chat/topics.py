@@ -23,6 +23,7 @@ _PURPOSE = re.compile(
     r"|\b(?:hjælpe|hjaelpe|help)\s+(?:dem|os|them|us|\w+)?\s*(?:med|with|to)"
     r"|\bmed erfaring (?:i|med|inden for|indenfor)|\bwith experience (?:in|with|of)"
     r"|\bder (?:kender|ved noget) (?:til|om)|\bwho knows? about"
+    r"|\b(?:er|is|are)\s+(?:gode?|dygtige?|stærke?|good|skilled|strong)\s+(?:til|i|på|at|in)"
     r"|\bom at|\btil at|\bvil gerne|\bgerne vil|\bwants? to|\bwould like to|\bfor at"
     r"|\bsnakke med om|\btale med om|\bteam up with\s+.{0,60}?\s+on)\s+(.+)",
     re.I,
@@ -169,7 +170,9 @@ _SECTOR_WORD_AFTER = re.compile(
 # "hjælpe A med X", "med erfaring i X", "who can supply X"); "vil gerne …", "wants to …" state
 # an intention, often the request itself ("I want to propose a maritime network").
 _NEED_FORM = re.compile(
-    r"hjælpe|hjaelpe|help|støtte|assist|erfaring|experience|kender|ved noget|knows?\b", re.I
+    r"hjælpe|hjaelpe|help|støtte|assist|erfaring|experience|kender|ved noget|knows?\b"
+    r"|gode?\s|dygtige?\s|stærke?\s|good\s|skilled\s|strong\s",
+    re.I,
 )
 
 
