@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_kept_scores import register
+from test_kept_scores import edit_offers, register
 
 from matchmaker.grouping import review
 from matchmaker.matching import MatchIndex, scoring
@@ -84,12 +84,7 @@ def test_an_edited_firm_is_scored_again_and_an_appended_one_keeps_the_pool(
     assert grown.lineage_ is index.lineage_
     assert_same(pair_score_matrix(grown, ids[:5], db=db), before)  # nobody in it changed
     assert counted == [5]
-    edited = client.patch(
-        f"/api/v1/companies/{ids[1]}",
-        json={"offers": "Vi leverer kun regnskab og løn."},
-        headers=auth,
-    )
-    assert edited.status_code == 200
+    edit_offers(client, auth, ids[1])
     changed = grown.refreshed(db)
     assert changed.lineage_ is not grown.lineage_
     after = pair_score_matrix(changed, ids[:5], db=db)

@@ -45,6 +45,16 @@ def register(client, k: int, **changes) -> int:
     return answer.get_json()["id"]
 
 
+def edit_offers(client, auth, company_id: int) -> None:
+    """A facilitator rewrites the firm's offers (a new lineage for every index after it)."""
+    edited = client.patch(
+        f"/api/v1/companies/{company_id}",
+        json={"offers": "Vi leverer kun regnskab og løn."},
+        headers=auth,
+    )
+    assert edited.status_code == 200
+
+
 @pytest.mark.parametrize("mode", ["complementary", "similar"])
 @pytest.mark.parametrize("blocks", [True, False])
 def test_a_kept_row_extended_by_new_firms_equals_a_fresh_one(client, db, mode, blocks, monkeypatch):
@@ -86,12 +96,7 @@ def test_an_edited_firm_starts_a_new_lineage_and_its_partners_are_scored_afresh(
     ids = [register(client, k) for k in range(6)]
     index = MatchIndex().fit(db)
     before = kept_scores.scored_row(index, ids[0], "complementary")
-    edited = client.patch(
-        f"/api/v1/companies/{ids[1]}",
-        json={"offers": "Vi leverer kun regnskab og løn."},
-        headers=auth,
-    )
-    assert edited.status_code == 200
+    edit_offers(client, auth, ids[1])
     changed = index.refreshed(db)
     assert changed.lineage_ is not index.lineage_
     after = kept_scores.scored_row(changed, ids[0], "complementary")

@@ -150,9 +150,9 @@ def decide(turn: Turn) -> str:
     if task and refines(found):
         if intent in TASKS and intent != task and _names_task(turn):
             return intent  # "find partnere til dem i Midtjylland" after a look-alike search
-        if intent == "find_partners" and task in GROUP_TASKS and asks_for_suppliers(turn.message):
-            if not FOLLOW_UP.search(turn.message):
-                return intent  # "hvem kan levere emballage?" after draft networks: firms
+        supplier = asks_for_suppliers(turn.message) and not FOLLOW_UP.search(turn.message)
+        if intent == "find_partners" and task in GROUP_TASKS and supplier:
+            return intent  # "hvem kan levere emballage?" after draft networks: firms
         if intent == task or intent in ("find_partners", "help", "show", "export"):
             return task
         if intent == "other":

@@ -50,18 +50,10 @@ class TextClauses:
     start: int  # first row of these clauses in `matrix`
 
     @cached_property
-    def lexical(self) -> sp.csr_matrix | None:
-        """Lexical rows of the clauses (None when the lexical encoder is not fitted), cut
-        from the batch once: every reason over the firm reads them."""
-        if self.matrix is None:
-            return None
-        return self.matrix[self.start : self.start + len(self.spans)]
-
-    @cached_property
     def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The CSR arrays of `lexical` (indptr, indices, data), cut from the batch's arrays
-        without building a matrix: a reason reads only these, and scipy's slicing and checks
-        cost more than the arithmetic for a few clauses."""
+        """The CSR arrays (indptr, indices, data) of the clauses' lexical rows of the batch
+        (`matrix`), cut without building a matrix: a reason reads only these, and scipy's
+        slicing and checks cost more than the arithmetic for a few clauses."""
         m, n = self.matrix, len(self.spans)
         lo, hi = m.indptr[self.start], m.indptr[self.start + n]
         return m.indptr[self.start : self.start + n + 1] - lo, m.indices[lo:hi], m.data[lo:hi]
@@ -79,7 +71,7 @@ class TextClauses:
 
     def cosines(self, other: TextClauses) -> np.ndarray:
         """Lexical cosines of these clauses (rows) with `other`'s (columns), float32: the
-        numbers of the sparse product `self.lexical @ other.lexical.T` (summed in the same
+        numbers of the sparse product of the two sets of lexical rows (summed in the same
         order), without its checks, which cost a few clauses many times the arithmetic."""
         a_indptr, a_indices, a_data = self._rows
         b_data = other._rows[2]
