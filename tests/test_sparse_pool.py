@@ -11,6 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_networks import FIRMS, assert_hard_constraints, propose, register
 
 from matchmaker import matching
@@ -113,6 +116,52 @@ def test_listed_pairs_score_as_their_block(client, db):
     some = np.array([3, 0, 7]), np.array([5, 9, 7])  # any order, repeats, a firm with itself
     few = scoring.score_pairs(index, pairwise.PairDots(index.encoder_, vectors), facts, *some)
     assert np.allclose(few.score, block.score[some], atol=2e-5)
+
+
+def test_pairs_score_the_same_in_any_order_of_blocks_and_as_rows(client, db, monkeypatch):
+    """The listed pairs' cosines do not depend on how the compiled loop orders them (every
+    stored firm its own block, or one block of all), and a row scored against every firm as
+    one block (`PairJudge.rows`) gives the values of its pairs listed one by one."""
+    register(client)
+    index = matching.match_index(db)
+    vectors, n = index.vectors_, len(index)
+    rng = np.random.default_rng(3)
+    left, right = rng.integers(0, n, 400), rng.integers(0, n, 400)
+    whole = pairwise.PairDots(index.encoder_, vectors)(left, right)
+    monkeypatch.setattr(pairwise, "RIGHT_BLOCK_ENTRIES", 1)
+    each = pairwise.PairDots(index.encoder_, vectors)(left, right)
+    for a, b in pairwise.COMBOS:
+        assert np.array_equal(whole.model[a, b], each.model[a, b])
+        assert np.array_equal(whole.lexical[a, b], each.lexical[a, b])
+    assert np.array_equal(whole.structured, each.structured)
+    judge = candidates.pair_judge(index, sorted(index.row_))
+    rows = np.array([0, 5, n - 1])
+    by_rows = judge.rows(rows)
+    listed = judge(np.repeat(rows, n), np.tile(np.arange(n), rows.size))
+    for name in ("fit", "cover", "back", "similar"):
+        assert np.allclose(getattr(by_rows, name), getattr(listed, name), atol=2e-5), name
+    assert (by_rows.rival == listed.rival).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 12), width=st.sampled_from([5, 300, 70_000]), seed=st.integers(0, 999))
+def test_the_pair_layout_holds_each_rows_parts_in_turn(n, width, seed):
+    """A firm's sparse entries of the three parts lie together, part after part, with the
+    matrices' columns and values; columns in 16 bits where the width allows."""
+    rng = np.random.default_rng(seed)
+    parts = [sp.random(n, width, density=min(1.0, 4 / width), format="csr", random_state=rng,
+                       dtype=np.float32) for _ in range(3)]  # fmt: skip
+    starts, cols, vals = pairwise.pair_layout(parts)
+    assert cols.dtype == (np.uint16 if width <= 1 << 16 else np.int32)
+    assert starts.shape == (n, 4) and cols.size == vals.size == sum(m.nnz for m in parts)
+    for r in range(n):
+        for p, m in enumerate(parts):
+            row = m[r]
+            at = slice(starts[r, p], starts[r, p + 1])
+            assert cols[at].tolist() == sorted(row.indices.tolist())
+            assert vals[at].tolist() == row.toarray()[0, sorted(row.indices.tolist())].tolist()
+        if r + 1 < n:
+            assert starts[r, 3] == starts[r + 1, 0]
 
 
 def test_a_shortlisted_graph_judges_its_pairs_exactly(client, db, monkeypatch):

@@ -31,13 +31,14 @@ COMBOS = (
 prange = range
 
 
-def _dots(chunks, seg, left, right, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2, colblock,
-          de0, de1, de2, s_indptr, s_indices, s_data):  # fmt: skip
+def _dots(chunks, seg, left, right, starts, cols, vals, colblock, de0, de1, de2, s_indptr,
+          s_indices, s_data):  # fmt: skip
     """Per pair (left[k], right[k]): the sparse dots of every (query part, stored part) per
     column block (`colblock`, 4 blocks), the dense dots of every part pair, the structured
-    dot. Pairs are grouped by their left firm (`seg` bounds the groups) and the groups into
+    dot. Pairs come grouped by their left firm (`seg` bounds the groups) and the groups into
     `chunks` that run in parallel, each with one scratch row (the left firm's parts by column,
-    cleared after each group). The parts' arrays come one by one (no stacked copy)."""
+    cleared after each group). A firm's sparse entries of all three parts lie together
+    (`starts[f, p]` to `starts[f, p + 1]` in `cols` and `vals`, see `_pair_layout`)."""
     npairs = left.size
     lex = np.zeros((npairs, 3, 3, 4), dtype=np.float32)
     den = np.zeros((npairs, 3, 3), dtype=np.float32)
@@ -49,23 +50,17 @@ def _dots(chunks, seg, left, right, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2,
             a, b = seg[g], seg[g + 1]
             i = left[a]
             for part in range(3):
-                ip = ip0 if part == 0 else (ip1 if part == 1 else ip2)
-                ix = ix0 if part == 0 else (ix1 if part == 1 else ix2)
-                dt = dt0 if part == 0 else (dt1 if part == 1 else dt2)
-                for t in range(ip[i], ip[i + 1]):
-                    scratch[ix[t], part] = dt[t]
+                for t in range(starts[i, part], starts[i, part + 1]):
+                    scratch[cols[t], part] = vals[t]
             for p in range(a, b):
                 j = right[p]
                 for spart in range(3):
-                    ip = ip0 if spart == 0 else (ip1 if spart == 1 else ip2)
-                    ix = ix0 if spart == 0 else (ix1 if spart == 1 else ix2)
-                    dt = dt0 if spart == 0 else (dt1 if spart == 1 else dt2)
                     x0 = x1 = x2 = x3 = np.float32(0.0)  # query profile, per block
                     y0 = y1 = y2 = y3 = np.float32(0.0)  # query offers
                     z0 = z1 = z2 = z3 = np.float32(0.0)  # query needs
-                    for t in range(ip[j], ip[j + 1]):
-                        col = ix[t]
-                        v = dt[t]
+                    for t in range(starts[j, spart], starts[j, spart + 1]):
+                        col = cols[t]
+                        v = vals[t]
                         u0 = scratch[col, 0] * v
                         u1 = scratch[col, 1] * v
                         u2 = scratch[col, 2] * v
@@ -92,15 +87,15 @@ def _dots(chunks, seg, left, right, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2,
                     lex[p, 1, spart, 2], lex[p, 1, spart, 3] = y2, y3
                     lex[p, 2, spart, 0], lex[p, 2, spart, 1] = z0, z1
                     lex[p, 2, spart, 2], lex[p, 2, spart, 3] = z2, z3
-                    ds = de0 if spart == 0 else (de1 if spart == 1 else de2)
-                    for qp in range(3):
-                        if qp + spart == 1:  # profile with offers: no feature reads it
-                            continue
-                        dq = de0 if qp == 0 else (de1 if qp == 1 else de2)
-                        acc = np.float32(0.0)
-                        for d in range(dim):
-                            acc += dq[i, d] * ds[j, d]
-                        den[p, qp, spart] = acc
+                for qp in range(3):  # each query part against the three stored parts at once
+                    dq = de0 if qp == 0 else (de1 if qp == 1 else de2)
+                    a0 = a1 = a2 = np.float32(0.0)
+                    for d in range(dim):
+                        x = dq[i, d]
+                        a0 += x * de0[j, d]
+                        a1 += x * de1[j, d]
+                        a2 += x * de2[j, d]
+                    den[p, qp, 0], den[p, qp, 1], den[p, qp, 2] = a0, a1, a2
                 # structured rows: a merge of two sorted index lists
                 u, ue = s_indptr[i], s_indptr[i + 1]
                 w, we = s_indptr[j], s_indptr[j + 1]
@@ -115,11 +110,10 @@ def _dots(chunks, seg, left, right, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2,
                     else:
                         w += 1
                 st[p] = acc
-            for part in range(3):  # clear the scratch for the next left firm
-                ip = ip0 if part == 0 else (ip1 if part == 1 else ip2)
-                ix = ix0 if part == 0 else (ix1 if part == 1 else ix2)
-                for t in range(ip[i], ip[i + 1]):
-                    scratch[ix[t], part] = 0.0
+            for t in range(starts[i, 0], starts[i, 3]):  # clear the scratch for the next left
+                scratch[cols[t], 0] = 0.0
+                scratch[cols[t], 1] = 0.0
+                scratch[cols[t], 2] = 0.0
     return lex, den, st
 
 
@@ -141,6 +135,11 @@ def _compiled(parallel: bool = True):
 
 # Groups of pairs (by left firm) one thread of the compiled loop takes at a time, at most.
 CHUNKS = 64
+# Sparse entries of the stored firms one pass of the compiled loop reads: the pairs are taken
+# by blocks of stored (right) firms whose entries are about this many (a few MB, held in the
+# last-level cache while every left firm of the block's pairs reads them), not by left firm
+# alone (a stored firm's entries read again from memory for each of its pairs).
+RIGHT_BLOCK_ENTRIES = 1_000_000
 
 
 def _sorted_csr(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -152,6 +151,29 @@ def _sorted_csr(matrix: sp.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray
         m.sort_indices()
     return (m.indptr.astype(np.int64), m.indices.astype(np.int32, copy=False),
             m.data.astype(np.float32, copy=False))  # fmt: skip
+
+
+def pair_layout(matrices: list[sp.spmatrix]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of the parts' sparse matrices (same rows and columns) laid out for `_dots`:
+    each row's entries of every part together, part after part (`starts[r, p]` to
+    `starts[r, p + 1]`), columns in 16 bits where the width allows. A pair then reads one
+    short stretch of memory per firm instead of one per part, and 6 bytes an entry, not 8."""
+    parts = [_sorted_csr(m) for m in matrices]
+    n = len(parts[0][0]) - 1
+    width = matrices[0].shape[1]
+    lengths = np.stack([np.diff(indptr) for indptr, _, _ in parts], axis=1)
+    starts = np.zeros((n, len(parts) + 1), dtype=np.int64)
+    starts[:, 1:] = np.cumsum(lengths, axis=1)
+    starts += np.r_[0, np.cumsum(starts[:, -1])[:-1]].astype(np.int64)[:, None]
+    total = int(starts[-1, -1]) if n else 0
+    cols = np.empty(total, dtype=np.uint16 if width <= 1 << 16 else np.int32)
+    vals = np.empty(total, dtype=np.float32)
+    for p, (indptr, indices, data) in enumerate(parts):
+        at = np.arange(indices.size, dtype=np.int64)
+        at += np.repeat(starts[:, p] - indptr[:-1], lengths[:, p])
+        cols[at] = indices
+        vals[at] = data
+    return starts, cols, vals
 
 
 @dataclass
@@ -177,15 +199,17 @@ class PairCosines:
 
 
 class PairDots:
-    """The vectors of a set of firms laid out for `_dots`, prepared once per set: the set's own
-    arrays where they already are laid out so (an index's rows are not copied). Without
+    """The vectors of a set of firms laid out for `_dots`, prepared once per set (the sparse
+    rows' `pair_layout` kept with the vectors, so the index's is laid out once). Without
     `parallel` a call runs on the calling thread only (for callers with threads of their own)."""
 
     def __init__(self, encoder, vectors, parallel: bool = True):
         n = len(vectors)
         self.parallel = parallel
         self.n = n
-        self.sparse = [_sorted_csr(vectors.sparse[p]) for p in PARTS]
+        self.starts, self.cols, self.vals = vectors.kept(
+            "pair_layout", lambda: pair_layout([vectors.sparse[p] for p in PARTS])
+        )
         width = vectors.sparse[PARTS[0]].shape[1]
         self.columns = getattr(encoder.lexical_, "block_columns_", {})
         colblock = np.full(width, len(LEXICAL_BLOCKS), dtype=np.int8)  # the rest, if any
@@ -207,7 +231,9 @@ class PairDots:
         """Cosines of the pairs (left[k], right[k]) (row positions in the set)."""
         left = np.asarray(left, dtype=np.int64)
         right = np.asarray(right, dtype=np.int64)
-        order = np.argsort(left, kind="stable")
+        # By block of right firms, then left firm, then right firm (`RIGHT_BLOCK_ENTRIES`).
+        rows_per_block = max(RIGHT_BLOCK_ENTRIES * self.n // max(self.cols.size, 1), 1)
+        order = np.lexsort((right, left, right // rows_per_block))
         back = np.empty_like(order)
         back[order] = np.arange(order.size)
         lo, ro = left[order], right[order]
@@ -217,10 +243,9 @@ class PairDots:
         # chunks of about equal pairs (whole groups), so the threads share the work evenly
         cuts = np.searchsorted(seg, np.linspace(0, lo.size, CHUNKS + 1)[1:-1], side="right") - 1
         chunks = np.unique(np.r_[0, np.clip(cuts, 0, groups), groups]).astype(np.int64)
-        (ip0, ix0, dt0), (ip1, ix1, dt1), (ip2, ix2, dt2) = self.sparse
         lex, den, st = _compiled(self.parallel)(
-            chunks, seg, lo, ro, ip0, ix0, dt0, ip1, ix1, dt1, ip2, ix2, dt2, self.colblock,
-            *self.dense, self.s_indptr, self.s_indices, self.s_data,
+            chunks, seg, lo, ro, self.starts, self.cols, self.vals, self.colblock, *self.dense,
+            self.s_indptr, self.s_indices, self.s_data,
         )  # fmt: skip
         lex, den, st = lex[back], den[back], st[back]
         model, blocks, lexical = {}, {}, {}
