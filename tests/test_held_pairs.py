@@ -73,6 +73,24 @@ def test_compiled_fit_blocks_equal_the_tables_reads(n, k, seed, data):
     assert np.array_equal(pool.held.fit_block(rows, cols), expected.reshape(len(rows), len(cols)))
 
 
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(2, 30), k=st.integers(1, 8), seed=st.integers(0, 2**32 - 1),
+       data=st.data())  # fmt: skip
+def test_compiled_swap_ranking_is_the_ranking_of_the_tables_fits(n, k, seed, data):
+    """The local search ranks swap partners of x by how much better their fits with the rest
+    of x's network sum than x's (float32, the tables' reads): the compiled ranking keeps the
+    same outsiders in the same order, ties in their given order."""
+    pool = graph_pool(random_graph(np.random.default_rng(seed), n, k), exact)
+    x = data.draw(st.integers(0, n - 1))
+    rest = data.draw(st.lists(st.integers(0, n - 1).filter(lambda j: j != x), max_size=4))
+    outsiders = data.draw(st.lists(st.integers(0, n - 1), max_size=12, unique=True))
+    fit = np.array([[pool.pair[i, j] for j in rest] for i in [x, *outsiders]], dtype=np.float32)
+    gain = fit[1:].reshape(len(outsiders), len(rest)).sum(axis=1, dtype=np.float32)
+    gain -= fit[0].sum(dtype=np.float32)
+    expected = sorted((a for a in range(len(outsiders)) if gain[a] > 0), key=lambda a: -gain[a])
+    assert pool.held.swap_order(x, outsiders, rest) == expected
+
+
 def test_the_tables_hold_each_listed_pair_both_ways_and_estimate_the_rest():
     """The pool's tables read every listed pair as the graph lists it (fit both ways, cover
     from each side: the neighbour's `cover_back`), other pairs as the typical estimates."""

@@ -118,6 +118,31 @@ def _fit_block(rows, targets, indptr, cols, pair, typical_pair, out):
                 out[a, b] = ti if ti < tj else tj
 
 
+def _swap_order(x, outsiders, rest, indptr, cols, pair, typical_pair):
+    """The outsiders that fit `rest` better than x does, best first (ties in their order):
+    positions into `outsiders`, by the float32 sum of each one's fits with `rest` less x's."""
+    own = np.float32(0.0)
+    for b in range(rest.size):
+        own += _fit_of(x, rest[b], indptr, cols, pair, typical_pair)
+    gain = np.empty(outsiders.size, dtype=np.float32)
+    for a in range(outsiders.size):
+        total = np.float32(0.0)
+        for b in range(rest.size):
+            total += _fit_of(outsiders[a], rest[b], indptr, cols, pair, typical_pair)
+        gain[a] = total - own
+    keep = np.flatnonzero(gain > 0)
+    return keep[np.argsort(-gain[keep], kind="mergesort")]
+
+
+def _fit_of(i, j, indptr, cols, pair, typical_pair):
+    """The pair fit `_fit_block` reads for (i, j)."""
+    p = _at(indptr, cols, i, j)
+    if p >= 0:
+        return pair[p]
+    ti, tj = typical_pair[i], typical_pair[j]
+    return ti if ti < tj else tj
+
+
 @cache
 def _compiled():
     """The kernels compiled by numba (imported here: it costs start-up time and memory). No
@@ -126,7 +151,8 @@ def _compiled():
 
     jit = numba.njit(cache=True, nogil=True)
     globals()["_at"] = jit(_at)  # the kernels call the compiled search
-    return jit(_group_scores), jit(_fit_block)
+    globals()["_fit_of"] = jit(_fit_of)
+    return jit(_group_scores), jit(_fit_block), jit(_swap_order)
 
 
 @dataclass
@@ -183,7 +209,7 @@ class HeldPairs:
         members = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64,
                               count=int(sizes.sum()))  # fmt: skip
         out = np.empty(len(groups))
-        scores, _ = _compiled()
+        scores, *_ = _compiled()
         scores(members, sizes, self.indptr, self.cols, self.cover, self.pair,
                self.typical_pair, self.typical_cover, np.asarray(weights, np.float64),
                out)  # fmt: skip
@@ -194,6 +220,15 @@ class HeldPairs:
         rows = np.asarray(rows, dtype=np.int64).ravel()
         cols = np.asarray(cols, dtype=np.int64).ravel()
         out = np.empty((rows.size, cols.size), dtype=np.float32)
-        _, block = _compiled()
+        _, block, _ = _compiled()
         block(rows, cols, self.indptr, self.cols, self.pair, self.typical_pair, out)
         return out
+
+    def swap_order(self, x: int, outsiders: Sequence[int], rest: Sequence[int]) -> list[int]:
+        """Positions of the `outsiders` whose fits with `rest` (as `fit_block` reads them)
+        sum higher than x's, best first, ties in their order: the local search's ranking of
+        swap partners, in one compiled call."""
+        *_, order = _compiled()
+        return order(np.int64(x), np.asarray(outsiders, dtype=np.int64),
+                     np.asarray(rest, dtype=np.int64), self.indptr, self.cols, self.pair,
+                     self.typical_pair).tolist()  # fmt: skip

@@ -126,6 +126,7 @@ class _Search:
         self.rng = np.random.default_rng(seed)
         self.forbidden = problem.forbidden
         self.knowledge = problem.knowledge
+        self.knowledge_ = [bool(k) for k in problem.knowledge]  # read per firm in Python loops
         self.locked_firms = {i for g in problem.locked for i in g}
         self.group_of = np.full(self.n, -1, dtype=np.intp)
         self.groups: list[list[int]] = []
@@ -183,6 +184,17 @@ class _Search:
             return self.held.fit_block(rows, cols)
         return self.s.fit_block(rows, cols)
 
+    def _swap_order(self, i: int, outsiders: list[int], rest: list[int]) -> list[int]:
+        """Positions of the outsiders whose summed fit with `rest` is higher than i's, the
+        largest gain first (ties in their order)."""
+        if self.held is not None:
+            return self.held.swap_order(i, outsiders, rest)
+        fit = self._fit([i, *outsiders], rest)  # i's fit in the first row, one read for both
+        gain = fit[1:].sum(axis=1, dtype=np.float32)
+        gain -= fit[0].sum(dtype=np.float32)
+        keep = np.flatnonzero(gain > 0)
+        return keep[np.argsort(-gain[keep], kind="stable")].tolist()
+
     def allowed(self, i: int, j: int) -> bool:
         return i != j and j not in self.forbidden_of[i]
 
@@ -190,8 +202,8 @@ class _Search:
         """x may join these members: no forbidden pair, at most two knowledge institutions."""
         if not self.forbidden_of[x].isdisjoint(members):
             return False
-        if self.knowledge[x]:
-            return sum(bool(self.knowledge[m]) for m in members) < MAX_KNOWLEDGE_INSTITUTIONS
+        if self.knowledge_[x]:
+            return sum(self.knowledge_[m] for m in members) < MAX_KNOWLEDGE_INSTITUTIONS
         return True
 
     def score(self, members: Sequence[int]) -> float:
@@ -492,17 +504,19 @@ class _Search:
         near = set(self.cand_top_[rest].ravel().tolist())
         near.discard(-1)
         near.difference_update(members)
-        outsiders = np.fromiter(sorted(near), dtype=np.int64, count=len(near))
-        if outsiders.size:  # i's fit with the rest in the first row, one read for both
-            fit = self._fit(np.r_[i, outsiders], rest)
-            gain = fit[1:].sum(axis=1, dtype=np.float32)
-            gain -= fit[0].sum(dtype=np.float32)
-            keep = np.flatnonzero(gain > 0)
-            order = keep[np.argsort(-gain[keep], kind="stable")]
-            for x in outsiders[order].tolist():
+        if near:
+            outsiders = sorted(near)
+            order = self._swap_order(i, outsiders, rest)
+            # `fits_into(x, rest)` inline: it runs for most of the ranked outsiders.
+            forbidden_of, knowledge, locked = self.forbidden_of, self.knowledge_, self.locked_firms
+            room = sum(knowledge[m] for m in rest) < MAX_KNOWLEDGE_INSTITUTIONS
+            for k in order:
                 if len(options) >= SWAP_OPTIONS:
                     break
-                if x in self.locked_firms or not self.fits_into(x, rest):
+                x = outsiders[k]
+                if x in locked or not forbidden_of[x].isdisjoint(rest):
+                    continue
+                if knowledge[x] and not room:
                     continue
                 h = int(self.group_of[x])
                 if h < 0:
@@ -528,15 +542,16 @@ class _Search:
         """The option raising the objective most, by more than `min_gain` (the first of equal
         gains), with its groups' new scores, or None. Two-group options (nearly all) weighed
         inline: `_delta`'s float operations in its order, without its dicts."""
-        self.scores_of([m for changes in options for m in changes.values()])  # remembered
         if any(len(c) != 2 for c in options):
+            self.scores_of([m for changes in options for m in changes.values()])  # remembered
             return self._best_option_each(options, min_gain)
-        score, scores, lowest = self.score, self.scores, self._min_excluding
+        new = self.scores_of([m for changes in options for m in changes.values()])
+        scores, lowest = self.scores, self._min_excluding
         inv_sum, value, count, w = self._inv_sum, self._value, len(self.scores), WORST_WEIGHT
         best_gain, best = min_gain, None
-        for changes in options:
-            (a, members_a), (b, members_b) = changes.items()
-            va, vb, oa, ob = score(members_a), score(members_b), scores[a], scores[b]
+        for k, changes in enumerate(options):
+            (a, _), (b, _) = changes.items()
+            va, vb, oa, ob = new[2 * k], new[2 * k + 1], scores[a], scores[b]
             inv = inv_sum
             inv += 1 / (1e-6 if va < 1e-6 else va) - 1 / (1e-6 if oa < 1e-6 else oa)
             inv += 1 / (1e-6 if vb < 1e-6 else vb) - 1 / (1e-6 if ob < 1e-6 else ob)
