@@ -11,7 +11,7 @@ from test_matching import FIRMS, register_all
 
 from matchmaker import matching
 from matchmaker.matching import reasons
-from matchmaker.representation.clauses import analyse
+from matchmaker.representation.clauses import analyse, pair_cosines
 from matchmaker.representation.embedding import HybridEncoder, ProfileVectors, unit_rows
 from matchmaker.representation.vectors import row_norms
 
@@ -84,6 +84,17 @@ def test_clause_cosines_are_the_sparse_products_of_their_rows():
             expected = (rows(a) @ rows(b).T).toarray()
             found = a.cosines(b)
             assert found.dtype == expected.dtype and np.array_equal(found, expected)
+    # Many pairs in one compiled call (a large pool's reasons): the same numbers.
+    pairs = [(a, b) for a in analysed for b in analysed if a.spans and b.spans]
+    together = pair_cosines(pairs)
+    assert len(together) == len(pairs) > 100
+    for (a, b), found in zip(pairs, together, strict=True):
+        expected = (rows(a) @ rows(b).T).toarray()
+        assert found.dtype == expected.dtype and np.array_equal(found, expected)
+    other = analyse(texts[:3], encoder.lexical_, encoder.lexical_._lexicon())  # another batch
+    mixed = [(a, b) for a in other for b in analysed[:4] if a.spans and b.spans]
+    for (a, b), found in zip(mixed, pair_cosines(mixed), strict=True):
+        assert np.array_equal(found, (rows(a) @ rows(b).T).toarray())
 
 
 def test_unit_rows_are_scikit_learns_normalised_rows():

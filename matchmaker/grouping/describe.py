@@ -137,8 +137,10 @@ class Describer:
     def prime(self, groups: Sequence[Sequence[int]]) -> None:
         """`_strengths` of every group at once: the ordered pairs of members (each firm with
         itself too, as `_strengths` keeps them) in one listed-pairs call (`PairDots`: the same
-        cosines as a block's, without forming one per group). For a large pool's many
-        networks, where a block per network costs most of the reasons' time."""
+        cosines as a block's, without forming one per group), and the clause cosines the
+        reasons quote from (`Explainer.prime`: one compiled call, not one product per pair).
+        For a large pool's many networks, where a block per network costs most of the
+        reasons' time."""
         if self.index is None:
             return
         pairs = [(i, j) for g in groups for i in g for j in g if (i, j) not in self._strength]
@@ -155,6 +157,8 @@ class Describer:
         )
         for (i, j), value in zip(pairs, z.tolist(), strict=True):
             self._strength[i, j] = value
+        if self.explainer is not None:
+            self.explainer.prime([[self.profiles[i] for i in g] for g in groups])
 
     def need_offer(self, i: int, j: int) -> list[dict]:
         """The need→offer lines the matcher quotes for i's needs met by j's offers

@@ -20,7 +20,7 @@ from matchmaker.reference import markets as market_names
 from matchmaker.reference import messages, nace, regions
 from matchmaker.reference.nace import nace_division, nace_section
 from matchmaker.reference.text import snippet
-from matchmaker.representation.clauses import TextClauses
+from matchmaker.representation.clauses import TextClauses, pair_cosines
 
 # Lexical cosine a need clause and an offer clause need to be quoted as a need→offer reason:
 # with a concept both clauses mention, and (for a strong direction only) without one.
@@ -143,6 +143,28 @@ class Explainer:
         self.book = index.clauses_
         self.db = db
         self._analysed: dict[tuple, TextClauses] = {}
+        # Clause cosines worked out ahead (`prime`): (id need, id offer) → (need, offer, cos).
+        self._primed: dict[tuple[int, int], tuple[TextClauses, TextClauses, np.ndarray]] = {}
+
+    def prime(self, groups: Sequence[Sequence[Mapping]]) -> None:
+        """Work out the clause cosines of every ordered pair of firms within each group (one
+        firm's needs, another's offers) in one compiled call (`pair_cosines`: the same
+        numbers), for a large pool's many networks, whose reasons compare every pair of
+        members; numba is loaded on that path already."""
+        pairs = [
+            (self.clauses(a, "needs"), self.clauses(b, "offers"))
+            for firms in groups for a in firms for b in firms if a is not b
+        ]  # fmt: skip
+        pairs = list({(id(n), id(o)): (n, o) for n, o in pairs}.values())
+        for (need, offer), cos in zip(pairs, pair_cosines(pairs), strict=True):
+            self._primed[id(need), id(offer)] = (need, offer, cos)
+
+    def _cosines(self, need: TextClauses, offer: TextClauses) -> np.ndarray:
+        """`need.cosines(offer)`, worked out ahead where `prime` did."""
+        found = self._primed.get((id(need), id(offer)))
+        if found is not None and found[0] is need and found[1] is offer:
+            return found[2]
+        return need.cosines(offer)
 
     def clauses(self, profile: Mapping, part: str) -> TextClauses:
         """The clauses of a profile's part, from the index's book; a firm outside it (no
@@ -208,7 +230,7 @@ class Explainer:
         needs, offers = need.spans, offer.spans
         if not needs or not offers or need.matrix is None or offer.matrix is None:
             return []
-        cos = need.cosines(offer)
+        cos = self._cosines(need, offer)
         need_found, offer_found = need.concepts, offer.concepts
         shared = {
             (i, j): [c for c in need_found[i] if c in offer_found[j]]

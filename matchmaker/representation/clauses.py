@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -88,6 +88,64 @@ class TextClauses:
             values = np.repeat(a_data, lengths) * b_data[entries[taken, 1]]
             np.add.at(out, keys, values.astype(np.float32, copy=False))
         return out.reshape(n_a, n_b)
+
+
+def _pair_cosines(indptr, indices, data, need_start, need_count, offer_start, offer_count,
+                  offsets, width, out):  # fmt: skip
+    """Per pair k, the cosines of its need clauses (batch rows `need_start[k]` on) with its
+    offer clauses, row-major into `out` from `offsets[k]`: each offer row scattered into a
+    column of the scratch, then each need entry, in row order, times the offer values of its
+    column (the sparse product's float32 sums, in its order)."""
+    scratch = np.zeros((width, MAX_CLAUSES), dtype=np.float32)
+    for k in range(need_start.size):
+        nb = offer_count[k]
+        for j in range(nb):
+            r = offer_start[k] + j
+            for t in range(indptr[r], indptr[r + 1]):
+                scratch[indices[t], j] = data[t]
+        base = offsets[k]
+        for i in range(need_count[k]):
+            r = need_start[k] + i
+            for t in range(indptr[r], indptr[r + 1]):
+                col, v = indices[t], data[t]
+                for j in range(nb):
+                    w = scratch[col, j]
+                    if w != 0:
+                        out[base + i * nb + j] += v * w
+        for j in range(nb):
+            r = offer_start[k] + j
+            for t in range(indptr[r], indptr[r + 1]):
+                scratch[indices[t], j] = 0
+
+
+@cache
+def _compiled():
+    """`_pair_cosines` compiled by numba (imported here, when first needed: the large pools'
+    path that uses it has it loaded already). No fast-math: the sums must be the product's."""
+    import numba
+
+    return numba.njit(cache=True, nogil=True)(_pair_cosines)
+
+
+def pair_cosines(pairs: Sequence[tuple[TextClauses, TextClauses]]) -> list[np.ndarray]:
+    """`need.cosines(offer)` of each (need, offer) pair, all in one compiled call where every
+    text's rows are of one batch (the same numbers), else pair by pair."""
+    found = [(a, b) for a, b in pairs if a.spans and b.spans]
+    batch = found[0][0].matrix if found else None
+    if batch is None or any(a.matrix is not batch or b.matrix is not batch for a, b in found):
+        return [a.cosines(b) for a, b in pairs]
+    m = batch.tocsr()
+    need_start = np.array([a.start for a, _ in pairs], dtype=np.int64)
+    need_count = np.array([len(a.spans) for a, _ in pairs], dtype=np.int64)
+    offer_start = np.array([b.start for _, b in pairs], dtype=np.int64)
+    offer_count = np.array([len(b.spans) for _, b in pairs], dtype=np.int64)
+    sizes = need_count * offer_count
+    offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
+    out = np.zeros(int(offsets[-1]), dtype=np.float32)
+    _compiled()(m.indptr, m.indices, m.data, need_start, need_count, offer_start, offer_count,
+                offsets, m.shape[1], out)  # fmt: skip
+    return [out[offsets[k] : offsets[k + 1]].reshape(need_count[k], offer_count[k])
+            for k in range(len(pairs))]  # fmt: skip
 
 
 def _lexical_ready(lexical) -> bool:
