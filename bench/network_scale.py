@@ -11,9 +11,12 @@ makes sure every vector of the store is cached (it loads the sentence model only
 missing), and a fresh process opens the store, builds the index and proposes, and reports
 whether it imported torch or the sentence model. `--store PATH` takes an existing store
 instead of the synthetic one. `--profile N` prints the proposal's N costliest functions
-(cProfile; the times then include the profiler's overhead).
+(cProfile; the times then include the profiler's overhead). Between the index build and the
+proposal the process settles its heap as a web worker does after its warm-up (`web.settle_heap`:
+one collection, then the index's objects out of the garbage collector's sight); `--no-settle`
+leaves them in sight (the collector's full passes then walk them again and again).
 
-Run: .venv/bin/python bench/network_scale.py [--size 10000] [--fresh] [--store PATH]
+Run: .venv/bin/python bench/network_scale.py [--size 10000] [--fresh] [--store PATH] [--no-settle]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from proposals import detected_together, firm_store, synthetic_firms  # noqa: E4
 from matchmaker import matching  # noqa: E402
 from matchmaker.grouping import networks  # noqa: E402
 from matchmaker.store import db as stores  # noqa: E402
+from web import settle_heap  # noqa: E402
 
 HEAVY = ("torch", "sentence_transformers", "transformers", "numba")
 
@@ -63,7 +67,7 @@ def loaded() -> list[str]:
     return [name for name in HEAVY if name in sys.modules]
 
 
-def measure(db, profile: int = 0) -> None:
+def measure(db, profile: int = 0, settle: bool = True) -> None:
     """Index build and one whole-pool proposal in this process, with their quality."""
     print(f"start: memory {memory()} MB, loaded {loaded()}")
     reset_peak()
@@ -72,6 +76,8 @@ def measure(db, profile: int = 0) -> None:
     print(f"index build: wall {time.perf_counter() - wall:.1f} s, "
           f"CPU {time.process_time() - cpu:.1f} s, memory {memory()} MB, "
           f"loaded {loaded()}")  # fmt: skip
+    if settle:  # as a web worker does once its warm-up built the index
+        settle_heap()
     load = os.getloadavg()
     reset = reset_peak()
     profiler = cProfile.Profile() if profile else None
@@ -103,13 +109,15 @@ def main() -> None:
                         help="cache every vector here, measure in a fresh process")  # fmt: skip
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="print the proposal's N costliest functions (cProfile)")  # fmt: skip
+    parser.add_argument("--no-settle", action="store_true",
+                        help="leave the index in the garbage collector's sight")  # fmt: skip
     args = parser.parse_args()
     if args.store is not None:
         db = stores.connect(args.store, migrate=False)
     else:
         db = firm_store(synthetic_firms(args.size), f"synthetic-{args.size}")
     if not args.fresh:
-        measure(db, args.profile)
+        measure(db, args.profile, settle=not args.no_settle)
         return
     wall = time.perf_counter()
     ids = [row[0] for row in db.execute("SELECT id FROM companies WHERE consent")]
@@ -119,6 +127,7 @@ def main() -> None:
     path = db.execute("PRAGMA database_list").fetchone()[2]
     db.close()
     command = [sys.executable, __file__, "--store", path, "--profile", str(args.profile)]
+    command += ["--no-settle"] if args.no_settle else []
     subprocess.run(command, check=True)
 
 
