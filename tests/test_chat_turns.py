@@ -223,6 +223,37 @@ def test_who_can_supply_a_thing_right_after_a_network_list_is_a_new_search(clien
     assert body["intent"] == "propose_networks", body["reply"]
 
 
+def test_who_needs_a_thing_lists_the_firms_whose_needs_it_meets(client, auth, firms):
+    """"Who needs X?" lists the firms whose needs X meets, quoting their need, not the firms
+    that offer X; right after draft networks too. (The sentence model is English-trained: an
+    English question about Danish needs may stay under the bar and list none.)"""
+    for n, (message, needer, offerer, english) in enumerate([
+        ("hvem har brug for uldstof?", "Fjordtekst Polstring ApS", "Brande Væveri ApS", False),
+        ("hvilke virksomheder mangler gamle mursten?", "Mols Murerfirma ApS", None, False),
+        ("which firms need packaging?", "Lemvig Lakrids ApS", "Kolding Kartonfabrik A/S",
+         True),
+    ]):  # fmt: skip
+        body = ask(client, auth, message, f"needs{n}")
+        assert body["intent"] == "find_partners", (message, body["intent"], body["reply"])
+        assert not cards(body, "choice"), (message, body["reply"])
+        listed = cards(body, "profile")
+        names = [c["name"] for c in listed]
+        if names or not english:  # an English question about Danish needs may find none
+            assert names[:1] == [needer], (message, names, body["reply"])
+        assert offerer not in names, (message, names)
+        assert ("need" if english else "brug for") in body["reply"], body["reply"]
+        assert ("firm" if english else "virksomhed") in body["reply"], body["reply"]
+    session = "needs-after-networks"
+    assert ask(client, auth, "foreslå netværk i Midtjylland", session)["intent"] == (
+        "propose_networks"
+    )
+    body = ask(client, auth, "hvem har brug for uldstof?", session)
+    assert not cards(body, "network"), body["reply"]
+    assert [c["name"] for c in cards(body, "profile")][:1] == ["Fjordtekst Polstring ApS"]
+    quoted = cards(body, "profile")[0].get("reason", "")
+    assert "uldstof" in quoted, cards(body, "profile")[0]
+
+
 def test_a_question_about_who_made_something_famous_is_no_partner_search(client, auth, firms):
     """A question about who built something famous ("who built …?") gets the chat's "I only
     match firms", not "which firm do you mean?"; "who is good at …?" still searches partners."""

@@ -26,7 +26,7 @@ from matchmaker.chat.saving import save
 from matchmaker.chat.show import asks_about_group, show
 from matchmaker.chat.smalltalk import beyond_help, help_, other
 from matchmaker.chat.topic_search import partners_or_firms
-from matchmaker.chat.topics import asks_for_suppliers
+from matchmaker.chat.topics import asks_for_buyers, asks_for_suppliers
 from matchmaker.chat.turn import (
     FOLLOW_UP,
     MAX_CARDS_REMEMBERED,
@@ -150,8 +150,9 @@ def decide(turn: Turn) -> str:
     if task and refines(found):
         if intent in TASKS and intent != task and _names_task(turn):
             return intent  # "find partnere til dem i Midtjylland" after a look-alike search
-        supplier = asks_for_suppliers(turn.message) and not FOLLOW_UP.search(turn.message)
-        if intent == "find_partners" and task in GROUP_TASKS and supplier:
+        asks_firms = asks_for_suppliers(turn.message) or asks_for_buyers(turn.message)
+        asks_firms = asks_firms and not FOLLOW_UP.search(turn.message)
+        if intent == "find_partners" and task in GROUP_TASKS and asks_firms:
             return intent  # "hvem kan levere emballage?" after draft networks: firms
         if intent == task or intent in ("find_partners", "help", "show", "export"):
             return task

@@ -1,5 +1,7 @@
 """Firms for a topic: a partner search that names no firm ("who can help with export to
-Germany?", "which firms work with robots?") lists the firms whose offers meet the topic.
+Germany?", "which firms work with robots?") lists the firms whose offers meet the topic; a
+question for who needs something ("hvem har brug for overskudsvarme?") lists the firms whose
+needs the topic meets, as an offer.
 
 The topic is read as the needs of a firm not named yet, and the consenting firms are ranked
 by the match index's needs→offers similarity to it (the same calibrated similarity partner
@@ -25,6 +27,7 @@ from matchmaker.chat.partners import (
     purpose_evidence,
     search_params,
 )
+from matchmaker.chat.topics import asks_for_buyers
 from matchmaker.chat.turn import Turn, carry
 from matchmaker.chat.wording import say
 from matchmaker.matching.suggestions import RECIPROCAL_Z
@@ -63,11 +66,15 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
     if purpose:  # "a carpenter who wants to export": the sector is the asker's, not the topic
         params = {**params, "sector": None}
     topic = purpose or turn.message
+    # "hvem har brug for X?": X is an offer, and the firms whose needs it meets are listed.
+    buyers = asks_for_buyers(turn.message)
     index = matching.match_index(turn.db)
-    need = {"id": 0, "name": "", "description": "", "needs": topic, "offers": "",
-            "markets": [], "region": None, "kind": "company", "nace": None}  # fmt: skip
-    query = index.encoder_.transform([need], db=turn.db)
-    fit = index.encoder_.similarity(query, index.vectors_, "needs", "offers")[0]
+    asked = {"id": 0, "name": "", "description": "", "needs": "" if buyers else topic,
+             "offers": topic if buyers else "", "markets": [], "region": None,
+             "kind": "company", "nace": None}  # fmt: skip
+    query = index.encoder_.transform([asked], db=turn.db)
+    parts = ("offers", "needs") if buyers else ("needs", "offers")
+    fit = index.encoder_.similarity(query, index.vectors_, *parts)[0]
     facts = turn.firm_facts()
     rows = [
         r for r, cid in enumerate(index.vectors_.ids)
@@ -80,8 +87,9 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
     filters = filters_text(params, turn.lang)
     state = carry(turn.state)
     state["pending"] = {"intent": intent, "params": params, "slot": "firm"}
+    kind = "topic_buyers" if buyers else "topic"
     if not best:
-        turn.reply = say("topic_none", turn.lang, filters=filters)
+        turn.reply = say(f"{kind}_none", turn.lang, filters=filters)
         return state
     lexicon = default_lexicon()
     concepts = set(lexicon.concept_ids(purpose)) if purpose else set()
@@ -91,10 +99,25 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
             continue
         card = profile_card(company, turn.lang)
         card["ordinal"] = len(turn.cards) + 1  # "vis nummer to", "find partnere til nummer 2"
-        evidence = purpose_evidence(lexicon, concepts, company, turn.lang) if concepts else ""
+        if not concepts:
+            evidence = ""
+        elif buyers:
+            evidence = need_evidence(lexicon, concepts, company)
+        else:
+            evidence = purpose_evidence(lexicon, concepts, company, turn.lang)
         if evidence:
             card["reason"] = evidence
         turn.cards.append(card)
-    turn.reply = say("topic_firms", turn.lang, n=len(turn.cards), filters=filters)
+    turn.reply = say(f"{kind}_firms", turn.lang, n=len(turn.cards), filters=filters)
     state["firms"] = [{"id": c["id"], "name": c["name"]} for c in turn.cards]
     return state
+
+
+def need_evidence(lexicon, wanted: set[str], profile: dict) -> str:
+    """The clause of a firm's needs that names a concept of the topic, quoted in its own words
+    (empty when its needs name none: it is listed for how close they are)."""
+    from matchmaker.reference.text import snippet
+
+    text = str(profile.get("needs") or "")
+    hit = next((m for m in lexicon.find(text) if m.concept in wanted), None)
+    return f"'{snippet(text, hit.start, hit.end)}'" if hit is not None else ""

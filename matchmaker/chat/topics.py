@@ -47,6 +47,21 @@ _SUPPLIER = re.compile(
     rf"{_SUPPLY_VERB}\s+(.+)",
     re.I,
 )
+# Verbs of what a firm lacks or wants ("har brug for", "mangler", "needs", "is looking for"):
+# asked of firms not named ("hvem har brug for X?", "which firms need X"), their object is the
+# topic, read as the offer of a firm not named yet, which the listed firms' needs meet.
+_WANT_VERB = (
+    r"(?:har brug for|har behov for|mangler|efterspørger|efterspoerger|søger|soeger|"
+    r"leder efter|kunne bruge|kan bruge|vil købe|vil koebe|"
+    r"needs?|is looking for|are looking for|looks? for|could use|can use|wants? to buy|lacks?)"
+)
+_BUYER = re.compile(
+    r"\b(?:hvem|who|nogen|anyone|someone|hvilke\s+(?:virksomheder|firmaer|kunder)|"
+    r"which\s+(?:firms|companies|businesses|customers))"
+    r"(?:\s+(?:i|in)\s+(?:region\s+)?[\wæøåÆØÅ]+)?,?\s+(?:(?:der|som|that|which|who)\s+)?"
+    rf"{_WANT_VERB}\s+(.+)",
+    re.I,
+)
 _PURPOSE_STOP = re.compile(
     r"\s*(?:[.?!;]|,\s|\s[–—-]\s|\b(?:i|in)\s+(?:region\s+)?(?:\w+jylland|syddanmark|"
     r"sjælland|sjaelland|hovedstaden|zealand|southern denmark|north jutland|central)|"
@@ -138,16 +153,22 @@ def asks_for_suppliers(text: str) -> bool:
     return _SUPPLIER.search(text) is not None
 
 
+def asks_for_buyers(text: str) -> bool:
+    """Does the message ask who needs something ("hvem har brug for X?", "who needs X?")?"""
+    return _BUYER.search(text) is not None
+
+
 def find_purpose(text: str) -> str | None:
     """What the facilitator wants the partners for ('eksport til Tyskland'), or what the firms
-    asked for should supply ('hvem kan levere kartoner?' → 'kartoner'), as written."""
+    asked for should supply ('hvem kan levere kartoner?' → 'kartoner') or need ('hvem har brug
+    for kartoner?' → 'kartoner'), as written."""
     found = purpose_span(text)
     return found[0] if found else None
 
 
 def purpose_span(text: str) -> tuple[str, int, int] | None:
     """The purpose (`find_purpose`) and where in `text` the words it was read from lie."""
-    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text)):
+    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text), *_BUYER.finditer(text)):
         cut = _PURPOSE_STOP.sub("", m.group(1))
         purpose = " ".join(cut.split()).strip(" ,.?!:;–-")
         purpose = re.sub(r"^(?:at|to|med|with)\s+", "", purpose, flags=re.I)
@@ -182,9 +203,9 @@ def _need_span(text: str) -> tuple[int, int] | None:
     if found is None:
         return None
     _, start, end = found
-    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text)):
+    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text), *_BUYER.finditer(text)):
         if m.start(1) == start:
-            if m.re is _SUPPLIER:
+            if m.re is _SUPPLIER or m.re is _BUYER:
                 return start, end
             form = m.group(0)[: start - m.start()]
             # "hjælp mig med at finde …", "help me find …": asked of the chat, not the partners
