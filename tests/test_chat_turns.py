@@ -224,9 +224,9 @@ def test_who_can_supply_a_thing_right_after_a_network_list_is_a_new_search(clien
 
 
 def test_who_needs_a_thing_lists_the_firms_whose_needs_it_meets(client, auth, firms):
-    """"Who needs X?" lists the firms whose needs X meets, quoting their need, not the firms
-    that offer X; right after draft networks too. (The sentence model is English-trained: an
-    English question about Danish needs may stay under the bar and list none.)"""
+    """A question for who needs X lists the firms whose needs X meets, quoting their need,
+    not the firms that offer X; right after draft networks too. (The sentence model is
+    English-trained: an English question about Danish needs may stay under the bar.)"""
     for n, (message, needer, offerer, english) in enumerate([
         ("hvem har brug for uldstof?", "Fjordtekst Polstring ApS", "Brande Væveri ApS", False),
         ("hvilke virksomheder mangler gamle mursten?", "Mols Murerfirma ApS", None, False),
