@@ -297,6 +297,14 @@ def test_two_turn_exchanges_off_topic_and_typos(app, server, browser, runner):
     reply = fresh.locator(".reply").inner_text()
     assert "Viborg Køletransport" in reply and "Syddanmark" not in reply, reply
     assert fresh.locator(".chat-card.firm").count() >= 3
+    # An English question on the Danish page: the firm's card is labelled in English.
+    shown = _ask(page, "show me the profile of Viborg Køletransport")
+    card = shown.locator(".chat-card.profile").first.inner_text()
+    assert "Offers: " in card and "Contact: " in card, card
+    assert "Tilbyder" not in card and "Kontakt" not in card, card
+    danish = _ask(page, "vis profilen for Viborg Køletransport")
+    card = danish.locator(".chat-card.profile").first.inner_text()
+    assert "Tilbyder: " in card and "Offers" not in card, card
 
     # 2. The number of cohorts changes right after forming them.
     _new_conversation(page)

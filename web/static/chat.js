@@ -99,6 +99,12 @@
     return ul;
   }
 
+  // A firm's field label in the language of the card (the reply's), which may differ from
+  // the page's: an English question on the Danish page gets English cards.
+  function field(name, lang) {
+    return words[name + ((lang || pageLang) === "en" ? "En" : "Da")];
+  }
+
   function meta(parts) {
     return el("p", "meta", parts.filter(Boolean).join(" · "));
   }
@@ -134,12 +140,12 @@
       heading(box, card.ordinal, card.a.name + " ↔ " + card.b.name, card.type_label);
       box.appendChild(meta([words.score + " " + score(card.score)]));
       box.appendChild(reasonsList(card.reasons));
-      box.appendChild(bringsList(card.brings));
+      box.appendChild(bringsList(card.brings, card.lang));
     },
     // Why a network holds together: what each member brings, then its pairs one by one.
     explanation: function (box, card) {
       heading(box, null, card.title);
-      if (card.brings && card.brings.length) box.appendChild(bringsList(card.brings));
+      if (card.brings && card.brings.length) box.appendChild(bringsList(card.brings, card.lang));
       else box.appendChild(memberList(card.members));
       if (card.pairs && card.pairs.length) {
         const ul = el("ul", "pairs");
@@ -156,13 +162,13 @@
     profile: function (box, card) {
       heading(box, card.ordinal, card.name);
       box.appendChild(meta([card.region, card.city, card.sector, card.nace,
-        card.employees != null ? words.employees + ": " + card.employees : ""]));
+        card.employees != null ? field("employees", card.lang) + ": " + card.employees : ""]));
       if (card.reason) box.appendChild(el("p", "reason", card.reason));
       if (card.description) box.appendChild(el("p", "", card.description));
-      if (card.offers) box.appendChild(labelled(words.offers, card.offers));
-      if (card.needs) box.appendChild(labelled(words.needs, card.needs));
+      if (card.offers) box.appendChild(labelled(field("offers", card.lang), card.offers));
+      if (card.needs) box.appendChild(labelled(field("needs", card.lang), card.needs));
       if (card.contact_name || card.contact_email) {
-        box.appendChild(labelled(words.contact, [card.contact_name, card.contact_email].filter(Boolean).join(", ")));
+        box.appendChild(labelled(field("contact", card.lang), [card.contact_name, card.contact_email].filter(Boolean).join(", ")));
       }
     },
     network: function (box, card) {
@@ -194,14 +200,14 @@
     heading(box, null, card.name || card.title || card.type);
   }
 
-  function bringsList(items) {
+  function bringsList(items, lang) {
     const ul = el("ul", "brings");
     (items || []).forEach(function (b) {
       const li = el("li");
       li.appendChild(el("strong", "", b.name + ": "));
       const parts = [];
-      if (b.offers) parts.push(words.offers + ": " + b.offers);
-      if (b.needs) parts.push(words.needs + ": " + b.needs);
+      if (b.offers) parts.push(field("offers", lang) + ": " + b.offers);
+      if (b.needs) parts.push(field("needs", lang) + ": " + b.needs);
       li.appendChild(document.createTextNode(parts.join(" · ")));
       ul.appendChild(li);
     });
