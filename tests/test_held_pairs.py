@@ -82,7 +82,7 @@ def test_compiled_swap_ranking_is_the_ranking_of_the_tables_fits(n, k, seed, dat
     same outsiders in the same order, ties in their given order."""
     pool = graph_pool(random_graph(np.random.default_rng(seed), n, k), exact)
     x = data.draw(st.integers(0, n - 1))
-    rest = data.draw(st.lists(st.integers(0, n - 1).filter(lambda j: j != x), max_size=4))
+    rest = data.draw(st.lists(st.integers(0, n - 1).filter(lambda j: j != x), max_size=7))
     outsiders = data.draw(st.lists(st.integers(0, n - 1), max_size=12, unique=True))
     fit = np.array([[pool.pair[i, j] for j in rest] for i in [x, *outsiders]], dtype=np.float32)
     gain = fit[1:].reshape(len(outsiders), len(rest)).sum(axis=1, dtype=np.float32)

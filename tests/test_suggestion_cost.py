@@ -95,6 +95,16 @@ def test_clause_cosines_are_the_sparse_products_of_their_rows():
     mixed = [(a, b) for a in other for b in analysed[:4] if a.spans and b.spans]
     for (a, b), found in zip(mixed, pair_cosines(mixed), strict=True):
         assert np.array_equal(found, (rows(a) @ rows(b).T).toarray())
+    # A text without clauses, or analysed without a fitted lexical part: an empty block.
+    lexicon = encoder.lexical_._lexicon()
+    empty = analyse([""], encoder.lexical_, lexicon)[0]
+    unfitted = analyse(["Eksport til Norge."], None, lexicon)[0]
+    some = [(empty, analysed[0]), (analysed[0], unfitted), *pairs[:3]]
+    found = pair_cosines(some)
+    assert found[0].shape == (0, len(analysed[0].spans))
+    assert found[1].shape == (len(analysed[0].spans), len(unfitted.spans)) and not found[1].any()
+    assert all(np.array_equal(f, (rows(a) @ rows(b).T).toarray())
+               for f, (a, b) in zip(found[2:], pairs[:3], strict=True))  # fmt: skip
 
 
 def test_unit_rows_are_scikit_learns_normalised_rows():

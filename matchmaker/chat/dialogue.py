@@ -150,10 +150,14 @@ def decide(turn: Turn) -> str:
     if task and refines(found):
         if intent in TASKS and intent != task and _names_task(turn):
             return intent  # "find partnere til dem i Midtjylland" after a look-alike search
-        asks_firms = asks_for_suppliers(turn.message) or asks_for_buyers(turn.message)
-        asks_firms = asks_firms and not FOLLOW_UP.search(turn.message)
-        if intent == "find_partners" and task in GROUP_TASKS and asks_firms:
-            return intent  # "hvem kan levere emballage?" after draft networks: firms
+        buyers = asks_for_buyers(turn.message)
+        asks_firms = (asks_for_suppliers(turn.message) or buyers) and not FOLLOW_UP.search(
+            turn.message
+        )
+        if intent == "find_partners" and asks_firms and (task in GROUP_TASKS or buyers):
+            # "hvem kan levere emballage?" after draft networks: firms; "hvem har brug for
+            # kompost?" never asks for the last firm's partners
+            return intent
         if intent == task or intent in ("find_partners", "help", "show", "export"):
             return task
         if intent == "other":

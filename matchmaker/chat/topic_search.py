@@ -35,12 +35,14 @@ from matchmaker.matching.suggestions import RECIPROCAL_Z
 
 def partners_or_firms(turn: Turn) -> dict:
     """A partner search (`find_partners`), or the firms for its topic when it names no firm
-    (nor a word of a firm's name) but a purpose or a sector."""
+    (nor a word of a firm's name) but a purpose or a sector, and continues no search (a
+    question for who needs a thing never continues one)."""
     found = turn.found
     if (
         (found.purpose or found.sector)
         and not found.ambiguous
-        and search_params(turn, "find_partners") is None
+        # who needs a thing is asked of no firm, also right after a firm's partners
+        and (asks_for_buyers(turn.message) or search_params(turn, "find_partners") is None)
         and not slots.firm_candidates(outside_topic(turn.message, found.purpose), turn.gazetteer)
     ):
         return topic_search(turn, "find_partners", new_params(turn))
@@ -57,8 +59,9 @@ def outside_topic(message: str, purpose: str | None) -> str:
 
 
 def topic_search(turn: Turn, intent: str, params: dict) -> dict:
-    """The firms whose offers best meet the message's topic, best first (`params`: the
-    request's slots, kept for the firm the next message may name)."""
+    """The firms whose offers best meet the message's topic (or, asked who needs it, whose
+    needs it best meets), best first (`params`: the request's slots, kept for the firm the
+    next message may name)."""
     from matchmaker import matching
     from matchmaker.reference.lexicon import default_lexicon
 

@@ -53,12 +53,14 @@ _SUPPLIER = re.compile(
 _WANT_VERB = (
     r"(?:har brug for|har behov for|mangler|efterspørger|efterspoerger|søger|soeger|"
     r"leder efter|kunne bruge|kan bruge|vil købe|vil koebe|"
-    r"needs?|is looking for|are looking for|looks? for|could use|can use|wants? to buy|lacks?)"
+    r"needs?|(?:is\s+|are\s+)?looking for|looks? for|seeking|searching for|could use|"
+    r"can use|wants? to buy|lacks?)"
 )
 _BUYER = re.compile(
     r"\b(?:hvem|who|nogen|anyone|someone|hvilke\s+(?:virksomheder|firmaer|kunder)|"
     r"which\s+(?:firms|companies|businesses|customers))"
-    r"(?:\s+(?:i|in)\s+(?:region\s+)?[\wæøåÆØÅ]+)?,?\s+(?:(?:der|som|that|which|who)\s+)?"
+    r"(?:\s+(?:i|in)\s+(?:region\s+)?[\wæøåÆØÅ]+(?:\s+[\wæøåÆØÅ]+){0,2}?)?,?\s+"
+    r"(?:(?:der|som|that|which|who)\s+)?"
     rf"{_WANT_VERB}\s+(.+)",
     re.I,
 )
@@ -154,8 +156,9 @@ def asks_for_suppliers(text: str) -> bool:
 
 
 def asks_for_buyers(text: str) -> bool:
-    """Does the message ask who needs something ("hvem har brug for X?", "who needs X?")?"""
-    return _BUYER.search(text) is not None
+    """Does the message ask who needs something ("hvem har brug for X?", "who needs X?"), and
+    not who supplies it ("a customer who needs X – who can supply it?" asks for suppliers)?"""
+    return _BUYER.search(text) is not None and not asks_for_suppliers(text)
 
 
 def find_purpose(text: str) -> str | None:

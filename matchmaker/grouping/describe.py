@@ -147,11 +147,16 @@ class Describer:
         ids = {i: self.profiles[i].get("id") for g in groups for i in g}
         if not pairs or any(c not in self.index for c in ids.values()):
             return
-        row = {i: self.index.row_[c] for i, c in ids.items()}
+        encoder = self.index.encoder_
+        dots = getattr(self.scores, "dots", None)  # a sparse pool's: by pool position
+        if dots is not None:
+            row = {i: i for i in ids}
+        else:
+            row = {i: self.index.row_[c] for i, c in ids.items()}
+            dots = PairDots(encoder, self.index.vectors_, parallel=False)
         left = np.array([row[i] for i, _ in pairs], dtype=np.int64)
         right = np.array([row[j] for _, j in pairs], dtype=np.int64)
-        encoder = self.index.encoder_
-        found = PairDots(encoder, self.index.vectors_, parallel=False)(left, right)
+        found = dots(left, right)
         z = encoder.combine_similarities(
             found.similarities("needs", "offers"), "needs", "offers", (len(pairs),)
         )

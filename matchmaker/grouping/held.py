@@ -227,7 +227,8 @@ class HeldPairs:
     def swap_order(self, x: int, outsiders: Sequence[int], rest: Sequence[int]) -> list[int]:
         """Positions of the `outsiders` whose fits with `rest` (as `fit_block` reads them)
         sum higher than x's, best first, ties in their order: the local search's ranking of
-        swap partners, in one compiled call."""
+        swap partners, in one compiled call. The sums are numpy's for fewer than 8 in `rest`
+        (added one after another; numpy adds 8 or more pairwise)."""
         *_, order = _compiled()
         return order(np.int64(x), np.asarray(outsiders, dtype=np.int64),
                      np.asarray(rest, dtype=np.int64), self.indptr, self.cols, self.pair,

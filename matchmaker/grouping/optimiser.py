@@ -187,7 +187,7 @@ class _Search:
     def _swap_order(self, i: int, outsiders: list[int], rest: list[int]) -> list[int]:
         """Positions of the outsiders whose summed fit with `rest` is higher than i's, the
         largest gain first (ties in their order)."""
-        if self.held is not None:
+        if self.held is not None and len(rest) < 8:  # numpy adds 8 or more values pairwise
             return self.held.swap_order(i, outsiders, rest)
         fit = self._fit([i, *outsiders], rest)  # i's fit in the first row, one read for both
         gain = fit[1:].sum(axis=1, dtype=np.float32)

@@ -17,6 +17,7 @@ from matchmaker import matching
 from matchmaker.grouping import fit_level
 from matchmaker.grouping.held import HeldPairs
 from matchmaker.matching.candidates import PairValues, pair_judge
+from matchmaker.matching.pairwise import PairDots
 from matchmaker.reference.nace import nace_class
 from matchmaker.store import pair_rules as stored_rules
 
@@ -242,6 +243,8 @@ class PoolScores:
     rival: np.ndarray | None = None  # competitor probability of each pair (dense pools)
     # a sparse pool's held pairs as arrays (the tables' values, for compiled reads)
     held: HeldPairs | None = None
+    # a sparse pool's listed-pair cosines (its firms laid out once: reasons read them too)
+    dots: PairDots | None = None
 
     def __post_init__(self):
         if self.pair is None:
@@ -295,7 +298,7 @@ class PoolScores:
             return self
         out = PoolScores(
             self.cover.fresh(), self.similar.fresh(), self.competitor, self.pair.fresh(),
-            neighbours=self.neighbours, scorer=self.scorer,
+            neighbours=self.neighbours, scorer=self.scorer, dots=self.dots,
         )  # fmt: skip
         inside = [(i, j) for g in groups for i, j in itertools.combinations(sorted(g), 2)]
         if not inside:
@@ -451,7 +454,9 @@ def same_class_and_region(profiles: Sequence[Mapping]) -> np.ndarray:
 def _sparse_pool_scores(index, ids: Sequence[int]) -> PoolScores:
     graph = matching.candidate_graph(index, ids, GRAPH_NEIGHBOURS)
     judge = graph.judge or pair_judge(index, list(ids))  # the graph's: its arrays are laid out
-    return graph_pool(graph, lambda left, right: judge(left, right, mask=False))
+    pool = graph_pool(graph, lambda left, right: judge(left, right, mask=False))
+    pool.dots = judge.dots
+    return pool
 
 
 def graph_pool(graph, scorer: Callable[[np.ndarray, np.ndarray], PairValues]) -> PoolScores:

@@ -44,7 +44,8 @@ from matchmaker.matching.scoring import (
 SHORTLIST = 96
 # Rows whose exact scores against the whole pool fit the surrogate and estimate typical fits.
 SAMPLE_ROWS = 64
-# Sample rows scored against the whole pool at once (a block: rows × pool × features floats).
+# Sample rows scored against the whole pool at once (a block: rows × pool × features floats),
+# at most; fewer in a pool so large that they would hold over 4 × PAIR_CHUNK pairs.
 SAMPLE_BLOCK = 16
 # Dimensions the sentence vectors are reduced to for the surrogate's dot products.
 SURROGATE_RANK = 128
@@ -119,7 +120,8 @@ class PairJudge:
     def rows(self, rows: np.ndarray) -> PairValues:
         """The values of `rows` against every firm of the set, as pairs (rows[a], j) in row
         order (masked as `__call__` masks): scored as one block (`score_block`, sparse matrix
-        products: faster than pair by pair when a row meets every firm), the same values."""
+        products: faster than pair by pair when a row meets every firm). The same values to
+        float32 rounding (the block's sums run in another order)."""
         n = len(self.vectors)
         found = score_block(self.index, self.vectors.take(rows), self.facts.take(rows),
                             self.vectors, self.facts)  # fmt: skip
@@ -417,8 +419,8 @@ def candidate_graph(
     sample = np.unique(np.linspace(0, n - 1, num=min(n, SAMPLE_ROWS)).astype(np.intp))
     typical = np.zeros((2, n), dtype=np.float32)
     if n:
-        blocks = (judge.rows(sample[s : s + SAMPLE_BLOCK])
-                  for s in range(0, sample.size, SAMPLE_BLOCK))  # fmt: skip
+        step = max(1, min(SAMPLE_BLOCK, 4 * PAIR_CHUNK // n))
+        blocks = (judge.rows(sample[s : s + step]) for s in range(0, sample.size, step))
         parts = [(found.fit, found.cover, found.back, found.rival) for found in blocks]
         pair, cover, back, rival = (np.concatenate(x).reshape(sample.size, n)
                                     for x in zip(*parts, strict=True))  # fmt: skip

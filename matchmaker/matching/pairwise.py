@@ -38,7 +38,7 @@ def _dots(chunks, seg, left, right, starts, cols, vals, colblock, de0, de1, de2,
     dot. Pairs come grouped by their left firm (`seg` bounds the groups) and the groups into
     `chunks` that run in parallel, each with one scratch row (the left firm's parts by column,
     cleared after each group). A firm's sparse entries of all three parts lie together
-    (`starts[f, p]` to `starts[f, p + 1]` in `cols` and `vals`, see `_pair_layout`)."""
+    (`starts[f, p]` to `starts[f, p + 1]` in `cols` and `vals`, see `pair_layout`)."""
     npairs = left.size
     lex = np.zeros((npairs, 3, 3, 4), dtype=np.float32)
     den = np.zeros((npairs, 3, 3), dtype=np.float32)
@@ -200,16 +200,15 @@ class PairCosines:
 
 class PairDots:
     """The vectors of a set of firms laid out for `_dots`, prepared once per set (the sparse
-    rows' `pair_layout` kept with the vectors, so the index's is laid out once). Without
+    rows copied into `pair_layout`, held as long as this object: a large pool's proposal
+    keeps one for its candidate graph, settling and reasons). Without
     `parallel` a call runs on the calling thread only (for callers with threads of their own)."""
 
     def __init__(self, encoder, vectors, parallel: bool = True):
         n = len(vectors)
         self.parallel = parallel
         self.n = n
-        self.starts, self.cols, self.vals = vectors.kept(
-            "pair_layout", lambda: pair_layout([vectors.sparse[p] for p in PARTS])
-        )
+        self.starts, self.cols, self.vals = pair_layout([vectors.sparse[p] for p in PARTS])
         width = vectors.sparse[PARTS[0]].shape[1]
         self.columns = getattr(encoder.lexical_, "block_columns_", {})
         colblock = np.full(width, len(LEXICAL_BLOCKS), dtype=np.int8)  # the rest, if any

@@ -128,24 +128,34 @@ def _compiled():
 
 
 def pair_cosines(pairs: Sequence[tuple[TextClauses, TextClauses]]) -> list[np.ndarray]:
-    """`need.cosines(offer)` of each (need, offer) pair, all in one compiled call where every
-    text's rows are of one batch (the same numbers), else pair by pair."""
-    found = [(a, b) for a, b in pairs if a.spans and b.spans]
-    batch = found[0][0].matrix if found else None
-    if batch is None or any(a.matrix is not batch or b.matrix is not batch for a, b in found):
-        return [a.cosines(b) for a, b in pairs]
-    m = batch.tocsr()
-    need_start = np.array([a.start for a, _ in pairs], dtype=np.int64)
-    need_count = np.array([len(a.spans) for a, _ in pairs], dtype=np.int64)
-    offer_start = np.array([b.start for _, b in pairs], dtype=np.int64)
-    offer_count = np.array([len(b.spans) for _, b in pairs], dtype=np.int64)
-    sizes = need_count * offer_count
-    offsets = np.r_[0, np.cumsum(sizes)].astype(np.int64)
-    out = np.zeros(int(offsets[-1]), dtype=np.float32)
-    _compiled()(m.indptr, m.indices, m.data, need_start, need_count, offer_start, offer_count,
-                offsets, m.shape[1], out)  # fmt: skip
-    return [out[offsets[k] : offsets[k + 1]].reshape(need_count[k], offer_count[k])
-            for k in range(len(pairs))]  # fmt: skip
+    """`need.cosines(offer)` of each (need, offer) pair: the pairs whose rows are of one batch
+    in one compiled call (the same numbers), others pair by pair; a text without clauses (or
+    unfitted) gives an empty block, as reasons skip it."""
+    out: list[np.ndarray | None] = [None] * len(pairs)
+    ready = []
+    for k, (a, b) in enumerate(pairs):
+        if not a.spans or not b.spans or a.matrix is None or b.matrix is None:
+            out[k] = np.zeros((len(a.spans), len(b.spans)), dtype=np.float32)
+        else:
+            ready.append(k)
+    batch = pairs[ready[0]][0].matrix if ready else None
+    together = [k for k in ready if pairs[k][0].matrix is batch and pairs[k][1].matrix is batch]
+    for k in set(ready) - set(together):
+        out[k] = pairs[k][0].cosines(pairs[k][1])
+    if together:
+        m = batch.tocsr()
+        need_start = np.array([pairs[k][0].start for k in together], dtype=np.int64)
+        need_count = np.array([len(pairs[k][0].spans) for k in together], dtype=np.int64)
+        offer_start = np.array([pairs[k][1].start for k in together], dtype=np.int64)
+        offer_count = np.array([len(pairs[k][1].spans) for k in together], dtype=np.int64)
+        offsets = np.r_[0, np.cumsum(need_count * offer_count)].astype(np.int64)
+        flat = np.zeros(int(offsets[-1]), dtype=np.float32)
+        _compiled()(m.indptr, m.indices, m.data, need_start, need_count, offer_start,
+                    offer_count, offsets, m.shape[1], flat)  # fmt: skip
+        for at, k in enumerate(together):
+            block = flat[offsets[at] : offsets[at + 1]]
+            out[k] = block.reshape(need_count[at], offer_count[at])
+    return out
 
 
 def _lexical_ready(lexical) -> bool:

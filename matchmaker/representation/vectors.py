@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -129,8 +128,6 @@ class ProfileVectors:
     _blocks: list[RowBlock] = field(default_factory=list, repr=False, compare=False)
     # The buffers the matrices view, with room for rows appended later (`growing`).
     _growth: Growth | None = field(default=None, repr=False, compare=False)
-    # Values derived from these vectors by other layers (`kept`).
-    _kept: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -138,15 +135,7 @@ class ProfileVectors:
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_growth"] = None  # a pickled copy holds its rows only, and copies to grow
-        state["_kept"] = {}  # derived: made again where needed
         return state
-
-    def kept(self, key: str, make: Callable[[], Any]) -> Any:
-        """`make()`, made once for these vectors and kept with them (their rows never change:
-        appended rows make new vectors)."""
-        if key not in self._kept:
-            self._kept[key] = make()
-        return self._kept[key]
 
     def row_blocks(self) -> list[RowBlock]:
         """The row blocks whose kept transposes serve query dots (one, unless concatenated)."""
