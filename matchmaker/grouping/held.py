@@ -134,6 +134,16 @@ def _swap_order(x, outsiders, rest, indptr, cols, pair, typical_pair):
     return keep[np.argsort(-gain[keep], kind="mergesort")]
 
 
+def gains_order(fit: np.ndarray) -> list[int]:
+    """The swap ranking `_swap_order` compiles, in numpy: `fit` holds x's fits with the rest
+    in its first row and each outsider's in the next; the outsiders whose row sums (float32)
+    beat x's, the largest gain first (ties in their order)."""
+    gain = fit[1:].sum(axis=1, dtype=np.float32)
+    gain -= fit[0].sum(dtype=np.float32)
+    keep = np.flatnonzero(gain > 0)
+    return keep[np.argsort(-gain[keep], kind="stable")].tolist()
+
+
 def _fit_of(i, j, indptr, cols, pair, typical_pair):
     """The pair fit `_fit_block` reads for (i, j)."""
     p = _at(indptr, cols, i, j)

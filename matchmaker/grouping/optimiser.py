@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matchmaker.grouping.held import gains_order
 from matchmaker.grouping.pool import PoolScores, partners_of
 
 MAX_KNOWLEDGE_INSTITUTIONS = 2
@@ -126,7 +127,6 @@ class _Search:
         self.rng = np.random.default_rng(seed)
         self.forbidden = problem.forbidden
         self.knowledge = problem.knowledge
-        self.knowledge_ = [bool(k) for k in problem.knowledge]  # read per firm in Python loops
         self.locked_firms = {i for g in problem.locked for i in g}
         self.group_of = np.full(self.n, -1, dtype=np.intp)
         self.groups: list[list[int]] = []
@@ -185,15 +185,10 @@ class _Search:
         return self.s.fit_block(rows, cols)
 
     def _swap_order(self, i: int, outsiders: list[int], rest: list[int]) -> list[int]:
-        """Positions of the outsiders whose summed fit with `rest` is higher than i's, the
-        largest gain first (ties in their order)."""
+        """`held.swap_order`: compiled on held arrays, else `gains_order` of `_fit`'s reads."""
         if self.held is not None and len(rest) < 8:  # numpy adds 8 or more values pairwise
             return self.held.swap_order(i, outsiders, rest)
-        fit = self._fit([i, *outsiders], rest)  # i's fit in the first row, one read for both
-        gain = fit[1:].sum(axis=1, dtype=np.float32)
-        gain -= fit[0].sum(dtype=np.float32)
-        keep = np.flatnonzero(gain > 0)
-        return keep[np.argsort(-gain[keep], kind="stable")].tolist()
+        return gains_order(self._fit([i, *outsiders], rest))
 
     def allowed(self, i: int, j: int) -> bool:
         return i != j and j not in self.forbidden_of[i]
@@ -202,8 +197,8 @@ class _Search:
         """x may join these members: no forbidden pair, at most two knowledge institutions."""
         if not self.forbidden_of[x].isdisjoint(members):
             return False
-        if self.knowledge_[x]:
-            return sum(self.knowledge_[m] for m in members) < MAX_KNOWLEDGE_INSTITUTIONS
+        if self.knowledge[x]:
+            return sum(bool(self.knowledge[m]) for m in members) < MAX_KNOWLEDGE_INSTITUTIONS
         return True
 
     def score(self, members: Sequence[int]) -> float:
@@ -506,17 +501,11 @@ class _Search:
         near.difference_update(members)
         if near:
             outsiders = sorted(near)
-            order = self._swap_order(i, outsiders, rest)
-            # `fits_into(x, rest)` inline: it runs for most of the ranked outsiders.
-            forbidden_of, knowledge, locked = self.forbidden_of, self.knowledge_, self.locked_firms
-            room = sum(knowledge[m] for m in rest) < MAX_KNOWLEDGE_INSTITUTIONS
-            for k in order:
+            for k in self._swap_order(i, outsiders, rest):
                 if len(options) >= SWAP_OPTIONS:
                     break
                 x = outsiders[k]
-                if x in locked or not forbidden_of[x].isdisjoint(rest):
-                    continue
-                if knowledge[x] and not room:
+                if x in self.locked_firms or not self.fits_into(x, rest):
                     continue
                 h = int(self.group_of[x])
                 if h < 0:
@@ -542,10 +531,9 @@ class _Search:
         """The option raising the objective most, by more than `min_gain` (the first of equal
         gains), with its groups' new scores, or None. Two-group options (nearly all) weighed
         inline: `_delta`'s float operations in its order, without its dicts."""
+        new = self.scores_of([m for changes in options for m in changes.values()])  # remembered
         if any(len(c) != 2 for c in options):
-            self.scores_of([m for changes in options for m in changes.values()])  # remembered
             return self._best_option_each(options, min_gain)
-        new = self.scores_of([m for changes in options for m in changes.values()])
         scores, lowest = self.scores, self._min_excluding
         inv_sum, value, count, w = self._inv_sum, self._value, len(self.scores), WORST_WEIGHT
         best_gain, best = min_gain, None
