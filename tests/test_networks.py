@@ -480,7 +480,6 @@ def test_strengths_of_many_networks_at_once_are_those_of_each_network(client, db
     """A large pool's networks have their members' need→offer strengths worked out in one
     listed-pairs call (`Describer.prime`); they are the numbers each network's own block
     gives, so the member reasons read the same."""
-    from matchmaker.grouping.describe import Describer
     from matchmaker.grouping.pool import pool_scores
 
     ids = register(client)
@@ -491,10 +490,16 @@ def test_strengths_of_many_networks_at_once_are_those_of_each_network(client, db
     groups = [list(range(k, min(k + 4, len(pool)))) for k in range(0, len(pool), 4)]
     groups = [g for g in groups if len(g) > 1]
     assert len(groups) >= 3
-    each, together = (
-        Describer(profiles, scores, "da", index),
-        Describer(profiles, scores, "da", index),
-    )
+    assert_primed_as_each(profiles, scores, index, groups)
+
+
+def assert_primed_as_each(profiles, scores, index, groups) -> None:
+    """`Describer.prime` over all `groups` gives each group's own need→offer strengths (to
+    1e-4) and the same member reasons as describing the groups one by one."""
+    from matchmaker.grouping.describe import Describer
+
+    each = Describer(profiles, scores, "da", index)
+    together = Describer(profiles, scores, "da", index)
     for g in groups:
         each._strengths(g)
     together.prime(groups)

@@ -14,7 +14,13 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_networks import FIRMS, assert_hard_constraints, propose, register
+from test_networks import (
+    FIRMS,
+    assert_hard_constraints,
+    assert_primed_as_each,
+    propose,
+    register,
+)
 
 from matchmaker import matching
 from matchmaker.grouping import clustering, networks, pool
@@ -168,8 +174,6 @@ def test_a_sparse_pools_reasons_read_its_laid_out_firms(client, db, small_dense_
     """A large pool's networks are described from the pool's own listed-pair cosines (the
     candidate graph's `PairDots`, by pool position): the members' need→offer strengths and
     reasons are those each network's own block gives."""
-    from matchmaker.grouping.describe import Describer
-
     register(client)
     index = matching.match_index(db)
     ids = sorted(index.row_)[1:]  # a part of the index: pool positions are not index rows
@@ -178,17 +182,7 @@ def test_a_sparse_pools_reasons_read_its_laid_out_firms(client, db, small_dense_
     assert sparse.sparse and sparse.dots is not None
     groups = [list(range(k, min(k + 4, len(ids)))) for k in range(0, len(ids), 4)]
     groups = [g for g in groups if len(g) > 1]
-    together = Describer(profiles, sparse, "da", index)
-    each = Describer(profiles, sparse, "da", index)
-    together.prime(groups)
-    for g in groups:
-        each._strengths(g)
-    assert set(together._strength) == set(each._strength)
-    for key, value in each._strength.items():
-        assert together._strength[key] == pytest.approx(value, abs=1e-4), key
-    for g in groups:
-        for i in g:
-            assert together.member_reason(i, g) == each.member_reason(i, g)
+    assert_primed_as_each(profiles, sparse, index, groups)
 
 
 def test_a_shortlisted_graph_judges_its_pairs_exactly(client, db, monkeypatch):
