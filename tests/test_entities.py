@@ -214,6 +214,10 @@ def test_sectors(gazetteer, text, sector):
          "export to Germany"),
         ("hvem kan hjælpe Skjern Savværk med digitalisering?", "digitalisering"),
         ("Skjern Savværk vil gerne sælge til Norge – find 3 partnere", "sælge til Norge"),
+        # a question for buyers: what they would buy, not "buy …" (the buying is the question)
+        ("who wants to buy spent grain?", "spent grain"),
+        ("hvem vil gerne købe brugte paller?", "brugte paller"),
+        ("which firms would like to buy surplus heat?", "surplus heat"),
     ],
 )  # fmt: skip
 def test_purpose(gazetteer, text, purpose):

@@ -24,7 +24,9 @@ _PURPOSE = re.compile(
     r"|\bmed erfaring (?:i|med|inden for|indenfor)|\bwith experience (?:in|with|of)"
     r"|\bder (?:kender|ved noget) (?:til|om)|\bwho knows? about"
     r"|\b(?:er|is|are)\s+(?:gode?|dygtige?|stærke?|good|skilled|strong)\s+(?:til|i|på|at|in)"
-    r"|\bom at|\btil at|\bvil gerne|\bgerne vil|\bwants? to|\bwould like to|\bfor at"
+    # (wanting to buy is a question for buyers, `_BUYER`: what they buy is the topic)
+    r"|\bom at|\btil at|\b(?:vil gerne|gerne vil)(?!\s+k(?:ø|oe|o)be)"
+    r"|\b(?:wants? to|would like to)(?!\s+buy)|\bfor at"
     r"|\bsnakke med om|\btale med om|\bteam up with\s+.{0,60}?\s+on)\s+(.+)",
     re.I,
 )
@@ -52,9 +54,9 @@ _SUPPLIER = re.compile(
 # topic, read as the offer of a firm not named yet, which the listed firms' needs meet.
 _WANT_VERB = (
     r"(?:har brug for|har behov for|mangler|efterspørger|efterspoerger|søger|soeger|"
-    r"leder efter|kunne bruge|kan bruge|vil købe|vil koebe|"
+    r"leder efter|kunne bruge|kan bruge|(?:gerne\s+)?vil(?:\s+gerne)?\s+k(?:ø|oe|o)be|"
     r"needs?|(?:is\s+|are\s+)?looking for|looks? for|seeking|searching for|could use|"
-    r"can use|wants? to buy|lacks?)"
+    r"can use|wants? to buy|would like to buy|lacks?)"
 )
 _BUYER = re.compile(
     r"\b(?:hvem|who|nogen|anyone|someone|hvilke\s+(?:virksomheder|firmaer|kunder)|"
