@@ -28,6 +28,7 @@ from matchmaker.chat.smalltalk import beyond_help, help_, other
 from matchmaker.chat.topic_search import partners_or_firms
 from matchmaker.chat.topics import asks_for_buyers, asks_for_suppliers
 from matchmaker.chat.turn import (
+    ELLIPTIC,
     FOLLOW_UP,
     MAX_CARDS_REMEMBERED,
     TASKS,
@@ -103,6 +104,8 @@ def own_object(turn: Turn) -> bool:
     return bool(found.firms or found.ambiguous or (found.masterclass and task != "propose_cohorts"))
 
 
+# Requests a language switch ("på dansk tak") answers again in the language asked for.
+RELANGUAGED = ("find_partners", "similar", "propose_networks", "propose_cohorts")
 # Requests that form groups of the firms: a question for suppliers after one is a firm search.
 GROUP_TASKS = ("propose_networks", "propose_cohorts")
 
@@ -117,6 +120,8 @@ def decide(turn: Turn) -> str:
         return "rivalry"  # "er A og B konkurrenter?": a yes or no, not two profiles
     if asks_count(turn):
         return "count"  # "hvor mange virksomheder …?": a number, not a partner search
+    if turn.language_switch and state.get("task") in RELANGUAGED:
+        return state["task"]  # "in English please": the last request again, in English
     pending = state.get("pending")
     if pending and answers_pending(turn, pending):
         return pending["intent"]
@@ -141,13 +146,23 @@ def decide(turn: Turn) -> str:
         return task  # "hvad med Thy Kød i stedet?" after a look-alike search
     if intent == "help" and beyond_help(turn):
         return "other"  # a question the help does not answer ("what does X cost?")
+    pair = state.get("pair") or {}
+    if pair.get("turn") == state.get("turns") and len(found.firms) == 2 and AND_THESE.match(
+        turn.message
+    ):
+        return "explain"  # "og A og B?" right after "hvorfor passer C og D sammen?"
     if own_object(turn):
         return intent
     if found.format and intent == "export":
         return "export"  # "eksportér til pdf": not a purpose ("eksport") of the last search
     if found.format and intent not in TASKS and (state.get("export") or state.get("cards")):
         return "export"  # "og som excel" right after an export, "xlsx" after a list
+    if task and intent in TASKS and intent != task and not _names_task(turn):
+        if ELLIPTIC.match(turn.message) and not (found.purpose or found.masterclass):
+            return task  # "og i Jylland?" after partners: not a new kind of request
     if task and refines(found):
+        if intent == "explain" and WHY.match(turn.message):
+            return intent  # "hvorfor de to første?": why, not the last request again
         if intent in TASKS and intent != task and _names_task(turn):
             return intent  # "find partnere til dem i Midtjylland" after a look-alike search
         buyers = asks_for_buyers(turn.message)
@@ -169,6 +184,10 @@ def decide(turn: Turn) -> str:
         return intent if _names_task(turn) else task
     return intent
 
+
+# "og A og B?", "what about A and B?": the same question of other firms.
+AND_THESE = re.compile(r"^\s*(?:og|and|hvad med|hvad så med|what about|how about)\b", re.I)
+WHY = re.compile(r"^\s*(?:og\s+|and\s+|men\s+|but\s+)?(?:hvorfor|why|how come)\b", re.I)
 
 _TASK_WORDS = {
     "propose_networks": re.compile(r"netværk|netvaerk|network", re.I),

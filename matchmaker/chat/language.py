@@ -39,3 +39,24 @@ def message_language(text: str, fallback: str = "da") -> str:
     if da == en:
         return fallback
     return "en" if en > da else "da"
+
+
+# "in english please", "og nu på dansk tak", "kan du svare på engelsk?": the same answer in
+# another language, the message asks for nothing else.
+_ASKED = re.compile(
+    r"^\s*(?:(?:og|and|men|but)\s+)?(?:(?:nu|now|så|then)\s+)?(?:(?:kan|kunne|can|could|vil|"
+    r"will|would)\s+(?:du|you)\s+)?(?:(?:svare|skrive|vise|gentage|tage|answer|write|reply|"
+    r"show|repeat|say|give)\s+(?:(?:det|dem|it|them|that)\s+)?)?(?:(?:skift|switch|change)\s+"
+    r"(?:til|to)\s+)?(?:(?:på|paa|in|into)\s+)?(dansk|danish|engelsk|english)(?:\s+(?:tak|"
+    r"please|pls|igen|again|i stedet|instead|nu|now|thanks))*[\s.!?]*$",
+    re.I,
+)
+
+
+def language_asked(text: str) -> str | None:
+    """The language a message asks the last answer in ('da' or 'en'), when it asks for that
+    alone ("in English please", "på dansk tak"); else None."""
+    m = _ASKED.match(text or "")
+    if not m:
+        return None
+    return "en" if m.group(1).lower() in ("engelsk", "english") else "da"

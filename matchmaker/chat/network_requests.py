@@ -26,7 +26,8 @@ def network_params(turn: Turn) -> dict:
     last = state.get("networks") if state.get("task") == "propose_networks" else None
     named = bool(named_subjects(turn) or found.ambiguous)  # "uden B" alone refines
     elliptic = is_follow_up(turn) or turn.message.rstrip().endswith("?")
-    fresh = not last or named or not (refines(found) and elliptic)
+    # "in English please": the same request, answered in English
+    fresh = not last or named or not ((refines(found) and elliptic) or turn.language_switch)
     params = (
         {"region": None, "sector": None, "purpose": None, "theme": None, "count": None,
          "size": None, "firm": None, "firms": [], "excluded": [], "design": []}

@@ -8,6 +8,7 @@ from matchmaker.chat.cards import firm_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
 from matchmaker.chat.topics import sector_label
 from matchmaker.chat.turn import (
+    ELLIPTIC,
     FIRM_CARDS,
     Turn,
     asks_more,
@@ -70,9 +71,9 @@ def search_params(turn: Turn, intent: str) -> dict | None:
         # Only an elliptic follow-up ("og kun i Syddanmark", "uden nummer to") changes the last
         # search; a request of its own ("find partnere til <a name not known>") starts afresh.
         more = asks_more(turn)
-        if not (refines(found) or found.exclude or more):
+        if not (refines(found) or found.exclude or more or turn.language_switch):
             return None
-        if slots.firm_candidates(turn.message, turn.gazetteer):
+        if not turn.language_switch and slots.firm_candidates(turn.message, turn.gazetteer):
             return None  # "find partners for Vestjysk": a new firm, named in part
         params = dict(last)
         for key in ("count", "region", "sector", "purpose"):
@@ -134,6 +135,12 @@ def find_partners(turn: Turn, intent: str | None = None) -> dict:
     intent = intent or "find_partners"
     params = search_params(turn, intent)
     if params is None:
+        last = turn.state.get("search") if turn.state.get("task") == intent else None
+        if last and ELLIPTIC.match(turn.message) and not (turn.found.firms or turn.found.ambiguous):
+            # "og i Jylland?": a change to the last search this chat cannot read
+            names = join([regions.label(r, turn.lang) for r in regions.REGIONS], turn.lang, "or")
+            turn.reply = say("change_unclear", turn.lang, firm=last["firm"]["name"], regions=names)
+            return carry(turn.state)
         if turn.found.ambiguous:
             return clarify_ambiguous(turn, intent, new_params(turn), turn.found.ambiguous[0])
         return ask_firm(turn, intent, new_params(turn))

@@ -7,7 +7,8 @@ import re
 
 from matchmaker import matching
 from matchmaker.chat.cards import pair_card
-from matchmaker.chat.turn import Turn, carry
+from matchmaker.chat.numbers import find_ordinals
+from matchmaker.chat.turn import FIRM_CARDS, POINTS_BACK, Turn, card_at, carry
 from matchmaker.chat.wording import say, type_label
 from matchmaker.reference import messages
 from matchmaker.reference.validation import NotFound
@@ -23,6 +24,13 @@ QUESTION = re.compile(
 )
 
 
+_TWO_NUMBERS = re.compile(
+    r"\b(?:nummer|nr\.?|number|no\.?|#)\s*(\d{1,2})\s*(?:og|and|&)\s*(?:nummer|nr\.?|number|"
+    r"no\.?|#)?\s*(\d{1,2})\b",
+    re.I,
+)
+
+
 def asks_rivalry(turn: Turn) -> bool:
     """A question whether named firms compete (two named, or one beside the firm in focus)."""
     message = turn.message
@@ -30,7 +38,24 @@ def asks_rivalry(turn: Turn) -> bool:
 
 
 def _pair(turn: Turn) -> list[dict]:
+    """The two firms asked about: named; one named beside the firm in focus; those of the
+    last list pointed at ("er nummer 1 og 3 konkurrenter?"), or both of a list of two ("er
+    de konkurrenter?")."""
     firms = list({f["id"]: f for f in turn.found.firms}.values())
+    if not firms:
+        state = turn.state
+        both = _TWO_NUMBERS.search(turn.message)  # "nummer 1 og 2"
+        ordinals = [int(both[1]), int(both[2])] if both else find_ordinals(turn.message)[0]
+        if ordinals:
+            cards = [card_at(state, n) for n in ordinals]
+        elif POINTS_BACK.search(turn.message):
+            cards = state.get("cards") or []
+            if sum(c.get("type") in FIRM_CARDS for c in cards) != 2:
+                cards = []
+        else:
+            cards = []
+        firms = [{"id": c["id"], "name": c["name"]} for c in cards
+                 if c and c.get("type") in FIRM_CARDS]  # fmt: skip
     if len(firms) == 1:
         focus = turn.state.get("shown") or turn.state.get("firm")
         if focus and focus["id"] != firms[0]["id"]:

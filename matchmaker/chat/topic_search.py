@@ -8,13 +8,15 @@ by the match index's needs→offers similarity to it (the same calibrated simila
 suggestions use), within the region asked for. A firm is listed when its offers meet the
 topic as strongly as a pair's needs and offers must to count as complementary
 (`RECIPROCAL_Z`). A sector named without a purpose is the topic itself and narrows the list
-to that sector; beside a purpose it describes the firm asking, and is left out. Each card is
+to that sector (every firm of it may be listed, those closest to the message first); beside a purpose it describes the firm asking, and is left out. Each card is
 the firm's profile with the clause of its offers that names the purpose. Naming a firm next
 turns the request into a partner search for that firm with the same filters (the request
 waits for it, as when the chat asks which firm is meant).
 """
 
 from __future__ import annotations
+
+import re
 
 from matchmaker.chat import entities as slots
 from matchmaker.chat.cards import profile_card
@@ -23,21 +25,33 @@ from matchmaker.chat.partners import (
     MAX_PARTNERS,
     filters_text,
     find_partners,
+    list_count,
     new_params,
     purpose_evidence,
     search_params,
 )
-from matchmaker.chat.topics import asks_for_buyers
-from matchmaker.chat.turn import Turn, carry
+from matchmaker.chat.topics import asks_for_buyers, asks_for_suppliers
+from matchmaker.chat.turn import Turn, asks_more, carry, refines
 from matchmaker.chat.wording import say
 from matchmaker.matching.suggestions import RECIPROCAL_Z
+
+# "hele landet", "all of Denmark": the last list without its region.
+EVERYWHERE = re.compile(
+    r"\b(?:hele (?:landet|danmark)|alle regioner|overalt|uanset region|(?:the )?whole country|"
+    r"all (?:of )?denmark|all regions|everywhere|nationwide|any region)\b",
+    re.I,
+)
 
 
 def partners_or_firms(turn: Turn) -> dict:
     """A partner search (`find_partners`), or the firms for its topic when it names no firm
     (nor a word of a firm's name) but a purpose or a sector, and continues no search (a
-    question for who needs a thing never continues one)."""
+    question for who needs a thing never continues one); or the last topic's firms again,
+    as the message changes that request (`continued_topic`)."""
     found = turn.found
+    continued = continued_topic(turn)
+    if continued is not None:
+        return topic_search(turn, "find_partners", continued)
     if (
         (found.purpose or found.sector)
         and not found.ambiguous
@@ -47,6 +61,42 @@ def partners_or_firms(turn: Turn) -> dict:
     ):
         return topic_search(turn, "find_partners", new_params(turn))
     return find_partners(turn)
+
+
+def continued_topic(turn: Turn) -> dict | None:
+    """The last topic list's request as this message changes it, when it names no firm and
+    no topic of its own but changes the region ("kun i Hovedstaden", "hele landet"), the
+    count, the sector, the side ("og hvem har brug for det?" after who supplies it, "and who
+    offers that?" after who needs it), the language, or asks for more; else None."""
+    topic, found = turn.state.get("topic"), turn.found
+    if not topic or turn.state.get("task") != "find_partners":
+        return None
+    if found.firms or found.ambiguous or found.purpose:
+        return None  # a firm's partners, or a topic of its own: a new request
+    message = turn.message
+    everywhere = EVERYWHERE.search(message) is not None
+    buyers, suppliers = asks_for_buyers(message), asks_for_suppliers(message)
+    more = asks_more(turn)
+    if not (refines(found) or everywhere or buyers or suppliers or more or turn.language_switch):
+        return None
+    if not turn.language_switch and slots.firm_candidates(message, turn.gazetteer):
+        return None  # a firm named in part ("og Vestjysk?")
+    params = dict(topic)
+    if found.region is not None:
+        params["region"] = found.region
+    elif everywhere:
+        params["region"] = None
+    if found.sector is not None:  # asked after the list: a filter, beside a purpose too
+        params["sector"], params["sector_filter"] = found.sector, True
+    count = list_count(found)
+    if more:
+        shown = topic.get("count") or DEFAULT_PARTNERS
+        params["count"] = min(MAX_PARTNERS, shown + (count or DEFAULT_PARTNERS))
+    elif count is not None:
+        params["count"] = count
+    if buyers or suppliers:
+        params["buyers"] = buyers
+    return params
 
 
 def outside_topic(message: str, purpose: str | None) -> str:
@@ -65,12 +115,15 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
     from matchmaker import matching
     from matchmaker.reference.lexicon import default_lexicon
 
-    purpose, sector, region = params.get("purpose"), params.get("sector"), params.get("region")
-    if purpose:  # "a carpenter who wants to export": the sector is the asker's, not the topic
+    if params.get("purpose") and not params.get("sector_filter"):
+        # "a carpenter who wants to export": the sector is the asker's, not the topic
         params = {**params, "sector": None}
+    purpose, sector, region = params.get("purpose"), params.get("sector"), params.get("region")
     topic = purpose or turn.message
     # "hvem har brug for X?": X is an offer, and the firms whose needs it meets are listed.
-    buyers = asks_for_buyers(turn.message)
+    buyers = params.get("buyers")
+    if buyers is None:
+        buyers = asks_for_buyers(turn.message)
     index = matching.match_index(turn.db)
     asked = {"id": 0, "name": "", "description": "", "needs": "" if buyers else topic,
              "offers": topic if buyers else "", "markets": [], "region": None,
@@ -82,13 +135,19 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
     rows = [
         r for r, cid in enumerate(index.vectors_.ids)
         if cid in facts and (not region or facts[cid]["region"] == region)
-        and (purpose or not sector or sector in facts[cid]["sectors"])
+        and (not sector or sector in facts[cid]["sectors"])
     ]  # fmt: skip
     count = max(1, min(params.get("count") or DEFAULT_PARTNERS, MAX_PARTNERS))
-    rows = [r for r in rows if fit[r] >= RECIPROCAL_Z]  # offers that meet the need
+    if purpose:  # offers that meet the need; a sector alone lists its firms, closest first
+        rows = [r for r in rows if fit[r] >= RECIPROCAL_Z]
     best = sorted(rows, key=lambda r: (-float(fit[r]), r))[:count]
     filters = filters_text(params, turn.lang)
-    state = carry(turn.state)
+    # The list is the last request: a follow-up changes it (`continued_topic`), a firm named
+    # next gets partners with its filters (`pending`); no earlier firm's search goes on.
+    state = {k: v for k, v in carry(turn.state).items() if k not in ("search", "firm")}
+    state["task"] = "find_partners"
+    state["topic"] = {**params, "buyers": buyers}
+    state.update({key: params.get(key) for key in ("count", "region", "sector", "purpose")})
     state["pending"] = {"intent": intent, "params": params, "slot": "firm"}
     kind = "topic_buyers" if buyers else "topic"
     if not best:

@@ -20,7 +20,7 @@ _PURPOSE = re.compile(
     r"(?:\b(?:der|som|who|that|which)\s+(?:kan|kunne|can|could|will|vil)\s+"
     r"(?:hjælpe|hjaelpe|help|støtte|assist)(?:\s+(?:dem|ham|hende|os|them|us|him|her|it))?"
     r"(?:\s+(?:med|with|to|til|på|on))?"
-    r"|\b(?:hjælpe|hjaelpe|help)\s+(?:dem|os|them|us|\w+)?\s*(?:med|with|to)"
+    r"|\b(?:hjælpe|hjaelpe|help)\s+(?:(?:dem|os|them|us|[\w-]+)\s+){0,3}?(?:med|with|to)"
     r"|\bmed erfaring (?:i|med|inden for|indenfor)|\bwith experience (?:in|with|of)"
     r"|\bder (?:kender|ved noget) (?:til|om)|\bwho knows? about"
     r"|\b(?:er|is|are)\s+(?:gode?|dygtige?|stærke?|good|skilled|strong)\s+(?:til|i|på|at|in)"
@@ -47,6 +47,24 @@ _SUPPLIER = re.compile(
     r"suppliers?|virksomhed(?:er)?|firma(?:er)?|leverandør(?:er)?),?\s+"
     r"(?:(?:der|som|that|which|who)\s+)?(?:(?:kan|kunne|can|could)\s+)?)"
     rf"{_SUPPLY_VERB}\s+(.+)",
+    re.I,
+)
+# Any other deed asked of a firm not named ("hvem kan lakere træ?", "nogen der kan køre frossen
+# fisk?", "which firms can automate a packing line?"), and of the partners a request asks for
+# ("partnere der kan køre frossen fisk til Spanien"): the deed with its object is the topic.
+# Not a question to the chat or of the asker ("hvem kan jeg ringe til", "who can you find"),
+# nor help (`_PURPOSE`) or a verb `_SUPPLIER` reads.
+_NOT_A_DEED = (
+    r"(?:du|jeg|vi|man|I|you|we|one|de|they|hjælpe|hjaelpe|help|støtte|assist|bruges|"
+    r"også|also|ikke|not|være|be|findes|anbefales|recommend)\b"
+)
+_DOER = re.compile(
+    r"(?:\b(?:hvem|who|nogen|nogle|anyone|someone|somebody|firms?|compan(?:y|ies)|businesses|"
+    r"virksomhed(?:er)?|firma(?:er)?|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|"
+    r"companies|businesses))(?:\s+(?:i|in)\s+(?:region\s+)?[\wæøåÆØÅ]+)?,?\s+"
+    r"(?:(?:der|som|that|which|who)\s+)?|\b(?:der|som|who|that|which)\s+)"
+    rf"(?:kan|kunne|can|could)\s+(?!{_NOT_A_DEED}|{_SUPPLY_VERB}\b)"
+    r"([\wæøåÆØÅ-]{3,}\s+.+)",
     re.I,
 )
 # Verbs of what a firm lacks or wants ("har brug for", "mangler", "needs", "is looking for"):
@@ -153,8 +171,9 @@ _MARKET_GOAL = re.compile(
 
 
 def asks_for_suppliers(text: str) -> bool:
-    """Does the message ask who supplies something ("hvem kan levere X?", "who makes X?")?"""
-    return _SUPPLIER.search(text) is not None
+    """Does the message ask who supplies something ("hvem kan levere X?", "who makes X?",
+    "hvem kan lakere træ?")?"""
+    return _SUPPLIER.search(text) is not None or _DOER.search(text) is not None
 
 
 def asks_for_buyers(text: str) -> bool:
@@ -171,9 +190,16 @@ def find_purpose(text: str) -> str | None:
     return found[0] if found else None
 
 
+def _purpose_matches(text: str) -> list[re.Match]:
+    """The forms a purpose is read from, in order of trust: help asked for, a thing supplied,
+    a thing needed, any other deed."""
+    return [*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text), *_BUYER.finditer(text),
+            *_DOER.finditer(text)]  # fmt: skip
+
+
 def purpose_span(text: str) -> tuple[str, int, int] | None:
     """The purpose (`find_purpose`) and where in `text` the words it was read from lie."""
-    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text), *_BUYER.finditer(text)):
+    for m in _purpose_matches(text):
         cut = _PURPOSE_STOP.sub("", m.group(1))
         purpose = " ".join(cut.split()).strip(" ,.?!:;–-")
         purpose = re.sub(r"^(?:at|to|med|with)\s+", "", purpose, flags=re.I)
@@ -208,9 +234,9 @@ def _need_span(text: str) -> tuple[int, int] | None:
     if found is None:
         return None
     _, start, end = found
-    for m in (*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text), *_BUYER.finditer(text)):
+    for m in _purpose_matches(text):
         if m.start(1) == start:
-            if m.re is _SUPPLIER or m.re is _BUYER:
+            if m.re in (_SUPPLIER, _BUYER, _DOER):
                 return start, end
             form = m.group(0)[: start - m.start()]
             # "hjælp mig med at finde …", "help me find …": asked of the chat, not the partners

@@ -10,7 +10,7 @@ from typing import Any
 
 from matchmaker.chat import entities as slots
 from matchmaker.chat import intents
-from matchmaker.chat.language import message_language
+from matchmaker.chat.language import language_asked, message_language
 from matchmaker.reference.validation import NotFound
 from matchmaker.store import chat_log, profiles
 
@@ -35,11 +35,17 @@ class Turn:
         self.max_per_firm = max_per_firm
         self.state: dict[str, Any] = chat_log.last_state(db, session_id)
         self.gazetteer = slots.Gazetteer.from_db(db)
-        self.mentions = slots.find_firms(message, self.gazetteer)
+        # "in English please", "på dansk tak": the last answer again in that language (no
+        # firm is named: "dansk" is no part of "Dansk Institut …" here).
+        asked = language_asked(message)
+        self.language_switch = asked is not None
+        self.mentions = [] if asked else slots.find_firms(message, self.gazetteer)
         spans = [(m.start, m.end) for m in self.mentions]
         # The language of the sentence around the names ("Find partners for Limfjord Grøn
         # Energi" is English): firm names say nothing about it.
-        self.lang = message_language(slots.mask(message, spans), self.state.get("lang", "da"))
+        self.lang = asked or message_language(
+            slots.mask(message, spans), self.state.get("lang", "da")
+        )
         self.prediction = intents.classify(message, spans)
         self.message = message
         self.found = slots.extract(
@@ -186,6 +192,15 @@ FOLLOW_UP = re.compile(
     r"make it|gør det|gør dem|lad os|let's|kun|only|just|bare|uden|without|except|exclude|drop|"
     r"fjern|remove|tag|kan vi|can we|could we|kunne vi|hvad hvis|what if)\b|"
     r"\b(?:i stedet|instead|også|as well|too|kun|only|just|bare|dem|them|those|de samme)\b",
+    re.I,
+)
+
+
+# A follow-up of a few words that leans on the last request ("og i Jylland?", "hvad med
+# Fyn?"): it names no task of its own.
+ELLIPTIC = re.compile(
+    r"^\s*(?:og|and|men|but|hvad med|hvad så med|what about|how about|også|also)\b[^.?!]{0,30}"
+    r"[.?!]*\s*$",
     re.I,
 )
 

@@ -1,0 +1,118 @@
+"""Follow-ups an outside probe found broken, in our own words: a list of firms for a topic takes
+changes of region, count, side and language instead of asking "which firm?"; "who can <do> X?"
+with any verb searches the firms that do it; "in English please" answers the last request again;
+"are they competitors?" and "and A and B?" read the firms just listed or explained; a change the
+chat cannot read says so instead of starting another kind of request."""
+
+from __future__ import annotations
+
+from test_chat import ask, intent_model, register_firms  # noqa: F401 - the model, built once
+from test_chat_turns import FIRMS, cards
+
+OTHERS = [
+    dict(name="Dansk Gaveæske Design ApS", region="Hovedstaden", city="København",
+         sector="Emballage", nace="17.21", description="Design af gaveæsker i pap.",
+         offers="Design af gaveæsker og displays i pap.", needs="Trykkerier."),
+]  # fmt: skip
+
+ASKS_FOR_A_FIRM = ("Hvilken virksomhed", "Which firm")
+
+
+def names(body, kind="profile"):
+    return [c["name"] for c in cards(body, kind)]
+
+
+def test_a_topic_list_takes_follow_ups_of_side_region_count_and_language(client, auth):
+    register_firms(client, FIRMS + OTHERS, 760)
+    s = "topic-follow-ups"
+    first = ask(client, auth, "hvem kan levere uldstof?", s)
+    assert names(first)[:1] == ["Brande Væveri ApS"], first["reply"]
+    flipped = ask(client, auth, "og hvem har brug for det?", s)
+    assert flipped["intent"] == "find_partners"
+    assert not flipped["reply"].startswith(ASKS_FOR_A_FIRM), flipped["reply"]
+    assert names(flipped)[:1] == ["Fjordtekst Polstring ApS"], flipped["reply"]
+    assert "brug for" in flipped["reply"]
+    south = ask(client, auth, "kun dem i Syddanmark", s)
+    assert not south["reply"].startswith(ASKS_FOR_A_FIRM), south["reply"]
+    assert "Fjordtekst Polstring ApS" not in names(south)
+    assert south["entities"].get("region") == "Syddanmark"
+    everywhere = ask(client, auth, "hvad med hele landet?", s)
+    assert names(everywhere)[:1] == ["Fjordtekst Polstring ApS"], everywhere["reply"]
+    two = ask(client, auth, "kun 2", s)
+    assert len(names(two)) <= 2 and names(two)[:1] == ["Fjordtekst Polstring ApS"]
+    english = ask(client, auth, "in english please", s)
+    assert names(english) == names(two), english["reply"]
+    assert "need" in english["reply"] and "brug for" not in english["reply"]
+    back = ask(client, auth, "and who offers that?", s)
+    assert names(back)[:1] == ["Brande Væveri ApS"], back["reply"]
+
+
+def test_who_can_do_a_thing_with_any_verb_lists_the_firms_that_do_it(client, auth):
+    register_firms(client, FIRMS, 780)
+    body = ask(client, auth, "hvem kan ompolstre kontorstole?", "deed")
+    assert body["entities"].get("purpose") == "ompolstre kontorstole"
+    assert names(body)[:1] == ["Fjordtekst Polstring ApS"], body["reply"]
+    asked = ask(client, auth, "find partnere til Lemvig Lakrids der kan folde kartoner", "deed2")
+    assert asked["entities"].get("purpose") == "folde kartoner"
+    assert [c["name"] for c in cards(asked, "firm")][:1] == ["Kolding Kartonfabrik A/S"]
+
+
+def test_a_language_switch_answers_the_last_request_again(client, auth):
+    register_firms(client, FIRMS + OTHERS, 800)
+    s = "language"
+    danish = ask(client, auth, "find 3 partnere til Lemvig Lakrids", s)
+    listed = [c["name"] for c in cards(danish, "firm")]
+    assert listed and danish["reply"].startswith("Her er")
+    english = ask(client, auth, "in English please", s)
+    assert english["intent"] == "find_partners" and english["reply"].startswith("Here are")
+    assert [c["name"] for c in cards(english, "firm")] == listed
+    # "dansk" is a word of a firm's name, but here it names the language
+    again = ask(client, auth, "og nu på dansk tak", s)
+    assert not cards(again, "choice"), again["reply"]
+    assert again["reply"].startswith("Her er")
+    assert [c["name"] for c in cards(again, "firm")] == listed
+
+
+def test_are_they_competitors_reads_the_firms_just_listed(client, auth):
+    """Two firms of the last list pointed at by number, or both of a list of two."""
+    register_firms(client, FIRMS, 820)
+    s = "rivals"
+    listed = [c["name"] for c in cards(ask(client, auth, "find 3 partnere til Brande Væveri", s),
+                                       "firm")]  # fmt: skip
+    assert len(listed) >= 2
+    body = ask(client, auth, "er nummer 1 og 2 konkurrenter?", s)
+    assert body["intent"] == "rivalry", body["reply"]
+    (pair,) = cards(body, "pair")
+    assert {pair["a"]["name"], pair["b"]["name"]} == set(listed[:2])
+    two = ask(client, auth, "find 2 partnere til Brande Væveri", "rivals2")
+    two = [c["name"] for c in cards(two, "firm")]
+    body = ask(client, auth, "er de konkurrenter?", "rivals2")
+    assert body["intent"] == "rivalry", body["reply"]
+    (pair,) = cards(body, "pair")
+    assert {pair["a"]["name"], pair["b"]["name"]} == set(two)
+
+
+def test_and_two_other_firms_after_a_pair_is_explained_explains_them(client, auth):
+    register_firms(client, FIRMS, 840)
+    s = "pairs"
+    first = ask(client, auth, "hvorfor passer Fjordtekst Polstring og Brande Væveri sammen?", s)
+    assert first["intent"] == "explain"
+    body = ask(client, auth, "og Kolding Kartonfabrik og Lemvig Lakrids?", s)
+    assert body["intent"] == "explain", body["reply"]
+    (pair,) = cards(body, "pair")
+    assert {pair["a"]["name"], pair["b"]["name"]} == {"Kolding Kartonfabrik A/S",
+                                                      "Lemvig Lakrids ApS"}  # fmt: skip
+
+
+def test_a_change_the_chat_cannot_read_says_so(client, auth):
+    register_firms(client, FIRMS, 860)
+    s = "unread"
+    ask(client, auth, "find partnere til Lemvig Lakrids", s)
+    body = ask(client, auth, "og i Jylland?", s)
+    assert body["intent"] == "find_partners", body["reply"]
+    assert not cards(body, "network")
+    assert "Lemvig Lakrids ApS" in body["reply"] and "Syddanmark" in body["reply"]
+    assert not body["reply"].startswith(ASKS_FOR_A_FIRM)
+    why = ask(client, auth, "foreslå netværk i Midtjylland", "why-networks")
+    assert why["intent"] == "propose_networks"
+    assert ask(client, auth, "hvorfor de to første?", "why-networks")["intent"] == "explain"
