@@ -116,3 +116,13 @@ def test_a_change_the_chat_cannot_read_says_so(client, auth):
     why = ask(client, auth, "foreslå netværk i Midtjylland", "why-networks")
     assert why["intent"] == "propose_networks"
     assert ask(client, auth, "hvorfor de to første?", "why-networks")["intent"] == "explain"
+
+
+def test_a_kind_of_firm_listed_is_the_topic_and_an_unknown_name_is_named(client, auth):
+    register_firms(client, FIRMS, 880)
+    body = ask(client, auth, "vis alle ompolstringsfirmaer", "kind")
+    assert body["entities"].get("purpose") == "ompolstring", body["entities"]
+    assert names(body)[:1] == ["Fjordtekst Polstring ApS"], body["reply"]
+    body = ask(client, auth, "find partnere til Solsikke Blomsterhandel ApS", "unknown")
+    assert "»Solsikke Blomsterhandel ApS«" in body["reply"], body["reply"]
+    assert body["reply"].startswith("Jeg kan ikke finde")

@@ -40,6 +40,26 @@ def answers_pending(turn: Turn, pending: dict) -> bool:
     return False
 
 
+# A firm's name as written after "til"/"for": capitalised words, or any words before a
+# company form ("ApS", "A/S").
+_NAME_AFTER = re.compile(
+    r"\b(?:til|for)\s+((?:[A-ZÆØÅ][\w&'.-]*)(?:\s+(?:[A-ZÆØÅ&][\w&'./-]*|og|and|&))*)"
+)
+_COMPANY_FORM = re.compile(r"\b(?:ApS|A/S|I/S|IVS|K/S|P/S|AMBA|A\.m\.b\.a\.)$")
+
+
+def unknown_name(message: str) -> str | None:
+    """The name of a firm a message asks about when it reads as one (two capitalised words
+    or more, or a company form) and is no region's; else None."""
+    from matchmaker.reference.regions import is_region_name
+
+    for m in _NAME_AFTER.finditer(message):
+        name = m.group(1).strip(" .,&")
+        if (len(name.split()) >= 2 or _COMPANY_FORM.search(name)) and not is_region_name(name):
+            return name
+    return None
+
+
 def pick_choice(turn: Turn, choices: list[dict]) -> dict | None:
     """The offered choice this message names, points at ("nummer to") or types."""
     if not choices:
@@ -90,9 +110,13 @@ def ask_firm(turn: Turn, intent: str, params: dict) -> dict:
         state["pending"] = {"intent": intent, "params": params, "choices": candidates}
         return state
     example = turn.example_firm()
-    turn.reply = (
-        say("ask_firm", turn.lang, example=example) if example else say("ask_firm_plain", turn.lang)
-    )
+    named = unknown_name(turn.message)
+    if named and example:  # "find partnere til Solsikke Blomster ApS": not among the firms
+        turn.reply = say("unknown_named_firm", turn.lang, name=named, example=example)
+    elif example:
+        turn.reply = say("ask_firm", turn.lang, example=example)
+    else:
+        turn.reply = say("ask_firm_plain", turn.lang)
     state["pending"] = {"intent": intent, "params": params, "slot": "firm"}
     return state
 

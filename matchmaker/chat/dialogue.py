@@ -147,8 +147,10 @@ def decide(turn: Turn) -> str:
     if intent == "help" and beyond_help(turn):
         return "other"  # a question the help does not answer ("what does X cost?")
     pair = state.get("pair") or {}
-    if pair.get("turn") == state.get("turns") and len(found.firms) == 2 and AND_THESE.match(
-        turn.message
+    if (
+        pair.get("turn") == state.get("turns")
+        and len(found.firms) == 2
+        and AND_THESE.match(turn.message)
     ):
         return "explain"  # "og A og B?" right after "hvorfor passer C og D sammen?"
     if own_object(turn):

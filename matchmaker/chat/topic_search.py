@@ -8,10 +8,12 @@ by the match index's needs→offers similarity to it (the same calibrated simila
 suggestions use), within the region asked for. A firm is listed when its offers meet the
 topic as strongly as a pair's needs and offers must to count as complementary
 (`RECIPROCAL_Z`). A sector named without a purpose is the topic itself and narrows the list
-to that sector (every firm of it may be listed, those closest to the message first); beside a purpose it describes the firm asking, and is left out. Each card is
-the firm's profile with the clause of its offers that names the purpose. Naming a firm next
-turns the request into a partner search for that firm with the same filters (the request
-waits for it, as when the chat asks which firm is meant).
+to that sector (every firm of it may be listed, those closest to the message first); beside
+a purpose it describes the firm asking, and is left out (a sector asked for after the list
+filters it). Each card is the firm's profile with the clause of its offers that names the
+purpose. Naming a firm next turns the request into a partner search for that firm with the
+same filters (the request waits for it, as when the chat asks which firm is meant); a
+follow-up without a firm changes the list (`continued_topic`).
 """
 
 from __future__ import annotations

@@ -192,9 +192,22 @@ def find_purpose(text: str) -> str | None:
 
 def _purpose_matches(text: str) -> list[re.Match]:
     """The forms a purpose is read from, in order of trust: help asked for, a thing supplied,
-    a thing needed, any other deed."""
+    a thing needed, any other deed, a kind of firm listed that is no sector."""
+    kinds = [m for m in _KIND.finditer(text) if not _sector_hits(m.group(1))]
     return [*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text), *_BUYER.finditer(text),
-            *_DOER.finditer(text)]  # fmt: skip
+            *_DOER.finditer(text), *kinds]  # fmt: skip
+
+
+# A kind of firm asked for by what it does ("vis alle it-sikkerhedsfirmaer", "list the IT
+# security companies"): what it does is the topic (a sector named so is a sector, not this).
+_KIND = re.compile(
+    r"\b(?:vis|viser|list|liste|show|find|finde|hvilke|which|alle|all)\s+(?:mig\s+|me\s+)?"
+    r"(?:alle\s+|all\s+)?(?:de\s+|the\s+)?(?!(?:nye|andre|flere|relevante|lokale|danske|små|"
+    r"store|mange|nogle|new|other|more|local|danish|small|large|many|some)\b)"
+    r"((?:[\wæøåÆØÅ]+\s+){0,2}?[\wæøåÆØÅ-]{2,}?)(?<=\w)s?-?\s*(?:firmaer|virksomheder|"
+    r"firms|companies|businesses)\b",
+    re.I,
+)
 
 
 def purpose_span(text: str) -> tuple[str, int, int] | None:
