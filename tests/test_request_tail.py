@@ -14,6 +14,8 @@ import time
 
 import pytest
 from conftest import company_body, record_encodes, valid_cvr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_speed_after_writes import published
 
 from matchmaker import matching
@@ -269,3 +271,29 @@ def test_rows_scored_ahead_are_not_kept_when_a_firm_changed_before_the_swap(
     assert swapped.fitted_size_ > 3 and swapped.lineage_ is not fitted.lineage_
     # Its row would be of no use (the edit started a lineage of its own): not kept.
     assert kept_scores.hot(fitted) == [] and not kept_scores.has_row(swapped, 1, "complementary")
+
+
+@given(
+    gaps=st.lists(st.tuples(st.floats(0, 5), st.floats(0, 5)), min_size=0, max_size=300),
+    began=st.floats(0, 800),
+    length=st.floats(0, 100),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_collector_pauses_of_a_request_are_those_that_overlap_it(gaps, began, length):
+    """Read back from the newest collection only as far as the request began: the same sum as
+    over every collection kept."""
+    from web import timing
+
+    kept = timing._COLLECTIONS.copy()
+    try:
+        timing._COLLECTIONS.clear()
+        at = 0.0
+        for pause, duration in gaps:  # collections one after another, in the order they end
+            timing._COLLECTIONS.append((at + pause, at + pause + duration))
+            at += pause + duration
+        ended = began + length
+        every = sum(max(0.0, min(e, ended) - max(s, began)) for s, e in timing._COLLECTIONS)
+        assert timing.collector_pauses(began, ended) == pytest.approx(every, abs=1e-9)
+    finally:
+        timing._COLLECTIONS.clear()
+        timing._COLLECTIONS.extend(kept)

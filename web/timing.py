@@ -38,8 +38,14 @@ def _collector(phase: str, _info: dict) -> None:
 
 
 def collector_pauses(began: float, ended: float) -> float:
-    """Seconds of garbage collection in this process that overlapped [began, ended]."""
-    return sum(max(0.0, min(e, ended) - max(s, began)) for s, e in list(_COLLECTIONS))
+    """Seconds of garbage collection in this process that overlapped [began, ended] (the
+    collections are kept in the order they ended: the newest are read back to `began`)."""
+    total = 0.0
+    for s, e in reversed(list(_COLLECTIONS)):
+        if e <= began:
+            break
+        total += max(0.0, min(e, ended) - max(s, began))
+    return total
 
 
 def refitting() -> bool:
