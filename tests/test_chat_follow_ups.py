@@ -126,3 +126,49 @@ def test_a_kind_of_firm_listed_is_the_topic_and_an_unknown_name_is_named(client,
     body = ask(client, auth, "find partnere til Solsikke Blomsterhandel ApS", "unknown")
     assert "»Solsikke Blomsterhandel ApS«" in body["reply"], body["reply"]
     assert body["reply"].startswith("Jeg kan ikke finde")
+
+
+def test_a_change_to_a_draft_network_stores_nothing_and_says_what_can_be_done(client, auth, db):
+    """ "tilføj A til netværk 1" is no save (a draft is stored only when asked to save it), and
+    a member more or less is not done: the reply says what can be; "smid A ud og sæt B ind"
+    is a swap."""
+    register_firms(client, FIRMS, 900)
+    s = "edit-draft"
+    networks = ask(client, auth, "foreslå netværk i Midtjylland", s)
+    assert networks["intent"] == "propose_networks" and cards(networks, "network")
+    stored = db.execute("SELECT count(*) FROM proposals").fetchone()[0]
+    for message in ("tilføj Silkeborg Webbureau til netværk 1",
+                    "tilføj Silkeborg Webbureau ApS til netværket",
+                    "add Silkeborg Webbureau to network 1"):  # fmt: skip
+        body = ask(client, auth, message, s)
+        assert body["intent"] != "save", (message, body["reply"])
+        assert "byt" in body["reply"] or "swap" in body["reply"], (message, body["reply"])
+    assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] == stored
+    swap = ask(
+        client, auth, "smid Mols Murerfirma ud af netværk 1 og sæt Silkeborg Webbureau ind", s
+    )
+    assert swap["intent"] == "review", swap["reply"]
+    assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] == stored
+
+
+def test_the_whole_country_and_spare_and_wanting_read_as_changes_and_topics(client, auth):
+    """ "hele landet" drops the region of the last search (a partner search or a topic list);
+    "hvem har X til overs?" asks for the firms that offer X; "hvem vil gerne X?" for those
+    that need it; "hvorfor dem?" after a topic list quotes what each writes."""
+    register_firms(client, FIRMS, 920)
+    s = "country"
+    south = ask(client, auth, "find 3 partnere til Lemvig Lakrids i Syddanmark", s)
+    assert south["entities"].get("region") == "Syddanmark"
+    whole = ask(client, auth, "hele landet", s)
+    assert whole["intent"] == "find_partners", whole["reply"]
+    assert whole["entities"].get("region") is None and cards(whole, "firm"), whole["reply"]
+    spare = ask(client, auth, "hvem har uldstof til overs?", "spare")
+    assert spare["intent"] == "find_partners", spare["reply"]
+    assert names(spare)[:1] == ["Brande Væveri ApS"], spare["reply"]
+    why = ask(client, auth, "hvorfor dem?", "spare")
+    assert why["intent"] == "explain" and names(why) == names(spare), why["reply"]
+    assert "uldstof" in cards(why, "profile")[0].get("reason", ""), cards(why, "profile")[0]
+    wanting = ask(client, auth, "hvem vil gerne have nyt uldstof til polstring?", "wanting")
+    assert names(wanting)[:1] == ["Fjordtekst Polstring ApS"], wanting["reply"]
+    english = ask(client, auth, "can I get that in English?", "wanting")
+    assert names(english) == names(wanting) and "need" in english["reply"], english["reply"]

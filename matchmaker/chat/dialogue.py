@@ -26,7 +26,7 @@ from matchmaker.chat.saving import save
 from matchmaker.chat.show import asks_about_group, show
 from matchmaker.chat.smalltalk import beyond_help, help_, other
 from matchmaker.chat.topic_search import partners_or_firms
-from matchmaker.chat.topics import asks_for_buyers, asks_for_suppliers
+from matchmaker.chat.topics import EVERYWHERE, asks_for_buyers, asks_for_suppliers
 from matchmaker.chat.turn import (
     ELLIPTIC,
     FOLLOW_UP,
@@ -44,6 +44,7 @@ from matchmaker.chat.turn import (
 from matchmaker.store import chat_log
 
 # "gem", "save it", "gem netværk 2": keep the previewed proposal.
+SAVE_WORD = re.compile(r"\b(?:gem|gemme|gemmer|gemt|save|keep|store|behold|beholde)\b", re.I)
 SAVE = re.compile(
     r"^\s*(?:ja[, ]+)?(?:gem|gemme|save|keep|store|behold)\b(?!\s+(?:som|as)\b)", re.I
 )
@@ -120,6 +121,13 @@ def decide(turn: Turn) -> str:
         return "rivalry"  # "er A og B konkurrenter?": a yes or no, not two profiles
     if asks_count(turn):
         return "count"  # "hvor mange virksomheder …?": a number, not a partner search
+    if (
+        state.get("task") in RELANGUAGED
+        and EVERYWHERE.search(turn.message)
+        and not found.firms
+        and (intent == state["task"] or len(turn.message.split()) <= 5)
+    ):
+        return state["task"]  # "hele landet": the last request without its region
     if turn.language_switch and state.get("task") in RELANGUAGED:
         return state["task"]  # "in English please": the last request again, in English
     pending = state.get("pending")
@@ -127,10 +135,13 @@ def decide(turn: Turn) -> str:
         return pending["intent"]
     if asks_invitations(turn):
         return "invite"  # "hvem skal vi invitere til masterclassen?": firms, not cohorts
+    saves = intent == "save" and SAVE_WORD.search(turn.message)  # never stored unasked
     if found.format and (intent == "save" or SAVE.match(turn.message)):
         return "export"  # "gem listen som csv": a file, not a stored proposal
-    if intent == "save" or (state.get("preview") and SAVE.match(turn.message)):
+    if saves or (state.get("preview") and SAVE.match(turn.message)):
         return "save"
+    if intent == "save":
+        intent = turn.state.get("task") or "help"  # "save" read without the word: not that
     if intent not in ("explain", "export", "save") and asks_about_group(turn):
         return "show"  # "hvem er på hold 2?": that group of the last list, not a new split
     task = state.get("task")

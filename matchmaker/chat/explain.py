@@ -80,6 +80,12 @@ def explain(turn: Turn) -> dict:
     firm_cards = [c for c in cards if c.get("type") == "firm"]
     if subject and firm_cards:
         return explain_list(turn, subject, firm_cards, keep)
+    topic = state.get("topic")
+    if topic and not firms and state.get("task") == "find_partners":
+        from matchmaker.chat.topic_search import topic_search
+
+        # "hvorfor dem?" after the firms for a topic: what each writes that meets it
+        return topic_search(turn, "find_partners", {**topic, "why": True})
     if len(firms) == 1:
         turn.reply = say("explain_what", lang, a=firms[0]["name"], b="…")
     else:

@@ -7,6 +7,7 @@ from typing import Any
 
 from matchmaker.chat import entities as slots
 from matchmaker.chat.design_requests import designs_in
+from matchmaker.chat.topics import EVERYWHERE
 from matchmaker.chat.turn import (
     Turn,
     card_at,
@@ -27,7 +28,12 @@ def network_params(turn: Turn) -> dict:
     named = bool(named_subjects(turn) or found.ambiguous)  # "uden B" alone refines
     elliptic = is_follow_up(turn) or turn.message.rstrip().endswith("?")
     # "in English please": the same request, answered in English
-    fresh = not last or named or not ((refines(found) and elliptic) or turn.language_switch)
+    everywhere = EVERYWHERE.search(turn.message) is not None  # "hele landet"
+    fresh = (
+        not last
+        or named
+        or not (((refines(found) or everywhere) and elliptic) or turn.language_switch)
+    )
     params = (
         {"region": None, "sector": None, "purpose": None, "theme": None, "count": None,
          "size": None, "firm": None, "firms": [], "excluded": [], "design": []}
@@ -41,6 +47,8 @@ def network_params(turn: Turn) -> dict:
         params.update(pending.get("params") or {})
         chosen = {"id": turn.choice["id"], "name": turn.choice.get("name")}
         set_named(params, [*named_in(params), chosen])
+    if everywhere and not fresh and found.region is None:
+        params["region"] = None
     for key in ("region", "sector", "purpose", "theme"):
         if getattr(found, key) is not None:
             params[key] = getattr(found, key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from matchmaker.chat import entities as slots
 from matchmaker.chat.cards import firm_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
-from matchmaker.chat.topics import sector_label
+from matchmaker.chat.topics import EVERYWHERE, sector_label
 from matchmaker.chat.turn import (
     ELLIPTIC,
     FIRM_CARDS,
@@ -71,7 +71,8 @@ def search_params(turn: Turn, intent: str) -> dict | None:
         # Only an elliptic follow-up ("og kun i Syddanmark", "uden nummer to") changes the last
         # search; a request of its own ("find partnere til <a name not known>") starts afresh.
         more = asks_more(turn)
-        if not (refines(found) or found.exclude or more or turn.language_switch):
+        everywhere = EVERYWHERE.search(turn.message) is not None
+        if not (refines(found) or found.exclude or more or everywhere or turn.language_switch):
             return None
         if not turn.language_switch and slots.firm_candidates(turn.message, turn.gazetteer):
             return None  # "find partners for Vestjysk": a new firm, named in part
@@ -80,6 +81,8 @@ def search_params(turn: Turn, intent: str) -> dict | None:
             value = list_count(found) if key == "count" else getattr(found, key)
             if value is not None:
                 params[key] = value
+        if everywhere and found.region is None:
+            params["region"] = None  # "hele landet"
         params["excluded"] = list(dict.fromkeys([*last.get("excluded", []), *excluded_now]))
         if more:  # "flere": the list goes on, by the number asked for or another five
             shown = last.get("count") or DEFAULT_PARTNERS

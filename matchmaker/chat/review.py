@@ -29,13 +29,29 @@ ACTIONS = {
         _LEAD + r"(?:afvis|afvise|afslå|forkast|forkaste|reject|decline)(?=[\s,.!]|$)", re.I
     ),
 }
+# "smid A ud og sæt B ind", "tag A ud, B ind", "take A out and put B in": a swap too.
+ACTIONS["swap_out_in"] = re.compile(
+    _LEAD + r"(?:smid|fjern|tag|remove|take|drop)\s.+\b(?:ud|out)\b.*\b(?:ind|in)\b", re.I
+)
+# "tilføj A til netværk 1", "fjern A fra netværket": one member more or less, which a review
+# cannot do (`review` says what it can do).
+EDIT = re.compile(
+    _LEAD + r"(?:tilføj|tilfoej|tilføje|indsæt|sæt|add|include|insert|put|smid|fjern|fjerne|"
+    r"remove|drop|take)\s.+\b(?:til|ind i|i|fra|ud af|to|into|in|from|out of)\s+"
+    r"(?:netværk|netvaerk|network)",
+    re.I,
+)
 # "byt B ind for A", "swap in B for A": the firm named first joins.
 _IN_FIRST = re.compile(r"^\s*(?:ind|in)\b", re.I)
 
 
 def review_action(message: str) -> str | None:
-    """The review a message asks for ("swap", "accept", "reject"), or None."""
-    return next((name for name, pattern in ACTIONS.items() if pattern.match(message)), None)
+    """The review a message asks for ("swap", "accept", "reject", "edit": a member more or
+    less, which cannot be done), or None."""
+    found = next((name for name, pattern in ACTIONS.items() if pattern.match(message)), None)
+    if found == "swap_out_in":
+        return "swap"
+    return found or ("edit" if EDIT.match(message) else None)
 
 
 def _shown_networks(turn: Turn) -> tuple[list[dict], bool]:
@@ -90,6 +106,9 @@ def review(turn: Turn) -> dict:
     """Swap, accept or reject the network the message points at; never anything else."""
     lang, keep = turn.lang, carry(turn.state)
     action = review_action(turn.message) or "accept"
+    if action == "edit":
+        turn.reply = say("edit_unsupported", lang)
+        return keep
     what = say(f"review_{action}", lang)
     groups, draft = _shown_networks(turn)
     if draft:

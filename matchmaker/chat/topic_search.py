@@ -32,17 +32,10 @@ from matchmaker.chat.partners import (
     purpose_evidence,
     search_params,
 )
-from matchmaker.chat.topics import asks_for_buyers, asks_for_suppliers
+from matchmaker.chat.topics import EVERYWHERE, asks_for_buyers, asks_for_suppliers
 from matchmaker.chat.turn import Turn, asks_more, carry, refines
 from matchmaker.chat.wording import say
 from matchmaker.matching.suggestions import RECIPROCAL_Z
-
-# "hele landet", "all of Denmark": the last list without its region.
-EVERYWHERE = re.compile(
-    r"\b(?:hele (?:landet|danmark)|alle regioner|overalt|uanset region|(?:the )?whole country|"
-    r"all (?:of )?denmark|all regions|everywhere|nationwide|any region)\b",
-    re.I,
-)
 
 
 def partners_or_firms(turn: Turn) -> dict:
@@ -105,9 +98,13 @@ def outside_topic(message: str, purpose: str | None) -> str:
     """The message without the topic's words where they are written in lower case: "hvem kan
     levere uldstof til polstring?" asks for a thing, and a firm called "… Polstring" is not
     meant (a capitalised word there may still be part of a name)."""
+    message = _SPARE_WORDS.sub(" ", message)  # "til overs" names no firm ("Oversætterhuset")
     if not purpose or not purpose.islower():
         return message
     return message.replace(purpose, " ")
+
+
+_SPARE_WORDS = re.compile(r"\b(?:til overs|i overskud|to spare|left over)\b", re.I)
 
 
 def topic_search(turn: Turn, intent: str, params: dict) -> dict:
@@ -148,7 +145,7 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
     # next gets partners with its filters (`pending`); no earlier firm's search goes on.
     state = {k: v for k, v in carry(turn.state).items() if k not in ("search", "firm")}
     state["task"] = "find_partners"
-    state["topic"] = {**params, "buyers": buyers}
+    state["topic"] = {**{k: v for k, v in params.items() if k != "why"}, "buyers": buyers}
     state.update({key: params.get(key) for key in ("count", "region", "sector", "purpose")})
     state["pending"] = {"intent": intent, "params": params, "slot": "firm"}
     kind = "topic_buyers" if buyers else "topic"
@@ -172,7 +169,8 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
         if evidence:
             card["reason"] = evidence
         turn.cards.append(card)
-    turn.reply = say(f"{kind}_firms", turn.lang, n=len(turn.cards), filters=filters)
+    shown = f"{kind}_why" if params.get("why") else f"{kind}_firms"
+    turn.reply = say(shown, turn.lang, n=len(turn.cards), filters=filters)
     state["firms"] = [{"id": c["id"], "name": c["name"]} for c in turn.cards]
     return state
 

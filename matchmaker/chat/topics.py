@@ -39,14 +39,15 @@ _SUPPLY_VERB = (
     r"bygger|installere|installerer|udvikle|udvikler|servicere|servicerer|"
     r"supply|supplies|make|makes|produce|produces|manufacture|manufactures|provide|provides|"
     r"offer|offers|deliver|delivers|sell|sells|repair|repairs|fix|fixes|build|builds|"
-    r"install|installs|develop|develops|service|services|distribute|distributes)"
+    r"install|installs|develop|develops|service|services|distribute|distributes|"
+    r"dyrker|dyrke|opdrætter|grows?)"
 )
 _SUPPLIER = re.compile(
     r"(?:\b(?:der|som|who|that|which)\s+(?:kan|kunne|can|could|will|vil)\s+"
     r"|\b(?:hvem|who|nogen|nogle|anyone|someone|somebody|firms?|compan(?:y|ies)|businesses|"
     r"suppliers?|virksomhed(?:er)?|firma(?:er)?|leverandør(?:er)?),?\s+"
     r"(?:(?:der|som|that|which|who)\s+)?(?:(?:kan|kunne|can|could)\s+)?)"
-    rf"{_SUPPLY_VERB}\s+(.+)",
+    rf"(?:(?:så|saa|også|ogsaa|then|also)\s+)?{_SUPPLY_VERB}\s+(.+)",
     re.I,
 )
 # Any other deed asked of a firm not named ("hvem kan lakere træ?", "nogen der kan køre frossen
@@ -56,7 +57,7 @@ _SUPPLIER = re.compile(
 # nor help (`_PURPOSE`) or a verb `_SUPPLIER` reads.
 _NOT_A_DEED = (
     r"(?:du|jeg|vi|man|I|you|we|one|de|they|hjælpe|hjaelpe|help|støtte|assist|bruges|"
-    r"også|also|ikke|not|være|be|findes|anbefales|recommend)\b"
+    r"bruge|use|få|get|også|also|ikke|not|være|be|findes|anbefales|recommend|så|then)\b"
 )
 _DOER = re.compile(
     r"(?:\b(?:hvem|who|nogen|nogle|anyone|someone|somebody|firms?|compan(?:y|ies)|businesses|"
@@ -76,6 +77,22 @@ _WANT_VERB = (
     r"needs?|(?:is\s+|are\s+)?looking for|looks? for|seeking|searching for|could use|"
     r"can use|wants? to buy|would like to buy|lacks?)"
 )
+# Wanting to do something is needing it ("hvem vil gerne overvåge deres bistader?", "who wants to
+# export to Norway?"): the deed is the topic, and the firms that want it are listed.
+_WANTER = re.compile(
+    r"\b(?:hvem|who|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|companies|businesses))"
+    r"\s+(?:(?:der|som|that)\s+)?(?:vil gerne|gerne vil|ønsker at|oensker at|drømmer om at|"
+    r"wants? to|would like to|plans? to)\s+(?!k(?:ø|oe|o)be\b|buy\b)([\wæøåÆØÅ-]{3,}\s+.+)",
+    re.I,
+)
+# Something a firm has spare is what it offers ("hvem har kompost til overs?", "who has surplus
+# heat?"): the thing is the topic, asked of its suppliers.
+_HAS = (
+    r"\b(?:hvem|who|nogen|anyone|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|"
+    r"companies|businesses))\s+(?:har|have|has)\s+"
+)
+_SPARE_OF = re.compile(_HAS + r"((?:overskud af|surplus|spare|leftover)\s+.+)", re.I)
+_SPARE_LEFT = re.compile(_HAS + r"(.+?)\s+(?:til overs|i overskud|to spare|left over)", re.I)
 _BUYER = re.compile(
     r"\b(?:hvem|who|nogen|anyone|someone|hvilke\s+(?:virksomheder|firmaer|kunder)|"
     r"which\s+(?:firms|companies|businesses|customers))"
@@ -84,10 +101,17 @@ _BUYER = re.compile(
     rf"{_WANT_VERB}\s+(.+)",
     re.I,
 )
+# "hele landet", "all of Denmark": the last request without its region.
+EVERYWHERE = re.compile(
+    r"\b(?:hele (?:landet|danmark)|alle regioner|overalt|uanset region|(?:the )?whole country|"
+    r"all (?:of )?denmark|all regions|everywhere|nationwide|any region)\b",
+    re.I,
+)
 _PURPOSE_STOP = re.compile(
     r"\s*(?:[.?!;]|,\s|\s[–—-]\s|\b(?:i|in)\s+(?:region\s+)?(?:\w+jylland|syddanmark|"
     r"sjælland|sjaelland|hovedstaden|zealand|southern denmark|north jutland|central)|"
-    r"\b(?:tak|please|pls|thanks)\b|\bhvem\b|\bwho\b|\bkan du\b|\bcan you\b).*$",
+    r"\b(?:tak|please|pls|thanks)\b|\bhvem\b|\bwho\b|\bkan du\b|\bcan you\b|"
+    r"\b(?:til|for|to)\s+(?:dem|ham|hende|os|them|us|him|her)\b).*$",
     re.I,
 )
 
@@ -172,14 +196,18 @@ _MARKET_GOAL = re.compile(
 
 def asks_for_suppliers(text: str) -> bool:
     """Does the message ask who supplies something ("hvem kan levere X?", "who makes X?",
-    "hvem kan lakere træ?")?"""
-    return _SUPPLIER.search(text) is not None or _DOER.search(text) is not None
+    "hvem kan lakere træ?", "hvem har X til overs?")?"""
+    spare = (_SPARE_OF, _SPARE_LEFT)
+    return any(p.search(text) is not None for p in (_SUPPLIER, _DOER, *spare)) or any(
+        not _sector_hits(m.group(1)) for m in _WORKS_WITH.finditer(text)
+    )
 
 
 def asks_for_buyers(text: str) -> bool:
     """Does the message ask who needs something ("hvem har brug for X?", "who needs X?"), and
     not who supplies it ("a customer who needs X – who can supply it?" asks for suppliers)?"""
-    return _BUYER.search(text) is not None and not asks_for_suppliers(text)
+    asked = _BUYER.search(text) is not None or _WANTER.search(text) is not None
+    return asked and not asks_for_suppliers(text)
 
 
 def find_purpose(text: str) -> str | None:
@@ -193,11 +221,28 @@ def find_purpose(text: str) -> str | None:
 def _purpose_matches(text: str) -> list[re.Match]:
     """The forms a purpose is read from, in order of trust: help asked for, a thing supplied,
     a thing needed, any other deed, a kind of firm listed that is no sector."""
-    kinds = [m for m in _KIND.finditer(text) if not _sector_hits(m.group(1))]
-    return [*_PURPOSE.finditer(text), *_SUPPLIER.finditer(text), *_BUYER.finditer(text),
-            *_DOER.finditer(text), *kinds]  # fmt: skip
+    kinds = [m for p in (_WORKS_WITH, _KIND) for m in p.finditer(text)
+             if not _sector_hits(m.group(1))]  # fmt: skip
+    spare = [*_SPARE_OF.finditer(text), *_SPARE_LEFT.finditer(text)]
+    return [
+        *spare,
+        *_WANTER.finditer(text),
+        *_PURPOSE.finditer(text),
+        *_SUPPLIER.finditer(text),
+        *_BUYER.finditer(text),
+        *_DOER.finditer(text),
+        *kinds,
+    ]
 
 
+# What firms work with ("hvilke virksomheder arbejder med svampe?"): a topic when it is no
+# sector (firms that work with energy are the energy sector, `find_sector_filter`).
+_WORKS_WITH = re.compile(
+    r"\b(?:hvem|who|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|companies|businesses)|"
+    r"virksomheder|firmaer|firms|companies|businesses)\s+(?:(?:der|som|that|which|who)\s+)?"
+    r"(?:arbejder|arbejde|beskæftiger sig|works?|working|deals?)\s+(?:med|with)\s+(.+)",
+    re.I,
+)
 # A kind of firm asked for by what it does ("vis alle it-sikkerhedsfirmaer", "list the IT
 # security companies"): what it does is the topic (a sector named so is a sector, not this).
 _KIND = re.compile(
@@ -216,6 +261,8 @@ def purpose_span(text: str) -> tuple[str, int, int] | None:
         cut = _PURPOSE_STOP.sub("", m.group(1))
         purpose = " ".join(cut.split()).strip(" ,.?!:;–-")
         purpose = re.sub(r"^(?:at|to|med|with)\s+", "", purpose, flags=re.I)
+        purpose = re.sub(r"^(?:sådan|saadan|such|den slags|that kind of)\s+", "", purpose,
+                         flags=re.I)  # fmt: skip
         purpose = re.sub(r"^(?:en|et|a|an|the)\s+(?=\w{2})", "", purpose, flags=re.I)
         if len(purpose) >= 3 and not is_stopword(purpose.lower()):
             return purpose, m.start(1), m.start(1) + len(cut)
@@ -249,7 +296,7 @@ def _need_span(text: str) -> tuple[int, int] | None:
     _, start, end = found
     for m in _purpose_matches(text):
         if m.start(1) == start:
-            if m.re in (_SUPPLIER, _BUYER, _DOER):
+            if m.re in (_SUPPLIER, _BUYER, _DOER, _WANTER, _SPARE_OF, _SPARE_LEFT):
                 return start, end
             form = m.group(0)[: start - m.start()]
             # "hjælp mig med at finde …", "help me find …": asked of the chat, not the partners

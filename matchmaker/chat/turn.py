@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from matchmaker.chat import entities as slots
 from matchmaker.chat import intents
 from matchmaker.chat.language import language_asked, message_language
+from matchmaker.chat.topics import asks_for_buyers, asks_for_suppliers, find_purpose
 from matchmaker.reference.validation import NotFound
 from matchmaker.store import chat_log, profiles
 
@@ -22,6 +24,12 @@ FIRM_CARDS = ("firm", "profile")
 # Cards of a group a later message can ask about ("hvem er på hold 2?").
 GROUP_CARDS = ("network", "cohort")
 MAX_CARDS_REMEMBERED = 20
+
+
+def asks_for_firms(message: str) -> bool:
+    """Does the message ask who supplies or who needs a thing it names?"""
+    asked = asks_for_suppliers(message) or asks_for_buyers(message)
+    return asked and find_purpose(message) is not None
 
 
 class Turn:
@@ -47,6 +55,9 @@ class Turn:
             slots.mask(message, spans), self.state.get("lang", "da")
         )
         self.prediction = intents.classify(message, spans)
+        if self.prediction.intent in ("other", "help", "show") and asks_for_firms(message):
+            # "hvem har kompost til overs?": a question for the firms that offer or need it
+            self.prediction = replace(self.prediction, intent="find_partners")
         self.message = message
         self.found = slots.extract(
             message,
