@@ -172,3 +172,17 @@ def test_the_whole_country_and_spare_and_wanting_read_as_changes_and_topics(clie
     assert names(wanting)[:1] == ["Fjordtekst Polstring ApS"], wanting["reply"]
     english = ask(client, auth, "can I get that in English?", "wanting")
     assert names(english) == names(wanting) and "need" in english["reply"], english["reply"]
+
+
+def test_more_keeps_the_lists_order_and_a_firm_named_next_brings_its_own_purpose(client, auth):
+    register_firms(client, FIRMS + OTHERS, 940)
+    s = "more"
+    first = names(ask(client, auth, "vis virksomheder inden for emballage", s))
+    assert first, "the packaging sector lists its firms"
+    more = names(ask(client, auth, "vis flere", s))
+    assert more[: len(first)] == first
+    s = "own-purpose"
+    ask(client, auth, "hvem kan levere uldstof?", s)
+    body = ask(client, auth, "find partnere til Lemvig Lakrids der kan hjælpe med eksport", s)
+    assert body["entities"].get("firm", {}).get("name") == "Lemvig Lakrids ApS"
+    assert body["entities"].get("purpose") == "eksport", body["entities"]

@@ -118,7 +118,9 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
         # "a carpenter who wants to export": the sector is the asker's, not the topic
         params = {**params, "sector": None}
     purpose, sector, region = params.get("purpose"), params.get("sector"), params.get("region")
-    topic = purpose or turn.message
+    # a list without a purpose is ranked by the words of the message that asked for it (a
+    # follow-up, "vis flere", keeps that order)
+    topic = purpose or params.get("text") or turn.message
     # "hvem har brug for X?": X is an offer, and the firms whose needs it meets are listed.
     buyers = params.get("buyers")
     if buyers is None:
@@ -145,7 +147,8 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
     # next gets partners with its filters (`pending`); no earlier firm's search goes on.
     state = {k: v for k, v in carry(turn.state).items() if k not in ("search", "firm")}
     state["task"] = "find_partners"
-    state["topic"] = {**{k: v for k, v in params.items() if k != "why"}, "buyers": buyers}
+    state["topic"] = {**{k: v for k, v in params.items() if k != "why"}, "buyers": buyers,
+                      "text": topic}  # fmt: skip
     state.update({key: params.get(key) for key in ("count", "region", "sector", "purpose")})
     state["pending"] = {"intent": intent, "params": params, "slot": "firm"}
     kind = "topic_buyers" if buyers else "topic"
