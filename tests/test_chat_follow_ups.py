@@ -116,6 +116,13 @@ def test_a_change_the_chat_cannot_read_says_so(client, auth):
     why = ask(client, auth, "foreslå netværk i Midtjylland", "why-networks")
     assert why["intent"] == "propose_networks"
     assert ask(client, auth, "hvorfor de to første?", "why-networks")["intent"] == "explain"
+    s = "unread-networks"
+    assert cards(ask(client, auth, "foreslå netværk i Midtjylland", s), "network")
+    body = ask(client, auth, "og i Jylland?", s)
+    assert not cards(body, "network") and "Syddanmark" in body["reply"], body["reply"]
+    place = ask(client, auth, "og på Syddanmark?", s)  # a place is no theme
+    assert place["entities"].get("region") == "Syddanmark"
+    assert "theme" not in place["entities"], place["entities"]
 
 
 def test_a_kind_of_firm_listed_is_the_topic_and_an_unknown_name_is_named(client, auth):

@@ -16,11 +16,11 @@ from matchmaker.chat.network_requests import (
     partly_named,
 )
 from matchmaker.chat.partners import filters_text
-from matchmaker.chat.turn import Turn, carry
-from matchmaker.chat.wording import GENERIC_REASON, error_text, has_code, reason_text, say
+from matchmaker.chat.turn import Turn, carry, unread_change
+from matchmaker.chat.wording import GENERIC_REASON, error_text, has_code, join, reason_text, say
 from matchmaker.chat.wording import short_names as short
 from matchmaker.grouping import networks
-from matchmaker.reference import messages
+from matchmaker.reference import messages, regions
 from matchmaker.reference.validation import Conflict, InvalidInput
 
 
@@ -70,6 +70,12 @@ def propose_networks(turn: Turn) -> dict:
     if partial:
         # "med Ikast, Vejen Mejeri og …": a firm named in part is asked about, not dropped.
         return clarify_ambiguous(turn, "propose_networks", network_params(turn), partial)
+    last = turn.state.get("networks") if turn.state.get("task") == "propose_networks" else None
+    if last and unread_change(turn):
+        # "og i Jylland?": a change this chat cannot read, not a new proposal over every firm
+        names = join([regions.label(r, lang) for r in regions.REGIONS], lang, "or")
+        turn.reply = say("change_unclear_networks", lang, regions=names)
+        return keep
     params = network_params(turn)
     # A failed attempt stores nothing, but a follow-up ("og kun i Midtjylland") may change it.
     frame = {

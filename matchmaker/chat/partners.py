@@ -8,7 +8,6 @@ from matchmaker.chat.cards import firm_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
 from matchmaker.chat.topics import EVERYWHERE, sector_label
 from matchmaker.chat.turn import (
-    ELLIPTIC,
     FIRM_CARDS,
     Turn,
     asks_more,
@@ -19,6 +18,7 @@ from matchmaker.chat.turn import (
     named_subjects,
     refines,
     switches_firm,
+    unread_change,
 )
 from matchmaker.chat.wording import join, say
 from matchmaker.reference import markets as market_names
@@ -143,7 +143,7 @@ def find_partners(turn: Turn, intent: str | None = None) -> dict:
     params = search_params(turn, intent)
     if params is None:
         last = turn.state.get("search") if turn.state.get("task") == intent else None
-        if last and ELLIPTIC.match(turn.message) and not (turn.found.firms or turn.found.ambiguous):
+        if last and unread_change(turn):
             # "og i Jylland?": a change to the last search this chat cannot read
             names = join([regions.label(r, turn.lang) for r in regions.REGIONS], turn.lang, "or")
             turn.reply = say("change_unclear", turn.lang, firm=last["firm"]["name"], regions=names)

@@ -12,6 +12,7 @@ import numpy as np
 from matchmaker.config import DATA_DIR
 from matchmaker.reference import messages
 from matchmaker.reference.folding import fold
+from matchmaker.reference.regions import is_region_name
 from matchmaker.reference.text import is_stopword
 
 SECTORS_FILE = DATA_DIR / "chat" / "sectors.json"
@@ -348,5 +349,7 @@ def find_theme(text: str) -> str | None:
     for m in _THEME.finditer(text or ""):
         theme = " ".join(_THEME_STOP.sub("", m.group(1)).split()).strip(" ,.?!:;–-")
         if len(theme) >= 3 and not is_stopword(theme.lower()) and not _THEME_NOT.match(theme):
+            if is_region_name(theme):  # "og på Sjælland?": a place, not what they share
+                continue
             return theme
     return None

@@ -12,7 +12,7 @@ from typing import Any
 from matchmaker.chat import entities as slots
 from matchmaker.chat import intents
 from matchmaker.chat.language import language_asked, message_language
-from matchmaker.chat.topics import asks_for_buyers, asks_for_suppliers, find_purpose
+from matchmaker.chat.topics import EVERYWHERE, asks_for_buyers, asks_for_suppliers, find_purpose
 from matchmaker.reference.validation import NotFound
 from matchmaker.store import chat_log, profiles
 
@@ -214,6 +214,17 @@ ELLIPTIC = re.compile(
     r"[.?!]*\s*$",
     re.I,
 )
+
+
+def unread_change(turn: Turn) -> bool:
+    """A short follow-up ("og i Jylland?") in which nothing the last request takes was read:
+    no firm, region, count, sector, size, purpose, exclusion, language or "hele landet"."""
+    found = turn.found
+    return bool(
+        ELLIPTIC.match(turn.message)
+        and not (refines(found) or found.firms or found.ambiguous or found.theme)
+        and not (turn.language_switch or asks_more(turn))
+    ) and not EVERYWHERE.search(turn.message)
 
 
 def is_follow_up(turn: Turn) -> bool:
