@@ -177,6 +177,10 @@ def test_the_whole_country_and_spare_and_wanting_read_as_changes_and_topics(clie
     assert "uldstof" in cards(why, "profile")[0].get("reason", ""), cards(why, "profile")[0]
     wanting = ask(client, auth, "hvem vil gerne have nyt uldstof til polstring?", "wanting")
     assert names(wanting)[:1] == ["Fjordtekst Polstring ApS"], wanting["reply"]
+    same = ask(client, auth, "svar på dansk tak", "wanting")
+    assert names(same) == names(wanting) and "brug for" in same["reply"], same["reply"]
+    english = ask(client, auth, "same in english pls", "wanting")
+    assert names(english) == names(wanting) and "need" in english["reply"], english["reply"]
     english = ask(client, auth, "can I get that in English?", "wanting")
     assert names(english) == names(wanting) and "need" in english["reply"], english["reply"]
 

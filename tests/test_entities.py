@@ -291,3 +291,27 @@ def test_exclusion_start_splits_subject_from_exclusions():
     text = "find partnere til Skjern Savværk uden nummer to"
     assert e.exclusion_start(text) == text.index("uden")
     assert e.exclusion_start("find partnere til Skjern Savværk") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "purpose", "side"),
+    [
+        ("hvem kan lakere egetræ i små serier?", "lakere egetræ i små serier", "supply"),
+        ("which firms can repaint ship hulls?", "repaint ship hulls", "supply"),
+        ("hvem har savsmuld til overs?", "savsmuld", "supply"),
+        ("who wants to get rid of spent grain", "spent grain", "supply"),
+        ("hvem har overskudsvarme de gerne vil af med", "overskudsvarme", "supply"),
+        ("hvem vil gerne måle støv i deres hal?", "måle støv i deres hal", "need"),
+        ("hvem skal bruge nogen til at pakke gaver?", "pakke gaver", "need"),
+        ("hvem kunne købe brugte paller?", "brugte paller", "need"),
+        ("hvem kan jeg ringe til om eksport?", None, None),
+    ],
+)  # fmt: skip
+def test_who_does_has_or_wants_a_thing(text, purpose, side):
+    """Any deed asked of firms not named is the topic; something spare is offered; wanting
+    or having to use something is a need; a question to the chat is neither."""
+    from matchmaker.chat import topics
+
+    assert topics.find_purpose(text) == purpose
+    assert topics.asks_for_suppliers(text) == (side == "supply")
+    assert topics.asks_for_buyers(text) == (side == "need")

@@ -46,8 +46,9 @@ def message_language(text: str, fallback: str = "da") -> str:
 _ASKED = re.compile(
     r"^\s*(?:(?:og|and|men|but)\s+)?(?:(?:nu|now|så|then)\s+)?(?:(?:kan|kunne|can|could|vil|"
     r"will|would|må|may)\s+(?:du|you|jeg|i|vi|we)\s+(?:(?:få|have|get|see|se)\s+(?:det|dem|it|"
-    r"them|that|this|dette)\s+)?)?(?:(?:svare|skrive|vise|gentage|tage|answer|write|reply|"
-    r"show|repeat|say|give)\s+(?:(?:det|dem|it|them|that)\s+)?)?(?:(?:skift|switch|change)\s+"
+    r"them|that|this|dette)\s+)?)?(?:(?:svar|svare|skriv|skrive|vis|vise|gentag|gentage|tage|"
+    r"answer|write|reply|show|repeat|say|give)\s+(?:(?:det|dem|it|them|that)\s+)?)?"
+    r"(?:(?:(?:the\s+)?same|samme|det samme)\s+)?(?:(?:skift|switch|change)\s+"
     r"(?:til|to)\s+)?(?:(?:på|paa|in|into)\s+)?(dansk|danish|engelsk|english)(?:\s+(?:tak|"
     r"please|pls|igen|again|i stedet|instead|nu|now|thanks))*[\s.!?]*$",
     re.I,

@@ -58,7 +58,8 @@ _SUPPLIER = re.compile(
 # nor help (`_PURPOSE`) or a verb `_SUPPLIER` reads.
 _NOT_A_DEED = (
     r"(?:du|jeg|vi|man|I|you|we|one|de|they|hjælpe|hjaelpe|help|støtte|assist|bruges|"
-    r"bruge|use|få|get|også|also|ikke|not|være|be|findes|anbefales|recommend|så|then)\b"
+    r"bruge|use|få|get|købe|koebe|kobe|buy|også|also|ikke|not|være|be|findes|anbefales|"
+    r"recommend|så|then)\b"
 )
 _DOER = re.compile(
     r"(?:\b(?:hvem|who|nogen|nogle|anyone|someone|somebody|firms?|compan(?:y|ies)|businesses|"
@@ -74,7 +75,8 @@ _DOER = re.compile(
 # topic, read as the offer of a firm not named yet, which the listed firms' needs meet.
 _WANT_VERB = (
     r"(?:har brug for|har behov for|mangler|efterspørger|efterspoerger|søger|soeger|"
-    r"leder efter|kunne bruge|kan bruge|(?:gerne\s+)?vil(?:\s+gerne)?\s+k(?:ø|oe|o)be|"
+    r"leder efter|kunne bruge|kan bruge|skal bruge|skal have|"
+    r"(?:gerne\s+)?(?:vil|kan|kunne)(?:\s+gerne)?\s+k(?:ø|oe|o)be|could buy|would buy|"
     r"needs?|(?:is\s+|are\s+)?looking for|looks? for|seeking|searching for|could use|"
     r"can use|wants? to buy|would like to buy|lacks?)"
 )
@@ -83,7 +85,8 @@ _WANT_VERB = (
 _WANTER = re.compile(
     r"\b(?:hvem|who|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|companies|businesses))"
     r"\s+(?:(?:der|som|that)\s+)?(?:vil gerne|gerne vil|ønsker at|oensker at|drømmer om at|"
-    r"wants? to|would like to|plans? to)\s+(?!k(?:ø|oe|o)be\b|buy\b)([\wæøåÆØÅ-]{3,}\s+.+)",
+    r"wants? to|would like to|plans? to)\s+(?!k(?:ø|oe|o)be\b|buy\b|get rid\b|slippe\b|af med\b)"
+    r"([\wæøåÆØÅ-]{3,}\s+.+)",
     re.I,
 )
 # Something a firm has spare is what it offers ("hvem har kompost til overs?", "who has surplus
@@ -92,8 +95,18 @@ _HAS = (
     r"\b(?:hvem|who|nogen|anyone|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|"
     r"companies|businesses))\s+(?:har|have|has)\s+"
 )
+_SPARE_RID = re.compile(
+    r"\b(?:hvem|who|nogen|anyone|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|"
+    r"companies|businesses))\s+(?:(?:der|som|that)\s+)?(?:vil gerne|gerne vil|vil|skal|"
+    r"wants? to|would like to|needs? to)\s+(?:af med|slippe af med|get rid of|be rid of)\s+(.+)",
+    re.I,
+)
 _SPARE_OF = re.compile(_HAS + r"((?:overskud af|surplus|spare|leftover)\s+.+)", re.I)
-_SPARE_LEFT = re.compile(_HAS + r"(.+?)\s+(?:til overs|i overskud|to spare|left over)", re.I)
+_SPARE_LEFT = re.compile(
+    _HAS + r"(.+?)\s+(?:til overs|i overskud|to spare|left over|(?:(?:de|den|det|they|it)\s+)?"
+    r"(?:vil|skal|gerne vil|want to|wants to|need to)\s+(?:af med|get rid of|be rid of))",
+    re.I,
+)
 _BUYER = re.compile(
     r"\b(?:hvem|who|nogen|anyone|someone|hvilke\s+(?:virksomheder|firmaer|kunder)|"
     r"which\s+(?:firms|companies|businesses|customers))"
@@ -198,7 +211,7 @@ _MARKET_GOAL = re.compile(
 def asks_for_suppliers(text: str) -> bool:
     """Does the message ask who supplies something ("hvem kan levere X?", "who makes X?",
     "hvem kan lakere træ?", "hvem har X til overs?")?"""
-    spare = (_SPARE_OF, _SPARE_LEFT)
+    spare = (_SPARE_OF, _SPARE_LEFT, _SPARE_RID)
     return any(p.search(text) is not None for p in (_SUPPLIER, _DOER, *spare)) or any(
         not _sector_hits(m.group(1)) for m in _WORKS_WITH.finditer(text)
     )
@@ -224,7 +237,7 @@ def _purpose_matches(text: str) -> list[re.Match]:
     a thing needed, any other deed, a kind of firm listed that is no sector."""
     kinds = [m for p in (_WORKS_WITH, _KIND) for m in p.finditer(text)
              if not _sector_hits(m.group(1))]  # fmt: skip
-    spare = [*_SPARE_OF.finditer(text), *_SPARE_LEFT.finditer(text)]
+    spare = [m for p in (_SPARE_RID, _SPARE_OF, _SPARE_LEFT) for m in p.finditer(text)]
     return [
         *spare,
         *_WANTER.finditer(text),
@@ -264,6 +277,8 @@ def purpose_span(text: str) -> tuple[str, int, int] | None:
         purpose = re.sub(r"^(?:at|to|med|with)\s+", "", purpose, flags=re.I)
         purpose = re.sub(r"^(?:sådan|saadan|such|den slags|that kind of)\s+", "", purpose,
                          flags=re.I)  # fmt: skip
+        purpose = re.sub(r"^(?:nogen|noget|en|someone|somebody|something)\s+(?:til at|som kan|"
+                         r"der kan|to|who can)\s+", "", purpose, flags=re.I)  # fmt: skip
         purpose = re.sub(r"^(?:en|et|a|an|the)\s+(?=\w{2})", "", purpose, flags=re.I)
         if len(purpose) >= 3 and not is_stopword(purpose.lower()):
             return purpose, m.start(1), m.start(1) + len(cut)
@@ -297,7 +312,7 @@ def _need_span(text: str) -> tuple[int, int] | None:
     _, start, end = found
     for m in _purpose_matches(text):
         if m.start(1) == start:
-            if m.re in (_SUPPLIER, _BUYER, _DOER, _WANTER, _SPARE_OF, _SPARE_LEFT):
+            if m.re in (_SUPPLIER, _BUYER, _DOER, _WANTER, _SPARE_OF, _SPARE_LEFT, _SPARE_RID):
                 return start, end
             form = m.group(0)[: start - m.start()]
             # "hjælp mig med at finde …", "help me find …": asked of the chat, not the partners
