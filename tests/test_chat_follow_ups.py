@@ -197,3 +197,37 @@ def test_more_keeps_the_lists_order_and_a_firm_named_next_brings_its_own_purpose
     body = ask(client, auth, "find partnere til Lemvig Lakrids der kan hjælpe med eksport", s)
     assert body["entities"].get("firm", {}).get("name") == "Lemvig Lakrids ApS"
     assert body["entities"].get("purpose") == "eksport", body["entities"]
+
+
+def test_new_requests_and_saves_keep_their_own_meaning_after_the_follow_up_rules(client, auth,
+                                                                                 db):  # fmt: skip
+    """The follow-up rules take no request of its own: networks asked for "i hele landet"
+    after partners are networks, "og find partnere til A og B" after a pair explained is a
+    partner search, a draft kept in other words than "gem" is stored, a number picking one of
+    the offered firms is no count, and putting a firm in a network with others is a request."""
+    register_firms(client, FIRMS, 960)
+    s = "own-meaning"
+    ask(client, auth, "find 3 partnere til Lemvig Lakrids", s)
+    assert ask(client, auth, "foreslå netværk i hele landet", s)["intent"] == "propose_networks"
+    s = "pair-then-request"
+    ask(client, auth, "hvorfor passer Fjordtekst Polstring og Brande Væveri sammen?", s)
+    body = ask(client, auth, "og find partnere til Kolding Kartonfabrik og Lemvig Lakrids", s)
+    assert body["intent"] == "find_partners", body["reply"]
+    s = "keep-draft"
+    assert cards(ask(client, auth, "foreslå netværk i Midtjylland", s), "network")
+    stored = db.execute("SELECT count(*) FROM proposals").fetchone()[0]
+    kept = ask(client, auth, "ok, den beholder vi", s)
+    assert kept["intent"] == "save", kept["reply"]
+    assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] == stored + 1
+    register_firms(client, [dict(name="Silkeborg Smedie ApS", region="Midtjylland",
+                                 city="Silkeborg", sector="Metal", nace="25.62",
+                                 description="Smedearbejde og svejsning.",
+                                 offers="Svejsning og stålkonstruktioner.",
+                                 needs="Kunder i byggeriet.")], 990)  # fmt: skip
+    s = "pick"
+    offered = ask(client, auth, "find 5 partnere til Silkeborg", s)
+    assert len(cards(offered, "choice")) == 2, offered["reply"]
+    picked = ask(client, auth, "1", s)
+    assert len(cards(picked, "firm")) == 5, picked["reply"]
+    body = ask(client, auth, "sæt Lemvig Lakrids i netværk med fødevarefirmaer", "in-network")
+    assert body["intent"] != "review", body["reply"]

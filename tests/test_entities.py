@@ -305,6 +305,19 @@ def test_exclusion_start_splits_subject_from_exclusions():
         ("hvem skal bruge nogen til at pakke gaver?", "pakke gaver", "need"),
         ("hvem kunne købe brugte paller?", "brugte paller", "need"),
         ("hvem kan jeg ringe til om eksport?", None, None),
+        # partner requests and questions about the service are no deed of a firm
+        ("hvem kan matche med Brande Væveri?", None, None),
+        ("hvem kunne passe til Lemvig Lakrids?", None, None),
+        ("hvem kan Lemvig Lakrids samarbejde med?", None, None),
+        ("which companies could work with Lemvig Lakrids?", None, None),
+        ("hvem kan forklare mig hvordan chatten virker?", None, None),
+        ("hvem kan godkende forslagene?", None, None),
+        ("hvem kan vaere med?", None, None),
+        # a kind of firm is a compound ("it-sikkerhedsfirmaer"), not an adjective before firms
+        ("vis alle it-sikkerhedsfirmaer", "it-sikkerhed", None),
+        ("find 3 lignende virksomheder som Lemvig Lakrids", None, None),
+        ("vis de største virksomheder", None, None),
+        ("find tyske virksomheder", None, None),
     ],
 )  # fmt: skip
 def test_who_does_has_or_wants_a_thing(text, purpose, side):

@@ -44,7 +44,6 @@ from matchmaker.chat.turn import (
 from matchmaker.store import chat_log
 
 # "gem", "save it", "gem netværk 2": keep the previewed proposal.
-SAVE_WORD = re.compile(r"\b(?:gem|gemme|gemmer|gemt|save|keep|store|behold|beholde)\b", re.I)
 SAVE = re.compile(
     r"^\s*(?:ja[, ]+)?(?:gem|gemme|save|keep|store|behold)\b(?!\s+(?:som|as)\b)", re.I
 )
@@ -124,7 +123,7 @@ def decide(turn: Turn) -> str:
     if (
         state.get("task") in RELANGUAGED
         and EVERYWHERE.search(turn.message)
-        and not found.firms
+        and not (found.firms or found.purpose or _names_other_task(turn, state["task"]))
         and (intent == state["task"] or len(turn.message.split()) <= 5)
     ):
         return state["task"]  # "hele landet": the last request without its region
@@ -135,13 +134,10 @@ def decide(turn: Turn) -> str:
         return pending["intent"]
     if asks_invitations(turn):
         return "invite"  # "hvem skal vi invitere til masterclassen?": firms, not cohorts
-    saves = intent == "save" and SAVE_WORD.search(turn.message)  # never stored unasked
     if found.format and (intent == "save" or SAVE.match(turn.message)):
         return "export"  # "gem listen som csv": a file, not a stored proposal
-    if saves or (state.get("preview") and SAVE.match(turn.message)):
-        return "save"
-    if intent == "save":
-        intent = turn.state.get("task") or "help"  # "save" read without the word: not that
+    if intent == "save" or (state.get("preview") and SAVE.match(turn.message)):
+        return "save"  # ("tilføj A til netværket" is no save: `review_action` read it first)
     if intent not in ("explain", "export", "save") and asks_about_group(turn):
         return "show"  # "hvem er på hold 2?": that group of the last list, not a new split
     task = state.get("task")
@@ -162,6 +158,8 @@ def decide(turn: Turn) -> str:
         pair.get("turn") == state.get("turns")
         and len(found.firms) == 2
         and AND_THESE.match(turn.message)
+        and intent in ("explain", "show", "other")
+        and not _names_other_task(turn, "explain")
     ):
         return "explain"  # "og A og B?" right after "hvorfor passer C og D sammen?"
     if own_object(turn):
@@ -208,6 +206,11 @@ _TASK_WORDS = {
     "similar": re.compile(r"ligner|lignende|minder om|similar|like\b|look-?alike", re.I),
     "find_partners": re.compile(r"partner|samarbejd|match", re.I),
 }
+
+
+def _names_other_task(turn: Turn, task: str) -> bool:
+    """Does the message name a kind of request other than `task` ("foreslå netværk …")?"""
+    return any(p.search(turn.message) for t, p in _TASK_WORDS.items() if t != task)
 
 
 def _names_task(turn: Turn) -> bool:

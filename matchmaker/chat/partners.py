@@ -40,10 +40,9 @@ def search_params(turn: Turn, intent: str) -> dict | None:
     if pending and turn.choice is not None and pending["intent"] == intent:
         params = dict(pending.get("params") or {})
         params["firm"] = {"id": turn.choice["id"], "name": turn.choice["name"]}
-        for key in ("count", "region", "sector", "purpose"):  # what this message asks now
-            value = list_count(found) if key == "count" else getattr(found, key)
-            if value is not None:
-                params[key] = value
+        for key in ("region", "sector", "purpose"):  # what this message asks now (a number
+            if getattr(found, key) is not None:  # may be the choice itself: "2")
+                params[key] = getattr(found, key)
         return params
     last = state.get("search") if state.get("task") in ("find_partners", "similar") else None
     subject = None

@@ -31,14 +31,16 @@ ACTIONS = {
 }
 # "smid A ud og sæt B ind", "tag A ud, B ind", "take A out and put B in": a swap too.
 ACTIONS["swap_out_in"] = re.compile(
-    _LEAD + r"(?:smid|fjern|tag|remove|take|drop)\s.+\b(?:ud|out)\b.*\b(?:ind|in)\b", re.I
+    _LEAD + r"(?:smid|fjern|tag|remove|take|drop)\s.+\b(?:ud|out)\s+(?:af|of)\s+"
+    r"(?:netværk|netvaerk|network)\S*(?:\s+\d+)?\b.*\b(?:ind|in)\b",
+    re.I,
 )
 # "tilføj A til netværk 1", "fjern A fra netværket": one member more or less, which a review
 # cannot do (`review` says what it can do).
 EDIT = re.compile(
     _LEAD + r"(?:tilføj|tilfoej|tilføje|indsæt|sæt|add|include|insert|put|smid|fjern|fjerne|"
     r"remove|drop|take)\s.+\b(?:til|ind i|i|fra|ud af|to|into|in|from|out of)\s+"
-    r"(?:netværk|netvaerk|network)",
+    r"(?:netværket|netvaerket|netværk\s+\d+|netvaerk\s+\d+|network\s+\d+|the network)\b",
     re.I,
 )
 # "byt B ind for A", "swap in B for A": the firm named first joins.

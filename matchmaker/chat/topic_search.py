@@ -66,6 +66,8 @@ def continued_topic(turn: Turn) -> dict | None:
     topic, found = turn.state.get("topic"), turn.found
     if not topic or turn.state.get("task") != "find_partners":
         return None
+    if topic.get("turn") != turn.state.get("turns"):
+        return None  # the list is not the last answer (a firm was asked for since, say)
     if found.firms or found.ambiguous or found.purpose:
         return None  # a firm's partners, or a topic of its own: a new request
     message = turn.message
@@ -148,7 +150,7 @@ def topic_search(turn: Turn, intent: str, params: dict) -> dict:
     state = {k: v for k, v in carry(turn.state).items() if k not in ("search", "firm")}
     state["task"] = "find_partners"
     state["topic"] = {**{k: v for k, v in params.items() if k != "why"}, "buyers": buyers,
-                      "text": topic}  # fmt: skip
+                      "text": topic, "turn": turn.state.get("turns", 0) + 1}  # fmt: skip
     state.update({key: params.get(key) for key in ("count", "region", "sector", "purpose")})
     state["pending"] = {"intent": intent, "params": params, "slot": "firm"}
     kind = "topic_buyers" if buyers else "topic"

@@ -28,7 +28,8 @@ _PURPOSE = re.compile(
     # (wanting to buy is a question for buyers, `_BUYER`: what they buy is the topic)
     r"|\bom at|\btil at|\b(?:vil gerne|gerne vil)(?!\s+k(?:ø|oe|o)be)"
     r"|\b(?:wants? to|would like to)(?!\s+buy)|\bfor at"
-    r"|\bsnakke med om|\btale med om|\bteam up with\s+.{0,60}?\s+on)\s+(.+)",
+    r"|\bsnakke med om|\btale med om|\b(?:team up|partner|collaborate|cooperate|work)\s+with"
+    r"\s+(?:.{0,60}?\s+)?on|\bsamarbejde\s+med\s+(?:.{0,60}?\s+)?om)\s+(.+)",
     re.I,
 )
 # Verbs of what a firm supplies ("levere", "laver", "makes", "can repair"): asked of a firm not
@@ -58,8 +59,11 @@ _SUPPLIER = re.compile(
 # nor help (`_PURPOSE`) or a verb `_SUPPLIER` reads.
 _NOT_A_DEED = (
     r"(?:du|jeg|vi|man|I|you|we|one|de|they|hjælpe|hjaelpe|help|støtte|assist|bruges|"
-    r"bruge|use|få|get|købe|koebe|kobe|buy|også|also|ikke|not|være|be|findes|anbefales|"
-    r"recommend|så|then)\b"
+    r"bruge|use|få|faa|get|købe|koebe|kobe|buy|også|ogsaa|also|ikke|not|være|vaere|be|"
+    r"findes|anbefale|anbefales|recommend|så|saa|then|matche|match|passe|fit|samarbejde|"
+    r"arbejde|work|cooperate|collaborate|partner|deltage|join|konkurrere|compete|forklare|"
+    r"explain|redigere|rette|edit|logge|log|godkende|approve|afvise|reject|gemme|save|"
+    r"eksportere|export|svare|answer|hjælpes|tale|talk|snakke|kontakte|contact|ringe|call)\b"
 )
 _DOER = re.compile(
     r"(?:\b(?:hvem|who|nogen|nogle|anyone|someone|somebody|firms?|compan(?:y|ies)|businesses|"
@@ -212,8 +216,11 @@ def asks_for_suppliers(text: str) -> bool:
     """Does the message ask who supplies something ("hvem kan levere X?", "who makes X?",
     "hvem kan lakere træ?", "hvem har X til overs?")?"""
     spare = (_SPARE_OF, _SPARE_LEFT, _SPARE_RID)
-    return any(p.search(text) is not None for p in (_SUPPLIER, _DOER, *spare)) or any(
-        not _sector_hits(m.group(1)) for m in _WORKS_WITH.finditer(text)
+    deed = bool(_deeds(text))
+    return (
+        deed
+        or any(p.search(text) is not None for p in (_SUPPLIER, *spare))
+        or any(not _sector_hits(m.group(1)) for m in _WORKS_WITH.finditer(text))
     )
 
 
@@ -244,9 +251,15 @@ def _purpose_matches(text: str) -> list[re.Match]:
         *_PURPOSE.finditer(text),
         *_SUPPLIER.finditer(text),
         *_BUYER.finditer(text),
-        *_DOER.finditer(text),
+        *_deeds(text),
         *kinds,
     ]
+
+
+def _deeds(text: str) -> list[re.Match]:
+    """`_DOER`'s matches, but for a capitalised word after "kan" ("hvem kan Lemvig Lakrids
+    samarbejde med?"): a firm's name, no deed."""
+    return [m for m in _DOER.finditer(text) if not m.group(1)[:1].isupper()]
 
 
 # What firms work with ("hvilke virksomheder arbejder med svampe?"): a topic when it is no
@@ -260,11 +273,8 @@ _WORKS_WITH = re.compile(
 # A kind of firm asked for by what it does ("vis alle it-sikkerhedsfirmaer", "list the IT
 # security companies"): what it does is the topic (a sector named so is a sector, not this).
 _KIND = re.compile(
-    r"\b(?:vis|viser|list|liste|show|find|finde|hvilke|which|alle|all)\s+(?:mig\s+|me\s+)?"
-    r"(?:alle\s+|all\s+)?(?:de\s+|the\s+)?(?!(?:nye|andre|flere|relevante|lokale|danske|små|"
-    r"store|mange|nogle|new|other|more|local|danish|small|large|many|some)\b)"
-    r"((?:[\wæøåÆØÅ]+\s+){0,2}?[\wæøåÆØÅ-]{2,}?)(?<=\w)s?-?\s*(?:firmaer|virksomheder|"
-    r"firms|companies|businesses)\b",
+    r"\b(?:vis|viser|list|liste|find|finde|hvilke|alle)\s+(?:mig\s+)?(?:alle\s+)?(?:de\s+)?"
+    r"([\wæøåÆØÅ-]{3,}?)(?<=\w)s?-?(?:firmaer|virksomheder)\b",
     re.I,
 )
 
