@@ -95,14 +95,14 @@ _WANTER = re.compile(
 )
 # Something a firm has spare is what it offers ("hvem har kompost til overs?", "who has surplus
 # heat?"): the thing is the topic, asked of its suppliers.
-_HAS = (
+_WHO_HAS = (
     r"\b(?:hvem|who|nogen|anyone|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|"
-    r"companies|businesses))\s+(?:har|have|has)\s+"
+    r"companies|businesses))\s+"
 )
+_HAS = _WHO_HAS + r"(?:har|have|has)\s+"
 _SPARE_RID = re.compile(
-    r"\b(?:hvem|who|nogen|anyone|hvilke\s+(?:virksomheder|firmaer)|which\s+(?:firms|"
-    r"companies|businesses))\s+(?:(?:der|som|that)\s+)?(?:vil gerne|gerne vil|vil|skal|"
-    r"wants? to|would like to|needs? to)\s+(?:af med|slippe af med|get rid of|be rid of)\s+(.+)",
+    _WHO_HAS + r"(?:(?:der|som|that)\s+)?(?:vil gerne|gerne vil|vil|skal|wants? to|would like "
+    r"to|needs? to)\s+(?:af med|slippe af med|get rid of|be rid of)\s+(.+)",
     re.I,
 )
 _SPARE_OF = re.compile(_HAS + r"((?:overskud af|surplus|spare|leftover)\s+.+)", re.I)
