@@ -135,10 +135,9 @@ def test_a_kind_of_firm_listed_is_the_topic_and_an_unknown_name_is_named(client,
     assert body["reply"].startswith("Jeg kan ikke finde")
 
 
-def test_a_change_to_a_draft_network_stores_nothing_and_says_what_can_be_done(client, auth, db):
-    """ "tilføj A til netværk 1" is no save (a draft is stored only when asked to save it), and
-    a member more or less is not done: the reply says what can be; "smid A ud og sæt B ind"
-    is a swap."""
+def test_a_change_to_a_draft_network_stores_nothing_and_says_to_save_first(client, auth, db):
+    """ "tilføj A til netværk 1" is no save (a draft is stored only when asked to save it): the
+    reply says to save the draft first; "smid A ud og sæt B ind" is a swap."""
     register_firms(client, FIRMS, 900)
     s = "edit-draft"
     networks = ask(client, auth, "foreslå netværk i Midtjylland", s)
@@ -148,8 +147,8 @@ def test_a_change_to_a_draft_network_stores_nothing_and_says_what_can_be_done(cl
                     "tilføj Silkeborg Webbureau ApS til netværket",
                     "add Silkeborg Webbureau to network 1"):  # fmt: skip
         body = ask(client, auth, message, s)
-        assert body["intent"] != "save", (message, body["reply"])
-        assert "byt" in body["reply"] or "swap" in body["reply"], (message, body["reply"])
+        assert body["intent"] == "review", (message, body["reply"])
+        assert "gem" in body["reply"] or "save" in body["reply"], (message, body["reply"])
     assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] == stored
     swap = ask(
         client, auth, "smid Mols Murerfirma ud af netværk 1 og sæt Silkeborg Webbureau ind", s

@@ -1,5 +1,6 @@
-"""Reviewing networks in the chat: swap a member, accept, reject and export the network the
-message points at, on the stored proposal; a draft is never stored or changed by them."""
+"""Reviewing networks in the chat: swap, add or remove a member, accept, reject and export the
+network the message points at, on the stored proposal; a draft is never stored or changed by
+them."""
 
 from __future__ import annotations
 
@@ -58,6 +59,39 @@ def test_a_draft_is_kept_and_a_saved_network_is_swapped_and_accepted(client, aut
     assert stored_proposals(db) == 1
 
 
+def test_a_member_more_or_less_on_a_saved_network(client, auth, firms, db):
+    """ "tilføj A til netværk 1" / "fjern B fra netværket": done on the saved network by the
+    same checks as the API; a draft says to save it first and stays as it was."""
+    draft = network_cards(ask(client, auth, "foreslå netværk i Midtjylland", session="e"))
+    k, card = next((k, c) for k, c in enumerate(draft, start=1) if len(c["members"]) < 5)
+    members = [m["name"] for m in card["members"]]
+    taken = {m["name"] for c in draft for m in c["members"]}
+    outsider = next(name for name in firms if name not in taken and "Padborg" in name)
+    refused = ask(client, auth, f"tilføj {outsider} til netværk {k}", session="e")
+    assert refused["intent"] == "review" and "gem" in refused["reply"], refused["reply"]
+    assert stored_proposals(db) == 0
+    group_id = network_cards(ask(client, auth, "gem", session="e"))[k - 1]["id"]
+    body = ask(client, auth, f"tilføj {outsider} til netværk {k}", session="e")
+    assert body["reply"].startswith(f"{outsider} er nu med i netværk {k}"), body["reply"]
+    stored = [m["name"] for m in network(client, auth, group_id)["members"]]
+    assert stored == members + [outsider], body["reply"]
+    assert outsider in {m["name"] for m in network_cards(body)[k - 1]["members"]}
+    # The firm just added (locked for re-runs) goes again when the facilitator says so.
+    body = ask(client, auth, f"fjern {outsider} fra netværket", session="e")
+    assert body["intent"] == "review", body["reply"]
+    assert [m["name"] for m in network(client, auth, group_id)["members"]] == members
+    again = ask(client, auth, f"fjern {outsider} fra netværk {k}", session="e")
+    assert f"ikke med i netværk {k}" in again["reply"], again["reply"]
+    left = list(members)
+    while len(left) > 3:
+        ask(client, auth, f"fjern {left.pop()} fra netværk {k}", session="e")
+    # No network of two: said in Danish, nothing changed.
+    small = ask(client, auth, f"fjern {left[0]} fra netværk {k}", session="e")
+    assert "mindst 3" in small["reply"], small["reply"]
+    assert [m["name"] for m in network(client, auth, group_id)["members"]] == left
+    assert stored_proposals(db) == 1
+
+
 def test_reject_without_a_saved_network_says_where_to_do_it(client, auth, firms, db):
     body = ask(client, auth, "afvis netværk 2", session="none")
     assert body["intent"] == "review" and "/proposals" in body["reply"], body["reply"]
@@ -71,6 +105,12 @@ def test_reject_without_a_saved_network_says_where_to_do_it(client, auth, firms,
         ("ok, accepter netværk 1", "accept"),
         ("afvis netværk 1", "reject"),
         ("swap Alfa for Beta", "swap"),
+        ("tilføj Alfa til netværk 2", "add"),
+        ("sæt Alfa ind i netværket", "add"),
+        ("add Alfa to the network", "add"),
+        ("fjern Alfa fra netværk 1", "remove"),
+        ("smid Alfa ud af netværket", "remove"),
+        ("remove Alfa from network 1", "remove"),
         # a past participle asks about decisions, it makes none
         ("godkendte netværk i Midtjylland?", None),
         ("afviste forslag", None),

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from matchmaker.grouping import cohorts, networks, recruitment, review
+from matchmaker.grouping import cohorts, members, networks, recruitment, review
 from matchmaker.reference.regions import REGIONS
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from matchmaker.store import proposals, questionnaires
@@ -176,7 +176,7 @@ def network_action(group_id: int, action: str):
                 "out": _int(request.form.get("out")),
                 "in": firms.resolve(request.form.get("in"), "in"),
             }
-            found = review.swap(
+            found = members.swap(
                 db, group_id, data, max_per_firm=_max_per_firm(), lang=current_language()
             )
             learning.record_swap(db, found, data)  # a decision the matcher learns from
@@ -184,6 +184,8 @@ def network_action(group_id: int, action: str):
             flash(t("saved"), "info")
             flash(t("swap_locked").format(name=name), "info")
             return _back(group_id)
+        elif action in ("add", "remove"):
+            return _member_change(db, group_id, action)
         else:
             abort(404)
     except NotFound:
@@ -202,6 +204,23 @@ def network_action(group_id: int, action: str):
             )
         else:
             flash(t("saved"), "info")
+    return _back(group_id)
+
+
+def _member_change(db, group_id: int, action: str):
+    """Add the firm typed in the form to the network, or take member `company_id` out."""
+    if action == "add":
+        firm = firms.resolve(request.form.get("firm"), "id")
+        found = members.add(db, group_id, {"id": firm}, max_per_firm=_max_per_firm(),
+                            lang=current_language())  # fmt: skip
+        name = next(m["name"] for m in found["members"] if m["id"] == firm)
+        flash(t("member_added").format(name=name), "info")
+    else:
+        company_id = _int(request.form.get("company_id"))
+        if not isinstance(company_id, int):
+            abort(400)
+        members.remove(db, group_id, company_id, lang=current_language())
+        flash(t("member_removed"), "info")
     return _back(group_id)
 
 

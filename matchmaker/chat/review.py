@@ -1,7 +1,8 @@
-"""Reviewing a network shown in the chat: swap a member ("byt A ud med B i netværk 1"),
-accept or reject a network ("godkend netværk 2"), done by the same review functions as the API
-on the stored network the message points at. A draft is not stored by a review command: the
-chat says to save it first, and keeps it."""
+"""Reviewing a network shown in the chat: swap a member ("byt A ud med B i netværk 1"), add or
+remove one ("tilføj A til netværk 1", "fjern B fra netværket"), accept or reject a network
+("godkend netværk 2"), done by the same review functions as the API on the stored network the
+message points at. A draft is not stored by a review command: the chat says to save it first,
+and keeps it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import re
 from matchmaker.chat.cards import group_card
 from matchmaker.chat.turn import Turn, carry
 from matchmaker.chat.wording import error_text, say
-from matchmaker.grouping import networks
+from matchmaker.grouping import members, networks
 from matchmaker.grouping import review as decisions_on
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound
 from matchmaker.store import decisions
@@ -35,25 +36,30 @@ ACTIONS["swap_out_in"] = re.compile(
     r"(?:netværk|netvaerk|network)\S*(?:\s+\d+)?\b.*\b(?:ind|in)\b",
     re.I,
 )
-# "tilføj A til netværk 1", "fjern A fra netværket": one member more or less, which a review
-# cannot do (`review` says what it can do).
+# "tilføj A til netværk 1", "fjern A fra netværket": one member more or less; the word before
+# the network says which ("til/i/to" adds, "fra/ud af/from" removes).
 EDIT = re.compile(
     _LEAD + r"(?:tilføj|tilfoej|tilføje|indsæt|sæt|add|include|insert|put|smid|fjern|fjerne|"
-    r"remove|drop|take)\s.+\b(?:til|ind i|i|fra|ud af|to|into|in|from|out of)\s+"
+    r"remove|drop|take)\s.+\b(?P<way>til|ind i|i|fra|ud af|to|into|in|from|out of)\s+"
     r"(?:netværket|netvaerket|netværk\s+\d+|netvaerk\s+\d+|network\s+\d+|the network)\b",
     re.I,
 )
+_REMOVING = {"fra", "ud af", "from", "out of"}
 # "byt B ind for A", "swap in B for A": the firm named first joins.
 _IN_FIRST = re.compile(r"^\s*(?:ind|in)\b", re.I)
 
 
 def review_action(message: str) -> str | None:
-    """The review a message asks for ("swap", "accept", "reject", "edit": a member more or
-    less, which cannot be done), or None."""
+    """The review a message asks for ("swap", "accept", "reject", "add", "remove"), or None."""
     found = next((name for name, pattern in ACTIONS.items() if pattern.match(message)), None)
     if found == "swap_out_in":
         return "swap"
-    return found or ("edit" if EDIT.match(message) else None)
+    if found:
+        return found
+    edit = EDIT.match(message)
+    if edit is None:
+        return None
+    return "remove" if " ".join(edit["way"].lower().split()) in _REMOVING else "add"
 
 
 def _shown_networks(turn: Turn) -> tuple[list[dict], bool]:
@@ -108,9 +114,6 @@ def review(turn: Turn) -> dict:
     """Swap, accept or reject the network the message points at; never anything else."""
     lang, keep = turn.lang, carry(turn.state)
     action = review_action(turn.message) or "accept"
-    if action == "edit":
-        turn.reply = say("edit_unsupported", lang)
-        return keep
     what = say(f"review_{action}", lang)
     groups, draft = _shown_networks(turn)
     if draft:
@@ -119,9 +122,9 @@ def review(turn: Turn) -> dict:
     if not groups:
         turn.reply = say("review_nothing", lang, action=what)
         return keep
-    out, new = _swap_firms(turn) if action == "swap" else (None, None)
-    if action == "swap" and new is None:
-        turn.reply = say("swap_who", lang)
+    out, new = _swap_firms(turn) if action == "swap" else _named_firm(turn, action)
+    if action == "swap" and new is None or action in EDITS and (out or new) is None:
+        turn.reply = say(f"{action}_who", lang)
         return keep
     n = _pick(turn, groups, out)
     if n is None:
@@ -129,12 +132,12 @@ def review(turn: Turn) -> dict:
         return keep
     group = groups[n - 1]
     if out is not None and out["id"] not in {m.get("id") for m in group["members"]}:
-        turn.reply = say("swap_not_member", lang, name=out["name"], n=n)
+        turn.reply = say(f"{action}_not_member", lang, name=out["name"], n=n)
         return keep
     try:
         if action == "swap":
             data = {"out": out["id"], "in": new["id"]}
-            changed = decisions_on.swap(
+            changed = members.swap(
                 turn.db, group["id"], data, max_per_firm=turn.max_per_firm, lang=lang
             )
             kept = [m.get("id") for m in changed.get("members", [])]
@@ -142,6 +145,10 @@ def review(turn: Turn) -> dict:
                 turn.db, group["id"], out["id"], new["id"], kept, created_by=turn.user_id
             )
             turn.reply = say("swapped", lang, new=new["name"], old=out["name"], n=n)
+        elif action in EDITS:
+            changed = _edit(turn, group["id"], out, new)
+            firm = out or new
+            turn.reply = say("added" if new else "removed", lang, name=firm["name"], n=n)
         elif action == "accept":
             changed = decisions_on.accept(turn.db, group["id"], max_per_firm=turn.max_per_firm)
             turn.reply = say("accepted", lang, n=n, id=group["proposal_id"])
@@ -159,6 +166,28 @@ def review(turn: Turn) -> dict:
     keep["proposal"] = {"kind": "network", "id": group["proposal_id"]}
     keep["task"] = "propose_networks"
     return keep
+
+
+EDITS = ("add", "remove")
+
+
+def _named_firm(turn: Turn, action: str) -> tuple[dict | None, dict | None]:
+    """The member to remove or the firm to add (the first firm the message names), as
+    (out, in)."""
+    mentions = [m for m in turn.mentions if not m.ambiguous]
+    if action not in EDITS or not mentions:
+        return None, None
+    firm = {"id": mentions[0].matches[0]["id"], "name": mentions[0].matches[0]["name"]}
+    return (firm, None) if action == "remove" else (None, firm)
+
+
+def _edit(turn: Turn, group_id: int, out: dict | None, new: dict | None) -> dict:
+    """Add `new` to network `group_id` or take `out` out of it."""
+    if new is not None:
+        return members.add(turn.db, group_id, {"id": new["id"]}, max_per_firm=turn.max_per_firm,
+                           lang=turn.lang)  # fmt: skip
+    # "fjern A": the facilitator's own command names A, so a lock (kept for re-runs) gives way.
+    return members.remove(turn.db, group_id, out["id"], lang=turn.lang, even_locked=True)
 
 
 def _why(exc: Exception, lang: str) -> str:

@@ -1,5 +1,6 @@
-"""A facilitator's review of stored network proposals: accept, reject, lock, swap, re-run, and
-pair rules ('never together', 'allow' for competitors) that later runs respect."""
+"""A facilitator's review of stored network proposals: accept, reject, lock, re-run, and pair
+rules ('never together', 'allow' for competitors) that later runs respect. A member more, less
+or swapped: `members`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _network(db, group_id: int) -> dict[str, Any]:
+def stored_network(db, group_id: int) -> dict[str, Any]:
     group = proposals.get_group(db, networks.stored_id(group_id, "network"))
     if group["kind"] != "network":
         raise NotFound(f"No network with id {group_id}")
@@ -62,9 +63,9 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
     network lifts the 'rejected' records of its pairs, provided its members are still free
     (the per-firm proposal limit) and no pair is 'never together'; otherwise 409."""
     with db.atomic():
-        group = _network(db, group_id)
+        group = stored_network(db, group_id)
         previous = group["status"]
-        _check_still_consenting(db, [m.get("id") for m in group["members"]])
+        check_still_consenting(db, [m.get("id") for m in group["members"]])
         if previous == "rejected":
             ids = [m["id"] for m in group["members"] if m.get("id") is not None]
             limit = _max_per_firm(max_per_firm)
@@ -98,7 +99,7 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
     return _decided(db, group_id, previous)
 
 
-def _check_still_consenting(db, ids) -> None:
+def check_still_consenting(db, ids) -> None:
     """Conflict if a member has withdrawn consent (or is gone) since the network was proposed."""
     ids = [c for c in ids if c is not None]
     marks = ",".join("?" * len(ids)) or "NULL"
@@ -118,7 +119,7 @@ def reject(db, group_id: int, *, created_by: int | None = None) -> dict[str, Any
     """Mark a network rejected and record its pairs so that no later run proposes them again.
     An accepted network can be rejected too (the response says the decision changed)."""
     with db.atomic():
-        group = _network(db, group_id)
+        group = stored_network(db, group_id)
         previous = group["status"]
         group["status"] = "rejected"
         proposals.update_group(db, group_id, group)
@@ -143,85 +144,11 @@ def set_locked(db, group_id: int, company_id: int, locked: bool) -> dict[str, An
     """Lock (or unlock) a member: a locked member stays in its network when the proposal is
     re-run."""
     with db.atomic():
-        group = _network(db, group_id)
+        group = stored_network(db, group_id)
         member = next((m for m in group["members"] if m.get("id") == company_id), None)
         if member is None:
             raise NotFound(f"Company {company_id} is not a member of network {group_id}")
         member["locked"] = bool(locked)
-        proposals.update_group(db, group_id, group)
-    return networks.get_network(db, group_id)
-
-
-# --------------------------------------------------------------------------------------------
-# Swap
-
-
-class SwapIn(Strict):
-    """Replace member `out` of a network by firm `in`."""
-
-    out: networks.CompanyId
-    in_: networks.CompanyId = Field(alias="in")
-
-    @model_validator(mode="after")
-    def _different(self) -> SwapIn:
-        if self.out == self.in_:
-            raise InvalidInput({"in": "must differ from out"})
-        return self
-
-
-def swap(
-    db, group_id: int, data: Any, *, max_per_firm: int | None = None, lang: str = "da"
-) -> dict[str, Any]:
-    """Swap one member for another firm, checked against every hard constraint first. The firm
-    swapped in is locked (a re-run keeps it in this network; unlocking releases it)."""
-    from matchmaker import matching
-
-    request = validate(SwapIn, data)
-    max_per_firm = _max_per_firm(max_per_firm)
-    # The index catches up on writes (it may embed); never while holding the write lock.
-    index = matching.match_index(db)
-    with db.atomic():
-        group = _network(db, group_id)
-        status = group["status"]
-        if status == "rejected":
-            raise Conflict(
-                {"status": "is rejected"},
-                "A rejected network cannot be changed; accept it again first",
-            )
-        ids = [m["id"] for m in group["members"]]
-        if request.out not in ids:
-            raise InvalidInput({"out": f"company {request.out} is not a member of this network"})
-        if request.in_ in ids:
-            raise InvalidInput({"in": f"company {request.in_} is already a member"})
-        if any(m["id"] == request.out and m.get("locked") for m in group["members"]):
-            raise Conflict({"out": "is locked; unlock it first"}, "The member is locked")
-        networks.check_known(db, "in", [request.in_])
-        if request.in_ not in index:
-            raise InvalidInput({"in": "has not consented to be proposed"})
-        active = proposals.active_memberships(db).get(request.in_, 0)
-        if active >= max_per_firm:
-            raise Conflict(
-                {"in": f"is already in {active} stored proposals (the limit is {max_per_firm})"},
-                "The firm is in too many proposals",
-            )
-        new_ids = [request.in_ if c == request.out else c for c in ids]
-        missing = [c for c in new_ids if c not in index]
-        if missing:
-            raise Conflict(
-                {"members": f"no longer consenting: {missing}"},
-                "A member has withdrawn consent; swap it out first",
-            )
-        _check_still_consenting(db, new_ids)  # the index may lag a withdrawal by a moment
-        stored = proposals.get_proposal(db, group["proposal_id"])["request"]
-        described = describe(db, index, new_ids, lang=lang, check=True, request=stored)
-        # The firm swapped in is the facilitator's choice: locked, so a re-run keeps it here.
-        locked = {m["id"] for m in group["members"] if m.get("locked")} | {request.in_}
-        for member in described["members"]:
-            member["locked"] = member["id"] in locked
-        group.update(described)
-        # The status stays: an accepted network with a member swapped by the facilitator is
-        # still accepted (a proposed one stays proposed).
-        group["status"] = status
         proposals.update_group(db, group_id, group)
     return networks.get_network(db, group_id)
 
@@ -236,7 +163,7 @@ def redescribe(db, group_ids) -> int:
     done = 0
     for group_id in group_ids:
         try:
-            group = _network(db, group_id)
+            group = stored_network(db, group_id)
         except NotFound:
             continue  # a cohort, or gone meanwhile
         ids = [m["id"] for m in group["members"] if m.get("id") is not None]
@@ -246,7 +173,7 @@ def redescribe(db, group_ids) -> int:
         lang = request.get("lang") or "da"
         described = describe(db, index, ids, lang=lang, request=request)
         with db.atomic():
-            current = _network(db, group_id)
+            current = stored_network(db, group_id)
             if [m.get("id") for m in current["members"]] != ids:
                 continue  # changed meanwhile; its own writer described it
             locked = {m["id"] for m in current["members"] if m.get("locked")}
@@ -260,9 +187,10 @@ def redescribe(db, group_ids) -> int:
 
 
 def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False,
-             request: dict | None = None) -> dict:  # fmt: skip
+             request: dict | None = None, field: str = "in") -> dict:  # fmt: skip
     """Score, type, purpose, member reasons and warnings (by the stored `request`'s need) of
-    one network of stored firms; with `check`, Conflict if it breaks a hard constraint."""
+    one network of stored firms; with `check`, Conflict on `field` (the firm that came in) if
+    it breaks a hard constraint."""
     scores = networks.pool_scores(index, ids)
     pos = {c: k for k, c in enumerate(ids)}
     profiles = [index.profiles_[c] for c in ids]
@@ -270,11 +198,11 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False
     if check:
         for (i, j), rule in sorted(why.items()):
             found = networks.unmet_reason(rule, a=profiles[i]["name"], b=profiles[j]["name"])
-            raise Conflict({"in": found["reason"]}, "The swap breaks a hard constraint")
+            raise Conflict({field: found["reason"]}, "The change breaks a hard constraint")
         knowledge = sum(p.get("kind") == "knowledge_institution" for p in profiles)
         if knowledge > networks.MAX_KNOWLEDGE_INSTITUTIONS:
             found = networks.unmet_reason("knowledge", n=networks.MAX_KNOWLEDGE_INSTITUTIONS)
-            raise Conflict({"in": found["reason"]}, "The swap breaks a hard constraint")
+            raise Conflict({field: found["reason"]}, "The change breaks a hard constraint")
     rows = list(range(len(ids)))
     describer = networks.Describer(profiles, scores, lang, index, db)
     out = describer.network(rows)

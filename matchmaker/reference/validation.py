@@ -44,12 +44,19 @@ class NotFound(Exception):
 
 
 class Conflict(Exception):
-    """The input clashes with what is stored (e.g. a CVR number already registered)."""
+    """The input clashes with what is stored (e.g. a CVR number already registered); `codes`
+    as for InvalidInput."""
 
-    def __init__(self, fields: dict[str, str], message: str = "Conflict"):
+    def __init__(
+        self,
+        fields: dict[str, str],
+        message: str = "Conflict",
+        codes: dict[str, dict] | None = None,
+    ):
         super().__init__(message)
         self.fields = fields
         self.message = message
+        self.codes = codes or {}
 
 
 class Strict(BaseModel):

@@ -1,11 +1,11 @@
-"""Network proposals over the API: propose, read, review (accept, reject, lock, swap, re-run)
-and the facilitator's pair rules."""
+"""Network proposals over the API: propose, read, review (accept, reject, lock, swap, add or
+remove a member, re-run) and the facilitator's pair rules."""
 
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, url_for
 
-from matchmaker.grouping import networks, review
+from matchmaker.grouping import members, networks, review
 from matchmaker.store import proposals
 from web import get_db, learning
 from web.api import bp, json_body
@@ -121,13 +121,31 @@ def unlock_member_post(group_id: int, company_id: int):
 @bp.post("/networks/<int:group_id>/swap")
 @documented("/networks/{group_id}/swap", "post",
             "Swap a member for another firm, checked against the hard constraints",
-            body=review.SwapIn, errors=(409,))  # fmt: skip
+            body=members.SwapIn, errors=(409,))  # fmt: skip
 @facilitator_required
 def swap_member(group_id: int):
     data = json_body()
-    swapped = review.swap(get_db(), group_id, data, max_per_firm=_max_per_firm())
+    swapped = members.swap(get_db(), group_id, data, max_per_firm=_max_per_firm())
     learning.record_swap(get_db(), swapped, data)  # a decision the matcher learns from
     return jsonify(swapped)
+
+
+@bp.post("/networks/<int:group_id>/members")
+@documented("/networks/{group_id}/members", "post",
+            "Add a firm to a network, checked against the hard constraints and the sizes",
+            body=members.AddIn, errors=(409,))  # fmt: skip
+@facilitator_required
+def add_member(group_id: int):
+    return jsonify(members.add(get_db(), group_id, json_body(), max_per_firm=_max_per_firm()))
+
+
+@bp.delete("/networks/<int:group_id>/members/<int:company_id>")
+@documented("/networks/{group_id}/members/{company_id}", "delete",
+            "Take a member out of a network, down to the proposal's smallest size",
+            errors=(409,))  # fmt: skip
+@facilitator_required
+def remove_member(group_id: int, company_id: int):
+    return jsonify(members.remove(get_db(), group_id, company_id))
 
 
 @bp.get("/pairs")

@@ -1,0 +1,174 @@
+"""A stored network's members changed by a facilitator: one firm swapped for another, one firm
+added, one member removed. Each change is checked against every hard constraint (competitors,
+'never together', knowledge institutions, consent, the per-firm cap, one network per firm in a
+proposal, the proposal's sizes) and the network is described anew, inside one write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from matchmaker.grouping import networks
+from matchmaker.grouping.review import check_still_consenting, describe, stored_network
+from matchmaker.reference import messages
+from matchmaker.reference.validation import Conflict, InvalidInput, NotFound, Strict, validate
+from matchmaker.store import proposals
+
+
+class SwapIn(Strict):
+    """Replace member `out` of a network by firm `in`."""
+
+    out: networks.CompanyId
+    in_: networks.CompanyId = Field(alias="in")
+
+    @model_validator(mode="after")
+    def _different(self) -> SwapIn:
+        if self.out == self.in_:
+            raise InvalidInput({"in": "must differ from out"})
+        return self
+
+
+class AddIn(Strict):
+    """Add firm `id` to a network."""
+
+    id: networks.CompanyId
+
+
+def swap(
+    db, group_id: int, data: Any, *, max_per_firm: int | None = None, lang: str = "da"
+) -> dict[str, Any]:
+    """Swap one member for another firm. The firm swapped in is locked (a re-run keeps it in
+    this network; unlocking releases it)."""
+    request = validate(SwapIn, data)
+    return _change(db, group_id, out=request.out, new=request.in_, max_per_firm=max_per_firm,
+                   lang=lang, fields=("out", "in"))  # fmt: skip
+
+
+def add(
+    db, group_id: int, data: Any, *, max_per_firm: int | None = None, lang: str = "da"
+) -> dict[str, Any]:
+    """Add one firm to a network, up to the proposal's largest size. The firm added is locked,
+    as a firm swapped in is."""
+    request = validate(AddIn, data)
+    return _change(db, group_id, out=None, new=request.id, max_per_firm=max_per_firm, lang=lang,
+                   fields=("id", "id"))  # fmt: skip
+
+
+def remove(db, group_id: int, company_id: int, *, lang: str = "da",
+           even_locked: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Take one member out of a network, down to the proposal's smallest size; a locked member
+    only `even_locked` (a facilitator's explicit command that names it)."""
+    return _change(db, group_id, out=company_id, new=None, max_per_firm=None, lang=lang,
+                   fields=("company_id", "company_id"), even_locked=even_locked)  # fmt: skip
+
+
+def _change(db, group_id: int, *, out: int | None, new: int | None, max_per_firm: int | None,
+            lang: str, fields: tuple[str, str],
+            even_locked: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Take `out` out of network `group_id` and/or put `new` in, after every check, in one
+    write; the network's status stays (an accepted network stays accepted)."""
+    from matchmaker import matching
+
+    out_field, in_field = fields
+    cap = proposals.per_firm_cap(max_per_firm)
+    # The index catches up on writes (it may embed); never while holding the write lock.
+    index = matching.match_index(db)
+    with db.atomic():
+        group = stored_network(db, group_id)
+        status = group["status"]
+        if status == "rejected":
+            raise Conflict(
+                {"status": "is rejected"},
+                "A rejected network cannot be changed; accept it again first",
+            )
+        ids = [m["id"] for m in group["members"]]
+        stored = proposals.get_proposal(db, group["proposal_id"])
+        if out is not None:
+            if out not in ids:
+                raise _not_member(out_field, out, group_id)
+            if not even_locked and any(
+                m["id"] == out and m.get("locked") for m in group["members"]
+            ):
+                raise Conflict({out_field: "is locked; unlock it first"}, "The member is locked",
+                               codes={out_field: messages.record("errors.is_locked")})  # fmt: skip
+        if new is not None:
+            _check_newcomer(db, index, stored, group_id, ids, new, in_field, cap)
+        new_ids = [c for c in ids if c != out]
+        if new is not None:
+            new_ids = [new if c == out else c for c in ids] if out is not None else ids + [new]
+        _check_size(
+            stored["request"], len(ids), len(new_ids), out_field if new is None else in_field
+        )
+        missing = [c for c in new_ids if c not in index]
+        if missing:
+            raise Conflict(
+                {"members": f"no longer consenting: {missing}"},
+                "A member has withdrawn consent; swap it out first",
+            )
+        check_still_consenting(db, new_ids)  # the index may lag a withdrawal by a moment
+        described = describe(db, index, new_ids, lang=lang, check=new is not None,
+                             request=stored["request"], field=in_field)  # fmt: skip
+        # A firm the facilitator put in is their choice: locked, so a re-run keeps it here.
+        locked = {m["id"] for m in group["members"] if m.get("locked")} | {new}
+        for member in described["members"]:
+            member["locked"] = member["id"] in locked
+        group.update(described)
+        group["status"] = status
+        proposals.update_group(db, group_id, group)
+    return networks.get_network(db, group_id)
+
+
+def _not_member(field: str, company_id: int, group_id: int) -> Exception:
+    if field == "company_id":  # the path names it: no such member to remove
+        return NotFound(f"Company {company_id} is not a member of network {group_id}")
+    return InvalidInput({field: f"company {company_id} is not a member of this network"})
+
+
+def _check_newcomer(db, index, stored: dict, group_id: int, ids: list[int], new: int,
+                    field: str, cap: int) -> None:  # fmt: skip
+    """InvalidInput or Conflict naming why firm `new` cannot join network `group_id`."""
+    if new in ids:
+        raise InvalidInput({field: f"company {new} is already a member"})
+    networks.check_known(db, field, [new])
+    if new not in index:
+        raise InvalidInput({field: "has not consented to be proposed"})
+    elsewhere = [
+        g.get("ordinal")
+        for g in stored["groups"]
+        if g["id"] != group_id
+        and g.get("status") != "rejected"
+        and new in {m.get("id") for m in g.get("members") or []}
+    ]
+    if elsewhere:
+        raise Conflict(
+            {field: f"is already in network {elsewhere[0]} of this proposal; take it out there "
+             "first"},
+            "The firm is in another network of this proposal",
+            codes={field: messages.record("errors.pattern.in_other_network", n=elsewhere[0])},
+        )  # fmt: skip
+    active = proposals.active_memberships(db).get(new, 0)
+    if active >= cap:
+        raise Conflict(
+            {field: f"is already in {active} stored proposals (the limit is {cap})"},
+            "The firm is in too many proposals",
+        )
+
+
+def _check_size(request: dict, before: int, after: int, field: str) -> None:
+    """Conflict when a member more or less takes the network out of the proposal's sizes (a
+    network already outside them may still move towards them)."""
+    low = int(request.get("min_size") or 3)
+    high = int(request.get("max_size") or 5)
+    if after < before and after < low:
+        raise Conflict(
+            {field: f"a network of this proposal holds at least {low} firms; swap it instead"},
+            "The network would be too small",
+            codes={field: messages.record("errors.pattern.network_at_least", n=low)},
+        )
+    if after > before and after > high:
+        raise Conflict(
+            {field: f"a network of this proposal holds at most {high} firms; swap one instead"},
+            "The network would be too large",
+            codes={field: messages.record("errors.pattern.network_at_most", n=high)},
+        )
