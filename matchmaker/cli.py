@@ -322,9 +322,9 @@ def export(what: str, object_id: int | None, fmt: str, lang: str, out: Path | No
         if kind == "companies":
             export_ = exports.companies_export(profiles.listing(db, limit=10**9)[0])
         elif kind.endswith("_proposal"):
-            export_ = exports.proposal_export(db, kind.removesuffix("_proposal"), object_id)
+            export_ = exports.proposal_export(db, kind.removesuffix("_proposal"), object_id, lang)
         else:
-            export_ = exports.group_export(db, kind, object_id)
+            export_ = exports.group_export(db, kind, object_id, lang)
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
     file = exports.render(db, export_, fmt, lang)

@@ -2,7 +2,9 @@
 
 A stored network or cohort group, a whole proposal, or a list of firms becomes an `Export`
 (participants with name, CVR, contact, region, size and the reason each is there); every
-renderer reads only this model.
+renderer reads only this model. Asked for in another language than the proposal was made in,
+its reasons, purposes and themes are written again in that language
+(`grouping.in_language`); the store is only read.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
+from matchmaker.grouping import in_language
 from matchmaker.reference.validation import NotFound
 from matchmaker.store import profiles, proposals, questionnaires
 
@@ -201,11 +204,16 @@ def _stored_proposal(db: sqlite_utils.Database, kind: str, proposal_id: int) -> 
     return stored
 
 
-def group_export(db: sqlite_utils.Database, kind: str, group_id: int) -> Export:
-    """One stored network (`kind='network'`) or cohort group; NotFound if it is not one."""
+def group_export(
+    db: sqlite_utils.Database, kind: str, group_id: int, lang: str | None = None
+) -> Export:
+    """One stored network (`kind='network'`) or cohort group, its texts in `lang` (default:
+    as stored); NotFound if it is not one."""
     stored = proposals.get_group(db, group_id)
     if stored["kind"] != kind:
         raise NotFound(f"No {kind} with id {group_id}")
+    if lang is not None:
+        stored = in_language.group_in(db, stored, lang)
     masterclass = None
     if kind == "cohort":
         proposal = proposals.get_proposal(db, stored["proposal_id"])
@@ -218,9 +226,14 @@ def group_export(db: sqlite_utils.Database, kind: str, group_id: int) -> Export:
     )
 
 
-def proposal_export(db: sqlite_utils.Database, kind: str, proposal_id: int) -> Export:
-    """A whole stored network or cohort proposal with all its groups."""
+def proposal_export(
+    db: sqlite_utils.Database, kind: str, proposal_id: int, lang: str | None = None
+) -> Export:
+    """A whole stored network or cohort proposal with all its groups, its texts in `lang`
+    (default: as stored)."""
     stored = _stored_proposal(db, kind, proposal_id)
+    if lang is not None:
+        stored = in_language.proposal_in(db, stored, lang)
     return Export(
         object_kind=f"{kind}_proposal",
         object_id=proposal_id,

@@ -95,11 +95,29 @@ def maturity_code(value: float) -> str:
 
 
 def maturity_label(value: float, lang: str = "da") -> str:
-    return messages.render(f"cohorts.maturity.{maturity_code(value)}", lang)
+    return maturity_words(maturity_code(value), lang)
+
+
+def maturity_words(code: str, lang: str = "da") -> str:
+    """A maturity code ('beginner', ...) in words."""
+    return messages.render(f"cohorts.maturity.{code}", lang)
 
 
 def industry_label(code: str, lang: str = "da") -> str:
     return messages.render(f"cohorts.industry.{code}", lang)
+
+
+def member_words(industry: str, maturity: str, lang: str = "da") -> dict[str, str]:
+    """A respondent's industry and maturity (codes) in words, as its reason names them."""
+    return {
+        "maturity": maturity_words(maturity, lang),
+        "industry": industry_label(industry, lang),
+    }
+
+
+def member_reason(words: Mapping[str, str], lang: str = "da") -> str:
+    """Why a respondent is in its cohort, from its `member_words` in `lang`."""
+    return messages.render("cohorts.member", lang, **words)
 
 
 @dataclass
@@ -250,16 +268,13 @@ def plan(
         member_rows = []
         for i in members:
             own = readings.industries[int(np.argmax(readings.industry[i]))]
+            own_maturity = maturity_code(float(readings.level[i]))
             words_by_lang = {
-                code: {
-                    "maturity": maturity_label(float(readings.level[i]), code),
-                    "industry": industry_label(own, code),
-                }
-                for code in messages.LANGUAGES
+                code: member_words(own, own_maturity, code) for code in messages.LANGUAGES
             }
             words = words_by_lang[lang]
             poor = poor_fit(
-                fits[i], (own, maturity_code(float(readings.level[i]))),
+                fits[i], (own, own_maturity),
                 (industry, maturity_code(level)),
             ) and len(members) > 1  # fmt: skip
             if poor:
@@ -282,13 +297,13 @@ def plan(
                     "company": responses[i].get("company"),
                     "company_id": responses[i].get("company_id"),
                     "maturity": words["maturity"],
-                    "maturity_code": maturity_code(float(readings.level[i])),
+                    "maturity_code": own_maturity,
                     "maturity_level": round(float(readings.level[i]), 2),
                     "industry": own,
                     "industry_label": words["industry"],
                     "fit": round(fits[i], 3),
                     "poor_fit": bool(poor),
-                    "reason": messages.render("cohorts.member", lang, **words),
+                    "reason": member_reason(words, lang),
                 }
             )
         cohorts.append(

@@ -275,9 +275,11 @@ class Describer:
         alike = sorted(others, key=lambda j: -self.scores.similar[i, j])[:2]
         return self.w["brings_profile"].format(names=self._names(alike))
 
-    def network(self, members: Sequence[int]) -> dict[str, Any]:
-        """Type, purpose and group-level reasons of one network."""
-        kind = network_type(self.profiles, self.scores, members)
+    def network(self, members: Sequence[int], kind: str | None = None) -> dict[str, Any]:
+        """Type, purpose and group-level reasons of one network; a known `kind` is kept (a
+        stored network described again in another language keeps its type)."""
+        if kind not in NETWORK_TYPES:
+            kind = network_type(self.profiles, self.scores, members)
         if kind == "vertical":
             held = set(chain_positions(self.profiles, members).values())
             roles = [r for r, p in CHAIN_POSITION.items() if p in held]

@@ -187,10 +187,12 @@ def redescribe(db, group_ids) -> int:
 
 
 def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False,
-             request: dict | None = None, field: str = "in") -> dict:  # fmt: skip
+             request: dict | None = None, field: str = "in",
+             network_type: str | None = None) -> dict:  # fmt: skip
     """Score, type, purpose, member reasons and warnings (by the stored `request`'s need) of
     one network of stored firms; with `check`, Conflict on `field` (the firm that came in) if
-    it breaks a hard constraint."""
+    it breaks a hard constraint. A known `network_type` is kept (the stored one, when a network
+    is read in another language)."""
     scores = networks.pool_scores(index, ids)
     pos = {c: k for k, c in enumerate(ids)}
     profiles = [index.profiles_[c] for c in ids]
@@ -205,7 +207,7 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False
             raise Conflict({field: found["reason"]}, "The change breaks a hard constraint")
     rows = list(range(len(ids)))
     describer = networks.Describer(profiles, scores, lang, index, db)
-    out = describer.network(rows)
+    out = describer.network(rows, network_type)
     out["score"] = round(networks.group_score(scores, rows), 4)
     need, need_of = stated_need(request or {}, ids, profiles)
     out["warnings"] = Warnings(index, ids, profiles, scores, forbidden, lang, need, need_of).of(

@@ -16,7 +16,13 @@ MAX_EXPORT_ROWS = 10_000
 
 EXPORT_QUERY = {
     "format": {"type": "string", "enum": list(exports.FORMATS), "default": "json"},
-    "lang": {"type": "string", "enum": list(exports.LANGS), "default": "da"},
+    "lang": {
+        "type": "string",
+        "enum": list(exports.LANGS),
+        "default": "da",
+        "description": "Language of the labels and of the generated texts (reasons, purposes, "
+        "themes), whatever language they were made in",
+    },
     "sep": {
         "type": "string",
         "enum": list(exports.SEPARATORS),
@@ -47,10 +53,11 @@ def _send(export: exports.Export) -> Response:
     )
 
 
-def _options_first() -> None:
-    """An unknown format or language is refused before the store is asked for anything."""
+def _options_first() -> str:
+    """An unknown format or language is refused before the store is asked for anything;
+    returns the language the export's texts are written in."""
     args = request.args
-    exports.check_options(args.get("format"), args.get("lang"), args.get("sep"))
+    return exports.check_options(args.get("format"), args.get("lang"), args.get("sep"))[1]
 
 
 @bp.get("/networks/<int:group_id>/export")
@@ -59,8 +66,8 @@ def _options_first() -> None:
             query=EXPORT_QUERY, errors=(422,))  # fmt: skip
 @facilitator_required
 def export_network(group_id: int):
-    _options_first()
-    return _send(exports.group_export(get_db(), "network", group_id))
+    lang = _options_first()
+    return _send(exports.group_export(get_db(), "network", group_id, lang))
 
 
 @bp.get("/networks/proposals/<int:proposal_id>/export")
@@ -69,8 +76,8 @@ def export_network(group_id: int):
             query=EXPORT_QUERY, errors=(422,))  # fmt: skip
 @facilitator_required
 def export_network_proposal(proposal_id: int):
-    _options_first()
-    return _send(exports.proposal_export(get_db(), "network", proposal_id))
+    lang = _options_first()
+    return _send(exports.proposal_export(get_db(), "network", proposal_id, lang))
 
 
 @bp.get("/cohorts/<int:group_id>/export")
@@ -78,8 +85,8 @@ def export_network_proposal(proposal_id: int):
             query=EXPORT_QUERY, errors=(422,))  # fmt: skip
 @facilitator_required
 def export_cohort(group_id: int):
-    _options_first()
-    return _send(exports.group_export(get_db(), "cohort", group_id))
+    lang = _options_first()
+    return _send(exports.group_export(get_db(), "cohort", group_id, lang))
 
 
 @bp.get("/cohorts/proposals/<int:proposal_id>/export")
@@ -88,8 +95,8 @@ def export_cohort(group_id: int):
             query=EXPORT_QUERY, errors=(422,))  # fmt: skip
 @facilitator_required
 def export_cohort_proposal(proposal_id: int):
-    _options_first()
-    return _send(exports.proposal_export(get_db(), "cohort", proposal_id))
+    lang = _options_first()
+    return _send(exports.proposal_export(get_db(), "cohort", proposal_id, lang))
 
 
 @bp.get("/companies/export")
