@@ -230,3 +230,26 @@ def test_new_requests_and_saves_keep_their_own_meaning_after_the_follow_up_rules
     assert len(cards(picked, "firm")) == 5, picked["reply"]
     body = ask(client, auth, "sæt Lemvig Lakrids i netværk med fødevarefirmaer", "in-network")
     assert body["intent"] != "review", body["reply"]
+
+
+def test_group_sizes_after_networks_change_the_networks(client, auth, db):
+    """After networks, "grupper på fem", "make them groups of five" and "kun 3 i hvert netværk"
+    change the size of the networks (region kept), never start cohorts; "lav 2 netværk med 3 i
+    hver" asks for both a count and a size."""
+    register_firms(client, FIRMS, 940)
+    masterclass = {"title": "Eksport til Tyskland", "theme": "eksport", "capacity": 10}
+    assert client.post("/api/v1/masterclasses", json=masterclass, headers=auth).status_code == 201
+    s = "sizes"
+    first = ask(client, auth, "foreslå netværk i Midtjylland", s)
+    assert first["intent"] == "propose_networks" and cards(first, "network"), first["reply"]
+    for message, size in (("kun 3 i hvert netværk", 3), ("grupper på fem", 5),
+                          ("make them groups of four", 4)):  # fmt: skip
+        body = ask(client, auth, message, s)
+        assert body["intent"] == "propose_networks", (message, body["reply"])
+        assert body["entities"].get("region") == "Midtjylland", (message, body["entities"])
+        assert body["entities"].get("size") == size, (message, body["entities"])
+        sizes = {len(c["members"]) for c in cards(body, "network")}
+        assert sizes and max(sizes) <= size, (message, sizes)  # the largest network asked for
+    both = ask(client, auth, "lav 2 netværk med 3 i hver", "both")
+    assert [len(c["members"]) for c in cards(both, "network")] == [3, 3], both["reply"]
+    assert db.execute("SELECT count(*) FROM proposals").fetchone()[0] == 0  # drafts only

@@ -176,6 +176,23 @@ def test_count_range_and_unit(gazetteer):
 
 
 @pytest.mark.parametrize(
+    ("text", "count", "size"),
+    [
+        ("kun 3 i hvert netværk", None, 3),
+        ("grupper på fem", None, 5),
+        ("make them groups of five", None, 5),
+        ("lav 3 netværk med 4 i hver", 3, 4),
+        ("propose 2 networks of 4 firms", 2, 4),
+        ("max 6 per hold", None, 6),
+        ("lav 3 netværk", 3, None),
+    ],
+)
+def test_group_size_beside_a_count(gazetteer, text, count, size):
+    found = e.extract(text, gazetteer)
+    assert (found.count, found.size) == (count, size)
+
+
+@pytest.mark.parametrize(
     ("text", "ordinals", "exclude"),
     [
         ("uden nummer to", [2], True),

@@ -18,6 +18,7 @@ from matchmaker.chat.counts import asks_count, count_firms
 from matchmaker.chat.explain import explain
 from matchmaker.chat.export import export
 from matchmaker.chat.invitations import asks_invitations, invite
+from matchmaker.chat.masterclasses import find_masterclass
 from matchmaker.chat.network_previews import propose_networks
 from matchmaker.chat.partners import find_similar
 from matchmaker.chat.review import review, review_action
@@ -162,6 +163,8 @@ def decide(turn: Turn) -> str:
         and not _names_other_task(turn, "explain")
     ):
         return "explain"  # "og A og B?" right after "hvorfor passer C og D sammen?"
+    if task == "propose_networks" and intent == "propose_cohorts" and groups_of_networks(turn):
+        return task  # "make them groups of five" after networks: networks are groups too
     if own_object(turn):
         return intent
     if found.format and intent == "export":
@@ -199,6 +202,21 @@ def decide(turn: Turn) -> str:
 # "og A og B?", "what about A and B?": the same question of other firms.
 AND_THESE = re.compile(r"^\s*(?:og|and|hvad med|hvad så med|what about|how about)\b", re.I)
 WHY = re.compile(r"^\s*(?:og\s+|and\s+|men\s+|but\s+)?(?:hvorfor|why|how come)\b", re.I)
+
+
+def groups_of_networks(turn: Turn) -> bool:
+    """After networks, does a cohort-like change ("grupper på fem") mean the networks: it names
+    no cohort, masterclass (by its title) or firm?"""
+    return (
+        refines(turn.found)
+        and not turn.found.firms
+        and not COHORT_WORDS.search(turn.message)
+        and find_masterclass(turn.message, turn.gazetteer) is None
+    )
+
+
+# Words only a cohort request uses ("grupper" may be networks too).
+COHORT_WORDS = re.compile(r"\bhold\b|holdene|cohort|kohort|masterclass|kursus", re.I)
 
 _TASK_WORDS = {
     "propose_networks": re.compile(r"netværk|netvaerk|network", re.I),

@@ -16,7 +16,7 @@ from matchmaker.chat.names import (
     listed_beside,
     mask,
 )
-from matchmaker.chat.numbers import find_count, find_ordinals
+from matchmaker.chat.numbers import find_count, find_ordinals, find_size
 from matchmaker.chat.topics import (
     find_purpose,
     find_sector,
@@ -175,6 +175,7 @@ def extract(
             out.size = count.value
         else:
             out.count, out.count_min, out.count_unit = count.value, count.low, count.unit
+            out.size = find_size(rest_no_ordinals, lang)  # "3 netværk med 4 i hver"
     out.region = regions.find_in_text(rest, skip_negated=True)
     sector = find_sector_filter(rest)
     if sector:

@@ -65,11 +65,14 @@ def network_params(turn: Turn) -> dict:
             if card and card.get("type") == "firm":
                 ids.append(card["id"])
         params["excluded"] = list(dict.fromkeys([*params.get("excluded", []), *ids]))
-    number = found.count or found.size
+    if found.size:
+        params["size"] = max(2, min(found.size, MAX_NETWORK_SIZE))
+    number, unit = found.count, found.count_unit
     if number:
-        unit = found.count_unit
-        if found.size or unit == "firms" or (unit is None and params.get("size") and 2 <= number):
-            params["size"] = max(2, min(number, 10))
+        if not found.size and (
+            unit == "firms" or (unit is None and params.get("size") and 2 <= number)
+        ):
+            params["size"] = max(2, min(number, MAX_NETWORK_SIZE))
         else:
             params["count"] = number
     return params

@@ -55,11 +55,14 @@ _NOT_COUNT_AFTER = re.compile(
     re.I,
 )
 _SIZE_BEFORE = re.compile(
-    r"(?:max|maks|højst|hoejst|mindst|min|at most|at least|up to|op til|højest|maximum|"
-    r"minimum)\.?\s*$",
+    r"(?:(?:max|maks|højst|hoejst|mindst|min|at most|at least|up to|op til|højest|maximum|"
+    r"minimum)\.?|"
+    # "grupper på fem", "groups of five", "netværk med 4": the size of each group
+    r"\b(?:netværk|netvaerk|networks?|hold|grupper|groups?|teams?|cohorts?|klynger)\s+"
+    r"(?:på|paa|of|med|with))\s*$",
     re.I,
 )
-_SIZE_AFTER = re.compile(r"^\s*(?:per|pr\.?|i hver|in each|each|hver)\b", re.I)
+_SIZE_AFTER = re.compile(r"^\s*(?:per|pr\.?|i hvert?|in each|each|hvert?)\b", re.I)
 _GROUP_WORDS = re.compile(
     r"^\s*(?:\w+\s+)?(?:netværk|netvaerk|networks?|hold|holdene|cohorts?|grupper|groups?|"
     r"teams?|klynger|clusters?)\b",
@@ -123,6 +126,19 @@ class Count:
     low: int | None = None  # for a range "3–4"
     unit: str | None = None  # 'firms' | 'groups' | None
     size: bool = False  # "max 6 per hold": a group size, not a count
+
+
+def find_size(text: str, lang: str) -> int | None:
+    """The group size a message asks for beside a count ("3 netværk med 4 i hver": 4)."""
+    for m in _NUMBER.finditer(text):
+        raw = (m.group(1) or m.group(2)).lower()
+        value = int(raw) if raw.isdigit() else _number_word(raw)
+        following, before = text[m.end() :], text[: m.start()]
+        if not value or value > MAX_COUNT or not _number_ok(raw, lang, following):
+            continue
+        if _SIZE_BEFORE.search(before) or _SIZE_AFTER.match(following):
+            return value
+    return None
 
 
 def find_count(text: str, lang: str) -> Count | None:
