@@ -54,3 +54,21 @@ def test_a_decimal_is_written_the_readers_way_and_a_whole_number_is_left_alone()
     assert "med i 1200 gemte forslag (grænsen er 2)" in messages.render(
         "reasons.capped", "da", n=1200, limit=2
     )
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_no_code_is_written_twice(lang):
+    """A code in two files of a language would say whichever file is read last."""
+    from pathlib import Path
+
+    seen: dict[str, str] = {}
+    twice = []
+    folder = Path(messages.__file__).resolve().parents[2] / "data" / "messages" / lang
+    for path in sorted(folder.glob("*.po")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith('msgid "') and line != 'msgid ""':
+                code = line[len('msgid "') : -1]
+                if code in seen:
+                    twice.append((code, seen[code], path.name))
+                seen[code] = path.name
+    assert twice == []

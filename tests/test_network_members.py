@@ -63,18 +63,16 @@ def test_remove_a_member_down_to_the_smallest_size(client, auth, db, app):
     network = _network_of(client, auth, pool)
     url = f"/api/v1/networks/{network['id']}/members"
     before = snapshot(db)
-    locked = client.delete(f"{url}/{ids[3]}", headers=auth)
-    assert locked.status_code == 409 and "locked" in locked.get_json()["fields"]["company_id"]
     assert client.delete(f"{url}/{ids[9]}", headers=auth).status_code == 404  # not a member
     assert snapshot(db) == before
-    client.delete(f"{url}/{ids[3]}/lock", headers=auth)
+    # The request names the member: its lock (kept through re-runs) does not stop it.
+    assert next(m for m in network["members"] if m["id"] == ids[3])["locked"]
     removed = client.delete(f"{url}/{ids[3]}", headers=auth)
     assert removed.status_code == 200, removed.get_json()
     smaller = removed.get_json()
     assert members(smaller) == pool[:3] and all(m["reason"] for m in smaller["members"])
     assert ids[3] not in {m["id"] for m in smaller["members"]}
     # No network of 2: the proposal's smallest size is 3.
-    client.delete(f"{url}/{ids[2]}/lock", headers=auth)
     before = snapshot(db)
     small = client.delete(f"{url}/{ids[2]}", headers=auth)
     assert small.status_code == 409 and "at least 3" in small.get_json()["fields"]["company_id"]
@@ -133,3 +131,48 @@ def test_add_and_remove_on_the_network_page(client, auth, runner, db, app):
     assert "Findes Ikke ApS" in unknown.get_data(as_text=True)
     assert members(client.get(f"/api/v1/networks/{network['id']}", headers=auth).get_json()) == [
         ids[0], ids[1], ids[2], ids[3]]  # fmt: skip
+
+
+def test_a_locked_group_the_pool_cannot_fill_is_no_network(client, auth, db, app):
+    """A locked pair among firms that are all at their proposal cap stays a pair: it is not
+    stored as a network of two, its firms are reported with the reason."""
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 1
+    ids = register(client)
+    first = propose(client, auth, company_ids=ids[:3], locked=[ids[:3]], count=1)
+    assert first.status_code == 201 and len(first.get_json()["networks"]) == 1
+    stored = db["proposal_groups"].count
+    answer = propose(client, auth, company_ids=ids[:3], locked=[[ids[10], ids[11]]])
+    body = answer.get_json()
+    assert answer.status_code == 409 and db["proposal_groups"].count == stored, body
+    small = [u for u in body["unmet"] if u.get("company_id") in (ids[10], ids[11])]
+    assert len(small) == 2 and "gruppe på 2" in small[0]["reason"], body
+
+
+def test_an_allowance_withdrawn_keeps_the_rule(client, auth, db, app):
+    """Two likely competitors allowed into one network, then the allowance withdrawn: the
+    network cannot be accepted (the reply names the pair), and adding a third firm is judged
+    on the newcomer's own pairs. A rejected network's locks do not change either."""
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    datavaerket, kodehuset = ids[5], ids[6]  # one NACE class, one region, one service
+    pair = {"a": datavaerket, "b": kodehuset}
+    assert client.post("/api/v1/pairs/allow", json=pair, headers=auth).status_code == 201
+    network = _network_of(client, auth, [datavaerket, kodehuset, ids[0]])
+    url = f"/api/v1/networks/{network['id']}"
+    assert client.delete("/api/v1/pairs/allow", json=pair, headers=auth).status_code == 204
+    before = snapshot(db)
+    refused = client.post(f"{url}/accept", headers=auth)
+    assert refused.status_code == 409, refused.get_json()
+    assert "competitors" in refused.get_json()["fields"]["members"]
+    assert snapshot(db) == before
+    added = client.post(f"{url}/members", json={"id": ids[1]}, headers=auth)
+    assert added.status_code == 200, added.get_json()  # the bakery competes with no member
+    # Allowed again, the network can be accepted.
+    client.post("/api/v1/pairs/allow", json=pair, headers=auth)
+    assert client.post(f"{url}/accept", headers=auth).status_code == 200
+    client.post(f"{url}/reject", headers=auth)
+    before = snapshot(db)
+    lock = client.post(f"{url}/members/{ids[0]}/lock", headers=auth)
+    assert lock.status_code == 409 and "rejected" in lock.get_json()["error"]
+    assert client.delete(f"{url}/members/{ids[0]}/lock", headers=auth).status_code == 409
+    assert snapshot(db) == before

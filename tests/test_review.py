@@ -265,6 +265,7 @@ def test_review_pages(client, auth, runner, app, db):
     client.post("/login", data={"email": "lead@example.dk", "password": "et-langt-kodeord-42"})
     page = client.get("/proposals")
     assert page.status_code == 200 and 'href="/proposals"' in page.get_data(as_text=True)
+    assert "<title>Forslag · Matchmaker</title>" in page.get_data(as_text=True)  # no datalist
     bad = client.post("/proposals", data={"min_size": "5", "max_size": "3"})
     assert bad.status_code == 422 and db["proposals"].count == 0
     created = client.post("/proposals", data={"min_size": "3", "max_size": "5", "seed": "0"})

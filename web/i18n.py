@@ -14,7 +14,10 @@ LANGUAGES = ("da", "en")
 
 def pair_type(code) -> str:
     """A pair or network type code (complementary, vertical, …) in the visitor's language."""
-    return t(f"pair_{code}") if messages.has(f"web.pair_{code}") else str(code or "–")
+    for key in (f"pair_{code}", f"type_{code}"):  # a pair's type, or a network's ("knowledge")
+        if messages.has(f"web.{key}"):
+            return t(key)
+    return str(code or "–")
 
 
 def flag_text(code: str) -> str:
@@ -52,7 +55,8 @@ _FIELD_KEYS = {
     "responses": "field_responses", "competitors": "field_competitors",
     "competitors_allowed": "field_competitors",
     "body": "field_body", "a": "company_a", "b": "company_b", "capacity": "capacity",
-    "title": "title", "date": "date", "text": "note_text",
+    "title": "title", "date": "date", "text": "note_text", "id": "field_firm",
+    "company_id": "field_firm",
 }  # fmt: skip
 
 

@@ -55,17 +55,15 @@ def add(
                    fields=("id", "id"))  # fmt: skip
 
 
-def remove(db, group_id: int, company_id: int, *, lang: str = "da",
-           even_locked: bool = False) -> dict[str, Any]:  # fmt: skip
-    """Take one member out of a network, down to the proposal's smallest size; a locked member
-    only `even_locked` (a facilitator's explicit command that names it)."""
+def remove(db, group_id: int, company_id: int, *, lang: str = "da") -> dict[str, Any]:
+    """Take one member out of a network, down to the proposal's smallest size. The request
+    names the member, so a lock (which keeps a member through re-runs) does not stop it."""
     return _change(db, group_id, out=company_id, new=None, max_per_firm=None, lang=lang,
-                   fields=("company_id", "company_id"), even_locked=even_locked)  # fmt: skip
+                   fields=("company_id", "company_id"))  # fmt: skip
 
 
 def _change(db, group_id: int, *, out: int | None, new: int | None, max_per_firm: int | None,
-            lang: str, fields: tuple[str, str],
-            even_locked: bool = False) -> dict[str, Any]:  # fmt: skip
+            lang: str, fields: tuple[str, str]) -> dict[str, Any]:  # fmt: skip
     """Take `out` out of network `group_id` and/or put `new` in, after every check, in one
     write; the network's status stays (an accepted network stays accepted)."""
     from matchmaker import matching
@@ -81,13 +79,14 @@ def _change(db, group_id: int, *, out: int | None, new: int | None, max_per_firm
             raise Conflict(
                 {"status": "is rejected"},
                 "A rejected network cannot be changed; accept it again first",
+                codes={"status": messages.record("errors.is_rejected")},
             )
         ids = [m["id"] for m in group["members"]]
         stored = proposals.get_proposal(db, group["proposal_id"])
         if out is not None:
             if out not in ids:
                 raise _not_member(out_field, out, group_id)
-            if not even_locked and any(
+            if new is not None and any(
                 m["id"] == out and m.get("locked") for m in group["members"]
             ):
                 raise Conflict({out_field: "is locked; unlock it first"}, "The member is locked",
@@ -107,7 +106,7 @@ def _change(db, group_id: int, *, out: int | None, new: int | None, max_per_firm
                 "A member has withdrawn consent; swap it out first",
             )
         check_still_consenting(db, new_ids)  # the index may lag a withdrawal by a moment
-        described = describe(db, index, new_ids, lang=lang, check=new is not None,
+        described = describe(db, index, new_ids, lang=lang, check=new,
                              request=stored["request"], field=in_field)  # fmt: skip
         # A firm the facilitator put in is their choice: locked, so a re-run keeps it here.
         locked = {m["id"] for m in group["members"] if m.get("locked")} | {new}
@@ -129,10 +128,14 @@ def _check_newcomer(db, index, stored: dict, group_id: int, ids: list[int], new:
                     field: str, cap: int) -> None:  # fmt: skip
     """InvalidInput or Conflict naming why firm `new` cannot join network `group_id`."""
     if new in ids:
-        raise InvalidInput({field: f"company {new} is already a member"})
+        name = index.profiles_[new].get("name") if new in index else str(new)
+        raise InvalidInput({field: f"company {new} is already a member"},
+                           codes={field: messages.record("errors.pattern.already_member",
+                                                         firm=name)})  # fmt: skip
     networks.check_known(db, field, [new])
     if new not in index:
-        raise InvalidInput({field: "has not consented to be proposed"})
+        raise InvalidInput({field: "has not consented to be proposed"},
+                           codes={field: messages.record("errors.no_consent")})  # fmt: skip
     elsewhere = [
         g.get("ordinal")
         for g in stored["groups"]
@@ -152,6 +155,7 @@ def _check_newcomer(db, index, stored: dict, group_id: int, ids: list[int], new:
         raise Conflict(
             {field: f"is already in {active} stored proposals (the limit is {cap})"},
             "The firm is in too many proposals",
+            codes={field: messages.record("errors.pattern.capped", n=active, limit=cap)},
         )
 
 

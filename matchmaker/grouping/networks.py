@@ -10,7 +10,7 @@ in words for every member → stored with `proposals.save`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -371,6 +371,20 @@ def plan(
     if prunes and not clustered:
         held = {pos[c] for g in locked_groups for c in g if c in pos}
         grouping, weak = pruning.prune_weak(grouping, request.min_size, keep=held)
+    # A locked group the pool could not fill up to the smallest size is no network: its firms
+    # are reported (a facilitator's locked pair among firms at their proposal cap, say).
+    small = [g for g in grouping.groups if len(g) < request.min_size]
+    if small:
+        kept = [k for k, g in enumerate(grouping.groups) if len(g) >= request.min_size]
+        grouping = replace(
+            grouping,
+            groups=[grouping.groups[k] for k in kept],
+            scores=[grouping.scores[k] for k in kept],
+        )
+        for group in small:
+            for k in group:
+                unmet.append(_unmet_firm(profiles[k], "locked_small", request.lang,
+                                         n=len(group), min=request.min_size))  # fmt: skip
     if count is not None and len(grouping.groups) < count:
         unmet.append(
             {

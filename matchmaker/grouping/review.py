@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 
 from matchmaker.grouping import networks
 from matchmaker.grouping.design import Warnings, stated_need
+from matchmaker.reference import messages
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound, Strict, validate
 from matchmaker.store import proposals
 
@@ -62,10 +63,15 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
     """Mark a network accepted. A decision can be changed both ways: accepting a rejected
     network lifts the 'rejected' records of its pairs, provided its members are still free
     (the per-firm proposal limit) and no pair is 'never together'; otherwise 409."""
+    from matchmaker import matching
+
+    index = matching.match_index(db)  # never built inside the write transaction
     with db.atomic():
         group = stored_network(db, group_id)
         previous = group["status"]
         check_still_consenting(db, [m.get("id") for m in group["members"]])
+        held = [m["id"] for m in group["members"] if m.get("id") is not None]
+        check_no_rivals(db, index, [c for c in held if c in index])
         if previous == "rejected":
             ids = [m["id"] for m in group["members"] if m.get("id") is not None]
             limit = _max_per_firm(max_per_firm)
@@ -145,6 +151,10 @@ def set_locked(db, group_id: int, company_id: int, locked: bool) -> dict[str, An
     re-run."""
     with db.atomic():
         group = stored_network(db, group_id)
+        if group["status"] == "rejected":
+            raise Conflict({"status": "is rejected"},
+                           "A rejected network cannot be changed; accept it again first",
+                           codes={"status": messages.record("errors.is_rejected")})  # fmt: skip
         member = next((m for m in group["members"] if m.get("id") == company_id), None)
         if member is None:
             raise NotFound(f"Company {company_id} is not a member of network {group_id}")
@@ -186,25 +196,26 @@ def redescribe(db, group_ids) -> int:
     return done
 
 
-def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False,
+def describe(db, index, ids: list[int], *, lang: str = "da", check: int | None = None,
              request: dict | None = None, field: str = "in",
              network_type: str | None = None) -> dict:  # fmt: skip
     """Score, type, purpose, member reasons and warnings (by the stored `request`'s need) of
-    one network of stored firms; with `check`, Conflict on `field` (the firm that came in) if
+    one network of stored firms; with `check` (the firm that came in), Conflict on `field` if
     it breaks a hard constraint. A known `network_type` is kept (the stored one, when a network
     is read in another language)."""
     scores = networks.pool_scores(index, ids)
     pos = {c: k for k, c in enumerate(ids)}
     profiles = [index.profiles_[c] for c in ids]
     forbidden, why = networks.forbidden_pairs(db, ids, pos, scores)
-    if check:
-        for (i, j), rule in sorted(why.items()):
-            found = networks.unmet_reason(rule, a=profiles[i]["name"], b=profiles[j]["name"])
-            raise Conflict({field: found["reason"]}, "The change breaks a hard constraint")
+    if check is not None:
+        # Only the newcomer's pairs: a pair already in the network (allowed once, the allowance
+        # withdrawn since) is the network's own problem, which accepting it reports.
+        _refuse_pairs(why, profiles, field, {pos[check]}, ("competitor", "never", "rejected"))
         knowledge = sum(p.get("kind") == "knowledge_institution" for p in profiles)
         if knowledge > networks.MAX_KNOWLEDGE_INSTITUTIONS:
             found = networks.unmet_reason("knowledge", n=networks.MAX_KNOWLEDGE_INSTITUTIONS)
-            raise Conflict({field: found["reason"]}, "The change breaks a hard constraint")
+            raise Conflict({field: found["reason"]}, "The change breaks a hard constraint",
+                           codes={field: found["message"]})  # fmt: skip
     rows = list(range(len(ids)))
     describer = networks.Describer(profiles, scores, lang, index, db)
     out = describer.network(rows, network_type)
@@ -218,6 +229,25 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: bool = False
         for i in rows
     ]
     return out
+
+
+def _refuse_pairs(why, profiles, field: str, rows: set[int] | None, rules: tuple[str, ...]) -> None:
+    """Conflict on `field` naming the first forbidden pair (of `rows`, or any) by one of
+    `rules`, in the catalogue's words."""
+    for (i, j), rule in sorted(why.items()):
+        if rule in rules and (rows is None or i in rows or j in rows):
+            found = networks.unmet_reason(rule, a=profiles[i]["name"], b=profiles[j]["name"])
+            raise Conflict({field: found["reason"]}, "The change breaks a hard constraint",
+                           codes={field: found["message"]})  # fmt: skip
+
+
+def check_no_rivals(db, index, ids: list[int]) -> None:
+    """Conflict when two members are likely competitors no facilitator allowed (an allowance
+    withdrawn since they were grouped) or are marked 'never together'."""
+    scores = networks.pool_scores(index, ids)
+    pos = {c: k for k, c in enumerate(ids)}
+    _, why = networks.forbidden_pairs(db, ids, pos, scores)
+    _refuse_pairs(why, [index.profiles_[c] for c in ids], "members", None, ("competitor", "never"))
 
 
 def _max_per_firm(value: int | None) -> int:
