@@ -92,6 +92,22 @@ def test_a_member_more_or_less_on_a_saved_network(client, auth, firms, db):
     assert stored_proposals(db) == 1
 
 
+def test_why_is_a_firm_in_network_n(client, auth, firms, db):
+    """ "hvorfor er A med i netværk 2?": A's reason there, or that A is elsewhere; after a
+    partner list the conversation's networks are still the ones meant."""
+    draft = network_cards(ask(client, auth, "foreslå netværk i hele landet", session="w"))
+    assert len(draft) >= 2
+    first = draft[0]["members"][0]["name"]
+    body = ask(client, auth, f"hvorfor er {first} med i netværk 1?", session="w")
+    assert body["intent"] == "explain" and body["reply"].startswith(f"{first} er med i netværk 1")
+    body = ask(client, auth, f"hvorfor er {first} med i netværk 2?", session="w")
+    assert body["reply"].startswith(f"{first} er ikke med i netværk 2, men i netværk 1"), body
+    ask(client, auth, "gem", session="w")
+    ask(client, auth, "find partnere til Vejen Mejeri", session="w")
+    body = ask(client, auth, f"why is {first} in network 1?", session="w")
+    assert body["reply"].startswith(f"{first} is in network 1"), body["reply"]
+
+
 def test_reject_without_a_saved_network_says_where_to_do_it(client, auth, firms, db):
     body = ask(client, auth, "afvis netværk 2", session="none")
     assert body["intent"] == "review" and "/proposals" in body["reply"], body["reply"]

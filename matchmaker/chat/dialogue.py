@@ -90,6 +90,9 @@ def respond(
     }
     if any(makes_list(c) for c in turn.cards) and not turn.list_kept:
         state["cards"] = [card_ref(c) for c in turn.cards][:MAX_CARDS_REMEMBERED]
+    shown = [card_ref(c) for c in turn.cards if c["type"] == "network"]
+    if shown:  # "netværk 2" after an explanation or a partner list still means this one
+        state["networks_shown"] = shown[:MAX_CARDS_REMEMBERED]
     chat_log.append_turn(db, session_id, message, answer, state, turn.found.as_dict())
     return answer
 

@@ -3,11 +3,13 @@ and the network's pairs one by one (scores and reasons) – something new, not t
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 from matchmaker import matching
 from matchmaker.chat.cards import pair_card
 from matchmaker.chat.clarify import clarify_ambiguous
+from matchmaker.chat.review import shown_networks
 from matchmaker.chat.turn import Turn, card_at, carry
 from matchmaker.chat.wording import say, type_label
 from matchmaker.reference.text import clauses
@@ -29,9 +31,18 @@ def explain(turn: Turn) -> dict:
         firms = [*(state.get("pending") or {}).get("params", {}).get("firms", []), turn.choice]
     for n in found.ordinals:
         card = card_at(state, n)
+        if (card is None or card.get("type") != "network") and NETWORK_N.search(turn.message):
+            # "hvorfor er A i netværk 5?" after another list: the conversation's networks
+            shown, _ = shown_networks(turn)
+            if not 0 < n <= len(shown):
+                turn.reply = say("no_network_n", lang, n=n, count=len(shown))
+                return keep
+            card = {**shown[n - 1], "type": "network", "ordinal": n}
         if card is None:
             turn.reply = say("no_such_card", lang, n=len(state.get("cards") or []))
             return keep
+        if card.get("type") == "network" and firms:
+            return explain_member(turn, card, firms[0], keep)
         if card.get("type") in ("network", "cohort"):
             return explain_groups(turn, [card], keep)
         firms.append({"id": card["id"], "name": card["name"]})
@@ -148,6 +159,27 @@ def explain_list(turn: Turn, subject: dict, firm_cards: list[dict], keep: dict) 
                 ],
             )  # fmt: skip
         )
+    return keep
+
+
+NETWORK_N = re.compile(r"\b(?:netværk|netvaerk|network)\s+(?:nr\.?\s*|nummer\s+|no\.?\s*)?\d", re.I)
+
+
+def explain_member(turn: Turn, card: dict, firm: dict, keep: dict) -> dict:
+    """ "hvorfor er A med i netværk 2?": A's reason there and the network pair by pair, or that
+    A is not in it (and which shown network holds it)."""
+    n, lang = card.get("ordinal"), turn.lang
+    member = next((m for m in card.get("members") or [] if m.get("id") == firm["id"]), None)
+    if member is None:
+        shown, _ = shown_networks(turn)
+        elsewhere = [k for k, g in enumerate(shown, start=1)
+                     if firm["id"] in {m.get("id") for m in g.get("members") or []}]  # fmt: skip
+        key = "not_in_network_elsewhere" if elsewhere else "not_in_network"
+        turn.reply = say(key, lang, name=firm["name"], n=n, m=elsewhere[0] if elsewhere else "")
+        return keep
+    keep = explain_groups(turn, [card], keep)
+    turn.reply = say("member_in_network", lang, name=firm["name"], n=n,
+                     reason=member.get("reason") or say("explain_networks", lang))  # fmt: skip
     return keep
 
 

@@ -62,11 +62,13 @@ def review_action(message: str) -> str | None:
     return "remove" if " ".join(edit["way"].lower().split()) in _REMOVING else "add"
 
 
-def _shown_networks(turn: Turn) -> tuple[list[dict], bool]:
-    """The networks the conversation points at (the last list of networks, else the stored
-    proposal of the session), and whether they are a draft not stored yet."""
+def shown_networks(turn: Turn) -> tuple[list[dict], bool]:
+    """The networks the conversation points at (the last list of networks, else the networks
+    shown last, else the stored proposal of the session), and whether they are a draft not
+    stored yet."""
     state = turn.state
     cards = [c for c in state.get("cards") or [] if c.get("type") == "network"]
+    cards = cards or list(state.get("networks_shown") or [])
     if cards and any(c.get("id") is None for c in cards):
         return cards, True
     proposal_id = next((c.get("proposal_id") for c in cards if c.get("proposal_id")), None)
@@ -115,7 +117,7 @@ def review(turn: Turn) -> dict:
     lang, keep = turn.lang, carry(turn.state)
     action = review_action(turn.message) or "accept"
     what = say(f"review_{action}", lang)
-    groups, draft = _shown_networks(turn)
+    groups, draft = shown_networks(turn)
     if draft:
         turn.reply = say("review_draft", lang, action=what)
         return keep
@@ -186,8 +188,7 @@ def _edit(turn: Turn, group_id: int, out: dict | None, new: dict | None) -> dict
     if new is not None:
         return members.add(turn.db, group_id, {"id": new["id"]}, max_per_firm=turn.max_per_firm,
                            lang=turn.lang)  # fmt: skip
-    # "fjern A": the facilitator's own command names A, so a lock (kept for re-runs) gives way.
-    return members.remove(turn.db, group_id, out["id"], lang=turn.lang, even_locked=True)
+    return members.remove(turn.db, group_id, out["id"], lang=turn.lang)
 
 
 def _why(exc: Exception, lang: str) -> str:
