@@ -120,6 +120,23 @@ def test_rename_then_delete_leaves_no_old_name_in_proposals_or_reasons(client, a
     assert len(ids) == len(FIRMS)
 
 
+def test_a_network_left_below_its_smallest_size_says_so(client, auth, db, app):
+    """An accepted network of three loses a member to an erasure: it keeps its status, and
+    its warnings say it holds fewer firms than the proposal's smallest size."""
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    trio = [ids[0], ids[1], ids[2]]
+    network = propose(client, auth, company_ids=trio, locked=[trio], count=1).get_json()[
+        "networks"][0]  # fmt: skip
+    assert not any(w["code"] == "networks.too_small" for w in network["warnings"])
+    client.post(f"/api/v1/networks/{network['id']}/accept", headers=auth)
+    assert client.delete(f"/api/v1/companies/{ids[2]}", headers=auth).status_code == 204
+    after = client.get(f"/api/v1/networks/{network['id']}", headers=auth).get_json()
+    assert [m["id"] for m in after["members"]] == trio[:2] and after["status"] == "accepted"
+    small = [w for w in after["warnings"] if w["code"] == "networks.too_small"]
+    assert small and "færre end forslagets mindste størrelse (3)" in small[0]["text"], after
+
+
 def test_a_deleted_firms_questionnaire_answers_lose_name_and_cvr(client, auth, db):
     firm = client.post("/api/v1/companies", json=company_body()).get_json()
     masterclass = questionnaires.create_masterclass(

@@ -71,6 +71,19 @@ def test_remove_a_member_down_to_the_smallest_size(client, auth, db, app):
     assert removed.status_code == 200, removed.get_json()
     smaller = removed.get_json()
     assert members(smaller) == pool[:3] and all(m["reason"] for m in smaller["members"])
+    # The proposal says so: the firm taken out is unmet, the scores are the networks' now.
+    proposal = client.get(f"/api/v1/networks/proposals/{smaller['proposal_id']}",
+                          headers=auth).get_json()  # fmt: skip
+    taken = [u for u in proposal["unmet"] if u.get("company_id") == ids[3]]
+    assert len(taken) == 1 and "taget ud af netværk 1" in taken[0]["reason"], proposal["unmet"]
+    assert proposal["worst_score"] == min(n["score"] for n in proposal["networks"])
+    back = client.post(url, json={"id": ids[3]}, headers=auth)
+    assert back.status_code == 200, back.get_json()
+    proposal = client.get(f"/api/v1/networks/proposals/{smaller['proposal_id']}",
+                          headers=auth).get_json()  # fmt: skip
+    assert not [u for u in proposal["unmet"] if u.get("company_id") == ids[3]]
+    removed = client.delete(f"{url}/{ids[3]}", headers=auth)
+    assert removed.status_code == 200
     assert ids[3] not in {m["id"] for m in smaller["members"]}
     # No network of 2: the proposal's smallest size is 3.
     before = snapshot(db)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from matchmaker.grouping import networks
+from matchmaker.grouping.optimiser import harmonic_mean
 from matchmaker.grouping.review import check_still_consenting, describe, stored_network
 from matchmaker.reference import messages
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound, Strict, validate
@@ -115,7 +116,27 @@ def _change(db, group_id: int, *, out: int | None, new: int | None, max_per_firm
         group.update(described)
         group["status"] = status
         proposals.update_group(db, group_id, group)
+        _refresh_summary(db, stored, group, out, new, index)
     return networks.get_network(db, group_id)
+
+
+def _refresh_summary(db, stored: dict, group: dict, out: int | None, new: int | None,
+                     index) -> None:  # fmt: skip
+    """The proposal's scores and unmet firms after one network changed: the firm put in is no
+    longer unmet, the firm taken out is (taken out by the facilitator)."""
+    scores = [group["score"] if g["id"] == group["id"] else g.get("score") or 0.0
+              for g in stored["groups"]]  # fmt: skip
+    lang = stored["request"].get("lang") or "da"
+    unmet = [u for u in stored.get("unmet") or [] if u.get("company_id") not in (out, new)]
+    if out is not None and out in index:
+        profile = index.profiles_[out]
+        why = networks.unmet_reason("taken_out", lang, n=group.get("ordinal"))
+        unmet.append({"company_id": out, "name": profile.get("name"), **why})
+    proposals.update_summary(db, stored["id"], {
+        "worst_score": round(min(scores), 4) if scores else 0.0,
+        "harmonic_mean": round(harmonic_mean(scores), 4),
+        "unmet": unmet,
+    })  # fmt: skip
 
 
 def _not_member(field: str, company_id: int, group_id: int) -> Exception:

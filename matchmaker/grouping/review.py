@@ -177,10 +177,16 @@ def redescribe(db, group_ids) -> int:
         except NotFound:
             continue  # a cohort, or gone meanwhile
         ids = [m["id"] for m in group["members"] if m.get("id") is not None]
-        if len(ids) < 2 or any(c not in index for c in ids):
-            continue
         request = proposals.get_proposal(db, group["proposal_id"])["request"]
         lang = request.get("lang") or "da"
+        if len(ids) < 2 or any(c not in index for c in ids):
+            small = size_warning(request, len(ids), lang)
+            if small:  # too few left to describe: at least the network says so
+                with db.atomic():
+                    current = stored_network(db, group_id)
+                    current["warnings"] = [small]
+                    proposals.update_group(db, group_id, current)
+            continue
         described = describe(db, index, ids, lang=lang, request=request)
         with db.atomic():
             current = stored_network(db, group_id)
@@ -224,11 +230,24 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: int | None =
     out["warnings"] = Warnings(index, ids, profiles, scores, forbidden, lang, need, need_of).of(
         rows
     )
+    small = size_warning(request or {}, len(ids), lang)
+    if small:  # a member erased since: fewer than the proposal's smallest size
+        out["warnings"].append(small)
     out["members"] = [
         {"id": ids[i], "name": profiles[i].get("name"), "reason": describer.member_reason(i, rows)}
         for i in rows
     ]
     return out
+
+
+def size_warning(request: dict, n: int, lang: str) -> dict | None:
+    """The warning of a network left with fewer members than its proposal's smallest size."""
+    low = int(request.get("min_size") or 3)
+    if n >= low:
+        return None
+    return {"code": "networks.too_small", "params": {"n": n, "min": low},
+            "text": messages.render("networks.too_small", lang, n=n, min=low),
+            "fix": messages.render("networks.too_small_fix", lang)}  # fmt: skip
 
 
 def _refuse_pairs(why, profiles, field: str, rows: set[int] | None, rules: tuple[str, ...]) -> None:

@@ -164,6 +164,16 @@ def update_group(db: sqlite_utils.Database, group_id: int, group: dict[str, Any]
     return get_group(db, group_id)
 
 
+def update_summary(db: sqlite_utils.Database, proposal_id: int, changes: dict[str, Any]) -> None:
+    """Change keys of a proposal's summary (its scores and unmet firms after an edit)."""
+    with db.atomic():
+        row = db.execute("SELECT summary FROM proposals WHERE id = ?", [proposal_id]).fetchone()
+        if row is None:
+            raise NotFound(f"No proposal with id {proposal_id}")
+        summary = json.loads(row[0] or "{}") | changes
+        db["proposals"].update(proposal_id, {"summary": json.dumps(summary, ensure_ascii=False)})
+
+
 def _strip(group: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in group.items() if k not in ("id", "proposal_id", "kind", "ordinal")}
 
