@@ -108,6 +108,31 @@ def test_why_is_a_firm_in_network_n(client, auth, firms, db):
     assert body["reply"].startswith(f"{first} is in network 1"), body["reply"]
 
 
+def test_show_rerun_and_export_language_of_the_conversations_networks(client, auth, firms, db):
+    """ "vis netværk 2" after a partner list shows that network (no new proposal); "kør
+    forslaget igen" re-runs the saved proposal (a draft: save first), never saves; "som pdf
+    på engelsk" links an English file."""
+    draft = network_cards(ask(client, auth, "foreslå netværk i hele landet", session="v"))
+    assert len(draft) >= 2
+    ask(client, auth, "find partnere til Vejen Mejeri", session="v")
+    shown = ask(client, auth, "vis netværk 2", session="v")
+    assert shown["intent"] == "show", shown["reply"]
+    assert [c["members"] for c in network_cards(shown)] == [draft[1]["members"]]
+    refused = ask(client, auth, "kør forslaget igen", session="v")
+    assert refused["intent"] == "review" and "gem" in refused["reply"], refused["reply"]
+    assert stored_proposals(db) == 0
+    saved = network_cards(ask(client, auth, "gem", session="v"))
+    rerun = ask(client, auth, "kør forslaget igen", session="v")
+    assert rerun["intent"] == "review" and "kørt igen" in rerun["reply"], rerun["reply"]
+    assert stored_proposals(db) == 1
+    assert {c["proposal_id"] for c in network_cards(rerun)} == {saved[0]["proposal_id"]}
+    english = ask(client, auth, "eksportér netværk 1 som pdf på engelsk", session="v")
+    assert english["intent"] == "export", english["reply"]
+    assert "lang=en" in english["cards"][0]["actions"][0]["href"], english["cards"]
+    danish = ask(client, auth, "export network 1 as a PDF in Danish", session="v")
+    assert "lang=da" in danish["cards"][0]["actions"][0]["href"], danish["cards"]
+
+
 def test_reject_without_a_saved_network_says_where_to_do_it(client, auth, firms, db):
     body = ask(client, auth, "afvis netværk 2", session="none")
     assert body["intent"] == "review" and "/proposals" in body["reply"], body["reply"]
@@ -127,6 +152,9 @@ def test_reject_without_a_saved_network_says_where_to_do_it(client, auth, firms,
         ("fjern Alfa fra netværk 1", "remove"),
         ("smid Alfa ud af netværket", "remove"),
         ("remove Alfa from network 1", "remove"),
+        ("kør forslaget igen", "rerun"),
+        ("rerun the proposal", "rerun"),
+        ("kør en søgning på eksport", None),
         # a past participle asks about decisions, it makes none
         ("godkendte netværk i Midtjylland?", None),
         ("afviste forslag", None),

@@ -90,6 +90,12 @@ def respond(
     }
     if any(makes_list(c) for c in turn.cards) and not turn.list_kept:
         state["cards"] = [card_ref(c) for c in turn.cards][:MAX_CARDS_REMEMBERED]
+    if "networks_shown" not in state and turn.state.get("networks_shown"):
+        state["networks_shown"] = turn.state["networks_shown"]  # kept whatever the handler kept
+        earlier = turn.state.get("preview") or {}
+        drafts = any(c.get("id") is None for c in state["networks_shown"])
+        if "preview" not in state and earlier.get("kind") == "network" and drafts:
+            state["preview"] = earlier  # draft networks shown earlier can still be saved
     shown = [card_ref(c) for c in turn.cards if c["type"] == "network"]
     if shown:  # "netværk 2" after an explanation or a partner list still means this one
         state["networks_shown"] = shown[:MAX_CARDS_REMEMBERED]

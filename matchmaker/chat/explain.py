@@ -3,14 +3,13 @@ and the network's pairs one by one (scores and reasons) – something new, not t
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 
 from matchmaker import matching
 from matchmaker.chat.cards import pair_card
 from matchmaker.chat.clarify import clarify_ambiguous
 from matchmaker.chat.review import shown_networks
-from matchmaker.chat.turn import Turn, card_at, carry
+from matchmaker.chat.turn import NETWORK_N, Turn, card_at, carry
 from matchmaker.chat.wording import say, type_label
 from matchmaker.reference.text import clauses
 from matchmaker.reference.validation import NotFound
@@ -160,9 +159,6 @@ def explain_list(turn: Turn, subject: dict, firm_cards: list[dict], keep: dict) 
             )  # fmt: skip
         )
     return keep
-
-
-NETWORK_N = re.compile(r"\b(?:netværk|netvaerk|network)\s+(?:nr\.?\s*|nummer\s+|no\.?\s*)?\d", re.I)
 
 
 def explain_member(turn: Turn, card: dict, firm: dict, keep: dict) -> dict:

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from matchmaker.chat.cards import save_card
+from matchmaker.chat.language import file_language
 from matchmaker.chat.turn import Turn, card_at, carry
 from matchmaker.chat.wording import error_text, say
 from matchmaker.grouping import cohorts, networks
@@ -116,7 +117,7 @@ def export(turn: Turn) -> dict:
             "type": "export",
             "target": target,
             "format": fmt,
-            "lang": lang,
+            "lang": file_language(turn.message) or lang,  # "som pdf på engelsk"
             "actions": [
                 {"kind": "download", "label": f.upper(), "format": f, "target": target}
                 for f in (FORMAT_ORDER if fmt is None else (fmt,))

@@ -62,3 +62,15 @@ def language_asked(text: str) -> str | None:
     if not m:
         return None
     return "en" if m.group(1).lower() in ("engelsk", "english") else "da"
+
+
+# "som pdf på engelsk", "as a PDF in Danish": the language of a file asked for.
+_FILE_LANGUAGE = re.compile(r"\b(?:på|paa|in)\s+(dansk|danish|engelsk|english)\b", re.I)
+
+
+def file_language(text: str) -> str | None:
+    """The language a message asks a file in ('da' or 'en'), or None."""
+    m = _FILE_LANGUAGE.search(text or "")
+    if not m:
+        return None
+    return "en" if m.group(1).lower() in ("engelsk", "english") else "da"

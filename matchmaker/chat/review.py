@@ -30,6 +30,12 @@ ACTIONS = {
         _LEAD + r"(?:afvis|afvise|afslå|forkast|forkaste|reject|decline)(?=[\s,.!]|$)", re.I
     ),
 }
+# "kør forslaget igen", "rerun the proposal": the open networks of the saved proposal anew.
+ACTIONS["rerun"] = re.compile(
+    _LEAD + r"(?:(?:kør|koer|run|beregn)\b[^.?!]{0,40}\b(?:igen|again|om|anew)\b|"
+    r"re-?run\b|genberegn|genkør)",
+    re.I,
+)
 # "smid A ud og sæt B ind", "tag A ud, B ind", "take A out and put B in": a swap too.
 ACTIONS["swap_out_in"] = re.compile(
     _LEAD + r"(?:smid|fjern|tag|remove|take|drop)\s.+\b(?:ud|out)\s+(?:af|of)\s+"
@@ -124,6 +130,8 @@ def review(turn: Turn) -> dict:
     if not groups:
         turn.reply = say("review_nothing", lang, action=what)
         return keep
+    if action == "rerun":
+        return _rerun(turn, groups[0]["proposal_id"], keep, what)
     out, new = _swap_firms(turn) if action == "swap" else _named_firm(turn, action)
     if action == "swap" and new is None or action in EDITS and (out or new) is None:
         turn.reply = say(f"{action}_who", lang)
@@ -171,6 +179,21 @@ def review(turn: Turn) -> dict:
 
 
 EDITS = ("add", "remove")
+
+
+def _rerun(turn: Turn, proposal_id: int, keep: dict, what: str) -> dict:
+    """The open networks of the saved proposal proposed anew, every decision kept."""
+    try:
+        view = decisions_on.rerun(turn.db, proposal_id, max_per_firm=turn.max_per_firm)
+    except (InvalidInput, Conflict, NotFound) as exc:
+        turn.reply = say("review_failed", turn.lang, action=what, n="", why=_why(exc, turn.lang))
+        return keep
+    groups = [{**g, "proposal_id": view["id"], "kind": "network"} for g in view["networks"]]
+    turn.cards = [group_card(turn, g, k) for k, g in enumerate(groups, start=1)]
+    turn.reply = say("rerun_done", turn.lang, id=view["id"], n=len(groups))
+    keep["proposal"] = {"kind": "network", "id": view["id"]}
+    keep["task"] = "propose_networks"
+    return keep
 
 
 def _named_firm(turn: Turn, action: str) -> tuple[dict | None, dict | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from matchmaker.chat.cards import group_card, profile_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
-from matchmaker.chat.turn import FIRM_CARDS, GROUP_CARDS, Turn, card_at, carry
+from matchmaker.chat.turn import FIRM_CARDS, GROUP_CARDS, Turn, card_at, carry, group_at
 from matchmaker.chat.wording import join, say
 
 
@@ -21,7 +21,7 @@ def asks_about_group(turn: Turn) -> bool:
     listed = (state.get("masterclass") or {}).get("id")
     if found.masterclass and found.masterclass["id"] != listed:
         return False
-    card = card_at(state, found.ordinals[0])
+    card = group_at(state, found.ordinals[0], turn.message)
     return bool(card and card.get("type") in GROUP_CARDS)
 
 
@@ -47,7 +47,7 @@ def show(turn: Turn) -> dict:
     state, found, lang = turn.state, turn.found, turn.lang
     keep = carry(state)
     if not turn.choice and asks_about_group(turn):
-        return show_group(turn, card_at(state, found.ordinals[0]))
+        return show_group(turn, group_at(state, found.ordinals[0], turn.message))
     firms = [turn.choice] if turn.choice else list(found.firms)
     for n in found.ordinals:
         card = card_at(state, n)
