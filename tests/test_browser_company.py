@@ -152,7 +152,7 @@ def test_a_rerun_after_a_swap_keeps_the_firm_swapped_in(app, server, browser, ru
         card = page.locator("section.network").first
         card.locator("select[name=out]").select_option(index=0)
         card.locator("input[name=in]").fill(name)
-        card.locator("form.row button").click()
+        card.locator('form[action$="/swap"] button').click()
         page.wait_for_selector("p.flash")
         if page.locator("p.flash.error").count() == 0:
             swapped = name

@@ -185,6 +185,10 @@ def test_count_range_and_unit(gazetteer):
         ("propose 2 networks of 4 firms", 2, 4),
         ("max 6 per hold", None, 6),
         ("lav 3 netværk", 3, None),
+        ("foreslå 3 netværk med mindst 2 vidensinstitutioner", 3, None),
+        ("lav 3 netværk med virksomheder med mindst 20 ansatte", 3, None),
+        ("propose networks with 2 universities", 2, None),
+        ("højst 5 virksomheder i hvert netværk", None, 5),
     ],
 )
 def test_group_size_beside_a_count(gazetteer, text, count, size):

@@ -203,6 +203,12 @@ def test_json_export_keeps_stable_keys(client, auth, network_proposal):
     assert first["purpose"].startswith("Fælles løsning")
     assert [p["name"] for p in first["participants"]] == [f["name"] for f in firms[:3]]
     assert first["participants"][0]["contact_email"] == "sofie@aeblegaarden.dk"
+    # The stored region code stays; its label is in the export's language beside it.
+    region = first["participants"][0]["region"]
+    english = json.loads(get(client, f"/api/v1/networks/proposals/{proposal['id']}/export",
+                             auth, format="json", lang="en").data)  # fmt: skip
+    assert english["networks"][0]["participants"][0]["region"] == region
+    assert english["networks"][0]["participants"][0]["region_label"] != region
     assert [p["key"] for p in first["open_points"]] == [
         "core_task", "who", "why", "how", "budget", "entry_exit", "confidentiality",
         "competition", "conflict_resolution",

@@ -189,3 +189,29 @@ def test_an_allowance_withdrawn_keeps_the_rule(client, auth, db, app):
     assert lock.status_code == 409 and "rejected" in lock.get_json()["error"]
     assert client.delete(f"{url}/members/{ids[0]}/lock", headers=auth).status_code == 409
     assert snapshot(db) == before
+
+
+def test_accepting_a_rejected_network_again_keeps_one_network_per_firm(client, auth, db, app):
+    """A member of a rejected network joins another network of the proposal; the rejected
+    network is then not accepted again (the firm would sit in two networks of one proposal).
+    An edit writes its texts in the proposal's language, whoever asks."""
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    first, second = [ids[0], ids[1], ids[2]], [ids[10], ids[11], ids[12]]
+    proposal = propose(client, auth, locked=[first, second], count=2, lang="en",
+                       company_ids=first + second).get_json()  # fmt: skip
+    one, two = proposal["networks"][:2]
+    client.post(f"/api/v1/networks/{two['id']}/reject", headers=auth)
+    added = client.post(f"/api/v1/networks/{one['id']}/members", json={"id": ids[10]},
+                        headers=auth)  # fmt: skip
+    assert added.status_code == 200, added.get_json()
+    english = client.get(f"/api/v1/networks/{one['id']}?lang=da", headers=auth).get_json()
+    assert english["purpose"] == added.get_json()["purpose"]
+    # English templates around the firms' own (Danish) quotes: "Gets its needs …", "offers …"
+    assert english["purpose"].startswith(("Value chain", "Complementary", "Peers", "Knowledge"))
+    assert all(m["reason"].startswith(("Gets", "No member", "Brings", "Offers"))
+               for m in english["members"]), english["members"]  # fmt: skip
+    before = snapshot(db)
+    again = client.post(f"/api/v1/networks/{two['id']}/accept", headers=auth)
+    assert again.status_code == 409 and "network 1" in again.get_json()["fields"]["members"]
+    assert snapshot(db) == before

@@ -135,7 +135,8 @@ def proposal(proposal_id: int):
         abort(404)
     if stored["kind"] == "cohort":
         return redirect(url_for("proposals.cohorts_page", masterclass_id=stored["masterclass_id"]))
-    return render_template("proposals_detail.html", proposal=networks.view(stored))
+    return render_template("proposals_detail.html", proposal=networks.view(stored),
+                           sizes=_sizes(stored["request"]))  # fmt: skip
 
 
 @bp.get("/networks/<int:group_id>")
@@ -146,7 +147,14 @@ def network(group_id: int):
     except NotFound:
         abort(404)
     number = proposals.get_group(get_db(), group_id).get("ordinal")
-    return render_template("network.html", network=found, number=number)
+    asked = proposals.get_proposal(get_db(), found["proposal_id"])["request"]
+    return render_template("network.html", network=found, number=number, sizes=_sizes(asked))
+
+
+def _sizes(request: dict) -> tuple[int, int]:
+    """The smallest and largest network of a proposal (the forms offer a member more or less
+    only within them)."""
+    return int(request.get("min_size") or 3), int(request.get("max_size") or 5)
 
 
 def _back(group_id: int):
@@ -181,7 +189,6 @@ def network_action(group_id: int, action: str):
             )
             learning.record_swap(db, found, data)  # a decision the matcher learns from
             name = next(m["name"] for m in found["members"] if m["id"] == data["in"])
-            flash(t("saved"), "info")
             flash(t("swap_locked").format(name=name), "info")
             return _back(group_id)
         elif action in ("add", "remove"):

@@ -128,6 +128,18 @@ class Count:
     size: bool = False  # "max 6 per hold": a group size, not a count
 
 
+def _is_size(before: str, following: str) -> bool:
+    """Is a number between `before` and `following` a group size ("max 6 per hold", "grupper
+    på fem", "3 i hvert netværk"), not a count of something else ("mindst 2
+    vidensinstitutioner", "networks with 2 universities")?"""
+    if _SIZE_AFTER.match(following):
+        return True
+    if not _SIZE_BEFORE.search(before):
+        return False
+    # After "max", "grupper på": the number ends the phrase or counts firms, nothing else.
+    return bool(_FIRM_WORDS.match(following)) or not re.match(r"^\s*[^\W\d_]", following)
+
+
 def find_size(text: str, lang: str) -> int | None:
     """The group size a message asks for beside a count ("3 netværk med 4 i hver": 4)."""
     for m in _NUMBER.finditer(text):
@@ -136,7 +148,7 @@ def find_size(text: str, lang: str) -> int | None:
         following, before = text[m.end() :], text[: m.start()]
         if not value or value > MAX_COUNT or not _number_ok(raw, lang, following):
             continue
-        if _SIZE_BEFORE.search(before) or _SIZE_AFTER.match(following):
+        if not _NOT_COUNT_AFTER.match(following) and _is_size(before, following):
             return value
     return None
 
@@ -160,7 +172,7 @@ def find_count(text: str, lang: str) -> Count | None:
             continue
         if _NOT_COUNT_AFTER.match(following):
             continue
-        if _SIZE_BEFORE.search(before) or _SIZE_AFTER.match(following):
+        if _is_size(before, following):
             first_size = first_size or Count(value, unit=_unit(following), size=True)
             continue
         return Count(value, unit=_unit(following))

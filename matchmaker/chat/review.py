@@ -42,14 +42,18 @@ ACTIONS["swap_out_in"] = re.compile(
     r"(?:netværk|netvaerk|network)\S*(?:\s+\d+)?\b.*\b(?:ind|in)\b",
     re.I,
 )
-# "tilføj A til netværk 1", "fjern A fra netværket": one member more or less; the word before
-# the network says which ("til/i/to" adds, "fra/ud af/from" removes).
+# "tilføj A til netværk 1", "fjern A fra netværket": one member more or less. A verb that says
+# which decides ("fjern A i netværk 1" removes); after "sæt", "smid", "put", "tag", "take" the
+# word before the network does ("til/i/to" adds, "fra/ud af/from" removes).
 EDIT = re.compile(
-    _LEAD + r"(?:tilføj|tilfoej|tilføje|indsæt|sæt|add|include|insert|put|smid|fjern|fjerne|"
-    r"remove|drop|take)\s.+\b(?P<way>til|ind i|i|fra|ud af|to|into|in|from|out of)\s+"
+    _LEAD + r"(?P<verb>tilføj|tilfoej|tilføje|indsæt|add|include|insert|fjern|fjerne|slet|"
+    r"slette|remove|drop|delete|sæt|put|smid|tag|take)\s.+\b(?P<way>til|ind i|i|fra|ud af|to|"
+    r"into|in|from|out of)\s+"
     r"(?:netværket|netvaerket|netværk\s+\d+|netvaerk\s+\d+|network\s+\d+|the network)\b",
     re.I,
 )
+_ADDING_VERBS = {"tilføj", "tilfoej", "tilføje", "indsæt", "add", "include", "insert"}
+_REMOVING_VERBS = {"fjern", "fjerne", "slet", "slette", "remove", "drop", "delete"}
 _REMOVING = {"fra", "ud af", "from", "out of"}
 # "byt B ind for A", "swap in B for A": the firm named first joins.
 _IN_FIRST = re.compile(r"^\s*(?:ind|in)\b", re.I)
@@ -65,6 +69,9 @@ def review_action(message: str) -> str | None:
     edit = EDIT.match(message)
     if edit is None:
         return None
+    verb = edit["verb"].lower()
+    if verb in _ADDING_VERBS or verb in _REMOVING_VERBS:
+        return "add" if verb in _ADDING_VERBS else "remove"
     return "remove" if " ".join(edit["way"].lower().split()) in _REMOVING else "add"
 
 

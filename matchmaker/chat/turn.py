@@ -217,9 +217,8 @@ FOLLOW_UP = re.compile(
     r"make it|gør det|gør dem|lad os|let's|kun|only|just|bare|uden|without|except|exclude|drop|"
     r"fjern|remove|tag|kan vi|can we|could we|kunne vi|hvad hvis|what if)\b|"
     r"\b(?:i stedet|instead|også|as well|too|kun|only|just|bare|dem|them|those|de samme|"
-    # "gør netværkene større": the groups just shown, made bigger or smaller
-    r"netværkene|netvaerkene|holdene|grupperne|the networks|the groups|the cohorts|større|"
-    r"mindre|bigger|smaller|larger)\b",
+    # "gør netværkene større": the groups just shown
+    r"netværkene|netvaerkene|holdene|grupperne|the networks|the groups|the cohorts)\b",
     re.I,
 )
 

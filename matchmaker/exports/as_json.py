@@ -8,6 +8,7 @@ from typing import Any
 
 from matchmaker.exports import tables
 from matchmaker.exports.model import Export
+from matchmaker.reference.regions import label as region_label
 from matchmaker.store import profiles
 
 
@@ -46,7 +47,12 @@ def to_json(export: Export, lang: str = "da") -> bytes:
         item["status_label"] = tables.optional_label("status", g.status, lang)
         item["title"] = tables.group_title(g, lang)
         item["participants"] = [
-            asdict(p) | {"size": tables.size_class(p.employees, lang)} for p in g.participants
+            asdict(p)
+            | {
+                "size": tables.size_class(p.employees, lang),
+                "region_label": region_label(p.region, lang) if p.region else None,
+            }
+            for p in g.participants
         ]
         if g.kind == "network":
             item["open_points"] = tables.open_points(lang)

@@ -11,7 +11,12 @@ from pydantic import Field, model_validator
 
 from matchmaker.grouping import networks
 from matchmaker.grouping.optimiser import harmonic_mean
-from matchmaker.grouping.review import check_still_consenting, describe, stored_network
+from matchmaker.grouping.review import (
+    check_one_network,
+    check_still_consenting,
+    describe,
+    stored_network,
+)
 from matchmaker.reference import messages
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound, Strict, validate
 from matchmaker.store import proposals
@@ -84,16 +89,19 @@ def _change(db, group_id: int, *, out: int | None, new: int | None, max_per_firm
             )
         ids = [m["id"] for m in group["members"]]
         stored = proposals.get_proposal(db, group["proposal_id"])
-        if out is not None:
-            if out not in ids:
-                raise _not_member(out_field, out, group_id)
-            if new is not None and any(
-                m["id"] == out and m.get("locked") for m in group["members"]
-            ):
-                raise Conflict({out_field: "is locked; unlock it first"}, "The member is locked",
-                               codes={out_field: messages.record("errors.is_locked")})  # fmt: skip
+        if out is not None and out not in ids:
+            raise _not_member(out_field, out, group_id, index)
+        if new is not None and new in ids:
+            name = index.profiles_[new].get("name") if new in index else str(new)
+            raise InvalidInput({in_field: f"company {new} is already a member"},
+                               codes={in_field: messages.record("errors.pattern.already_member",
+                                                                firm=name)})  # fmt: skip
+        # A swap keeps a locked member (a removal names it, so its lock gives way).
+        if new is not None and any(m["id"] == out and m.get("locked") for m in group["members"]):
+            raise Conflict({out_field: "is locked; unlock it first"}, "The member is locked",
+                           codes={out_field: messages.record("errors.is_locked")})  # fmt: skip
         if new is not None:
-            _check_newcomer(db, index, stored, group_id, ids, new, in_field, cap)
+            check_newcomer(db, index, stored, group_id, new, in_field, cap)
         new_ids = [c for c in ids if c != out]
         if new is not None:
             new_ids = [new if c == out else c for c in ids] if out is not None else ids + [new]
@@ -107,6 +115,8 @@ def _change(db, group_id: int, *, out: int | None, new: int | None, max_per_firm
                 "A member has withdrawn consent; swap it out first",
             )
         check_still_consenting(db, new_ids)  # the index may lag a withdrawal by a moment
+        # The texts in the proposal's language, whoever asks (exports read them in it).
+        lang = stored["request"].get("lang") or "da"
         described = describe(db, index, new_ids, lang=lang, check=new,
                              request=stored["request"], field=in_field)  # fmt: skip
         # A firm the facilitator put in is their choice: locked, so a re-run keeps it here.
@@ -139,40 +149,27 @@ def _refresh_summary(db, stored: dict, group: dict, out: int | None, new: int | 
     })  # fmt: skip
 
 
-def _not_member(field: str, company_id: int, group_id: int) -> Exception:
+def _not_member(field: str, company_id: int, group_id: int, index) -> Exception:
     if field == "company_id":  # the path names it: no such member to remove
         return NotFound(f"Company {company_id} is not a member of network {group_id}")
-    return InvalidInput({field: f"company {company_id} is not a member of this network"})
+    name = index.profiles_[company_id].get("name") if company_id in index else str(company_id)
+    record = messages.record("errors.pattern.not_member", firm=name)
+    return InvalidInput({field: f"company {company_id} is not a member of this network"},
+                        codes={field: record})  # fmt: skip
 
 
-def _check_newcomer(db, index, stored: dict, group_id: int, ids: list[int], new: int,
-                    field: str, cap: int) -> None:  # fmt: skip
-    """InvalidInput or Conflict naming why firm `new` cannot join network `group_id`."""
-    if new in ids:
-        name = index.profiles_[new].get("name") if new in index else str(new)
-        raise InvalidInput({field: f"company {new} is already a member"},
-                           codes={field: messages.record("errors.pattern.already_member",
-                                                         firm=name)})  # fmt: skip
+def check_newcomer(db, index, stored: dict, group_id: int, new: int, field: str,
+                   cap: int | None) -> None:  # fmt: skip
+    """InvalidInput or Conflict naming why firm `new` cannot join network `group_id` of the
+    `stored` proposal: unknown, not consenting, in another open network of the proposal, or
+    (with a `cap`) in too many proposals."""
     networks.check_known(db, field, [new])
     if new not in index:
         raise InvalidInput({field: "has not consented to be proposed"},
                            codes={field: messages.record("errors.no_consent")})  # fmt: skip
-    elsewhere = [
-        g.get("ordinal")
-        for g in stored["groups"]
-        if g["id"] != group_id
-        and g.get("status") != "rejected"
-        and new in {m.get("id") for m in g.get("members") or []}
-    ]
-    if elsewhere:
-        raise Conflict(
-            {field: f"is already in network {elsewhere[0]} of this proposal; take it out there "
-             "first"},
-            "The firm is in another network of this proposal",
-            codes={field: messages.record("errors.pattern.in_other_network", n=elsewhere[0])},
-        )  # fmt: skip
+    check_one_network(stored, group_id, [new], field)
     active = proposals.active_memberships(db).get(new, 0)
-    if active >= cap:
+    if cap is not None and active >= cap:
         raise Conflict(
             {field: f"is already in {active} stored proposals (the limit is {cap})"},
             "The firm is in too many proposals",

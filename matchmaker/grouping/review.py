@@ -74,6 +74,9 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
         check_no_rivals(db, index, [c for c in held if c in index])
         if previous == "rejected":
             ids = [m["id"] for m in group["members"] if m.get("id") is not None]
+            # a member may have joined another network of the proposal since
+            stored = proposals.get_proposal(db, group["proposal_id"])
+            check_one_network(stored, group_id, ids, "members")
             limit = _max_per_firm(max_per_firm)
             active = proposals.active_memberships(db)
             full = [c for c in ids if active.get(c, 0) >= limit]
@@ -103,6 +106,22 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
         group["status"] = "accepted"
         proposals.update_group(db, group_id, group)
     return _decided(db, group_id, previous)
+
+
+def check_one_network(stored: dict, group_id: int, ids, field: str) -> None:
+    """Conflict when one of `ids` sits in another network of the `stored` proposal that is not
+    rejected: a firm is in one network of a proposal."""
+    for g in stored["groups"]:
+        if g["id"] == group_id or g.get("status") == "rejected":
+            continue
+        held = {m.get("id") for m in g.get("members") or []}
+        if any(c in held for c in ids):
+            n = g.get("ordinal")
+            raise Conflict(
+                {field: f"is already in network {n} of this proposal; take it out there first"},
+                "The firm is in another network of this proposal",
+                codes={field: messages.record("errors.pattern.in_other_network", n=n)},
+            )
 
 
 def check_still_consenting(db, ids) -> None:
