@@ -611,3 +611,23 @@ def test_unmet_firms_are_named_and_read_in_the_exports_language():
         )
     [danish] = [v for _, v in overview_pairs(export, "da") if "Testfirma" in str(v)]
     assert weak["reason"] not in danish  # the English text stays out of a Danish sheet
+
+
+def test_a_long_label_in_the_pdf_does_not_run_into_its_value():
+    """The key column is as wide as its longest label ("Samlet match (vægter de svageste)"):
+    the value starts after the label ends."""
+    from matchmaker.exports.as_pdf import Sheet
+    from matchmaker.reference import messages
+
+    label = messages.render("exports.harmonic_mean", "da")
+    sheet = Sheet("da", "Test")
+    sheet.page()
+    sheet.pairs([(label, 0.7165), ("Id", 3)])
+    chunks = []
+    page = PdfReader(io.BytesIO(sheet.output())).pages[0]
+    page.extract_text(visitor_text=lambda text, cm, tm, *_: chunks.append((text, tm[4])))
+    x_label = next(x for text, x in chunks if text.startswith("Samlet match"))
+    x_value = next(x for text, x in chunks if text.strip().startswith("0,7"))
+    sheet.pdf.set_font(sheet.family, "B", 10)
+    width_pt = sheet.pdf.get_string_width(label) * 72 / 25.4
+    assert x_value >= x_label + width_pt, (x_label, x_value, width_pt)

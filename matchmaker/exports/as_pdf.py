@@ -107,11 +107,15 @@ class Sheet:
         self.pdf.multi_cell(0, 5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
 
     def pairs(self, items: list[tuple[str, Any]]) -> None:
-        for key, value in items:
-            if value in (None, ""):
-                continue
+        shown_items = [(k, v) for k, v in items if v not in (None, "")]
+        self.pdf.set_font(self.family, "B", 10)
+        # The key column as wide as its longest label (a long label no longer runs into its
+        # value), at least 52 mm, at most 90 mm.
+        width = min(90.0, max([52.0] + [self.pdf.get_string_width(self.clean(k)) + 3
+                                        for k, _ in shown_items]))  # fmt: skip
+        for key, value in shown_items:
             self.pdf.set_font(self.family, "B", 10)
-            self.pdf.cell(52, 6, self.clean(key))
+            self.pdf.cell(width, 6, self.clean(key))
             self.pdf.set_font(self.family, "", 10)
             shown = self.clean(tables.shown_value(value, self.lang))
             self.pdf.multi_cell(0, 6, shown, new_x="LMARGIN", new_y="NEXT")
