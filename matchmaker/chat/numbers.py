@@ -4,6 +4,7 @@ ordinals that point into the last list ("nummer to", "the last one")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_COUNT = 50
@@ -140,17 +141,22 @@ def _is_size(before: str, following: str) -> bool:
     return bool(_FIRM_WORDS.match(following)) or not re.match(r"^\s*[^\W\d_]", following)
 
 
-def find_size(text: str, lang: str) -> int | None:
-    """The group size a message asks for beside a count ("3 netværk med 4 i hver": 4)."""
+def _numbers(text: str, lang: str) -> Iterator[tuple[int, str, str]]:
+    """Each number of `text` that may be a count or a size, with the text before and after it
+    (not an age, money, employees … : `_NOT_COUNT_AFTER`)."""
     for m in _NUMBER.finditer(text):
         raw = (m.group(1) or m.group(2)).lower()
         value = int(raw) if raw.isdigit() else _number_word(raw)
         following, before = text[m.end() :], text[: m.start()]
         if not value or value > MAX_COUNT or not _number_ok(raw, lang, following):
             continue
-        if not _NOT_COUNT_AFTER.match(following) and _is_size(before, following):
-            return value
-    return None
+        if not _NOT_COUNT_AFTER.match(following):
+            yield value, before, following
+
+
+def find_size(text: str, lang: str) -> int | None:
+    """The group size a message asks for beside a count ("3 netværk med 4 i hver": 4)."""
+    return next((v for v, before, after in _numbers(text, lang) if _is_size(before, after)), None)
 
 
 def find_count(text: str, lang: str) -> Count | None:
@@ -164,14 +170,7 @@ def find_count(text: str, lang: str) -> Count | None:
             if _number_ok(a, lang, " " + b) or a.isdigit():
                 return Count(hi, lo, _unit(following))
     first_size = None
-    for m in _NUMBER.finditer(text):
-        raw = (m.group(1) or m.group(2)).lower()
-        value = int(raw) if raw.isdigit() else _number_word(raw)
-        following, before = text[m.end() :], text[: m.start()]
-        if not value or value > MAX_COUNT or not _number_ok(raw, lang, following):
-            continue
-        if _NOT_COUNT_AFTER.match(following):
-            continue
+    for value, before, following in _numbers(text, lang):
         if _is_size(before, following):
             first_size = first_size or Count(value, unit=_unit(following), size=True)
             continue
