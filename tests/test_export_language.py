@@ -10,45 +10,18 @@ import json
 import pytest
 from conftest import company_body, valid_cvr
 from openpyxl import load_workbook
+from test_cohorts import CHATBOT, VISION, answers
+from test_exports import register_complementary
 
 from matchmaker.reference import messages
 from matchmaker.store import proposals
-
-# Distinct, complementary firms (look-alikes would rightly be kept apart as competitors).
-FIRMS = [
-    ("Fjordens Mejeri ApS", "10.51", "Mejeri med økologisk ost.", "Ost og valle.",
-     "Automatisering af pakkelinjen."),
-    ("Cobot Værkstedet ApS", "28.99", "Vi integrerer robotter.", "Robotceller og cobots.",
-     "Kunder i fødevareindustrien."),
-    ("Grænselandets Eksport ApS", "70.22", "Eksportrådgivning.", "Salg i Tyskland og DACH.",
-     "Producenter der vil eksportere."),
-    ("Nordisk Karton A/S", "17.21", "Vi laver emballage i pap.", "Bæredygtig emballage.",
-     "Hjælp til at sælge i Tyskland."),
-    ("Kølelogistik Vest A/S", "49.41", "Kølet transport.", "Kølekæde og distribution.",
-     "Flere fødevarekunder."),
-    ("Datahuset ApS", "62.01", "Software til produktion.", "Sporbarhed og dataopsamling.",
-     "Kunder i fødevareproduktion."),
-    ("Grøn Rådgivning ApS", "74.90", "Klimarådgivning.", "CO2-regnskab for SMV'er.",
-     "Virksomheder der vil i gang med grøn omstilling."),
-]  # fmt: skip
-
-
-def register(client) -> list[dict]:
-    firms = []
-    for i, (name, code, description, offers, needs) in enumerate(FIRMS):
-        body = company_body(cvr=valid_cvr(500 + i), name=name, nace=code,
-                            description=description, offers=offers, needs=needs)  # fmt: skip
-        answer = client.post("/api/v1/companies", json=body)
-        assert answer.status_code == 201, answer.get_json()
-        firms.append(answer.get_json())
-    return firms
 
 
 @pytest.fixture
 def made(client, auth):
     """The same request made in Danish and in English, with a firm that has not consented (an
     unmet note); the two proposals place the same firms in the same networks."""
-    firms = register(client)
+    firms = register_complementary(client, 500)
     silent = client.post(
         "/api/v1/companies",
         json=company_body(cvr=valid_cvr(520), name="Tavs Test ApS", consent=False),
@@ -179,38 +152,15 @@ def test_unknown_export_language_is_still_refused(client, auth, made):
 # --------------------------------------------------------------------------------------------
 # Cohorts
 
-ANSWERS = [
-    ("Friluftsgrej.dk", "Webshop med telte og vandreudstyr.",
-     "En chatbot skal svare kunderne på spørgsmål om levering og returnering.",
-     "Ingen erfaring.", "Færre mails til kundeservice og svar døgnet rundt."),
-    ("Tandlægerne i Skive", "Tandlægeklinik med fire behandlere.",
-     "Patienterne skal kunne booke tid og få svar på spørgsmål via en chatbot.",
-     "Ingen.", "Færre telefonopkald og hurtigere svar til patienterne."),
-    ("Cykelhuset Nord", "Cykelforhandler med webshop og værksted.",
-     "Chatbot på hjemmesiden der svarer kunderne om reservedele og værkstedstider.",
-     "Ingen erfaring med automatiske svar.", "Kunderne får svar med det samme i chatten."),
-    ("Pladefabrikken Tinglev", "Vi producerer lakerede møbelplader.",
-     "Kamera og billedgenkendelse finder lakfejl på alle plader på linjen.",
-     "Systemet har været i drift i to år, og vi træner selv modellen.",
-     "Automatisk sortering i kvaliteter ud fra billederne."),
-    ("Svejseværket Ikast", "Vi svejser stålkonstruktioner.",
-     "Maskinsyn og kameraer kontrollerer svejsesømme for fejl.",
-     "Vi har trænet en model på egne billeder, og den er i brug i produktionen.",
-     "Automatisk kvalitetskontrol af alle sømme med billedgenkendelse."),
-    ("Trykkeriet Aabenraa", "Offsettrykkeri for emballage.",
-     "Kameraer på trykmaskinen finder farvefejl med billedgenkendelse.",
-     "Vi har trænet modeller i to år og kører dem i produktionen.",
-     "Maskinsyn der stopper maskinen ved fejltryk."),
-]  # fmt: skip
-FIELDS = ("company", "core_business", "technology_role", "experience", "potentials")
+# Three chatbot answers and three machine-vision answers of the cohort tests.
+ANSWERS = answers([CHATBOT[k] for k in (0, 1, 3)] + [VISION[k] for k in (0, 2, 4)])
 
 
 def test_danish_cohorts_exported_in_english_read_english(client, auth, db):
     created = client.post("/api/v1/masterclasses", headers=auth, json={
         "title": "AI i praksis", "theme": "Kunstig intelligens", "capacity": 3})  # fmt: skip
     mc = created.get_json()["id"]
-    for row in ANSWERS:
-        answer = dict(zip(FIELDS, row, strict=True)) | {"market_now": "Kunder i Danmark."}
+    for answer in ANSWERS:
         assert client.post(f"/api/v1/masterclasses/{mc}/responses", json=answer).status_code == 201
     made = {}
     for lang in ("da", "en"):

@@ -94,6 +94,38 @@ def get(client, url, auth, **params):
     return client.get(url, headers=auth, query_string=params)
 
 
+# Distinct, complementary firms (look-alikes would rightly be kept apart as competitors):
+# name, NACE, description, offers, needs.
+COMPLEMENTARY = [
+    ("Fjordens Mejeri ApS", "10.51", "Mejeri med økologisk ost.", "Ost og valle.",
+     "Automatisering af pakkelinjen."),
+    ("Cobot Værkstedet ApS", "28.99", "Vi integrerer robotter.", "Robotceller og cobots.",
+     "Kunder i fødevareindustrien."),
+    ("Grænselandets Eksport ApS", "70.22", "Eksportrådgivning.", "Salg i Tyskland og DACH.",
+     "Producenter der vil eksportere."),
+    ("Nordisk Karton A/S", "17.21", "Vi laver emballage i pap.", "Bæredygtig emballage.",
+     "Hjælp til at sælge i Tyskland."),
+    ("Kølelogistik Vest A/S", "49.41", "Kølet transport.", "Kølekæde og distribution.",
+     "Flere fødevarekunder."),
+    ("Datahuset ApS", "62.01", "Software til produktion.", "Sporbarhed og dataopsamling.",
+     "Kunder i fødevareproduktion."),
+    ("Grøn Rådgivning ApS", "74.90", "Klimarådgivning.", "CO2-regnskab for SMV'er.",
+     "Virksomheder der vil i gang med grøn omstilling."),
+]  # fmt: skip
+
+
+def register_complementary(client, seed: int) -> list[dict]:
+    """`COMPLEMENTARY` registered through the API (CVRs from `seed` on)."""
+    firms = []
+    for i, (name, code, description, offers, needs) in enumerate(COMPLEMENTARY):
+        body = company_body(cvr=valid_cvr(seed + i), name=name, nace=code,
+                            description=description, offers=offers, needs=needs)  # fmt: skip
+        answer = client.post("/api/v1/companies", json=body)
+        assert answer.status_code == 201, answer.get_json()
+        firms.append(answer.get_json())
+    return firms
+
+
 def csv_rows(data: bytes, sep: str = ";") -> list[dict]:
     """The rows of a CSV export as Danish Excel reads it: BOM, then `sep`-separated cells."""
     assert data.startswith("\ufeff".encode())
@@ -397,31 +429,7 @@ def test_pdf_keeps_every_region_name_whole(kind):
 
 
 def test_export_of_a_proposal_made_through_the_api(client, auth):
-    # distinct, complementary firms: look-alikes would rightly be kept apart as competitors
-    texts = [
-        ("Fjordens Mejeri ApS", "10.51", "Mejeri med økologisk ost.", "Ost og valle.",
-         "Automatisering af pakkelinjen."),
-        ("Cobot Værkstedet ApS", "28.99", "Vi integrerer robotter.", "Robotceller og cobots.",
-         "Kunder i fødevareindustrien."),
-        ("Grænselandets Eksport ApS", "70.22", "Eksportrådgivning.", "Salg i Tyskland og DACH.",
-         "Producenter der vil eksportere."),
-        ("Nordisk Karton A/S", "17.21", "Vi laver emballage i pap.", "Bæredygtig emballage.",
-         "Hjælp til at sælge i Tyskland."),
-        ("Kølelogistik Vest A/S", "49.41", "Kølet transport.", "Kølekæde og distribution.",
-         "Flere fødevarekunder."),
-        ("Datahuset ApS", "62.01", "Software til produktion.", "Sporbarhed og dataopsamling.",
-         "Kunder i fødevareproduktion."),
-        ("Grøn Rådgivning ApS", "74.90", "Klimarådgivning.", "CO2-regnskab for SMV'er.",
-         "Virksomheder der vil i gang med grøn omstilling."),
-    ]  # fmt: skip
-    firms = [
-        client.post(
-            "/api/v1/companies",
-            json=company_body(cvr=valid_cvr(300 + i), name=name, nace=code, description=d,
-                              offers=offers, needs=needs),
-        ).get_json()
-        for i, (name, code, d, offers, needs) in enumerate(texts)
-    ]  # fmt: skip
+    firms = register_complementary(client, 300)
     made = client.post(
         "/api/v1/networks/proposals", headers=auth,
         json={"company_ids": [f["id"] for f in firms], "min_size": 3, "max_size": 5, "seed": 0},
