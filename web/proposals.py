@@ -136,7 +136,7 @@ def proposal(proposal_id: int):
     if stored["kind"] == "cohort":
         return redirect(url_for("proposals.cohorts_page", masterclass_id=stored["masterclass_id"]))
     return render_template("proposals_detail.html", proposal=networks.view(stored),
-                           sizes=_sizes(stored["request"]))  # fmt: skip
+                           sizes=review.sizes_of(stored["request"]))  # fmt: skip
 
 
 @bp.get("/networks/<int:group_id>")
@@ -147,14 +147,8 @@ def network(group_id: int):
     except NotFound:
         abort(404)
     number = proposals.get_group(get_db(), group_id).get("ordinal")
-    asked = proposals.get_proposal(get_db(), found["proposal_id"])["request"]
-    return render_template("network.html", network=found, number=number, sizes=_sizes(asked))
-
-
-def _sizes(request: dict) -> tuple[int, int]:
-    """The smallest and largest network of a proposal (the forms offer a member more or less
-    only within them)."""
-    return int(request.get("min_size") or 3), int(request.get("max_size") or 5)
+    sizes = review.sizes_of(proposals.get_proposal(get_db(), found["proposal_id"])["request"])
+    return render_template("network.html", network=found, number=number, sizes=sizes)
 
 
 def _back(group_id: int):

@@ -10,11 +10,13 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from matchmaker.grouping import networks
+from matchmaker.grouping.in_language import language_of
 from matchmaker.grouping.optimiser import harmonic_mean
 from matchmaker.grouping.review import (
     check_one_network,
     check_still_consenting,
     describe,
+    sizes_of,
     stored_network,
 )
 from matchmaker.reference import messages
@@ -116,7 +118,7 @@ def _change(db, group_id: int, *, out: int | None, new: int | None, max_per_firm
             )
         check_still_consenting(db, new_ids)  # the index may lag a withdrawal by a moment
         # The texts in the proposal's language, whoever asks (exports read them in it).
-        lang = stored["request"].get("lang") or "da"
+        lang = language_of(stored)
         described = describe(db, index, new_ids, lang=lang, check=new,
                              request=stored["request"], field=in_field)  # fmt: skip
         # A firm the facilitator put in is their choice: locked, so a re-run keeps it here.
@@ -136,7 +138,7 @@ def _refresh_summary(db, stored: dict, group: dict, out: int | None, new: int | 
     longer unmet, the firm taken out is (taken out by the facilitator)."""
     scores = [group["score"] if g["id"] == group["id"] else g.get("score") or 0.0
               for g in stored["groups"]]  # fmt: skip
-    lang = stored["request"].get("lang") or "da"
+    lang = language_of(stored)
     unmet = [u for u in stored.get("unmet") or [] if u.get("company_id") not in (out, new)]
     if out is not None and out in index:
         profile = index.profiles_[out]
@@ -180,8 +182,7 @@ def check_newcomer(db, index, stored: dict, group_id: int, new: int, field: str,
 def _check_size(request: dict, before: int, after: int, field: str) -> None:
     """Conflict when a member more or less takes the network out of the proposal's sizes (a
     network already outside them may still move towards them)."""
-    low = int(request.get("min_size") or 3)
-    high = int(request.get("max_size") or 5)
+    low, high = sizes_of(request)
     if after < before and after < low:
         raise Conflict(
             {field: f"a network of this proposal holds at least {low} firms; swap it instead"},

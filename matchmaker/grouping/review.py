@@ -259,9 +259,15 @@ def describe(db, index, ids: list[int], *, lang: str = "da", check: int | None =
     return out
 
 
+def sizes_of(request: dict) -> tuple[int, int]:
+    """The smallest and largest network a stored proposal's request asked for (3 and 5 when
+    it named none)."""
+    return int(request.get("min_size") or 3), int(request.get("max_size") or 5)
+
+
 def size_warning(request: dict, n: int, lang: str) -> dict | None:
     """The warning of a network left with fewer members than its proposal's smallest size."""
-    low = int(request.get("min_size") or 3)
+    low = sizes_of(request)[0]
     if n >= low:
         return None
     return {"code": "networks.too_small", "params": {"n": n, "min": low},
