@@ -37,11 +37,21 @@ def _collector(phase: str, _info: dict) -> None:
         _COLLECTING.began = None
 
 
+def _kept_collections() -> list[tuple[float, float]]:
+    """A copy of the kept collections. A collection that ends while the copy is taken (the
+    copy's own allocation can start one) appends to the deque and spoils that copy: take another."""
+    while True:
+        try:
+            return list(_COLLECTIONS)
+        except RuntimeError:  # deque mutated during iteration
+            continue
+
+
 def collector_pauses(began: float, ended: float) -> float:
     """Seconds of garbage collection in this process that overlapped [began, ended] (the
     collections are kept in the order they ended: the newest are read back to `began`)."""
     total = 0.0
-    for s, e in reversed(list(_COLLECTIONS)):
+    for s, e in reversed(_kept_collections()):
         if e <= began:
             break
         total += max(0.0, min(e, ended) - max(s, began))
