@@ -133,6 +133,22 @@ def test_show_rerun_and_export_language_of_the_conversations_networks(client, au
     assert "lang=da" in danish["cards"][0]["actions"][0]["href"], danish["cards"]
 
 
+def test_show_network_n_of_fewer_says_there_is_none(client, auth, firms, db):
+    """ "vis netværk 9" after a partner list of the conversation's few networks: that there is
+    no network 9 (not the profile of the list's ninth firm); of a saved proposal, its network."""
+    draft = network_cards(ask(client, auth, "foreslå netværk i hele landet", session="n"))
+    assert 2 <= len(draft) < 9
+    ask(client, auth, "gem", session="n")
+    partners = ask(client, auth, "find partnere til Vejen Mejeri", session="n")
+    assert len(partners["cards"]) >= 1
+    body = ask(client, auth, "vis netværk 9", session="n")
+    assert body["intent"] == "show" and "netværk 9" in body["reply"], body["reply"]
+    assert not [c for c in body["cards"] if c["type"] == "profile"], body["cards"]
+    body = ask(client, auth, "show network 2", session="n")
+    assert [c["members"] for c in network_cards(body)] == [draft[1]["members"]], body["reply"]
+    assert network_cards(body)[0]["type_label"], network_cards(body)
+
+
 def test_reject_without_a_saved_network_says_where_to_do_it(client, auth, firms, db):
     body = ask(client, auth, "afvis netværk 2", session="none")
     assert body["intent"] == "review" and "/proposals" in body["reply"], body["reply"]

@@ -8,8 +8,8 @@ from itertools import combinations
 from matchmaker import matching
 from matchmaker.chat.cards import pair_card
 from matchmaker.chat.clarify import clarify_ambiguous
-from matchmaker.chat.review import shown_networks
-from matchmaker.chat.turn import NETWORK_N, Turn, card_at, carry
+from matchmaker.chat.review import group_at, shown_networks
+from matchmaker.chat.turn import NETWORK_N, Turn, carry
 from matchmaker.chat.wording import say, type_label
 from matchmaker.reference.text import clauses
 from matchmaker.reference.validation import NotFound
@@ -29,14 +29,10 @@ def explain(turn: Turn) -> dict:
     if turn.choice:
         firms = [*(state.get("pending") or {}).get("params", {}).get("firms", []), turn.choice]
     for n in found.ordinals:
-        card = card_at(state, n)
-        if (card is None or card.get("type") != "network") and NETWORK_N.search(turn.message):
-            # "hvorfor er A i netværk 5?" after another list: the conversation's networks
-            shown, _ = shown_networks(turn)
-            if not 0 < n <= len(shown):
-                turn.reply = say("no_network_n", lang, n=n, count=len(shown))
-                return keep
-            card = {**shown[n - 1], "type": "network", "ordinal": n}
+        card = group_at(turn, n)  # "hvorfor er A i netværk 5?" after another list too
+        if card is None and NETWORK_N.search(turn.message):
+            turn.reply = say("no_network_n", lang, n=n, count=len(shown_networks(turn)[0]))
+            return keep
         if card is None:
             turn.reply = say("no_such_card", lang, n=len(state.get("cards") or []))
             return keep

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from matchmaker.chat.cards import group_card
-from matchmaker.chat.turn import Turn, carry
+from matchmaker.chat.turn import NETWORK_N, Turn, card_at, carry
 from matchmaker.chat.wording import error_text, say
 from matchmaker.grouping import members, networks
 from matchmaker.grouping import review as decisions_on
@@ -95,6 +95,20 @@ def shown_networks(turn: Turn) -> tuple[list[dict], bool]:
     except NotFound:
         return [], False
     return [{**g, "proposal_id": view["id"]} for g in view["networks"]], False
+
+
+def group_at(turn: Turn, n: int) -> dict | None:
+    """The n-th card of the last list; for "netværk n" when that list holds no such network,
+    network n of those the conversation points at (`shown_networks`), None when it has fewer."""
+    card = card_at(turn.state, n)
+    if (card is None or card.get("type") != "network") and NETWORK_N.search(turn.message):
+        shown, _ = shown_networks(turn)
+        if not 0 < n <= len(shown):
+            return None
+        group = shown[n - 1]  # a card, or a stored network (its "type" the network type)
+        match_type = group["match_type"] if "match_type" in group else group.get("type")
+        return {**group, "type": "network", "match_type": match_type, "ordinal": n}
+    return card
 
 
 def _swap_firms(turn: Turn) -> tuple[dict | None, dict | None]:

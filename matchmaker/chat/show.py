@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from matchmaker.chat.cards import group_card, profile_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
-from matchmaker.chat.turn import FIRM_CARDS, GROUP_CARDS, Turn, card_at, carry, group_at
+from matchmaker.chat.review import group_at, shown_networks
+from matchmaker.chat.turn import FIRM_CARDS, GROUP_CARDS, NETWORK_N, Turn, card_at, carry
 from matchmaker.chat.wording import join, say
 
 
@@ -21,13 +22,20 @@ def asks_about_group(turn: Turn) -> bool:
     listed = (state.get("masterclass") or {}).get("id")
     if found.masterclass and found.masterclass["id"] != listed:
         return False
-    card = group_at(state, found.ordinals[0], turn.message)
-    return bool(card and card.get("type") in GROUP_CARDS)
+    card = group_at(turn, found.ordinals[0])
+    if card is None:
+        return bool(NETWORK_N.search(turn.message))  # "vis netværk 5" of three: say so
+    return card.get("type") in GROUP_CARDS
 
 
-def show_group(turn: Turn, ref: dict) -> dict:
-    """One network or cohort of the last list again, as it was listed (the list stays)."""
+def show_group(turn: Turn, ref: dict | None) -> dict:
+    """One network or cohort of the last list again, as it was listed (the list stays); for
+    "netværk n" of fewer, that there is none."""
     keep, lang = carry(turn.state), turn.lang
+    if ref is None:
+        n, count = turn.found.ordinals[0], len(shown_networks(turn)[0])
+        turn.reply = say("no_network_n", lang, n=n, count=count)
+        return keep
     members = [{**m, "company_id": m.get("id"), "company": m.get("name")}
                for m in ref.get("members") or []]  # fmt: skip
     group = {**ref, "kind": ref["type"], "type": ref.get("match_type"), "members": members}
@@ -47,7 +55,7 @@ def show(turn: Turn) -> dict:
     state, found, lang = turn.state, turn.found, turn.lang
     keep = carry(state)
     if not turn.choice and asks_about_group(turn):
-        return show_group(turn, group_at(state, found.ordinals[0], turn.message))
+        return show_group(turn, group_at(turn, found.ordinals[0]))
     firms = [turn.choice] if turn.choice else list(found.firms)
     for n in found.ordinals:
         card = card_at(state, n)

@@ -175,16 +175,6 @@ def makes_list(card: dict) -> bool:
 NETWORK_N = re.compile(r"\b(?:netværk|netvaerk|network)\s+(?:nr\.?\s*|nummer\s+|no\.?\s*)?\d", re.I)
 
 
-def group_at(state: dict, n: int, message: str) -> dict | None:
-    """The n-th card of the last list; for "netværk n" when that list holds no such network,
-    network n of those shown last (after an explanation or a partner list)."""
-    card = card_at(state, n)
-    if (card is None or card.get("type") != "network") and NETWORK_N.search(message):
-        shown = state.get("networks_shown") or []
-        return next((c for c in shown if c.get("ordinal") == n), card)
-    return card
-
-
 def card_at(state: dict, n: int) -> dict | None:
     """The n-th card of the last list (1-based; -1 the last one), or None."""
     cards = state.get("cards") or []
