@@ -77,7 +77,7 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
             # a member may have joined another network of the proposal since
             stored = proposals.get_proposal(db, group["proposal_id"])
             check_one_network(stored, group_id, ids, "members")
-            limit = _max_per_firm(max_per_firm)
+            limit = proposals.per_firm_cap(max_per_firm)
             active = proposals.active_memberships(db)
             full = [c for c in ids if active.get(c, 0) >= limit]
             if full:
@@ -85,20 +85,7 @@ def accept(db, group_id: int, *, max_per_firm: int | None = None) -> dict[str, A
                     {"members": f"already in {limit} stored proposals (the limit): {full}"},
                     "A member is in too many proposals to accept this network again",
                 )
-            pairs = _pairs(ids)
-            never = [
-                p
-                for p in pairs
-                if db.execute(
-                    "SELECT 1 FROM pair_rules WHERE a_id = ? AND b_id = ? AND rule = 'never'", p
-                ).fetchone()
-            ]
-            if never:
-                raise Conflict(
-                    {"members": f"never together: {never}"},
-                    "Members of this network are marked never together",
-                )
-            for a, b in pairs:
+            for a, b in _pairs(ids):  # ('never together' pairs were refused above)
                 db.execute(
                     "DELETE FROM pair_rules WHERE a_id = ? AND b_id = ? AND rule = 'rejected'",
                     [a, b],
@@ -294,10 +281,6 @@ def check_no_rivals(db, index, ids: list[int]) -> None:
     _refuse_pairs(why, [index.profiles_[c] for c in ids], "members", None, ("competitor", "never"))
 
 
-def _max_per_firm(value: int | None) -> int:
-    return proposals.per_firm_cap(value)
-
-
 # How often a review step reads again when another writer changed the proposals meanwhile.
 ATTEMPTS = 6
 
@@ -336,7 +319,7 @@ def rerun(
     options = validate(RerunIn, data if data is not None else {})
     for attempt in range(ATTEMPTS):
         try:
-            return _rerun_once(db, proposal_id, options, _max_per_firm(max_per_firm))
+            return _rerun_once(db, proposal_id, options, proposals.per_firm_cap(max_per_firm))
         except proposals.ProposalsChanged:
             if attempt == ATTEMPTS - 1:
                 raise
