@@ -14,7 +14,7 @@ from test_chat import ask, firm_cards
 from test_networks import FIRMS, propose, register
 
 from matchmaker.cli import main as cli
-from matchmaker.store import questionnaires
+from matchmaker.store import profiles, questionnaires
 
 
 def dump(db) -> str:
@@ -203,3 +203,46 @@ def test_retention_purges_old_conversations_and_logs(client, auth, db, runner, m
     assert len(changes) == 1 and changes[0]["op"] == "update"
     dry = runner.invoke(cli, ["purge", "--days", "100000"])
     assert dry.exit_code == 0 and db["conversations"].count == 1
+
+
+def test_an_accepted_network_stays_described_when_members_withdraw_consent_or_leave(
+    client, auth, db, app
+):
+    """An accepted network of four: a member that withdraws consent is named in a warning and
+    given no reasons, the others are described without it; a member that deletes itself on its
+    private page leaves a network whose purpose and reasons are written anew (not emptied);
+    consent given back clears the warning."""
+    app.config["MAX_PROPOSALS_PER_FIRM"] = 10
+    ids = register(client)
+    four = ids[:4]
+    network = propose(client, auth, company_ids=four, locked=[four], count=1).get_json()[
+        "networks"][0]  # fmt: skip
+    assert sorted(m["id"] for m in network["members"]) == sorted(four)
+    assert client.post(f"/api/v1/networks/{network['id']}/accept", headers=auth).status_code == 200
+    url = f"/api/v1/networks/{network['id']}"
+
+    withdrawn = client.patch(f"/api/v1/companies/{four[2]}", json={"consent": False}, headers=auth)
+    assert withdrawn.status_code == 200
+    after = client.get(url, headers=auth).get_json()
+    assert after["status"] == "accepted" and after["purpose"]
+    warned = [w for w in after["warnings"] if w["code"] == "networks.no_consent"]
+    assert warned and FIRMS[2]["name"] in warned[0]["text"], after["warnings"]
+    reasons = {m["id"]: m["reason"] for m in after["members"]}
+    assert reasons[four[2]] == "uden samtykke til at blive foreslået"
+    assert all(reasons[c] and FIRMS[2]["name"] not in reasons[c] for c in (four[0], four[1]))
+
+    token = profiles.rotate_token(db, four[3])
+    assert client.post(f"/p/{token}/delete").status_code == 302
+    after = client.get(url, headers=auth).get_json()
+    assert [m["id"] for m in after["members"]] == [c for c in [m["id"] for m in network[
+        "members"]] if c != four[3]]  # fmt: skip
+    assert after["purpose"] and FIRMS[3]["name"] not in json.dumps(after, ensure_ascii=False)
+    assert all(m["reason"] for m in after["members"]), after["members"]
+
+    given = client.patch(f"/api/v1/companies/{four[2]}", json={"consent": True}, headers=auth)
+    assert given.status_code == 200
+    after = client.get(url, headers=auth).get_json()
+    assert not [w for w in after["warnings"] if w["code"] == "networks.no_consent"]
+    assert next(m for m in after["members"] if m["id"] == four[2])["reason"] != (
+        "uden samtykke til at blive foreslået"
+    )

@@ -21,6 +21,7 @@ from flask import (
 )
 
 from matchmaker import matching
+from matchmaker.grouping import members
 from matchmaker.reference import nace
 from matchmaker.reference.concept_lists import ALL_FIELDS as CONCEPT_FIELDS
 from matchmaker.reference.regions import REGIONS
@@ -162,7 +163,7 @@ def edit_profile(token: str):
         values = request.form.to_dict()
         try:
             data = _form_data(PROFILE_FORM_FIELDS) | concepts.stated(request.form)
-            profiles.update(get_db(), company["id"], data)
+            members.update_firm(get_db(), company["id"], data)
         except (InvalidInput, Conflict) as exc:
             errors = exc.fields
         else:
@@ -196,7 +197,7 @@ def download_profile(token: str):
 @bp.post("/p/<token>/delete")
 def delete_profile(token: str):
     company = _own(token)
-    profiles.delete(get_db(), company["id"])
+    members.erase_firm(get_db(), company["id"])  # the networks it left described anew
     flash(t("deleted"), "info")
     return redirect(url_for("pages.index"))
 

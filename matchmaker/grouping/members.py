@@ -16,12 +16,13 @@ from matchmaker.grouping.review import (
     check_one_network,
     check_still_consenting,
     describe,
+    redescribe,
     sizes_of,
     stored_network,
 )
 from matchmaker.reference import messages
 from matchmaker.reference.validation import Conflict, InvalidInput, NotFound, Strict, validate
-from matchmaker.store import proposals
+from matchmaker.store import profiles, proposals
 
 
 class SwapIn(Strict):
@@ -195,3 +196,27 @@ def _check_size(request: dict, before: int, after: int, field: str) -> None:
             "The network would be too large",
             codes={field: messages.record("errors.pattern.network_at_most", n=high)},
         )
+
+
+def erase_firm(db, company_id: int) -> list[int]:
+    """Erase a firm and every trace of it (`profiles.delete`), then describe the stored networks
+    it left anew without it: their reasons, purpose and score (the erasure dropped every text
+    that could name it). Returns the groups it left."""
+    left = profiles.delete(db, company_id)
+    redescribe(db, left)
+    return left
+
+
+def update_firm(db, company_id: int, changes: Any) -> dict[str, Any]:
+    """A firm's profile changed (`profiles.update`); when its consent changed, the stored
+    networks it sits in are described anew: a member that withdrew consent is named in a
+    warning and gets no reasons, one that gave it back is described again. Call it after the
+    match index has taken the change in (`matching.embed_stored`) or let it: it reads the index."""
+    before = profiles.get(db, company_id)["consent"]
+    company = profiles.update(db, company_id, changes)
+    if company["consent"] != before:
+        from matchmaker import matching
+
+        matching.embed_stored(db, [company_id])
+        redescribe(db, proposals.network_groups_of(db, company_id))
+    return company

@@ -185,27 +185,45 @@ def redescribe(db, group_ids) -> int:
         ids = [m["id"] for m in group["members"] if m.get("id") is not None]
         request = proposals.get_proposal(db, group["proposal_id"])["request"]
         lang = request.get("lang") or "da"
-        if len(ids) < 2 or any(c not in index for c in ids):
-            small = size_warning(request, len(ids), lang)
-            if small:  # too few left to describe: at least the network says so
-                with db.atomic():
-                    current = stored_network(db, group_id)
-                    current["warnings"] = [small]
-                    proposals.update_group(db, group_id, current)
-            continue
-        described = describe(db, index, ids, lang=lang, request=request)
+        inside = [c for c in ids if c in index]  # the others withdrew consent (or are gone)
+        outside = [m for m in group["members"] if m.get("id") is not None and m["id"] not in index]
+        warnings = [w for w in (size_warning(request, len(ids), lang), _no_consent(outside, lang))
+                    if w]  # fmt: skip
+        described = {"warnings": warnings}
+        if len(inside) >= 2:
+            described = describe(db, index, inside, lang=lang, request=request)
+            kept = [w for w in described["warnings"] if w.get("code") != "networks.too_small"]
+            described["warnings"] = kept + warnings
+            absent = messages.render("reasons.no_consent", lang)
+            reasons = {m["id"]: m for m in described["members"]}
+            described["members"] = [
+                reasons.get(m["id"]) or {**m, "reason": absent}
+                for m in group["members"]
+                if m.get("id") is not None
+            ]
         with db.atomic():
             current = stored_network(db, group_id)
             if [m.get("id") for m in current["members"]] != ids:
                 continue  # changed meanwhile; its own writer described it
             locked = {m["id"] for m in current["members"] if m.get("locked")}
-            for member in described["members"]:
+            for member in described.get("members", []):
                 member["locked"] = member["id"] in locked
             current.update(described)
-            current.pop("texts_erased", None)
+            if "members" in described:
+                current.pop("texts_erased", None)
             proposals.update_group(db, group_id, current)
         done += 1
     return done
+
+
+def _no_consent(members: list[dict], lang: str) -> dict | None:
+    """The warning of a stored network whose members include firms that withdrew consent."""
+    if not members:
+        return None
+    names = ", ".join(m.get("name") or str(m["id"]) for m in members)
+    return {"code": "networks.no_consent", "params": {"names": names},
+            "text": messages.render("networks.no_consent", lang, names=names),
+            "fix": messages.render("networks.no_consent_fix", lang)}  # fmt: skip
 
 
 def describe(db, index, ids: list[int], *, lang: str = "da", check: int | None = None,

@@ -243,6 +243,14 @@ def active_memberships(db: sqlite_utils.Database) -> dict[int, int]:
     return dict(rows.fetchall())
 
 
+def network_groups_of(db: sqlite_utils.Database, company_id: int) -> list[int]:
+    """The stored network groups a firm is a member of."""
+    return [r[0] for r in db.execute(
+        "SELECT DISTINCT m.group_id FROM group_members m "
+        "JOIN proposal_groups g ON g.id = m.group_id JOIN proposals p ON p.id = g.proposal_id "
+        "WHERE p.kind = 'network' AND m.company_id = ?", [company_id])]  # fmt: skip
+
+
 DELETED_NAME = erasure.ERASED
 # Texts a network group carries that were written while the erased firm was in it, and may name
 # it (by its name then, or an earlier one): they go. A cohort's texts are themes, not names,

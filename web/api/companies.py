@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify, request, url_for
 
 from matchmaker import matching
-from matchmaker.grouping import review
+from matchmaker.grouping import members
 from matchmaker.reference import nace, regions
 from matchmaker.reference.validation import InvalidInput
 from matchmaker.representation.roles import suggest_role
@@ -152,7 +152,7 @@ def _company_key() -> str:
 def patch_company(company_id: int):
     if not _own_or_facilitator(company_id):
         return refused(company_id)
-    company = profiles.update(get_db(), company_id, json_body())
+    company = members.update_firm(get_db(), company_id, json_body())
     matching.embed_stored(get_db(), [company_id])
     return jsonify(company_view(company))
 
@@ -177,8 +177,7 @@ def rotate_edit_token(company_id: int):
 def delete_company(company_id: int):
     if not _own_or_facilitator(company_id):
         return refused(company_id)
-    touched = profiles.delete(get_db(), company_id)
-    review.redescribe(get_db(), touched)  # the networks it left get reasons without it
+    members.erase_firm(get_db(), company_id)  # the networks it left get reasons without it
     return "", 204
 
 
