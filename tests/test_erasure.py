@@ -150,7 +150,12 @@ def test_a_deleted_firms_questionnaire_answers_lose_name_and_cvr(client, auth, d
         "core_business": "Emballage til mejerier",
     }
     linked = client.post(url, json=answer, headers=own).get_json()
-    unlinked = client.post(url, json=answer).get_json()  # same CVR, sent anonymously
+    second = questionnaires.create_masterclass(
+        db, {"title": "Robotter", "theme": "Robotter i produktionen", "capacity": 10}
+    )
+    unlinked = client.post(  # same CVR, sent anonymously to another masterclass
+        f"/api/v1/masterclasses/{second['id']}/responses", json=answer
+    ).get_json()
     other = client.post(url, json={"company": "Andet Firma", "cvr": valid_cvr(55),
                                    "core_business": "Noget andet"}).get_json()  # fmt: skip
     assert client.delete(f"/api/v1/companies/{firm['id']}", headers=own).status_code == 204

@@ -43,7 +43,7 @@ def test_an_answer_links_to_a_profile_only_for_the_firm_itself_or_a_facilitator(
     # anonymous: never linked by CVR, so the answer cannot tell whether a CVR is registered
     anonymous = client.post(url, json=ANSWER | {"cvr": firm["cvr"]}).get_json()
     assert anonymous["company_id"] is None
-    own = {"Authorization": f"Bearer {firm['edit_token']}"}
+    own = {"Authorization": f"Bearer {firm['edit_token']}"}  # the firm whose CVR that is
     assert client.post(url, json=ANSWER, headers=own).get_json()["company_id"] == firm["id"]
     linked = client.post(url, json=ANSWER | {"cvr": firm["cvr"]}, headers=auth).get_json()
     assert linked["company_id"] == firm["id"]

@@ -1,10 +1,13 @@
 """One answer per firm per masterclass: a repeat (same CVR, same profile, same name) updates the
-firm's answer and stays one respondent in one cohort; a store with repeats from before is
-merged (the newest kept) without losing other data. The technology questions name the
+firm's answer and stays one respondent in one cohort, when its sender shows it may (the first
+answer's private token, the firm's own profile token, a facilitator): a name or CVR anyone can
+type replaces nothing, and answers a repeat leaves empty are kept; a store with repeats from
+before is merged (the newest kept) without losing other data. The technology questions name the
 masterclass's technology, in the form and in the API, in Danish and English."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from conftest import add_user, company_body, valid_cvr
@@ -25,9 +28,16 @@ def test_a_repeat_with_the_same_cvr_updates_the_answer(client, auth, db):
     masterclass = make_masterclass(client, auth)
     first = answer(client, masterclass["id"], cvr=valid_cvr(5))
     assert first.status_code == 201 and first.get_json()["updated"] is False
+    assert first.get_json()["edit_token"]  # its private token, given once
+    # the name alone, without the CVR the answer gave: anyone could type it; nothing replaced
+    typed = answer(client, masterclass["id"], barriers="Overskrevet.")
+    assert typed.status_code == 409 and "company" in typed.get_json()["fields"]
+    assert db.execute("SELECT barriers FROM responses").fetchall() == [(ANSWER["barriers"],)]
     again = answer(client, masterclass["id"], cvr=valid_cvr(5), company="Fynsk Fjerkræ",
-                   barriers="Nu mangler vi kun tid.")  # fmt: skip
+                   barriers="Nu mangler vi kun tid.", potentials="")  # fmt: skip
     assert again.status_code == 200 and again.get_json()["updated"] is True
+    assert "edit_token" not in again.get_json() and "edit_token_hash" not in again.get_json()
+    assert again.get_json()["potentials"] == ANSWER["potentials"]  # left empty: kept
     assert again.get_json()["id"] == first.get_json()["id"]
     rows = db.execute("SELECT company, barriers, updated_at FROM responses").fetchall()
     assert rows == [("Fynsk Fjerkræ", "Nu mangler vi kun tid.", rows[0][2])] and rows[0][2]
@@ -38,9 +48,16 @@ def test_a_repeat_with_the_same_cvr_updates_the_answer(client, auth, db):
 def test_a_repeat_is_recognised_by_name_without_cvr_and_two_cvrs_are_two_firms(client, auth, db):
     masterclass = make_masterclass(client, auth)
     answer(client, masterclass["id"], cvr=valid_cvr(5))
-    # the same name written another way, without a CVR: the same firm, its CVR kept
-    again = answer(client, masterclass["id"], company="  fynsk   fjerkræ a/s ")
+    # the same name written another way, without a CVR: the same firm, its CVR kept; only a
+    # facilitator (or the answer's token) replaces it, and answers left empty stay
+    anonymous = answer(client, masterclass["id"], company="  fynsk   fjerkræ a/s ",
+                       barriers="", potentials="")  # fmt: skip
+    assert anonymous.status_code == 409
+    again = answer(client, masterclass["id"], headers=auth, company="  fynsk   fjerkræ a/s ",
+                   barriers="", potentials="Nye markeder.")  # fmt: skip
     assert again.status_code == 200 and again.get_json()["cvr"] == valid_cvr(5)
+    assert again.get_json()["barriers"] == ANSWER["barriers"]
+    assert again.get_json()["potentials"] == "Nye markeder."
     # the same name with another CVR is another firm
     other = answer(client, masterclass["id"], cvr=valid_cvr(6))
     assert other.status_code == 201
@@ -61,8 +78,16 @@ def test_the_firms_own_repeat_links_it_and_an_anonymous_one_learns_no_profile(cl
     assert first.status_code == 201 and first.get_json()["company_id"] == firm["id"]
     anonymous = answer(client, masterclass["id"], cvr=firm["cvr"], potentials="Mere eksport.")
     assert anonymous.status_code == 200 and anonymous.get_json()["company_id"] is None
-    row = db.execute("SELECT company_id, potentials FROM responses").fetchall()
-    assert row == [(firm["id"], "Mere eksport.")]  # the stored link is kept
+    again = answer(client, masterclass["id"], headers=own, barriers="Tid.")  # no CVR: its token
+    assert again.status_code == 200 and again.get_json()["company_id"] == firm["id"]
+    row = db.execute("SELECT company_id, barriers FROM responses").fetchall()
+    assert row == [(firm["id"], "Tid.")]  # the stored link is kept
+    other = client.post("/api/v1/companies", json=company_body(cvr=valid_cvr(9), name="Andet ApS"))
+    theirs = {"Authorization": f"Bearer {other.get_json()['edit_token']}"}
+    taken = answer(client, masterclass["id"], headers=theirs, barriers="Nej.")
+    assert taken.status_code == 201  # another profile: another respondent, nothing replaced
+    assert db.execute("SELECT barriers FROM responses WHERE company_id = ?",
+                      [firm["id"]]).fetchall() == [("Tid.",)]  # fmt: skip
 
 
 def test_the_web_form_updates_a_repeat(client, auth, db):
@@ -70,28 +95,40 @@ def test_the_web_form_updates_a_repeat(client, auth, db):
     url = f"/masterclasses/{masterclass['id']}/questionnaire"
     form = {k: str(v) for k, v in ANSWER.items()} | {"cvr": valid_cvr(5)}
     page = client.get(url).get_data(as_text=True)
-    assert "erstatter dette svar det gamle" in page
+    assert "erstatter dette svar det gamle, når I skriver samme CVR-nummer" in page
     first = client.post(url, data=form).get_data(as_text=True)
     assert "Tak for jeres svar" in first
-    second = client.post(url, data=form | {"experience": "Et lille forsøg."})
+    link = re.search(r'id="answer-link">[^<]*<a href="([^"]+)"', first).group(1)
+    typed = client.post(url, data=form | {"experience": "Overskrevet.", "cvr": ""})
+    assert typed.status_code == 409 and "allerede svaret" in typed.get_data(as_text=True)
+    opened = client.get(link)
+    assert opened.status_code == 200 and "no-store" in opened.headers["Cache-Control"]
+    page = opened.get_data(as_text=True)
+    assert ANSWER["barriers"] in page and 'name="edit_token"' in page
+    token = re.search(r'name="edit_token" value="([^"]+)"', page).group(1)
+    second = client.post(url, data=form | {"experience": "Et lille forsøg.", "barriers": "",
+                                            "cvr": "", "edit_token": token})  # fmt: skip
     assert second.status_code == 200 and "jeres svar er opdateret" in second.get_data(as_text=True)
-    rows = db.execute("SELECT experience FROM responses").fetchall()
-    assert rows == [("Et lille forsøg.",)]
+    rows = db.execute("SELECT experience, barriers FROM responses").fetchall()
+    assert rows == [("Et lille forsøg.", ANSWER["barriers"])]
+    assert client.get(url + "?svar=ikke-et-link").status_code == 404
 
 
 def test_a_repeat_after_cohorts_stays_one_respondent_in_one_cohort(client, auth, db):
     masterclass = make_masterclass(client, auth)
+    tokens = []
     for i in range(6):
         business = f"Firma {i} laver {'ost' if i % 2 else 'software'}."
         made = answer(client, masterclass["id"], company=f"Firma {i} ApS",
                       cvr=valid_cvr(10 + i), core_business=business)  # fmt: skip
         assert made.status_code == 201
+        tokens.append(made.get_json()["edit_token"])
     url = f"/api/v1/masterclasses/{masterclass['id']}/cohorts"
     before = client.post(url, headers=auth, json={"min_size": 3, "max_size": 3, "seed": 0})
     assert before.status_code == 201, before.get_json()
     time.sleep(1.1)  # stored times are to the second: the change comes after the split
     again = answer(client, masterclass["id"], company="Firma 0 ApS", cvr=valid_cvr(10),
-                   core_business="Firma 0 laver nu også ost.")  # fmt: skip
+                   core_business="Firma 0 laver nu også ost.", edit_token=tokens[0])  # fmt: skip
     assert again.status_code == 200
     # the changed answer waits for the facilitator like a new one
     waiting = dashboard.answers_waiting(db)

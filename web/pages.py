@@ -209,20 +209,35 @@ def questionnaire(masterclass_id: int):
         masterclass = questionnaires.get_masterclass(get_db(), masterclass_id)
     except NotFound:
         abort(404)
-    errors, values, done, updated = {}, {}, False, False
+    errors, values, done, updated, link, status = {}, {}, False, False, None, 200
+    token = request.values.get("svar") or request.values.get("edit_token") or None
+    if request.method == "GET" and token:  # the private link of an earlier answer: to change it
+        try:
+            earlier = questionnaires.by_token(get_db(), masterclass_id, token)
+        except NotFound:
+            abort(404)
+        values = {k: "" if earlier[k] is None else str(earlier[k])
+                  for k in questionnaires.QUESTION_FIELDS}  # fmt: skip
     if request.method == "POST":
         values = request.form.to_dict()
+        data = _form_data(questionnaires.QUESTION_FIELDS) | {"edit_token": token}
         try:
             stored = questionnaires.add_response(
-                get_db(), masterclass_id, _form_data(questionnaires.QUESTION_FIELDS)
+                get_db(), masterclass_id, data, link_by_cvr=is_facilitator()
             )
             done, updated = True, stored["updated"]
+            if stored.get("edit_token"):
+                link = url_for("pages.questionnaire", masterclass_id=masterclass_id,
+                               svar=stored["edit_token"], _external=True)  # fmt: skip
         except InvalidInput as exc:
-            errors = exc.fields
+            errors, status = exc.fields, 422
+        except Conflict as exc:  # answered before: in the visitor's language, what to do
+            errors = {k: i18n.record_text(exc.codes.get(k), v) for k, v in exc.fields.items()}
+            status = 409
     return render_template(
         "questionnaire.html", masterclass=masterclass, values=values, errors=errors, done=done,
-        updated=updated, questions=i18n.questions(masterclass),
-    ), (422 if errors else 200)  # fmt: skip
+        updated=updated, questions=i18n.questions(masterclass), token=token, link=link,
+    ), status  # fmt: skip
 
 
 @bp.get("/masterclasses/<int:masterclass_id>")

@@ -122,8 +122,9 @@ def shared_counters_uri(db_path: str) -> str:
     return "sqlite://" + os.path.abspath(db_path) + ".ratelimits"
 
 
-# The secret part of a firm's private link; never written to a log, never kept by a cache.
-PRIVATE_LINK = re.compile(r"(/p/)[^/?#\s\"]+")
+# The secret part of a firm's private link, and of a questionnaire answer's (`?svar=`); never
+# written to a log, never kept by a cache.
+PRIVATE_LINK = re.compile(r"(/p/|[?&]svar=)[^/?&#\s\"]+")
 
 
 def redact(text: str) -> str:
@@ -132,8 +133,13 @@ def redact(text: str) -> str:
 
 
 def _private_request() -> bool:
-    """A firm's own page or its own edit token: the answer holds that firm's own data."""
-    return g.get("company_id") is not None or "token" in (request.view_args or {})
+    """A firm's own page or its own edit token, or a questionnaire answer's private link: the
+    answer holds that firm's own data."""
+    return (
+        g.get("company_id") is not None
+        or "token" in (request.view_args or {})
+        or bool(request.args.get("svar"))
+    )
 
 
 def authenticated_client() -> bool:

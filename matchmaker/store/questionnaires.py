@@ -1,9 +1,11 @@
 """Masterclasses and the answers to their pre-questionnaire: one answer per firm per
-masterclass (a repeat updates it), and questions that name the masterclass's technology."""
+masterclass (a repeat updates it, when its sender shows it may), and questions that name the
+masterclass's technology."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any, Literal
 
 import sqlite_utils
@@ -11,9 +13,17 @@ from pydantic import Field, field_validator
 
 from matchmaker.reference.folding import fold
 from matchmaker.reference.text import guess_language, words
-from matchmaker.reference.validation import Count, NotFound, Strict, long_text, text, validate
+from matchmaker.reference.validation import (
+    Conflict,
+    Count,
+    NotFound,
+    Strict,
+    long_text,
+    text,
+    validate,
+)
 from matchmaker.store import proposals
-from matchmaker.store.profiles import valid_cvr
+from matchmaker.store.profiles import hash_token, valid_cvr
 
 MAX_COHORT_SIZE = 10
 
@@ -55,6 +65,11 @@ class ResponseIn(Strict):
     barriers: long_text(3000) = ""
     potentials: long_text(3000) = ""
     language: Literal["da", "en"] | None = None
+    edit_token: text(100) | None = Field(
+        default=None,
+        description="The private token the firm's first answer returned: with it a repeat "
+        "replaces that answer (a facilitator, or the firm's own profile token, may too)",
+    )
 
     @field_validator("cvr")
     @classmethod
@@ -155,7 +170,7 @@ def add_response(
     see every profile anyway). An anonymous answer is never linked by its CVR, so that its
     reply cannot tell anyone whether a CVR is registered."""
     response = validate(ResponseIn, data)
-    row = response.model_dump() | {"masterclass_id": masterclass_id}
+    row = response.model_dump(exclude={"edit_token"}) | {"masterclass_id": masterclass_id}
     if not row["language"]:
         row["language"] = guess_language(" ".join(row[f] for f in ANSWER_FIELDS))
     with db.atomic():
@@ -165,17 +180,74 @@ def add_response(
             hit = db.execute("SELECT id FROM companies WHERE cvr = ?", [row["cvr"]]).fetchone()
             row["company_id"] = hit[0] if hit else None
         earlier = _earlier_answer(db, masterclass_id, row)
+        token = None
         if earlier is None:
+            token = secrets.token_urlsafe(24)
             row["created_at"] = row["updated_at"] = _now()
+            row["edit_token_hash"] = hash_token(token)
             response_id = db["responses"].insert(row).last_pk
         else:
+            own_cvr = None
+            if company_id is not None:
+                hit = db.execute("SELECT cvr FROM companies WHERE id = ?", [company_id]).fetchone()
+                own_cvr = hit[0] if hit else None
+            _check_may_replace(
+                earlier, response.edit_token, row["cvr"], company_id, own_cvr, link_by_cvr
+            )
             response_id = earlier["id"]
-            # What the repeat leaves out of the firm's identity is kept, its answers replaced.
-            for key in ("cvr", "company_id", "employees"):
-                if row[key] is None:
+            # What the repeat leaves out is kept (its identity, and answers it leaves empty).
+            for key in ("cvr", "company_id", "employees", *ANSWER_FIELDS):
+                if row[key] in (None, ""):
                     row[key] = earlier[key]
             db["responses"].update(response_id, row | {"updated_at": _now()})
-    return get_response(db, response_id) | {"updated": earlier is not None}
+    out = get_response(db, response_id) | {"updated": earlier is not None}
+    return out | ({"edit_token": token} if token else {})
+
+
+def _check_may_replace(
+    earlier: dict[str, Any],
+    token: str | None,
+    cvr: str | None,
+    company_id: int | None,
+    own_cvr: str | None,
+    facilitator: bool,
+) -> None:
+    """Conflict unless the sender of a repeat identifies the firm as its earlier answer did: the
+    same CVR, the private token of that answer, the firm's own profile token (of the profile the
+    answer is linked to, or whose CVR an unlinked answer gives), or a facilitator. A name
+    alone, which anyone can type, replaces nothing."""
+    if facilitator or (token and hash_token(token) == earlier.get("edit_token_hash")):
+        return
+    if cvr and earlier.get("cvr") == cvr:
+        return
+    if company_id is not None and earlier.get("company_id") == company_id:
+        return
+    if company_id is not None and earlier.get("company_id") is None and own_cvr:
+        if earlier.get("cvr") == own_cvr:
+            return
+    raise Conflict(
+        {"company": "this firm has already answered this masterclass: change that answer with "
+                    "its CVR number or the private link (edit_token) its first answer gave, or "
+                    "ask the facilitator"},
+        "This firm has already answered; a repeat needs that answer's CVR or private token",
+        codes={"company": {"code": "errors.answer_taken"}},
+    )  # fmt: skip
+
+
+def by_token(db: sqlite_utils.Database, masterclass_id: int, token: str) -> dict[str, Any]:
+    """The answer to `masterclass_id` whose private link carries `token`."""
+    rows = list(db.query(
+        "SELECT * FROM responses WHERE masterclass_id = ? AND edit_token_hash = ?",
+        [masterclass_id, hash_token(token)],
+    ))  # fmt: skip
+    if not rows:
+        raise NotFound("No answer with that private link")
+    return _public(rows[0])
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    row.pop("edit_token_hash", None)
+    return row
 
 
 def merge_repeated_answers(db: sqlite_utils.Database) -> int:
@@ -207,11 +279,14 @@ def get_response(db: sqlite_utils.Database, response_id: int) -> dict[str, Any]:
     rows = list(db.query("SELECT * FROM responses WHERE id = ?", [response_id]))
     if not rows:
         raise NotFound(f"No response with id {response_id}")
-    return rows[0]
+    return _public(rows[0])
 
 
 def responses(db: sqlite_utils.Database, masterclass_id: int) -> list[dict[str, Any]]:
     get_masterclass(db, masterclass_id)
-    return list(
-        db.query("SELECT * FROM responses WHERE masterclass_id = ? ORDER BY id", [masterclass_id])
-    )
+    return [
+        _public(r)
+        for r in db.query(
+            "SELECT * FROM responses WHERE masterclass_id = ? ORDER BY id", [masterclass_id]
+        )
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -326,7 +326,14 @@ def _v7(db: sqlite_utils.Database) -> None:
             db["companies"].add_column(name, str)
 
 
-MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7}
+def _v8(db: sqlite_utils.Database) -> None:
+    """A questionnaire answer's private token (hashed): a repeat replaces the answer only with
+    it (answers from before have none: a facilitator changes those)."""
+    if "edit_token_hash" not in db["responses"].columns_dict:
+        db["responses"].add_column("edit_token_hash", str)
+
+
+MIGRATIONS = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6, 7: _v7, 8: _v8}
 
 
 def _version(db: sqlite_utils.Database) -> int:
