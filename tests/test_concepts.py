@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -337,3 +338,27 @@ def test_an_import_reads_concepts_by_label_and_refuses_unknown_ones(client, auth
     refused = client.post("/api/v1/companies/import", data={"file": (bad, "m.csv")}, headers=auth)
     assert refused.status_code == 422
     assert "flyvende tæpper" in refused.get_json()["report"]["rows"][0]["errors"]["offer_concepts"]
+
+
+def test_saving_another_field_confirms_no_concept_the_service_only_read(client, db):
+    """The edit form shows the concepts read in the text ticked; sent back unchanged with only
+    the number of employees changed, it confirms none of them (the lists stay unstated); a box
+    unticked there is a statement, stored."""
+    token = client.post("/api/v1/companies", json=company_body()).get_json()["edit_token"]
+    page = client.get(f"/p/{token}/edit").get_data(as_text=True)
+    ticked = re.findall(r'name="(\w+_concepts)" value="([\w-]+)" checked', page)
+    shown = re.findall(r'name="(\w+_concepts)_shown" value="([\w-]+)"', page)
+    assert ticked and sorted(ticked) == sorted(shown)  # all read, all ticked, none stated
+    boxes = {}
+    for field, cid in ticked:
+        boxes.setdefault(field, []).append(cid)
+        boxes.setdefault(f"{field}_shown", []).append(cid)
+    saved = client.post(f"/p/{token}/edit", data=_form(employees="43") | boxes)
+    assert saved.status_code == 302
+    stored = db.execute("SELECT employees, offer_concepts, need_concepts FROM companies").fetchone()
+    assert stored == (43, None, None)
+    field, first = ticked[0]
+    unticked = boxes | {field: [c for c in boxes[field] if c != first]}
+    assert client.post(f"/p/{token}/edit", data=_form() | unticked).status_code == 302
+    removed = db.execute(f"SELECT {field}_removed FROM companies").fetchone()[0]
+    assert json.loads(removed) == [first]

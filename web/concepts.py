@@ -44,15 +44,20 @@ def _added(form: Mapping, field: str) -> list[str]:
     return _names(re.split(r"[,;]", form.get(f"{field}_add") or ""))
 
 
-def stated(form) -> dict[str, list[str]]:
+def stated(form, *, changes_only: bool = False) -> dict[str, list[str]]:
     """The concept fields a sent profile form states (none when it showed none and added
-    none): per part the ticked and added concepts, and the shown ones left unticked."""
+    none): per part the ticked and added concepts, and the shown ones left unticked. With
+    `changes_only` (the profile's edit form, sent for any field) a part whose shown concepts
+    were all left ticked and that added none states nothing: saving another field confirms no
+    concept the service only read."""
     out: dict[str, list[str]] = {}
     for field, removed_field in FIELDS.values():
         ticked = _names(form.getlist(field))
         shown = _names(form.getlist(f"{field}_shown"))
         added = [a for a in dict.fromkeys(_added(form, field)) if a not in ticked]
         if not (shown or ticked or added):
+            continue
+        if changes_only and not added and set(shown) <= set(ticked):
             continue
         confirmed = ticked + added
         out[field] = confirmed

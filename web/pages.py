@@ -162,7 +162,9 @@ def edit_profile(token: str):
     if request.method == "POST":
         values = request.form.to_dict()
         try:
-            data = _form_data(PROFILE_FORM_FIELDS) | concepts.stated(request.form)
+            data = _form_data(PROFILE_FORM_FIELDS) | concepts.stated(
+                request.form, changes_only=True
+            )
             members.update_firm(get_db(), company["id"], data)
         except (InvalidInput, Conflict) as exc:
             errors = exc.fields
