@@ -127,6 +127,7 @@ ERROR_PATTERNS = [
         (r"Input should be less than or equal to (?P<n>-?\d+)", "le"),
         (r"Input should be less than (?P<n>-?\d+)", "lt"),
         (r"Input should be a valid integer.*", "integer"),
+        (r"must be between (?P<low>-?\d+) and (?P<high>-?\d+)", "between"),
         (r"value is not a valid email address.*", "email"),
         (r"String should have at most (?P<n>\d+) characters?", "str_max"),
         (r"String should have at least (?P<n>\d+) characters?", "str_min"),
