@@ -272,3 +272,20 @@ def test_an_older_store_gets_the_consent_date_from_its_registration_time(tmp_pat
     assert rows == [("Med Samtykke ApS", "2025-01-02T08:00:00+00:00"), ("Uden Samtykke ApS", None)]
     assert migrated.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     migrated.close()
+
+
+def test_a_trade_typed_as_a_word_is_read_as_its_code_or_answered_with_the_codes_it_may_mean(
+    client, db
+):
+    """The form invites a word for the trade: a word of one trade's title registers that
+    trade; a word of several lists their codes; a word of none says so; nothing half-stored."""
+    done = client.post("/register", data=form_of(company_body(nace="bageri")))
+    assert done.status_code == 302
+    assert db.execute("SELECT nace FROM companies").fetchall() == [("10.7",)]
+    several = client.post("/register", data=form_of(company_body(nace="software", cvr=None,
+                                                                 name="Kode ApS")))  # fmt: skip
+    page = several.get_data(as_text=True)
+    assert several.status_code == 422 and "58.29" in page and "vælg en kode" in page
+    unknown = client.post("/register?lang=en", data=form_of(company_body(nace="xyzzy", cvr=None)))
+    assert unknown.status_code == 422 and "is in no trade" in unknown.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM companies").fetchone()[0] == 1

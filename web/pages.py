@@ -62,11 +62,30 @@ def nace_options() -> tuple[tuple[str, str], ...]:
     return _nace_options(current_language())
 
 
+_CODE_LIKE = re.compile(r"^\s*[\d.\s]+$")
+
+
+def _nace_hint(errors: dict, values: dict) -> dict:
+    """A trade typed as words that name several trades (or none): the codes it may mean."""
+    typed = (values.get("nace") or "").strip()
+    if "nace" not in errors or not typed or _CODE_LIKE.match(typed):
+        return errors
+    lang = current_language()
+    found = nace.search(typed)[:5]
+    if not found:
+        return errors | {"nace": t("nace_no_word").format(word=typed)}
+    listed = "; ".join(f"{c.code} {c.title_en if lang == 'en' else c.title_da}" for c in found)
+    return errors | {"nace": t("nace_several").format(word=typed, codes=listed)}
+
+
 def _form_data(fields) -> dict:
     data = {k: request.form.get(k, "") for k in fields if k != "consent"}
     if data.get("nace"):
         picked = _PICKED_NACE.match(data["nace"])
         data["nace"] = picked.group(1) if picked else data["nace"]
+        found = [] if picked or _CODE_LIKE.match(data["nace"]) else nace.search(data["nace"])
+        if len(found) == 1:  # a word of one trade's title: that trade
+            data["nace"] = found[0].code
     for key in ("employees", "founded"):
         # A signed whole number is a number that is out of range, not 'not a number'.
         if key in data and re.fullmatch(r"\s*[-+]\d{1,15}\s*", data[key]):
@@ -118,7 +137,7 @@ def register():
             embed_registration(data)
             company, token = profiles.create(get_db(), data)
         except InvalidInput as exc:
-            errors = exc.fields
+            errors = _nace_hint(exc.fields, values)
         except Conflict as exc:
             # A firm registering again: a way to get its link by e-mail, never the link here.
             errors, cvr_taken = exc.fields, "cvr" in exc.fields
@@ -167,7 +186,7 @@ def edit_profile(token: str):
             )
             members.update_firm(get_db(), company["id"], data)
         except (InvalidInput, Conflict) as exc:
-            errors = exc.fields
+            errors = _nace_hint(exc.fields, values)
         else:
             matching.embed_stored(get_db(), [company["id"]])
             flash(t("saved"), "info")

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from matchmaker.config import DATA_DIR
+from matchmaker.reference.folding import fold
+from matchmaker.reference.text import words
 
 NACE_FILE = DATA_DIR / "nace.csv"
 
@@ -102,3 +104,22 @@ def has_prefix(code: str | None, prefix: str) -> bool:
     if prefix.isalpha():
         return nace_section(code) == prefix
     return digits(code).startswith(digits(prefix))
+
+
+def search(text: str | None) -> list[NaceCode]:
+    """The codes (classes first, then groups) whose Danish or English title has, for every
+    word of `text`, a word that begins with it or (five letters or more) holds it, as in a
+    Danish compound (case and Danish letters aside): what a firm that types its trade
+    ("bageri", "software", "rådgivning") may mean."""
+    wanted = words(fold(text or ""))
+    if not wanted:
+        return []
+    found = []
+    for code in codes().values():
+        if code.level not in ("class", "group"):
+            continue
+        title_words = words(fold(f"{code.title_da} {code.title_en}"))
+        if all(any(t.startswith(w) or (len(w) >= 5 and w in t) for t in title_words)
+               for w in wanted):  # fmt: skip
+            found.append(code)
+    return sorted(found, key=lambda c: (c.level != "class", c.code))
