@@ -170,7 +170,7 @@ def test_the_company_page_shows_types_flags_and_the_nace_title_in_the_page_langu
 
 
 def test_form_messages_are_fully_danish(client):
-    body = form_of(company_body(nace="abc", employees=1))
+    body = form_of(company_body(nace="99.999", employees=1))
     body["employees"] = "-5"
     html = client.post("/register", data=body).get_data(as_text=True)
     assert "skal være 0 eller derover" in html
