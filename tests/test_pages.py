@@ -289,3 +289,16 @@ def test_a_trade_typed_as_a_word_is_read_as_its_code_or_answered_with_the_codes_
     unknown = client.post("/register?lang=en", data=form_of(company_body(nace="xyzzy", cvr=None)))
     assert unknown.status_code == 422 and "is in no trade" in unknown.get_data(as_text=True)
     assert db.execute("SELECT count(*) FROM companies").fetchone()[0] == 1
+
+
+def test_the_same_form_sent_twice_without_a_cvr_registers_one_firm(client, db):
+    """A firm without a CVR that sends the registration again (same name, any case, same
+    contact e-mail) is told it is registered; another firm with that e-mail is not refused."""
+    body = form_of(company_body(cvr=None))
+    assert client.post("/register", data=body).status_code == 302
+    again = client.post("/register", data=body | {"name": body["name"].upper()})
+    assert again.status_code == 409
+    assert "er allerede tilmeldt med denne kontakt-e-mail" in again.get_data(as_text=True)
+    other = client.post("/register", data=body | {"name": "Søsterfirmaet ApS"})
+    assert other.status_code == 302
+    assert db.execute("SELECT count(*) FROM companies").fetchone()[0] == 2

@@ -98,6 +98,7 @@ ERROR_CODES = {
     "is not a known field; remove it": "unknown_field",
     "must be 8 digits that pass the CVR modulus-11 check": "cvr_check",
     "is already registered": "already_registered",
+    "is already registered with this contact e-mail": "already_registered_email",
     "Input should be greater than or equal to 1800": "founded_min",
     "Input should be a valid list": "valid_list",
     "Input should be a valid string": "valid_string",

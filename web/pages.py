@@ -129,7 +129,7 @@ def dashboard():
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(REGISTRATION_LIMIT, methods=["POST"])
 def register():
-    errors, values, cvr_taken = {}, {}, False
+    errors, values, cvr_taken, conflict = {}, {}, False, False
     if request.method == "POST":
         values = request.form.to_dict()
         try:
@@ -140,11 +140,11 @@ def register():
             errors = _nace_hint(exc.fields, values)
         except Conflict as exc:
             # A firm registering again: a way to get its link by e-mail, never the link here.
-            errors, cvr_taken = exc.fields, "cvr" in exc.fields
+            errors, cvr_taken, conflict = exc.fields, "cvr" in exc.fields, True
         else:
             matching.embed_stored(get_db(), [company["id"]])
             return redirect(url_for("pages.own_profile", token=token, new=1))
-    status = 409 if cvr_taken else (422 if errors else 200)
+    status = 409 if conflict else (422 if errors else 200)
     form = request.form if request.method == "POST" else None
     return render_template(
         "profile_form.html", values=values, errors=errors, regions=REGIONS, mode="register",

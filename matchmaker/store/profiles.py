@@ -209,6 +209,20 @@ def _check_cvr_free(db: sqlite_utils.Database, cvr: str | None, own_id: int | No
         raise Conflict({"cvr": "is already registered"}, "A company with this CVR is registered")
 
 
+def _check_not_twice(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    """A firm without a CVR registering again (the same name, case and spacing aside, and the
+    same contact e-mail) is refused, as a CVR already registered is: one firm, one profile."""
+    if row["cvr"] is not None or not row.get("contact_email"):
+        return
+    name = " ".join((row["name"] or "").casefold().split())
+    for (other_name,) in db.execute(
+        "SELECT name FROM companies WHERE lower(contact_email) = lower(?)", [row["contact_email"]]
+    ):
+        if " ".join((other_name or "").casefold().split()) == name:
+            raise Conflict({"name": "is already registered with this contact e-mail"},
+                           "This firm is registered already")  # fmt: skip
+
+
 def _log_change(db: sqlite_utils.Database, company_id: int, op: str) -> None:
     db["company_changes"].insert({"company_id": company_id, "op": op, "created_at": _now()})
 
@@ -253,6 +267,7 @@ def create(db: sqlite_utils.Database, data: Any) -> tuple[dict[str, Any], str]:
     row["updated_at"] = row["created_at"]
     with db.atomic():
         _check_cvr_free(db, row["cvr"])
+        _check_not_twice(db, row)
         company_id = db["companies"].insert(row).last_pk
         _log_change(db, company_id, "insert")
     return get(db, company_id), token
