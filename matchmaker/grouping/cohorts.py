@@ -205,6 +205,12 @@ def _note(lang: str, constraint: str, key: str, **values) -> dict[str, Any]:
     }
 
 
+def _in_language(note: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A note of `refusals.unmet_reason` with its reason in `lang` and in every language."""
+    by_lang = {code: messages.render_record(note["message"], code) for code in messages.LANGUAGES}
+    return note | {"reason": by_lang[lang], "reason_by_lang": by_lang}
+
+
 @dataclass
 class CohortPlan:
     request: dict[str, Any]
@@ -232,7 +238,7 @@ def plan(
         unmet.append({"constraint": "responses", **unmet_reason("no_answers")})
         return CohortPlan(request_json, [], unmet)
     sizes, notes = plan_sizes(n, min_size, max_size)
-    unmet += [{"constraint": "min_size", **note} for note in notes]
+    unmet += [{"constraint": "min_size", **_in_language(note, lang)} for note in notes]
     readings = read_answers(responses)
     weights = FOCUS_WEIGHTS[request.focus]
     affinity = combined(pair_similarities(responses, readings, db=db), weights)
@@ -243,6 +249,10 @@ def plan(
     concepts = response_concepts(responses)
     groups = [[int(i) for i in np.flatnonzero(label == c)] for c in range(len(sizes))]
     groups = [g for g in groups if g]
+    for i in np.flatnonzero(label < 0):
+        note = _note(lang, "unplaced", "left_out", company=responses[i].get("company"),
+                     size=max_size)  # fmt: skip
+        unmet.append({**note, "response_id": responses[i].get("id")})
     # A stable order: the cohort of beginners first, then by first respondent.
     groups.sort(key=lambda m: (round(float(np.mean(readings.level[m])), 1), min(m)))
     cohorts = []
