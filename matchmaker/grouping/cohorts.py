@@ -21,12 +21,7 @@ from pydantic import Field, model_validator
 
 from matchmaker.grouping.cohort_competitors import cohort_rivals, likely_competitors
 from matchmaker.grouping.cohort_split import CohortProblem, combined, plan_sizes, split
-from matchmaker.grouping.cohort_themes import (
-    response_concepts,
-    response_terms,
-    theme_view,
-    themes_in_words,
-)
+from matchmaker.grouping.cohort_themes import response_concepts, theme_view, themes_in_words
 from matchmaker.grouping.networks import stored_id
 from matchmaker.grouping.refusals import nothing_placed, unmet_reason
 from matchmaker.reference import messages
@@ -245,7 +240,6 @@ def plan(
     rivals = cohort_rivals(responses, db=db)
     competitors = rivals.apart
     label = split(CohortProblem(affinity, competitors), sizes, seed=request.seed)
-    terms, surface = response_terms(responses)
     concepts = response_concepts(responses)
     groups = [[int(i) for i in np.flatnonzero(label == c)] for c in range(len(sizes))]
     groups = [g for g in groups if g]
@@ -261,7 +255,7 @@ def plan(
         level = float(np.mean(readings.level[members]))
         themes_by_lang = {
             code: [industry_label(industry, code)]
-            + themes_in_words(members, terms, surface, concepts, code, limit=4)
+            + themes_in_words(members, concepts, code, limit=3)
             for code in messages.LANGUAGES
         }
         cohort_unmet = []
