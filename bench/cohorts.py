@@ -52,6 +52,7 @@ ANSWER_FIELDS = ("company", "cvr", "employees", "core_business", "market_now",
                  "technology_role", "experience", "barriers", "potentials", "language")  # fmt: skip
 MIN_SIZE, MAX_SIZE = 7, 10
 FOCUSES = ("balanced", "industry", "level")
+DETECTOR: list[dict] = []  # per masterclass: the competitor pairs the service keeps apart
 
 
 def masterclasses(which: str) -> list[dict]:
@@ -134,6 +135,10 @@ def run(mc: dict, name: str, seeds: range) -> dict[str, dict]:
     tfidf = tfidf_vectors(texts)
     capacity = min(int(mc["masterclass"].get("capacity") or MAX_SIZE), MAX_SIZE)
     out: dict[str, dict] = {}
+    kept_apart = cohorts.likely_competitors(stored, db=db)
+    DETECTOR.append({"pairs": len(stored) * (len(stored) - 1) // 2, "flagged": len(kept_apart),
+                     "labelled": len(mc["competitors"]),
+                     "found": len(kept_apart & mc["competitors"])})  # fmt: skip
 
     def record(method: str, groups: list[list[int]], flagged: int = 0) -> None:
         row = out.setdefault(method, {"purity": [], "together": 0, "oversize": 0, "flagged": 0})
@@ -193,6 +198,12 @@ def main() -> None:
         flagged = sum(r[method]["flagged"] for r in results)
         print(f"| {method} | {np.mean(means):.3f} | {worst:.3f} | {cells} | {together} | "
               f"{oversize} | {flagged} |")  # fmt: skip
+    flagged = sum(d["flagged"] for d in DETECTOR)
+    print(
+        f"\nCompetitor pairs the service keeps apart: {flagged} of "
+        f"{sum(d['pairs'] for d in DETECTOR)} pairs, {sum(d['found'] for d in DETECTOR)} of the "
+        f"{sum(d['labelled'] for d in DETECTOR)} labelled competitor pairs among them."
+    )
     readers = answer_readers.load()
     print("\nAnswer readers, cross-validated on their training data:", readers.report)
 

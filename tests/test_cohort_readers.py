@@ -125,11 +125,18 @@ def problems(draw):
 def test_split_sizes_in_bounds_competitors_apart_and_seeded(case, seed):
     problem, min_size, max_size = case
     sizes, notes = plan_sizes(problem.n, min_size, max_size)
-    assert sum(sizes) == problem.n and max(sizes) <= max_size
-    assert max(sizes) - min(sizes) <= 1
-    assert bool(notes) == (min(sizes) < min_size)
+    if problem.n < min_size:  # one smaller cohort, said so
+        assert sizes == [problem.n] and notes
+    else:  # within the bounds; when not everyone fits, as many full cohorts as fit
+        assert min_size <= min(sizes) and max(sizes) <= max_size
+        assert max(sizes) - min(sizes) <= 1 and sum(sizes) <= problem.n
+        assert bool(notes) == (sum(sizes) < problem.n)
+        if notes:
+            assert sizes == [max_size] * (problem.n // min_size)
     label = split(problem, sizes, seed=seed)
-    assert sorted(np.bincount(label, minlength=len(sizes)).tolist()) == sorted(sizes)
+    placed = label[label >= 0]
+    assert sorted(np.bincount(placed, minlength=len(sizes)).tolist()) == sorted(sizes)
+    assert int((label < 0).sum()) == problem.n - sum(sizes)
     # Competitor pairs are apart whenever a split with them apart exists: with at most six
     # pairs and at least two cohorts of two or more, a greedy colouring shows one does when
     # every respondent has fewer rivals than there are cohorts.
@@ -138,7 +145,7 @@ def test_split_sizes_in_bounds_competitors_apart_and_seeded(case, seed):
         rivals[i] += 1
         rivals[j] += 1
     if len(sizes) > 1 and rivals.max(initial=0) < len(sizes) and min(sizes) >= 2:
-        assert all(label[i] != label[j] for i, j in problem.competitors)
+        assert all(label[i] != label[j] or label[i] < 0 for i, j in problem.competitors)
     assert np.array_equal(label, split(problem, sizes, seed=seed))
 
 

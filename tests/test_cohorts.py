@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import company_body, valid_cvr
 
-from matchmaker.grouping import cohort_themes, cohorts
+from matchmaker.grouping import cohorts
 
 CHATBOT = [
     ("Friluftsgrej.dk", "Webshop med telte og vandreudstyr.",
@@ -256,17 +256,30 @@ def test_invitations_rank_fitting_firms_without_respondents(client, auth):
     assert client.get("/api/v1/masterclasses/999/invitations", headers=auth).status_code == 404
 
 
-def test_themes_leave_out_filler_words():
+def test_themes_are_labels_in_the_reader_language(client, auth):
+    # Words of the answers ('kasser', 'højere') are no theme; capabilities are, in the
+    # language asked for, in the API, the page and an export.
     rows = [
-        {"id": i, "technology_role": f"Måske et tilbud om ensartede opgaver og kortere {topic}.",
-         "potentials": f"Måske kortere ventetid og ensartet {topic}."}
-        for i, topic in enumerate(["svejsning"] * 4 + ["regnskab"] * 4)
+        {"company": f"Firma {i}", "core_business": core, "market_now": "Danmark.",
+         "technology_role": f"Robotter skal pakke kasser og give højere {topic}.",
+         "potentials": f"Højere kapacitet og {topic}.", "experience": "Ingen."}
+        for i, (core, topic) in enumerate(
+            [(core, "automatisering") for core in ("Vi producerer marmelade.", "Et mejeri.",
+                                                   "Vi støber plastdele.", "Et savværk.")]
+            + [(core, "kunstig intelligens og chatbots") for core in (
+                "Vi laver software.", "Et revisionsfirma.", "En tandlægeklinik.", "En webshop.")])
     ]  # fmt: skip
-    terms, surface = cohort_themes.response_terms(rows)
-    words = set(surface.values())
-    assert not words & {"måske", "tilbud", "ensartet", "ensartede", "opgaver", "kortere"}
-    themes = cohort_themes.themes_in_words([0, 1, 2, 3], terms, surface, [set()] * 8)
-    assert "svejsning" in themes and not set(themes) & {"måske", "kortere", "opgaver"}
+    mc = masterclass(client, auth, capacity=8, answers_=rows)
+    body = form(client, auth, mc, min_size=4, max_size=4, lang="en").get_json()
+    for cohort in body["cohorts"]:
+        en, da = cohort["themes_by_lang"]["en"], cohort["themes_by_lang"]["da"]
+        assert cohort["themes"] == en and len(en) == len(da)
+        words = " ".join(en + da).lower()
+        assert not {"kasser", "højere", "kapacitet", "pakke"} & set(words.split()), en
+    assert any(len(c["themes"]) > 1 for c in body["cohorts"])  # a capability, not only trade
+    csv = client.get(f"/api/v1/cohorts/proposals/{body['id']}/export?format=csv&lang=en",
+                     headers=auth).get_data(as_text=True)  # fmt: skip
+    assert "kasser" not in csv and "højere" not in csv.lower()
 
 
 def test_the_cohort_page_speaks_the_page_language(client, auth, runner):
@@ -280,18 +293,21 @@ def test_the_cohort_page_speaks_the_page_language(client, auth, runner):
     add_user(runner, "kursus@example.dk", password="et-langt-kodeord-42")
     client.post("/login", data={"email": "kursus@example.dk", "password": "et-langt-kodeord-42"})
     english = client.get(f"/masterclasses/{mc}/cohorts?lang=en").get_data(as_text=True)
-    assert "Theme: " in english and "experience: " in english
-    assert "Tema:" not in english and "erfaring:" not in english
+    # Each member's line says why it is there: its own maturity and industry.
+    assert re.search(r"– (beginner|experimenting|experienced) · [a-z]", english)
+    assert "Tema:" not in english and "Theme:" not in english
     for danish in ("begynder", "afprøvende", "erfaren"):
-        assert f"Maturity: {danish}" not in english and f"experience: {danish}" not in english
+        assert f"Maturity: {danish}" not in english and f"– {danish} ·" not in english
     assert re.search(r"Maturity: (beginner|experimenting|experienced)", english)
     danish = client.get(f"/masterclasses/{mc}/cohorts?lang=da").get_data(as_text=True)
-    assert "Tema: " in danish and re.search(r"Modenhed: (begynder|afprøvende|erfaren)", danish)
-    assert "Theme:" not in danish
+    assert re.search(r"– (begynder|afprøvende|erfaren) · [a-zæøå]", danish)
+    assert re.search(r"Modenhed: (begynder|afprøvende|erfaren)", danish)
+    assert "Theme:" not in danish and "Tema:" not in danish
     # Cohorts formed in English read in Danish on a Danish page too.
     assert form(client, auth, mc, min_size=5, max_size=6, lang="en").status_code == 201
     danish = client.get(f"/masterclasses/{mc}/cohorts?lang=da").get_data(as_text=True)
-    assert "Theme:" not in danish and not re.search(r"Modenhed: (beginner|experienced)", danish)
+    assert not re.search(r"Modenhed: (beginner|experienced)", danish)
+    assert not re.search(r"– (beginner|experimenting|experienced) ·", danish)
 
 
 SHOPS = [

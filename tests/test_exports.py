@@ -639,3 +639,16 @@ def test_a_long_label_in_the_pdf_does_not_run_into_its_value():
     sheet.pdf.set_font(sheet.family, "B", 10)
     width_pt = sheet.pdf.get_string_width(label) * 72 / 25.4
     assert x_value >= x_label + width_pt, (x_label, x_value, width_pt)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_pdf_table_headings_keep_their_words_whole(lang):
+    """A heading wider than its column ("Masterclass-hold") shrinks instead of breaking."""
+    group = exports.Group(
+        kind="cohort", id=1, proposal_id=1, ordinal=1, status="proposed", score=0.5,
+        purpose="Test", participants=[exports.Participant(name="Firma A/S", reason="Test")],
+    )  # fmt: skip
+    pdf = exports.to_pdf(exports.Export("cohort_proposal", 1, groups=[group]), lang)
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    heading = exports.as_pdf.label("cohort", lang)
+    assert heading in text.split("\n") or heading in text, text

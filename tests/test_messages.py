@@ -72,3 +72,11 @@ def test_no_code_is_written_twice(lang):
                     twice.append((code, seen[code], path.name))
                 seen[code] = path.name
     assert twice == []
+
+
+def test_one_firm_is_one_firm():
+    from matchmaker.reference import messages
+
+    assert messages.render("reasons.pool", "da", n=1, min=3).startswith("kun 1 virksomhed kan")
+    assert "1 firm that" in messages.render("reasons.pool", "en", n=1, min=3)
+    assert messages.render("cohorts.few", "en", n=1, min_size=3).startswith("Only 1 answer;")

@@ -204,15 +204,21 @@ def test_the_technology_questions_name_the_masterclass_technology(client, auth):
     assert "Hvordan vil kunstig intelligens få betydning for jer?" in page
     assert "Jeres erfaring med kunstig intelligens" in page
     english = client.get(url + "?lang=en").get_data(as_text=True)
-    assert "How will kunstig intelligens matter to your business?" in english
+    # The technology is named once, in Danish: the English question names it in brackets
+    # instead of putting a Danish word into an English sentence.
+    assert "How will the technology of this masterclass (kunstig intelligens) matter" in english
+    assert "How will kunstig intelligens" not in english
     described = client.get(f"/api/v1/masterclasses/{masterclass['id']}/questionnaire")
     assert described.status_code == 200  # open, like the web form
     questions = {q["field"]: q for q in described.get_json()["questions"]}
     assert questions["technology_role"]["text"] == {
         "da": "Hvordan vil kunstig intelligens få betydning for jer?",
-        "en": "How will kunstig intelligens matter to your business?",
+        "en": "How will the technology of this masterclass (kunstig intelligens) matter to your "
+        "business?",
     }
-    assert questions["experience"]["text"]["en"] == "Your experience with kunstig intelligens"
+    assert questions["experience"]["text"]["en"] == (
+        "Your experience with the technology of this masterclass (kunstig intelligens)"
+    )
     assert questions["company"]["required"] and not questions["cvr"]["required"]
     assert masterclass["questions"] == described.get_json()["questions"]
     # a masterclass without a technology asks about "the technology"

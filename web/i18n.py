@@ -39,6 +39,19 @@ def maturity_text(value) -> str:
     return t(f"maturity_{code}") if code else str(value or "–")
 
 
+def cohort_member_text(member) -> str:
+    """Why a member is in its cohort (its own industry and maturity, as the answer readers
+    read them) in the visitor's language; a member without those codes shows its stored
+    reason."""
+    from matchmaker.grouping import cohorts
+
+    industry, maturity = member.get("industry"), member.get("maturity_code")
+    if not (industry and maturity):
+        return str(member.get("reason") or "")
+    lang = current_language()
+    return cohorts.member_reason(cohorts.member_words(industry, maturity, lang), lang)
+
+
 def nace_title(code) -> str:
     """The DB07/NACE title of a code in the visitor's language ('' when unknown)."""
     from matchmaker.reference import nace
@@ -254,6 +267,7 @@ def init_app(app: Flask) -> None:
             "pair_type": pair_type,
             "flag_text": flag_text,
             "maturity_text": maturity_text,
+            "cohort_member_text": cohort_member_text,
             "field_error": field_error,
             "record_text": record_text,
             "nace_title": nace_title,

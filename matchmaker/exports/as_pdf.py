@@ -121,9 +121,9 @@ class Sheet:
             self.pdf.multi_cell(0, 6, shown, new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(2)
 
-    def fitting_size(self, text: str, width: float) -> float:
+    def fitting_size(self, text: str, width: float, bold: bool = False) -> float:
         """The largest font size up to the table's at which `text` fits on one line."""
-        self.pdf.set_font(self.family, "", TABLE_FONT_SIZE)
+        self.pdf.set_font(self.family, "B" if bold else "", TABLE_FONT_SIZE)
         room = width - 2 * self.pdf.c_margin - 2  # the cell's padding, with a margin
         drawn = self.pdf.get_string_width(text)
         if drawn <= room:
@@ -132,7 +132,7 @@ class Sheet:
 
     def table(self, columns: dict[str, int], headings: list[str], rows: list[dict[str, Any]]):
         """A table of `columns` (key → width in mm); cells of ONE_LINE columns shrink their
-        font rather than wrap."""
+        font rather than wrap, and so does a heading whose longest word would break."""
         from fpdf.fonts import FontFace
 
         self.pdf.set_font(self.family, "", TABLE_FONT_SIZE)
@@ -143,8 +143,12 @@ class Sheet:
             text_align="LEFT",
         ) as table:
             row = table.row()
-            for heading in headings:
-                row.cell(self.clean(heading))
+            for heading, width in zip(headings, columns.values(), strict=True):
+                text = self.clean(heading)
+                longest = max(text.split() or [""], key=self.pdf.get_string_width)
+                size = self.fitting_size(longest, width, bold=True)
+                row.cell(text, style=FontFace(size_pt=size) if size < TABLE_FONT_SIZE else None)
+            self.pdf.set_font(self.family, "", TABLE_FONT_SIZE)
             for values in rows:
                 row = table.row()
                 for key, width in columns.items():

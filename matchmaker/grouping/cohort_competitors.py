@@ -1,5 +1,10 @@
 """Respondents who likely compete: the same core business in the same market, firms the
-matching engine flags as competitors, and pairs a facilitator said never to put together."""
+matching engine flags as competitors, and pairs a facilitator said never to put together.
+
+An answer is judged from its own text: it is not linked to a registered profile by its name
+(an anonymous answer is never attached to a profile), so its core business is read the way the
+matcher reads a profile — Danish and English alike — and its market from the places it names.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,18 @@ from matchmaker.store import profiles
 
 COMPETITOR_COSINE = 0.80  # model cosine of core business above which firms may compete
 COMPETITOR_Z = 2.0  # or core business and market both this far above the respondents' mean
+# Or the core businesses read alike as the matcher reads profiles, by two readings together:
+# the sentence model on concept-glossed, language-centred text (Danish and English meet on
+# topic) and its mix with the Danish-aware lexical vectors (stems, character n-grams,
+# bilingual concepts), each in standard deviations above the respondents' mean pair; their sum
+# at least this (one reading may carry a pair the other reads less strongly: a Danish and an
+# English answer share few words), for two answers that are each other's closest.
+READ_ALIKE_Z = 5.0
+MIN_SPREAD_ROWS = 8  # respondents needed for a mean and a spread of their pairs
+# Respondents needed before "more alike than the masterclass's pairs" says more than "of the
+# same one of two or three trades" (a small masterclass of few trades reads every pair of a
+# trade as standing out).
+READ_ALIKE_ROWS = 16
 
 
 @dataclass
@@ -35,7 +52,10 @@ def cohort_rivals(responses: Sequence[Mapping], db=None) -> CohortRivals:
     Either the core businesses read almost the same (model cosine at least
     COMPETITOR_COSINE) with a market in common, or both the core business and the market stand
     out as alike among this masterclass's respondents (at least COMPETITOR_Z standard
-    deviations above the mean pair). Registered firms (an answer linked to a profile or
+    deviations above the mean pair), or the core businesses read alike as the matcher reads
+    profiles, in Danish and English alike, and each is the other's closest (`core_readings`,
+    `mutual_closest`, READ_ALIKE_Z), and the two name a market or place in common
+    (`answer_places`) or one names none. Registered firms (an answer linked to a profile or
     carrying its CVR) the matching engine flags as competitors, and 'never together' pairs,
     count too; a pair a facilitator allowed is `allowed`, not kept apart.
     """
@@ -50,21 +70,91 @@ def cohort_rivals(responses: Sequence[Mapping], db=None) -> CohortRivals:
     core = SentenceEncoder().encode(core_text, db=db)
     cos = core @ core.T
     markets = [set(content_stems(m)) for m in market_text]
+    places = [answer_places(r) for r in responses]
+
+    def same_market(i: int, j: int) -> bool:
+        if not (markets[i] or places[i]) or not (markets[j] or places[j]):
+            return True  # one of them does not say: it may well be the same market
+        return bool(markets[i] & markets[j]) or places_meet(places[i], places[j])
+
     found = set()
     for i, j in zip(*np.nonzero(np.triu(cos >= COMPETITOR_COSINE, 1)), strict=True):
         if markets[i] & markets[j] or not (markets[i] and markets[j]):
             found.add((int(i), int(j)))
-    if n >= 8:  # enough pairs for a mean and a spread
+    if n >= MIN_SPREAD_ROWS:
         alike = np.ones((n, n), dtype=bool)
         for texts in (core_text, market_text):
             sim = encode_responses([{"core_business": t} for t in texts], db=db).similarity()
-            off = sim[~np.eye(n, dtype=bool)]
-            alike &= (sim - off.mean()) / (off.std() or 1.0) >= COMPETITOR_Z
+            alike &= standard_scores(sim) >= COMPETITOR_Z
         found |= {(int(i), int(j)) for i, j in zip(*np.nonzero(np.triu(alike, 1)), strict=True)}
+    if n >= READ_ALIKE_ROWS:
+        read = core_readings(core_text, db=db)
+        read_alike = mutual_closest(read["model"] + read["mixed"]) >= READ_ALIKE_Z
+        found |= {
+            (int(i), int(j))
+            for i, j in zip(*np.nonzero(np.triu(read_alike, 1)), strict=True)
+            if same_market(int(i), int(j))
+        }
     if db is None:
         return CohortRivals(found)
     registered = registered_competitors(responses, db)
     return CohortRivals((found | registered.apart) - registered.allowed, registered.allowed)
+
+
+def standard_scores(sim: np.ndarray) -> np.ndarray:
+    """Pair similarities as standard scores over the off-diagonal pairs."""
+    off = sim[~np.eye(sim.shape[0], dtype=bool)]
+    return (sim - off.mean()) / (off.std() or 1.0)
+
+
+def core_readings(core_text: Sequence[str], db=None) -> dict[str, np.ndarray]:
+    """Standard scores of how alike the core businesses read as the matcher reads profiles:
+    'model' the sentence model alone (concept-glossed, language-centred), 'mixed' with the
+    lexical vectors (the matcher's calibrated similarity)."""
+    from matchmaker.representation.embedding import HybridEncoder
+
+    as_profiles = [{"id": k, "description": t} for k, t in enumerate(core_text)]
+    out = {}
+    for name, weights in (
+        ("model", {"model": 1.0, "lexical": 0.0, "structured": 0.0}),
+        ("mixed", {"model": 0.3, "lexical": 0.5, "structured": 0.0}),
+    ):
+        encoder = HybridEncoder(weights=weights)
+        vectors = encoder.fit_transform(as_profiles, db=db)
+        out[name] = standard_scores(encoder.similarity(vectors, vectors, "profile", "profile"))
+    return out
+
+
+def mutual_closest(sim: np.ndarray) -> np.ndarray:
+    """`sim` where the two are each other's closest (another firm, not itself), else -inf: a
+    rival is the firm most like one's own, not one of a crowd of alike firms."""
+    off = np.where(np.eye(sim.shape[0], dtype=bool), -np.inf, sim)
+    closest = off.argmax(axis=1)
+    mutual = closest[closest] == np.arange(sim.shape[0])
+    out = np.full(sim.shape, -np.inf)
+    for i in np.flatnonzero(mutual):
+        out[i, closest[i]] = off[i, closest[i]]
+    return out
+
+
+def answer_places(response: Mapping) -> set[str]:
+    """The markets an answer names: countries and groups in any language, with every market
+    they contain, and a Danish region, town or municipality as 'region:<region>'."""
+    from matchmaker.reference import markets, regions
+
+    text = f"{response.get('core_business') or ''}\n{response.get('market_now') or ''}"
+    keys = {m for k in markets.find_markets(text) for m in markets.covers(k)}
+    region = regions.find_in_text(text)
+    return keys | {f"region:{region}"} if region else keys
+
+
+def places_meet(a: set[str], b: set[str]) -> bool:
+    """Whether two answers' places (`answer_places`) share a market: a market in common, or
+    one sells across Denmark and the other in a Danish region."""
+    if a & b:
+        return True
+    regional = [any(k.startswith("region:") for k in p) for p in (a, b)]
+    return ("DK" in a and regional[1]) or ("DK" in b and regional[0])
 
 
 def respondent_profiles(responses: Sequence[Mapping], db) -> dict[int, list[int]]:

@@ -58,21 +58,27 @@ class CohortProblem:
 
 
 def plan_sizes(n: int, min_size: int, max_size: int) -> tuple[list[int], list[dict]]:
-    """Cohort sizes that add up to n within the bounds, as even as possible; notes when the
-    bounds cannot all be met (everyone still gets a place)."""
+    """Cohort sizes within the bounds, as even as possible, that place every respondent when
+    the bounds allow; when they do not (23 respondents in cohorts of exactly 7), as many full
+    cohorts of `max_size` as `min_size` allows, the rest left out, with a note saying so.
+    Fewer respondents than `min_size` make one smaller cohort (noted too)."""
     if n == 0:
         return [], []
     k = math.ceil(n / max_size)
     base, extra = divmod(n, k)
     sizes = [base + 1] * extra + [base] * (k - extra)
-    notes = []
-    if sizes[-1] < min_size:
-        notes.append(
-            unmet_reason(
-                "respondents", n=n, min=min_size, max=max_size, lo=min(sizes), hi=max(sizes)
-            )
-        )
-    return sizes, notes
+    if sizes[-1] >= min_size:
+        return sizes, []
+    if n < min_size:
+        return [n], [unmet_reason("too_few_respondents", n=n, min=min_size, max=max_size)]
+    k = n // min_size  # the most cohorts of at least min_size; all full, since n > k * max_size
+    sizes = [max_size] * k
+    placed = sum(sizes)
+    note = unmet_reason(
+        "respondents_left_out", n=n, min=min_size, max=max_size, cohorts=k, placed=placed,
+        left=n - placed,
+    )  # fmt: skip
+    return sizes, [note]
 
 
 def split(problem: CohortProblem, sizes: Sequence[int], seed: int = 0, n_init: int = 8):
@@ -80,12 +86,18 @@ def split(problem: CohortProblem, sizes: Sequence[int], seed: int = 0, n_init: i
 
     From `n_init` seeded starts (farthest-point seeds, a greedy fill in order of regret, then
     pair swaps until no swap helps) the split with the highest total affinity wins. Returns
-    the cohort of each respondent (array of cohort numbers).
+    the cohort of each respondent (array of cohort numbers). When `sizes` hold fewer than all
+    respondents, the respondents are first split over as many cohorts, then each cohort's
+    least alike members (competitors first) are left out, as -1, until it has its size.
     """
     n, k = problem.n, len(sizes)
+    a = problem.penalised()
+    if sum(sizes) < n:
+        base, extra = divmod(n, k)
+        full = [base + 1] * extra + [base] * (k - extra)
+        return _trimmed(a, split(problem, full, seed, n_init), sorted(sizes, reverse=True))
     if k <= 1:
         return np.zeros(n, dtype=np.intp)
-    a = problem.penalised()
     best, best_value = None, -np.inf
     for rng in np.random.default_rng(seed).spawn(n_init):
         label = _one_split(a, sizes, rng)
@@ -93,6 +105,18 @@ def split(problem: CohortProblem, sizes: Sequence[int], seed: int = 0, n_init: i
         if value > best_value + 1e-9:
             best, best_value = label, value
     return best
+
+
+def _trimmed(a: np.ndarray, label: np.ndarray, sizes: Sequence[int]) -> np.ndarray:
+    """`label` with each cohort cut to its size (the largest cohort to the largest size): the
+    member least alike to the others of its cohort leaves first, one at a time, as -1."""
+    label = label.copy()
+    by_count = sorted(range(len(sizes)), key=lambda c: (-int((label == c).sum()), c))
+    for c, size in zip(by_count, sizes, strict=True):
+        while (members := np.flatnonzero(label == c)).size > size:
+            block = a[np.ix_(members, members)]
+            label[members[int(np.argmin(block.sum(axis=1)))]] = -1
+    return label
 
 
 def _one_split(a: np.ndarray, sizes: Sequence[int], rng, max_passes: int = 50) -> np.ndarray:

@@ -21,12 +21,7 @@ from pydantic import Field, model_validator
 
 from matchmaker.grouping.cohort_competitors import cohort_rivals, likely_competitors
 from matchmaker.grouping.cohort_split import CohortProblem, combined, plan_sizes, split
-from matchmaker.grouping.cohort_themes import (
-    response_concepts,
-    response_terms,
-    theme_view,
-    themes_in_words,
-)
+from matchmaker.grouping.cohort_themes import response_concepts, theme_view, themes_in_words
 from matchmaker.grouping.networks import stored_id
 from matchmaker.grouping.refusals import nothing_placed, unmet_reason
 from matchmaker.reference import messages
@@ -205,6 +200,12 @@ def _note(lang: str, constraint: str, key: str, **values) -> dict[str, Any]:
     }
 
 
+def _in_language(note: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A note of `refusals.unmet_reason` with its reason in `lang` and in every language."""
+    by_lang = {code: messages.render_record(note["message"], code) for code in messages.LANGUAGES}
+    return note | {"reason": by_lang[lang], "reason_by_lang": by_lang}
+
+
 @dataclass
 class CohortPlan:
     request: dict[str, Any]
@@ -232,17 +233,20 @@ def plan(
         unmet.append({"constraint": "responses", **unmet_reason("no_answers")})
         return CohortPlan(request_json, [], unmet)
     sizes, notes = plan_sizes(n, min_size, max_size)
-    unmet += [{"constraint": "min_size", **note} for note in notes]
+    unmet += [{"constraint": "min_size", **_in_language(note, lang)} for note in notes]
     readings = read_answers(responses)
     weights = FOCUS_WEIGHTS[request.focus]
     affinity = combined(pair_similarities(responses, readings, db=db), weights)
     rivals = cohort_rivals(responses, db=db)
     competitors = rivals.apart
     label = split(CohortProblem(affinity, competitors), sizes, seed=request.seed)
-    terms, surface = response_terms(responses)
     concepts = response_concepts(responses)
     groups = [[int(i) for i in np.flatnonzero(label == c)] for c in range(len(sizes))]
     groups = [g for g in groups if g]
+    for i in np.flatnonzero(label < 0):
+        note = _note(lang, "unplaced", "left_out", company=responses[i].get("company"),
+                     size=max_size)  # fmt: skip
+        unmet.append({**note, "response_id": responses[i].get("id")})
     # A stable order: the cohort of beginners first, then by first respondent.
     groups.sort(key=lambda m: (round(float(np.mean(readings.level[m])), 1), min(m)))
     cohorts = []
@@ -251,7 +255,7 @@ def plan(
         level = float(np.mean(readings.level[members]))
         themes_by_lang = {
             code: [industry_label(industry, code)]
-            + themes_in_words(members, terms, surface, concepts, code, limit=4)
+            + themes_in_words(members, concepts, code, limit=3)
             for code in messages.LANGUAGES
         }
         cohort_unmet = []

@@ -12,6 +12,8 @@ import numpy as np
 from matchmaker.reference import messages
 from matchmaker.store import questionnaires
 
+# Legal forms a firm may write after its name or leave out ("A/S", "ApS", ...), as name keys.
+LEGAL_FORMS = ("a s", "aps", "i s", "k s", "p s", "ivs", "amba", "smba", "ltd", "inc", "gmbh")
 THEME_WEIGHT = 0.6  # the rest goes to likeness with the firms that already answered
 NEIGHBOURS = 3  # respondents a candidate is compared with (its closest ones)
 
@@ -29,10 +31,24 @@ class Invitation:
     sector: str | None = None
 
 
-def _answered(responses: Sequence[Mapping]) -> tuple[set[int], set[str]]:
+def _answered(responses: Sequence[Mapping]) -> tuple[set[int], set[str], set[str]]:
+    """Who has answered: linked profiles, CVRs and firm names (as a repeat answer is known by
+    its name, `questionnaires.firm_name_key`). A name leaves a firm of that name out of the
+    invitations; it links no answer to a profile."""
     ids = {r["company_id"] for r in responses if r.get("company_id") is not None}
     cvrs = {r["cvr"] for r in responses if r.get("cvr")}
-    return ids, cvrs
+    names = {name_key(r.get("company")) for r in responses} - {""}
+    return ids, cvrs, names
+
+
+def name_key(name: str | None) -> str:
+    """A firm name as `questionnaires.firm_name_key` reads it, without a legal form at its end
+    ("Bølgepap Midt A/S" and "Bølgepap Midt ApS" are one name)."""
+    key = questionnaires.firm_name_key(name)
+    for form in LEGAL_FORMS:
+        if key.endswith(f" {form}"):
+            return key[: -len(form) - 1]
+    return key
 
 
 def invitations(
@@ -46,12 +62,14 @@ def invitations(
 
     masterclass = questionnaires.get_masterclass(db, stored_id(masterclass_id, "masterclass"))
     responses = questionnaires.responses(db, masterclass_id)
-    answered_ids, answered_cvrs = _answered(responses)
+    answered_ids, answered_cvrs, answered_names = _answered(responses)
     index = matching.match_index(db)
     candidates = [
         cid
         for cid in sorted(index.row_)
-        if cid not in answered_ids and index.profiles_[cid].get("cvr") not in answered_cvrs
+        if cid not in answered_ids
+        and index.profiles_[cid].get("cvr") not in answered_cvrs
+        and name_key(index.profiles_[cid].get("name")) not in answered_names
     ]
     if not candidates:
         return [], 0
@@ -96,10 +114,13 @@ def invitations(
         if needed:
             labels = ", ".join(lexicon.label(c, lang) for c in needed[:3])
             reasons.append(words["needs"].format(labels=labels))
-        if closest is not None:
-            names = [responses[i]["company"] for i in closest[:2, pos]]
-            names = f" {words['and']} ".join(dict.fromkeys(names))
-            reasons.append(words["alike"].format(names=names))
+        if closest is not None:  # never its own answer (a name written another way)
+            own = name_key(profile.get("name"))
+            names = [responses[i]["company"] for i in closest[:, pos]
+                     if name_key(responses[i]["company"]) != own][:2]  # fmt: skip
+            if names:
+                names = f" {words['and']} ".join(dict.fromkeys(names))
+                reasons.append(words["alike"].format(names=names))
         out.append(
             Invitation(
                 id=profile["id"],
