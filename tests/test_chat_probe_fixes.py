@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from test_chat import ask, intent_model, register_firms  # noqa: F401 - the model, built once
-from test_chat_turns import cards
+from test_chat_turns import FIRMS, cards
 
 ROBOTS = [
     ("Assens Automatik", "Styringer til pakkemaskiner; vil bruge robotter til palletering."),
@@ -73,3 +73,47 @@ def test_n_cohorts_is_their_number(client, auth, robot_class):
     body = ask(client, auth, "lav 4 hold til robotkurset", "count")
     assert body["intent"] == "propose_cohorts", body["reply"]
     assert len(cohort_sizes(body)) == 4, body["reply"]
+
+
+# -- B. "uden <firm>" after a partner list leaves that firm out ------------------------------
+
+
+def firm_names(body) -> list[str]:
+    return [c["name"] for c in cards(body, "firm")]
+
+
+@pytest.mark.parametrize(
+    ("request_", "exclusion"),
+    [("find partnere til Brande Væveri", "uden {name}"),
+     ("find partners for Brande Væveri", "without {name} please"),
+     ("find partnere til Brande Væveri", "ikke {name}")],
+)  # fmt: skip
+def test_a_firm_named_in_full_after_an_exclusion_word_leaves_the_list(
+    client, auth, request_, exclusion
+):
+    register_firms(client, FIRMS, 900)
+    s = "exclude-" + exclusion.split()[0]
+    listed = firm_names(ask(client, auth, request_, s))
+    gone = listed[1]
+    body = ask(client, auth, exclusion.format(name=gone), s)
+    assert not cards(body, "choice"), body["reply"]
+    assert body["entities"]["firm"]["name"] == "Brande Væveri ApS", body["entities"]
+    kept = firm_names(body)
+    assert gone not in kept and kept[:3] == [n for n in listed if n != gone][:3], body["reply"]
+
+
+@pytest.mark.parametrize("confirm", ["button", "ja"])
+def test_a_confirmed_guess_after_an_exclusion_word_leaves_the_list(client, auth, confirm):
+    register_firms(client, FIRMS, 920)
+    s = "exclude-guess-" + confirm
+    listed = firm_names(ask(client, auth, "find partnere til Lemvig Lakrids", s))
+    assert "Fjordtekst Polstring ApS" in listed
+    asked = ask(client, auth, "og uden Fjordtkst", s)  # a typo: the chat asks first
+    (choice,) = cards(asked, "choice")
+    assert choice["name"] == "Fjordtekst Polstring ApS", asked["reply"]
+    answer = choice["actions"][0]["message"] if confirm == "button" else confirm
+    body = ask(client, auth, answer, s)
+    assert body["intent"] == "find_partners", body["reply"]
+    assert body["entities"]["firm"]["name"] == "Lemvig Lakrids ApS", body["reply"]
+    assert "Fjordtekst Polstring ApS" not in firm_names(body), body["reply"]
+    assert firm_names(body)[:2] == [n for n in listed if n != "Fjordtekst Polstring ApS"][:2]
