@@ -117,3 +117,93 @@ def test_a_confirmed_guess_after_an_exclusion_word_leaves_the_list(client, auth,
     assert body["entities"]["firm"]["name"] == "Lemvig Lakrids ApS", body["reply"]
     assert "Fjordtekst Polstring ApS" not in firm_names(body), body["reply"]
     assert firm_names(body)[:2] == [n for n in listed if n != "Fjordtekst Polstring ApS"][:2]
+
+
+# -- C. follow-ups after networks, and who shares a cohort -----------------------------------
+
+BAKERY_CHAIN = [
+    dict(name="Hinnerup Honning ApS", region="Midtjylland", city="Hinnerup", sector="Fødevarer",
+         nace="10.89", description="Vi tapper og sælger honning fra danske bigårde.",
+         offers="Honning i glas og spande til bagerier.", needs="Glas, etiketter og eksport."),
+    dict(name="Odder Syltetøj ApS", region="Midtjylland", city="Odder", sector="Fødevarer",
+         nace="10.39", description="Syltetøj og marmelade af danske bær.",
+         offers="Syltetøj og frugtfyld til bagerier.", needs="Bær fra danske avlere og glas."),
+    dict(name="Favrskov Bærplantage ApS", region="Midtjylland", city="Hadsten",
+         sector="Landbrug", nace="01.25", description="Vi dyrker jordbær og solbær.",
+         offers="Friske og frosne bær til fødevareproducenter.", needs="Faste aftagere."),
+    dict(name="Langå Landbageri ApS", region="Midtjylland", city="Langå", sector="Fødevarer",
+         nace="10.71", description="Bageri med rugbrød og kager til supermarkeder.",
+         offers="Rugbrød og kager.", needs="Honning, syltetøj og frugtfyld til kager."),
+    dict(name="Bjerringbro Glas og Etiket ApS", region="Midtjylland", city="Bjerringbro",
+         sector="Emballage", nace="17.29", description="Glas, låg og etiketter til fødevarer.",
+         offers="Glas, låg og trykte etiketter.", needs="Kunder blandt fødevareproducenter."),
+    dict(name="Ry Mejeri ApS", region="Midtjylland", city="Ry", sector="Fødevarer",
+         nace="10.51", description="Mejeri med yoghurt og skyr.",
+         offers="Yoghurt og skyr til dagligvarehandlen.", needs="Bær til yoghurt og emballage."),
+    dict(name="Hvide Sande Fiskeindustri ApS", region="Midtjylland", city="Hvide Sande",
+         sector="Fødevarer", nace="10.20", description="Forarbejdning af fisk til eksport.",
+         offers="Frosne fiskefileter.", needs="Kølelager og transport."),
+    dict(name="Brabrand Frysehus ApS", region="Midtjylland", city="Aarhus", sector="Logistik",
+         nace="52.10", description="Køle- og frostlager for fødevarer.",
+         offers="Kølelager, frostlager og transport af fødevarer.",
+         needs="Kunder blandt fødevareproducenter."),
+]  # fmt: skip
+
+NETWORKS = "foreslå netværk om fødevarer i Midtjylland"
+
+
+def members(body, kind="network") -> list[list[str]]:
+    return [[m["name"] for m in c["members"]] for c in cards(body, kind)]
+
+
+def test_a_language_asked_after_networks_shows_the_same_networks_in_it(client, auth):
+    register_firms(client, BAKERY_CHAIN, 940)
+    first = ask(client, auth, NETWORKS, "net-lang")
+    assert len(members(first)) >= 2, first["reply"]
+    english = ask(client, auth, "svar på engelsk", "net-lang")
+    assert english["intent"] == "propose_networks", english["reply"]
+    assert english["entities"].get("theme") == first["entities"]["theme"], english["entities"]
+    assert members(english) == members(first), english["reply"]
+    assert english["reply"].startswith("Here are"), english["reply"]
+
+
+def test_more_networks_says_there_are_none_or_gives_more(client, auth):
+    register_firms(client, BAKERY_CHAIN, 960)
+    first = ask(client, auth, NETWORKS, "net-more")
+    more = ask(client, auth, "vis flere", "net-more")
+    assert more["intent"] == "propose_networks", more["reply"]
+    assert not more["reply"].startswith("Hvilken virksomhed"), more["reply"]
+    assert f"de {len(members(first))} netværk" in more["reply"], more["reply"]
+    assert "hele landet" in more["reply"], more["reply"]
+    one = ask(client, auth, "foreslå 1 netværk om fødevarer i Midtjylland", "net-more-1")
+    assert len(members(one)) == 1, one["reply"]
+    again = ask(client, auth, "show more", "net-more-1")
+    assert again["intent"] == "propose_networks", again["reply"]
+    assert len(members(again)) == 2, again["reply"]
+
+
+def test_why_is_a_member_there_explains_its_place_in_its_network(client, auth):
+    register_firms(client, BAKERY_CHAIN, 980)
+    listed = members(ask(client, auth, NETWORKS, "net-why"))
+    member = listed[1][0]
+    body = ask(client, auth, f"hvorfor er {member} med?", "net-why")
+    assert body["intent"] == "explain", body["reply"]
+    assert body["reply"].startswith(f"{member} er med i netværk 2"), body["reply"]
+    (card,) = cards(body, "explanation")
+    assert [m["name"] for m in card["members"]] == listed[1]
+
+
+def test_whether_two_respondents_share_a_cohort_is_answered(client, auth, robot_class):
+    s = "cohort-pair"
+    listed = members(ask(client, auth, "lav 3 hold til robotkurset", s), "cohort")
+    assert len(listed) == 3
+    a, b, c = listed[0][0], listed[0][1], listed[2][0]
+    apart = ask(client, auth, f"hvorfor er {a} og {c} på samme hold?", s)
+    assert apart["intent"] == "explain", apart["reply"]
+    assert apart["reply"].startswith("Nej"), apart["reply"]
+    assert f"{a} er på hold 1" in apart["reply"] and f"{c} på hold 3" in apart["reply"]
+    assert len(cards(apart, "explanation")) == 2
+    together = ask(client, auth, f"are {a} and {b} in the same cohort?", s)
+    assert together["reply"].startswith(f"Yes, {a} and {b} are both in cohort 1"), together
+    (card,) = cards(together, "explanation")
+    assert [m["name"] for m in card["members"]] == listed[0]
