@@ -207,3 +207,46 @@ def test_whether_two_respondents_share_a_cohort_is_answered(client, auth, robot_
     assert together["reply"].startswith(f"Yes, {a} and {b} are both in cohort 1"), together
     (card,) = cards(together, "explanation")
     assert [m["name"] for m in card["members"]] == listed[0]
+
+
+# -- D. a name no stored firm has is asked about, never read as another firm's ---------------
+
+NAMESAKES = [
+    dict(name="Ulfborg Uldspinderi ApS", region="Midtjylland", city="Ulfborg", sector="Tekstil",
+         nace="13.10", description="Vi spinder garn af dansk uld.",
+         offers="Uldgarn til væverier og strikkerier.", needs="Uld fra danske får."),
+    dict(name="Ulfborg Tømrer og Snedker ApS", region="Midtjylland", city="Ulfborg",
+         sector="Byggeri", nace="43.32", description="Tømrer- og snedkerarbejde.",
+         offers="Vinduer, døre og tagarbejde.", needs="Leverandører af træ."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "message", ["fortæl om Ulfborg Uldspinderi ApS", "find partnere til Ulfborg Uldspinderi ApS",
+                "show me Ulfborg Uldspinderi"],
+)  # fmt: skip
+def test_a_deleted_firm_is_never_silently_read_as_a_namesake(client, auth, message):
+    ids = register_firms(client, FIRMS + NAMESAKES, 1000)
+    gone = client.delete(f"/api/v1/companies/{ids['Ulfborg Uldspinderi ApS']}", headers=auth)
+    assert gone.status_code == 204
+    body = ask(client, auth, message, "deleted")
+    shown = [c["name"] for c in body["cards"] if c["type"] in ("profile", "firm")]
+    assert not shown, body["reply"]
+    assert "firm" not in body["entities"], body["entities"]
+    (choice,) = cards(body, "choice")  # asked, not taken
+    assert choice["name"] == "Ulfborg Tømrer og Snedker ApS"
+    assert body["reply"].startswith(("Mente du", "Did you mean")), body["reply"]
+    yes = ask(client, auth, "ja", "deleted")
+    assert "Ulfborg Tømrer og Snedker ApS" in yes["reply"], yes["reply"]
+
+
+def test_typos_and_short_names_of_a_stored_firm_are_still_read(client, auth):
+    register_firms(client, FIRMS + NAMESAKES, 1020)
+    for message, name in (
+        ("fortæl om Ulfborg Uldspinderi", "Ulfborg Uldspinderi ApS"),
+        ("vis Ulfborg Uldspinderei ApS", "Ulfborg Uldspinderi ApS"),
+        ("vis Brande Vaeveri", "Brande Væveri ApS"),
+        ("vis Fjordtekst", "Fjordtekst Polstring ApS"),
+    ):
+        body = ask(client, auth, message, "typo")
+        assert [c["name"] for c in cards(body, "profile")] == [name], (message, body["reply"])
