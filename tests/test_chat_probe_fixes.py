@@ -250,3 +250,7 @@ def test_typos_and_short_names_of_a_stored_firm_are_still_read(client, auth):
     ):
         body = ask(client, auth, message, "typo")
         assert [c["name"] for c in cards(body, "profile")] == [name], (message, body["reply"])
+    # a short name joined to the next firm's full name by "og" does not swallow it
+    both = ask(client, auth, "vis Ulfborg Tømrer og Brande Væveri ApS", "typo-two")
+    assert [c["name"] for c in cards(both, "profile")] == [
+        "Ulfborg Tømrer og Snedker ApS", "Brande Væveri ApS"], both["reply"]  # fmt: skip

@@ -254,7 +254,7 @@ def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
     }
     short = _shortened_hits(text, toks, gazetteer)
     for n, (score, k, i, j) in enumerate(short):  # "Fjordtekst Polstring ApS" ≠ "Fjordtekst
-        if (end := _name_goes_on(text, toks, j)) > j:  # Møbler ApS": another firm's name
+        if (end := _name_goes_on(text, toks, j, gazetteer)) > j:  # Møbler ApS": another name
             short[n] = (score, k, i, end)
             doubtful.add((k, i, end))
     hits += short
@@ -297,21 +297,20 @@ TYPO_WORD = 75.0
 def _near_exact(typed: list[str], firm: Firm) -> bool:
     """Does a window spelling `firm`'s name spell it word for word, each word a typo off?"""
     kept = [fold(t) for t in strip_legal(typed)]
-    if " ".join(kept) == firm.core_a:
-        return True
-    if len(kept) != len(firm.words):
-        return False
+    if " ".join(kept) == firm.core_a or len(kept) != len(firm.words):
+        return " ".join(kept) == firm.core_a
     return all(t == w or (min(len(t), len(w)) > 3 and fuzz.ratio(t, w) >= TYPO_WORD)
                for t, w in zip(kept, firm.words, strict=True))  # fmt: skip
 
 
-def _name_goes_on(text: str, toks: list[Word], end: int) -> int:
-    """Where a name typed from word `end` on ends, when the words after a shortened mention go
-    on as a name of their own: capitalised words that are no ordinary ones, up to a legal form
-    ("… Polstring ApS"); `end` when they do not."""
+def _name_goes_on(text: str, toks: list[Word], end: int, gazetteer: Gazetteer) -> int:
+    """Where a name goes on after a shortened mention ends at word `end` (capitalised words,
+    no place, no other firm's first word, to a legal form: "… Polstring ApS"); else `end`."""
     j = end
     while (
         j < len(toks)
+        and canon(toks[j - 1].text) != "og"  # "Thy Kød og Limfjordens …": the next name
+        and fold(toks[j].text) not in gazetteer.first_words
         and not text[toks[j - 1].end : toks[j].start].strip()  # no comma: another name
         and text[toks[j].start].isupper()
         and not is_stopword(canon(toks[j].text))
