@@ -17,6 +17,7 @@ from matchmaker.chat.cohort_requests import propose_cohorts
 from matchmaker.chat.counts import asks_count, count_firms
 from matchmaker.chat.explain import explain
 from matchmaker.chat.export import export
+from matchmaker.chat.group_members import asks_membership
 from matchmaker.chat.invitations import asks_invitations, invite
 from matchmaker.chat.masterclasses import find_masterclass
 from matchmaker.chat.network_previews import propose_networks
@@ -142,6 +143,8 @@ def decide(turn: Turn) -> str:
     pending = state.get("pending")
     if pending and answers_pending(turn, pending):
         return pending["intent"]
+    if asks_membership(turn):
+        return "explain"  # "hvorfor er A med?" after networks: A's place, not A's partners
     if asks_invitations(turn):
         return "invite"  # "hvem skal vi invitere til masterclassen?": firms, not cohorts
     if found.format and (intent == "save" or SAVE.match(turn.message)):
@@ -153,6 +156,8 @@ def decide(turn: Turn) -> str:
     task = state.get("task")
     if task in ("find_partners", "similar") and asks_more(turn) and state.get("search"):
         return task  # "flere": more of the last list
+    if task == "propose_networks" and asks_more(turn) and state.get("networks"):
+        return task  # "vis flere" after networks: more networks, not a firm's partners
     excluding = found.exclude and (found.ordinals or found.firms) and state.get("cards")
     if task and excluding and intent not in ("explain", "show"):
         if intent in TASKS and named_subjects(turn):

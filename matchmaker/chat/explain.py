@@ -8,6 +8,7 @@ from itertools import combinations
 from matchmaker import matching
 from matchmaker.chat.cards import pair_card
 from matchmaker.chat.clarify import clarify_ambiguous
+from matchmaker.chat.group_members import asks_membership, listed_groups, named_members
 from matchmaker.chat.review import group_at, shown_networks
 from matchmaker.chat.turn import NETWORK_N, Turn, carry
 from matchmaker.chat.wording import say, type_label
@@ -25,6 +26,8 @@ def explain(turn: Turn) -> dict:
     """Why: a named pair, a numbered network or cohort, or the last list pair by pair."""
     state, found, lang = turn.state, turn.found, turn.lang
     keep = carry(state)
+    if not turn.choice and asks_membership(turn):
+        return explain_membership(turn, keep)  # "hvorfor er A med?", "er A og B på samme hold?"
     firms = list(found.firms)
     if turn.choice:
         firms = [*(state.get("pending") or {}).get("params", {}).get("firms", []), turn.choice]
@@ -172,6 +175,33 @@ def explain_member(turn: Turn, card: dict, firm: dict, keep: dict) -> dict:
     keep = explain_groups(turn, [card], keep)
     turn.reply = say("member_in_network", lang, name=firm["name"], n=n,
                      reason=member.get("reason") or say("explain_networks", lang))  # fmt: skip
+    return keep
+
+
+def explain_membership(turn: Turn, keep: dict) -> dict:
+    """Where the named members of the groups shown are and why: one member's group and its
+    reason there; two members together in one group (explained) or apart (each one's group)."""
+    lang = turn.lang
+    turn.list_kept = True  # the groups stay the list "hold 2", "why is B in it?" point into
+    named = named_members(turn, listed_groups(turn))[:2]
+    placed = [(m, g) for m, g in named if g is not None]
+    kind = placed[0][1]["type"]
+    if len(placed) == 2:
+        (a, ga), (b, gb) = placed
+        together = ga["ordinal"] == gb["ordinal"]
+        keep = explain_groups(turn, [ga] if together else [ga, gb], keep)
+        reason = ", ".join(ga.get("themes") or []) or a.get("reason") or ""
+        key = f"same_{kind}" if together else f"apart_{kind}"
+        turn.reply = say(key, lang, a=a["name"], b=b["name"], n=ga["ordinal"], m=gb["ordinal"],
+                         reason=reason)  # fmt: skip
+        return keep
+    member, group = placed[0]
+    keep = explain_groups(turn, [group], keep)
+    reason = member.get("reason") or ", ".join(group.get("themes") or [])
+    turn.reply = say(f"member_in_{kind}", lang, name=member["name"], n=group["ordinal"],
+                     reason=reason)  # fmt: skip
+    for firm, _ in (x for x in named if x[1] is None):
+        turn.reply += " " + say(f"not_in_groups_{kind}", lang, name=firm["name"])
     return keep
 
 

@@ -216,10 +216,11 @@ class FirmMention:
     end: int
     text: str
     matches: list[dict]  # [{"id", "name", "score"}], best first
+    doubtful: bool = False  # another name than the firm's was typed: ask, never take it
 
     @property
     def ambiguous(self) -> bool:
-        return len(self.matches) > 1
+        return len(self.matches) > 1 or self.doubtful
 
 
 def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
@@ -248,7 +249,15 @@ def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
                     canonical[i], j - i, gazetteer.leads[k]
                 ):
                     hits.append((score, k, i, j))
-    hits += _shortened_hits(text, toks, gazetteer)
+    doubtful = {
+        (k, i, j) for _, k, i, j in hits if not _near_exact(canonical[i:j], gazetteer.firms[k])
+    }
+    short = _shortened_hits(text, toks, gazetteer)
+    for n, (score, k, i, j) in enumerate(short):  # "Fjordtekst Polstring ApS" ≠ "Fjordtekst
+        if (end := _name_goes_on(text, toks, j, gazetteer)) > j:  # Møbler ApS": another name
+            short[n] = (score, k, i, end)
+            doubtful.add((k, i, end))
+    hits += short
     hits.sort(key=lambda h: (-h[0], -(h[3] - h[2]), h[2]))
     used = [False] * len(toks)
     mentions: list[FirmMention] = []
@@ -275,8 +284,40 @@ def find_firms(text: str, gazetteer: Gazetteer) -> list[FirmMention]:
         taken.add(k)
         taken.update(rivals)
         start, stop = toks[i].start, toks[end - 1].end
-        mentions.append(FirmMention(start, stop, text[start:stop], matches))
+        mentions.append(
+            FirmMention(start, stop, text[start:stop], matches, doubtful=(k, i, j) in doubtful)
+        )
     return sorted(mentions, key=lambda m: m.start)
+
+
+# Least ratio of a typed word to the name's word for a typo ("Polstering" for "Polstring").
+TYPO_WORD = 75.0
+
+
+def _near_exact(typed: list[str], firm: Firm) -> bool:
+    """Does a window spelling `firm`'s name spell it word for word, each word a typo off?"""
+    kept = [fold(t) for t in strip_legal(typed)]
+    if " ".join(kept) == firm.core_a or len(kept) != len(firm.words):
+        return " ".join(kept) == firm.core_a
+    return all(t == w or (min(len(t), len(w)) > 3 and fuzz.ratio(t, w) >= TYPO_WORD)
+               for t, w in zip(kept, firm.words, strict=True))  # fmt: skip
+
+
+def _name_goes_on(text: str, toks: list[Word], end: int, gazetteer: Gazetteer) -> int:
+    """Where a name goes on after a shortened mention ends at word `end` (capitalised words,
+    no place, no other firm's first word, to a legal form: "… Polstring ApS"); else `end`."""
+    j = end
+    while (
+        j < len(toks)
+        and canon(toks[j - 1].text) != "og"  # "Thy Kød og Limfjordens …": the next name
+        and fold(toks[j].text) not in gazetteer.first_words
+        and not text[toks[j - 1].end : toks[j].start].strip()  # no comma: another name
+        and text[toks[j].start].isupper()
+        and not is_stopword(canon(toks[j].text))
+        and regions.normalise(toks[j].text) is None
+    ):
+        j += 1
+    return legal_after(toks, j) if j > end else end
 
 
 def _begins_alike(first: str, n_words: int, lead: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:

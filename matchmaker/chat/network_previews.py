@@ -16,7 +16,7 @@ from matchmaker.chat.network_requests import (
     partly_named,
 )
 from matchmaker.chat.partners import filters_text
-from matchmaker.chat.turn import Turn, carry, unread_change
+from matchmaker.chat.turn import Turn, asks_more, carry, unread_change
 from matchmaker.chat.wording import GENERIC_REASON, error_text, has_code, join, reason_text, say
 from matchmaker.chat.wording import short_names as short
 from matchmaker.grouping import networks
@@ -76,6 +76,12 @@ def propose_networks(turn: Turn) -> dict:
         names = join([regions.label(r, lang) for r in regions.REGIONS], lang, "or")
         turn.reply = say("change_unclear_networks", lang, regions=names)
         return keep
+    if last and asks_more(turn) and not last.get("count"):
+        # "vis flere" after as many networks as the request's firms make: there are no more
+        shown = len(turn.state.get("networks_shown") or [])
+        filters = filters_text(last, lang) + theme_words(last, lang)
+        turn.reply = say("no_more_networks", lang, n=shown, filters=filters)
+        return keep
     params = network_params(turn)
     # A failed attempt stores nothing, but a follow-up ("og kun i Midtjylland") may change it.
     frame = {
@@ -93,8 +99,7 @@ def propose_networks(turn: Turn) -> dict:
     if lead_missing(params):
         turn.reply = say("design_lead_missing", lang)
         return keep
-    if params.get("theme") and params["theme"] != params.get("purpose"):
-        filters += say("on_theme", lang, theme=params["theme"])
+    filters += theme_words(params, lang)
     if named and len(named) >= 2:
         filters += say("with_firms", lang, names=short([f["name"] for f in named], lang))
     if (params.get("sector") or params.get("excluded")) and "company_ids" not in request:
@@ -167,6 +172,12 @@ def propose_networks(turn: Turn) -> dict:
         turn.cards.append(discard_card(lang))
     preview = {"kind": "network", "request": request, "named": [f["id"] for f in named]}
     return {**frame, "preview": preview}
+
+
+def theme_words(params: dict, lang: str) -> str:
+    """The theme of a network request in words (" om »fødevarer«"), unless it is its purpose."""
+    theme = params.get("theme")
+    return say("on_theme", lang, theme=theme) if theme and theme != params.get("purpose") else ""
 
 
 def unmet_text(

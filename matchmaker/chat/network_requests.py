@@ -10,6 +10,7 @@ from matchmaker.chat.design_requests import designs_in
 from matchmaker.chat.topics import EVERYWHERE
 from matchmaker.chat.turn import (
     Turn,
+    asks_more,
     card_at,
     is_follow_up,
     named_excluded,
@@ -29,10 +30,11 @@ def network_params(turn: Turn) -> dict:
     elliptic = is_follow_up(turn) or turn.message.rstrip().endswith("?")
     # "in English please": the same request, answered in English
     everywhere = EVERYWHERE.search(turn.message) is not None  # "hele landet"
+    more = asks_more(turn)  # "vis flere": the next networks of the same request
     fresh = (
         not last
         or named
-        or not (((refines(found) or everywhere) and elliptic) or turn.language_switch)
+        or not (((refines(found) or everywhere) and elliptic) or turn.language_switch or more)
     )
     params = (
         {"region": None, "sector": None, "purpose": None, "theme": None, "count": None,
@@ -47,6 +49,8 @@ def network_params(turn: Turn) -> dict:
         params.update(pending.get("params") or {})
         chosen = {"id": turn.choice["id"], "name": turn.choice.get("name")}
         set_named(params, [*named_in(params), chosen])
+    if more and not fresh and params.get("count"):
+        params["count"] += found.count or params["count"]
     if everywhere and not fresh and found.region is None:
         params["region"] = None
     for key in ("region", "sector", "purpose", "theme"):

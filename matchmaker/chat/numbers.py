@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from matchmaker.reference.text import is_stopword
+
 MAX_COUNT = 50
 
 NUMBER_WORDS = {
@@ -60,7 +62,7 @@ _SIZE_BEFORE = re.compile(
     r"minimum)\.?|"
     # "grupper på fem", "groups of five", "netværk med 4": the size of each group
     r"\b(?:netværk|netvaerk|networks?|hold|grupper|groups?|teams?|cohorts?|klynger)\s+"
-    r"(?:på|paa|of|med|with))\s*$",
+    r"(?:på|paa|af|of|med|with))\s*$",
     re.I,
 )
 _SIZE_AFTER = re.compile(r"^\s*(?:per|pr\.?|i hvert?|in each|each|hvert?)\b", re.I)
@@ -137,8 +139,10 @@ def _is_size(before: str, following: str) -> bool:
         return True
     if not _SIZE_BEFORE.search(before):
         return False
-    # After "max", "grupper på": the number ends the phrase or counts firms, nothing else.
-    return bool(_FIRM_WORDS.match(following)) or not re.match(r"^\s*[^\W\d_]", following)
+    # After "max", "grupper på": the number ends the phrase ("cohorts of 8 for the masterclass",
+    # "hold på 8 til kurset") or counts firms; a noun after it is what is counted instead.
+    word = re.match(r"^\s*([^\W\d_]+)", following)
+    return bool(_FIRM_WORDS.match(following)) or word is None or is_stopword(word.group(1).lower())
 
 
 def _numbers(text: str, lang: str) -> Iterator[tuple[int, str, str]]:

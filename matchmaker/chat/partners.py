@@ -3,6 +3,8 @@ purpose, exclusions), and the suggestions ranked by score."""
 
 from __future__ import annotations
 
+import re
+
 from matchmaker.chat import entities as slots
 from matchmaker.chat.cards import firm_card
 from matchmaker.chat.clarify import ask_firm, clarify_ambiguous
@@ -39,6 +41,11 @@ def search_params(turn: Turn, intent: str) -> dict | None:
     pending = state.get("pending")
     if pending and turn.choice is not None and pending["intent"] == intent:
         params = dict(pending.get("params") or {})
+        if params.pop("exclude_choice", False):
+            # "uden <a name typed in part>" → "Mente du X?" → yes: the list without X
+            params["excluded"] = list(dict.fromkeys([*params.get("excluded", []),
+                                                     turn.choice["id"]]))  # fmt: skip
+            return params
         params["firm"] = {"id": turn.choice["id"], "name": turn.choice["name"]}
         for key in ("region", "sector", "purpose"):  # what this message asks now (a number
             if getattr(found, key) is not None:  # may be the choice itself: "2")
@@ -77,7 +84,8 @@ def search_params(turn: Turn, intent: str) -> dict | None:
         everywhere = EVERYWHERE.search(turn.message) is not None
         if not (refines(found) or found.exclude or more or everywhere or turn.language_switch):
             return None
-        if not turn.language_switch and slots.firm_candidates(turn.message, turn.gazetteer):
+        unread = slots.mask(turn.message, [(m.start, m.end) for m in turn.mentions])
+        if not turn.language_switch and slots.firm_candidates(unread, turn.gazetteer):
             return None  # "find partners for Vestjysk": a new firm, named in part
         params = dict(last)
         for key in ("count", "region", "sector", "purpose"):
@@ -142,14 +150,16 @@ def find_partners(turn: Turn, intent: str | None = None) -> dict:
     params = search_params(turn, intent)
     if params is None:
         last = turn.state.get("search") if turn.state.get("task") == intent else None
-        if last and unread_change(turn):
+        asked = excluding_params(turn, intent)
+        if last and asked is None and unread_change(turn):
             # "og i Jylland?": a change to the last search this chat cannot read
             names = join([regions.label(r, turn.lang) for r in regions.REGIONS], turn.lang, "or")
             turn.reply = say("change_unclear", turn.lang, firm=last["firm"]["name"], regions=names)
             return carry(turn.state)
+        asked = asked or new_params(turn)
         if turn.found.ambiguous:
-            return clarify_ambiguous(turn, intent, new_params(turn), turn.found.ambiguous[0])
-        return ask_firm(turn, intent, new_params(turn))
+            return clarify_ambiguous(turn, intent, asked, turn.found.ambiguous[0])
+        return ask_firm(turn, intent, asked)
     from matchmaker import matching
 
     firm = params["firm"]
@@ -196,6 +206,22 @@ def find_partners(turn: Turn, intent: str | None = None) -> dict:
         # The proposal saved in this conversation stays its "netværk 1" (a draft does not).
         state["proposal"] = turn.state["proposal"]
     return state
+
+
+# What may stand before the exclusion word of a message that only excludes ("og uden X").
+LEAD_IN = re.compile(r"\s*(?:(?:og|and|men|but|så|then|also|også)\b[\s,]*)?", re.I)
+
+
+def excluding_params(turn: Turn, intent: str) -> dict | None:
+    """The last search, to leave out the firm a clarifying question settles, when the message
+    only excludes a firm from it ("uden Koldng Karton"); None for any other message."""
+    last = turn.state.get("search") if turn.state.get("task") == intent else None
+    cut = slots.exclusion_start(turn.message)
+    if not last or cut is None or not LEAD_IN.fullmatch(turn.message[:cut]):
+        return None
+    if named_subjects(turn):
+        return None
+    return {**last, "excluded": list(last.get("excluded") or []), "exclude_choice": True}
 
 
 def new_params(turn: Turn) -> dict:

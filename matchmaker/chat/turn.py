@@ -67,6 +67,8 @@ class Turn:
             mentions=self.mentions,
             groups_listed=any(c.get("type") in GROUP_CARDS for c in self.state.get("cards") or []),
         )
+        if asked:  # "på engelsk" asks for a language alone: no theme "engelsk", no other slot
+            self.found = slots.Entities(language=self.lang)
         self.cards: list[dict] = []
         self.reply = ""
         self.choice: dict | None = None  # the option picked from a clarifying question
