@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from test_chat import ask, intent_model, register_firms  # noqa: F401 - the model, built once
-from test_chat_turns import FIRMS, cards
+from test_chat_turns import FIRMS, answered_masterclass, cards
 
 ROBOTS = [
     ("Assens Automatik", "Styringer til pakkemaskiner; vil bruge robotter til palletering."),
@@ -32,19 +32,8 @@ ROBOTS = [
 
 @pytest.fixture
 def robot_class(client, auth) -> int:
-    created = client.post(
-        "/api/v1/masterclasses",
-        json={"title": "Robotter i produktionen", "theme": "robotter og automation",
-              "capacity": 40},
-        headers=auth,
-    ).get_json()  # fmt: skip
-    for company, core in ROBOTS:
-        answer = client.post(
-            f"/api/v1/masterclasses/{created['id']}/responses",
-            json={"company": company, "core_business": core},
-        )
-        assert answer.status_code == 201
-    return created["id"]
+    return answered_masterclass(client, auth, "Robotter i produktionen", "robotter og automation",
+                                ROBOTS, capacity=40)  # fmt: skip
 
 
 def cohort_sizes(body) -> list[int]:

@@ -89,18 +89,23 @@ def masterclasses(client, auth) -> dict[str, int]:
          [("Aars Autolak", "Autolakering; vil mindske energiforbruget."),
           ("Brædstrup Beton", "Betonvarer; CO2-regnskab til kunderne.")]),
     ):  # fmt: skip
-        created = client.post(
-            "/api/v1/masterclasses", json={"title": title, "theme": theme, "capacity": 30},
-            headers=auth,
-        ).get_json()  # fmt: skip
-        for company, core in answers:
-            answer = client.post(
-                f"/api/v1/masterclasses/{created['id']}/responses",
-                json={"company": company, "core_business": core},
-            )
-            assert answer.status_code == 201
-        ids[title] = created["id"]
+        ids[title] = answered_masterclass(client, auth, title, theme, answers)
     return ids
+
+
+def answered_masterclass(client, auth, title: str, theme: str, answers, capacity: int = 30):
+    """A masterclass with one answer per (company, core business) of `answers`; its id."""
+    created = client.post(
+        "/api/v1/masterclasses", json={"title": title, "theme": theme, "capacity": capacity},
+        headers=auth,
+    ).get_json()  # fmt: skip
+    for company, core in answers:
+        answer = client.post(
+            f"/api/v1/masterclasses/{created['id']}/responses",
+            json={"company": company, "core_business": core},
+        )
+        assert answer.status_code == 201
+    return created["id"]
 
 
 FOLLOW_UPS = [
