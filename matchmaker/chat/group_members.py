@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from matchmaker.chat import entities as slots
-from matchmaker.chat.review import shown_networks
+from matchmaker.chat.review import network_card, shown_networks
 from matchmaker.chat.turn import GROUP_CARDS, Turn
 
 # Words that ask about a place in a group ("på samme hold", "med i netværket", "…er med?").
@@ -24,8 +24,7 @@ def listed_groups(turn: Turn) -> list[dict]:
     """The networks or cohorts of the last list, else the networks shown last."""
     groups = [c for c in turn.state.get("cards") or [] if c.get("type") in GROUP_CARDS]
     if not groups:  # networks shown before another answer, or the stored proposal's
-        groups = [{**g, "type": "network", "match_type": g.get("match_type", g.get("type"))}
-                  for g in shown_networks(turn)[0]]  # fmt: skip
+        groups = [network_card(g) for g in shown_networks(turn)[0]]
     return [{**g, "ordinal": g.get("ordinal") or n} for n, g in enumerate(groups, start=1)]
 
 

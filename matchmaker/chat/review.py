@@ -105,10 +105,15 @@ def group_at(turn: Turn, n: int) -> dict | None:
         shown, _ = shown_networks(turn)
         if not 0 < n <= len(shown):
             return None
-        group = shown[n - 1]  # a card, or a stored network (its "type" the network type)
-        match_type = group["match_type"] if "match_type" in group else group.get("type")
-        return {**group, "type": "network", "match_type": match_type, "ordinal": n}
+        return {**network_card(shown[n - 1]), "ordinal": n}
     return card
+
+
+def network_card(group: dict) -> dict:
+    """A network the conversation shows, as a card reads it: a card as it is; a stored network
+    (its "type" the network type) with that type as `match_type`."""
+    match_type = group["match_type"] if "match_type" in group else group.get("type")
+    return {**group, "type": "network", "match_type": match_type}
 
 
 def _swap_firms(turn: Turn) -> tuple[dict | None, dict | None]:
